@@ -1,0 +1,116 @@
+//! Command-line arguments (clap derive). Resolution into a plan happens in
+//! each subcommand module.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Palisade: policy and compliance scanning for AWS, with Cedar rule packs.
+#[derive(Debug, Parser)]
+#[command(name = "palisade", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate a snapshot against the rule packs.
+    Scan(ScanArgs),
+    /// List or explain rules.
+    Rules(RulesArgs),
+    /// Check the rule packs (strict Cedar validation) and a config file.
+    Validate(ValidateArgs),
+}
+
+/// Where the rule packs live.
+#[derive(Debug, Args, Clone, Default)]
+pub struct PackDirs {
+    /// Directory with schema.cedarschema and the .cedar checks
+    /// [default: ./policies, else $PALISADE_HOME/policies, else the built-in pack]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub policies: Option<PathBuf>,
+    /// Directory with rule metadata (.toml) [default: alongside --policies]
+    #[arg(long, value_name = "DIR", global = true)]
+    pub rules: Option<PathBuf>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable table.
+    Table,
+    /// Palisade JSON (versioned).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// `palisade scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Snapshot file written by `palisade collect` (format palisade-snapshot v1).
+    pub snapshot: PathBuf,
+    /// Only these packs (repeatable): security, compliance, dr, cost.
+    #[arg(long = "pack", value_name = "PACK")]
+    pub packs: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity exists
+    /// (info, low, medium, high, critical) [default: info, or fail_on in the config].
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Config file (packs, fail_on, parameters) [default: ./palisade.toml if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// SARIF category (runAutomationDetails id prefix).
+    #[arg(long, default_value = "palisade")]
+    pub category: String,
+    /// Pack locations.
+    #[command(flatten)]
+    pub dirs: PackDirs,
+}
+
+/// `palisade rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// list or explain.
+    #[command(subcommand)]
+    pub command: RulesCommand,
+    /// Pack locations.
+    #[command(flatten)]
+    pub dirs: PackDirs,
+}
+
+/// `palisade rules ...`.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List rules with severity, pack and title.
+    List {
+        /// Only this pack.
+        #[arg(long)]
+        pack: Option<String>,
+    },
+    /// Show a rule's metadata, parameters and Cedar policy.
+    Explain {
+        /// Rule id.
+        id: String,
+    },
+}
+
+/// `palisade validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Config file to check as well.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Pack locations.
+    #[command(flatten)]
+    pub dirs: PackDirs,
+}

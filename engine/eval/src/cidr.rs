@@ -1,0 +1,77 @@
+//! Minimal CIDR arithmetic for derived network facts (containment and
+//! address family), independent of Cedar's `ipaddr` extension.
+
+use std::net::IpAddr;
+
+/// A parsed CIDR block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    /// Network address as a 128-bit number (IPv4 in the low 32 bits).
+    addr: u128,
+    /// Prefix length.
+    prefix: u8,
+    /// IPv6 (else IPv4).
+    v6: bool,
+}
+
+impl Cidr {
+    /// Parses `a.b.c.d/n` or `x::y/n` (a bare address is a host route).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
+            None => (text, None),
+        };
+        match addr.parse::<IpAddr>().ok()? {
+            IpAddr::V4(v4) => {
+                let prefix = prefix.unwrap_or(32);
+                (prefix <= 32).then(|| Self { addr: u128::from(u32::from(v4)), prefix, v6: false })
+            }
+            IpAddr::V6(v6) => {
+                let prefix = prefix.unwrap_or(128);
+                (prefix <= 128).then(|| Self { addr: u128::from(v6), prefix, v6: true })
+            }
+        }
+    }
+
+    fn bits(&self) -> u32 {
+        if self.v6 {
+            128
+        } else {
+            32
+        }
+    }
+
+    fn mask(&self) -> u128 {
+        let host_bits = self.bits() - u32::from(self.prefix);
+        if host_bits >= 128 {
+            0
+        } else {
+            !((1u128 << host_bits) - 1)
+        }
+    }
+
+    /// True when every address of `other` is in `self` (same family).
+    pub fn contains(&self, other: &Cidr) -> bool {
+        self.v6 == other.v6 && self.prefix <= other.prefix && (self.addr & self.mask()) == (other.addr & self.mask())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(s: &str) -> Cidr {
+        Cidr::parse(s).expect("cidr")
+    }
+
+    #[test]
+    fn containment() {
+        assert!(c("0.0.0.0/0").contains(&c("10.1.2.0/24")));
+        assert!(c("10.0.0.0/8").contains(&c("10.1.2.0/24")));
+        assert!(!c("10.1.2.0/24").contains(&c("10.0.0.0/8")));
+        assert!(!c("0.0.0.0/0").contains(&c("::/0")));
+        assert!(c("::/0").contains(&c("2001:db8::/32")));
+        assert!(Cidr::parse("10.0.0.0/33").is_none());
+        assert!(Cidr::parse("nonsense").is_none());
+    }
+}

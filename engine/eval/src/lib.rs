@@ -1,0 +1,16 @@
+//! Palisade evaluator: turns a snapshot into Cedar entities (one store per
+//! account), partitions the checks into one PolicySet per resource type, and
+//! evaluates every applicable (check, resource) pair in parallel with rayon.
+//!
+//! Every pair gets a result: fail, pass, error, or not evaluated (coverage
+//! gap). An evaluation error or a gap is never counted as a pass. Results are
+//! sorted by (rule id, resource id) so output is deterministic.
+
+pub mod cidr;
+pub mod evaluate;
+pub mod graph;
+pub mod result;
+
+pub use evaluate::{Evaluation, Evaluator, EvaluatorError};
+pub use graph::{AccountGraph, GraphBuilder};
+pub use result::{finding_id, CheckResult, ResourceRef, Status};

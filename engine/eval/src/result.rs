@@ -1,0 +1,95 @@
+//! Evaluation results: one per applicable (check, resource) pair, and the
+//! stable finding id derived from rule id and resource id.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Outcome of one check on one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// The resource violates the check.
+    Fail,
+    /// The check applied and was satisfied.
+    Pass,
+    /// The check could not be evaluated (Cedar evaluation error or bad data).
+    Error,
+    /// The data the check needs is missing (collector coverage gap).
+    NotEvaluated,
+}
+
+impl Status {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Fail => "fail",
+            Status::Pass => "pass",
+            Status::Error => "error",
+            Status::NotEvaluated => "not_evaluated",
+        }
+    }
+}
+
+/// The resource a result is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ResourceRef {
+    /// Resource id: the ARN, or a derived id for sub-resources and
+    /// pseudo-resources (`ACCOUNT`, `ACCOUNT/REGION`, `<arn>/entry/...`).
+    pub id: String,
+    /// Cedar entity type, e.g. `AWS::EC2::SecurityGroupRule`.
+    pub resource_type: String,
+    /// Account id.
+    pub account_id: String,
+    /// Region, or `global`.
+    pub region: String,
+    /// Human-readable name (untrusted: escape before display).
+    pub name: String,
+}
+
+/// One (check, resource) result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// Rule id.
+    pub rule_id: String,
+    /// Outcome.
+    pub status: Status,
+    /// The resource.
+    pub resource: ResourceRef,
+    /// Error text or gap reason, for `error` and `not_evaluated`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl CheckResult {
+    /// The stable finding id of this result.
+    pub fn finding_id(&self) -> String {
+        finding_id(&self.rule_id, &self.resource.id)
+    }
+}
+
+/// Stable finding id: hex SHA-256 of `rule_id NUL resource_id`, first 32
+/// hex digits. Depends only on the rule and the resource (including the exact
+/// sub-resource, e.g. one security group rule), so it is unique per finding
+/// and the same across runs and machines.
+pub fn finding_id(rule_id: &str, resource_id: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0u8]);
+    h.update(resource_id.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finding_id_is_stable_and_distinct() {
+        let a = finding_id("ec2-sg-open-admin-ports", "arn:aws:ec2:us-east-1:1:security-group-rule/sgr-1");
+        assert_eq!(a, finding_id("ec2-sg-open-admin-ports", "arn:aws:ec2:us-east-1:1:security-group-rule/sgr-1"));
+        assert_ne!(a, finding_id("ec2-sg-open-admin-ports", "arn:aws:ec2:us-east-1:1:security-group-rule/sgr-2"));
+        // No ambiguity from concatenation.
+        assert_ne!(finding_id("ab", "c"), finding_id("a", "bc"));
+        assert_eq!(a.len(), 32);
+    }
+}

@@ -1,0 +1,192 @@
+//! EC2 networking: VPCs, security groups and their rules, network ACLs and
+//! entries, network interfaces (what each security group is attached to).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// EC2 networking data of one region.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Ec2 {
+    /// VPCs.
+    #[serde(default)]
+    pub vpcs: Vec<Vpc>,
+    /// Security groups.
+    #[serde(default)]
+    pub security_groups: Vec<SecurityGroup>,
+    /// Security group rules (DescribeSecurityGroupRules shape: one peer each).
+    #[serde(default)]
+    pub security_group_rules: Vec<SecurityGroupRule>,
+    /// Network ACLs with their entries.
+    #[serde(default)]
+    pub network_acls: Vec<NetworkAcl>,
+    /// Network interfaces.
+    #[serde(default)]
+    pub network_interfaces: Vec<NetworkInterface>,
+}
+
+/// A VPC.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    /// VPC ARN.
+    pub arn: String,
+    /// `vpc-...`.
+    pub vpc_id: String,
+    /// Primary IPv4 CIDR.
+    #[serde(default)]
+    pub cidr_block: Option<String>,
+    /// The region's default VPC.
+    #[serde(default)]
+    pub is_default: bool,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A security group.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroup {
+    /// Security group ARN.
+    pub arn: String,
+    /// `sg-...`.
+    pub group_id: String,
+    /// Group name (`default` for a VPC's default group).
+    pub group_name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// VPC id.
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// One security group rule with exactly one peer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityGroupRule {
+    /// Rule ARN (`...:security-group-rule/sgr-...`).
+    pub arn: String,
+    /// `sgr-...`.
+    pub rule_id: String,
+    /// Owning security group id.
+    pub group_id: String,
+    /// Egress (outbound) rule.
+    #[serde(default)]
+    pub is_egress: bool,
+    /// IpProtocol as AWS returns it: `-1`, `tcp`, `udp`, `icmp`, `icmpv6` or a number.
+    pub ip_protocol: String,
+    /// FromPort (-1 or absent for all).
+    #[serde(default)]
+    pub from_port: Option<i64>,
+    /// ToPort (-1 or absent for all).
+    #[serde(default)]
+    pub to_port: Option<i64>,
+    /// IPv4 peer range.
+    #[serde(default)]
+    pub cidr_ipv4: Option<String>,
+    /// IPv6 peer range.
+    #[serde(default)]
+    pub cidr_ipv6: Option<String>,
+    /// Prefix-list peer.
+    #[serde(default)]
+    pub prefix_list_id: Option<String>,
+    /// Security-group peer.
+    #[serde(default)]
+    pub referenced_group_id: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A network ACL.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAcl {
+    /// Network ACL ARN.
+    pub arn: String,
+    /// `acl-...`.
+    pub network_acl_id: String,
+    /// VPC id.
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// The VPC's default NACL.
+    #[serde(default)]
+    pub is_default: bool,
+    /// Entries (rule number 32767 is the implicit deny-all).
+    #[serde(default)]
+    pub entries: Vec<NetworkAclEntry>,
+    /// Associated subnet ids.
+    #[serde(default)]
+    pub associated_subnets: Vec<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A network ACL entry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkAclEntry {
+    /// Rule number; lower numbers are evaluated first.
+    pub rule_number: i64,
+    /// Protocol: `-1` for all, or a protocol number (`6` tcp, `17` udp).
+    pub protocol: String,
+    /// `allow` or `deny`.
+    pub rule_action: String,
+    /// Egress (outbound) entry.
+    #[serde(default)]
+    pub egress: bool,
+    /// IPv4 range.
+    #[serde(default)]
+    pub cidr_block: Option<String>,
+    /// IPv6 range.
+    #[serde(default)]
+    pub ipv6_cidr_block: Option<String>,
+    /// Port range (tcp/udp only).
+    #[serde(default)]
+    pub port_range: Option<PortRange>,
+}
+
+/// An inclusive port range.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PortRange {
+    /// First port.
+    pub from: i64,
+    /// Last port.
+    pub to: i64,
+}
+
+/// A network interface.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkInterface {
+    /// Interface ARN.
+    pub arn: String,
+    /// `eni-...`.
+    pub network_interface_id: String,
+    /// Interface type (`interface`, `lambda`, `nat_gateway`, ...).
+    #[serde(default)]
+    pub interface_type: Option<String>,
+    /// Subnet id.
+    #[serde(default)]
+    pub subnet_id: Option<String>,
+    /// VPC id.
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// Attached instance id, if any.
+    #[serde(default)]
+    pub attached_instance_id: Option<String>,
+    /// Security group ids.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
+}

@@ -1,0 +1,27 @@
+//! The Palisade resource graph: typed AWS resources, ids, relations and the
+//! versioned snapshot file format (`palisade-snapshot`, version 1).
+//!
+//! This crate does no I/O to AWS and knows nothing about Cedar. Collectors
+//! produce a [`Snapshot`]; the evaluator and reporters consume one. See
+//! `docs/snapshot-format.md` for the file format.
+
+pub mod backup;
+pub mod config;
+pub mod ec2;
+pub mod error;
+pub mod iam;
+pub mod load;
+pub mod policy;
+pub mod snapshot;
+pub mod waf;
+
+pub use error::SnapshotError;
+pub use load::{LineIndex, LoadedSnapshot};
+pub use snapshot::{Account, ArtifactReport, CoverageRecord, CoverageStatus, RegionData, Snapshot};
+
+/// The `format` marker every snapshot file carries.
+pub const SNAPSHOT_FORMAT: &str = "palisade-snapshot";
+/// The snapshot format version this build reads and writes.
+pub const SNAPSHOT_VERSION: u32 = 1;
+/// The pseudo-region used for global services (IAM, Artifact).
+pub const GLOBAL_REGION: &str = "global";

@@ -1,0 +1,174 @@
+//! The top of the snapshot: accounts, regions, scan metadata, collector
+//! coverage and AWS Artifact report metadata.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::backup::Backup;
+use crate::config::ConfigService;
+use crate::ec2::Ec2;
+use crate::iam::Iam;
+use crate::waf::Wafv2;
+
+/// One collection run over one or more AWS accounts.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Always `palisade-snapshot`.
+    pub format: String,
+    /// Format version; this build reads version 1.
+    pub version: u32,
+    /// Version of the tool that wrote the snapshot.
+    #[serde(default)]
+    pub tool_version: String,
+    /// When the collection ran. Ages (key age, days since last use) are
+    /// computed relative to this instant, so re-evaluating an old snapshot
+    /// gives the same answer.
+    pub scan_time: DateTime<Utc>,
+    /// The accounts collected.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+}
+
+/// Everything collected from one AWS account.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Account {
+    /// The 12-digit account id.
+    pub account_id: String,
+    /// A friendly name (Organizations name or alias), if known.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The partition (`aws`, `aws-us-gov`, `aws-cn`).
+    #[serde(default = "default_partition")]
+    pub partition: String,
+    /// Regions that were collected (enabled regions, or the `--regions` list).
+    #[serde(default)]
+    pub regions: Vec<String>,
+    /// Which service/region/API calls succeeded or failed, and why.
+    #[serde(default)]
+    pub coverage: Vec<CoverageRecord>,
+    /// Account-global IAM data.
+    #[serde(default)]
+    pub iam: Iam,
+    /// Per-region data (EC2, WAFv2, Backup, Config).
+    #[serde(default)]
+    pub region_data: Vec<RegionData>,
+    /// AWS Artifact report metadata (evidence trail; not evaluated).
+    #[serde(default)]
+    pub artifact_reports: Vec<ArtifactReport>,
+}
+
+fn default_partition() -> String {
+    "aws".to_owned()
+}
+
+/// Whether a collector call succeeded.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverageStatus {
+    /// The call (and every page of it) succeeded.
+    Ok,
+    /// The call failed after retries; its data is missing from the snapshot.
+    Failed,
+}
+
+/// One line of collector coverage: a service API in a region.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageRecord {
+    /// Service name as used in rule metadata: `iam`, `ec2`, `wafv2`, `backup`,
+    /// `config`, `artifact`.
+    pub service: String,
+    /// Region, or `global` for global services.
+    pub region: String,
+    /// The API operation, e.g. `DescribeSecurityGroups`.
+    pub api: String,
+    /// Outcome.
+    pub status: CoverageStatus,
+    /// Error code and message for a failure (e.g. `AccessDenied: ...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl CoverageRecord {
+    /// True when this record is a coverage gap.
+    pub fn is_gap(&self) -> bool {
+        self.status == CoverageStatus::Failed
+    }
+}
+
+/// Data collected in one region of one account.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RegionData {
+    /// Region code, e.g. `eu-west-1`.
+    pub region: String,
+    /// VPC networking.
+    #[serde(default)]
+    pub ec2: Ec2,
+    /// WAFv2 web ACLs (CLOUDFRONT-scoped ACLs are listed under `us-east-1`).
+    #[serde(default)]
+    pub wafv2: Wafv2,
+    /// AWS Backup.
+    #[serde(default)]
+    pub backup: Backup,
+    /// AWS Config.
+    #[serde(default)]
+    pub config: ConfigService,
+}
+
+/// Metadata of one AWS Artifact report (compliance evidence trail).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactReport {
+    /// Report ARN.
+    pub arn: String,
+    /// Report id.
+    #[serde(default)]
+    pub id: String,
+    /// Report name, e.g. `SOC 2 Type II`.
+    #[serde(default)]
+    pub name: String,
+    /// Category, e.g. `Certifications and Attestations`.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Series, e.g. `SOC`.
+    #[serde(default)]
+    pub series: Option<String>,
+    /// Report version.
+    #[serde(default)]
+    pub version: Option<i64>,
+    /// Start of the period the report covers.
+    #[serde(default)]
+    pub period_start: Option<DateTime<Utc>>,
+    /// End of the period the report covers.
+    #[serde(default)]
+    pub period_end: Option<DateTime<Utc>>,
+    /// Publication state.
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+impl Snapshot {
+    /// An empty snapshot taken at `scan_time`.
+    pub fn new(scan_time: DateTime<Utc>, tool_version: &str) -> Self {
+        Self {
+            format: crate::SNAPSHOT_FORMAT.to_owned(),
+            version: crate::SNAPSHOT_VERSION,
+            tool_version: tool_version.to_owned(),
+            scan_time,
+            accounts: Vec::new(),
+        }
+    }
+
+    /// Every coverage gap, with its account id.
+    pub fn gaps(&self) -> impl Iterator<Item = (&str, &CoverageRecord)> {
+        self.accounts.iter().flat_map(|a| {
+            a.coverage
+                .iter()
+                .filter(|c| c.is_gap())
+                .map(move |c| (a.account_id.as_str(), c))
+        })
+    }
+}

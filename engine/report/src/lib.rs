@@ -1,0 +1,87 @@
+//! Palisade reports: SARIF 2.1.0 (GitHub code scanning compatible), our own
+//! versioned JSON, and a human table with summaries by severity and pack.
+//!
+//! Every renderer works from one [`ScanReport`]: the evaluation results joined
+//! with rule metadata and the snapshot's provenance. Strings that came from
+//! the cloud are escaped for each output ([`escape`]).
+
+pub mod escape;
+pub mod json;
+pub mod sarif;
+pub mod summary;
+pub mod table;
+
+use palisade_eval::{CheckResult, Status};
+use palisade_model::{CoverageRecord, LoadedSnapshot};
+use palisade_rules::{Rule, RulePack, Severity};
+
+pub use summary::Summary;
+
+/// The version of the tool, embedded in every report.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The tool name.
+pub const TOOL_NAME: &str = "palisade";
+
+/// Errors from rendering.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Serialisation failed.
+    #[error("rendering {format}: {message}")]
+    Render {
+        /// Output format.
+        format: &'static str,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Everything a renderer needs about one scan.
+pub struct ScanReport<'a> {
+    /// The snapshot scanned.
+    pub snapshot: &'a LoadedSnapshot,
+    /// The rules evaluated.
+    pub pack: &'a RulePack,
+    /// All results, sorted by rule id then resource id.
+    pub results: &'a [CheckResult],
+    /// How the snapshot path should appear in reports (relative, `/`-separated).
+    pub snapshot_uri: String,
+}
+
+impl<'a> ScanReport<'a> {
+    /// A report over `results`.
+    pub fn new(snapshot: &'a LoadedSnapshot, pack: &'a RulePack, results: &'a [CheckResult]) -> Self {
+        let uri = snapshot.path.to_string_lossy().replace('\\', "/");
+        let uri = uri.strip_prefix("./").unwrap_or(&uri).to_owned();
+        Self { snapshot, pack, results, snapshot_uri: uri }
+    }
+
+    /// The metadata of a result's rule.
+    pub fn rule(&self, id: &str) -> Option<&'a Rule> {
+        self.pack.rule(id)
+    }
+
+    /// Severity of a result's rule (info if unknown).
+    pub fn severity(&self, r: &CheckResult) -> Severity {
+        self.rule(&r.rule_id).map_or(Severity::Info, |r| r.meta.severity)
+    }
+
+    /// Failed results.
+    pub fn findings(&self) -> impl Iterator<Item = &'a CheckResult> {
+        self.results.iter().filter(|r| r.status == Status::Fail)
+    }
+
+    /// Coverage gaps of the snapshot, with account ids.
+    pub fn gaps(&self) -> Vec<(&'a str, &'a CoverageRecord)> {
+        self.snapshot.snapshot.gaps().collect()
+    }
+
+    /// The line where a resource starts in the snapshot file (1 if unknown).
+    pub fn line_of(&self, resource_id: &str) -> usize {
+        self.snapshot.lines.line_of(resource_id).unwrap_or(1)
+    }
+
+    /// Counts by status, severity and pack.
+    pub fn summary(&self) -> Summary {
+        Summary::of(self)
+    }
+}

@@ -1,0 +1,187 @@
+//! SARIF 2.1.0 output that GitHub code scanning accepts: rules with help text,
+//! `security-severity` and tags; every result with a physical location (the
+//! snapshot file and the line where the resource starts) and a logical
+//! location (the resource id/ARN); `partialFingerprints` from the stable
+//! finding id; one run per category (`runAutomationDetails`). Errors and
+//! coverage gaps are tool execution notifications, and mark the invocation
+//! unsuccessful.
+
+use std::collections::BTreeMap;
+
+use palisade_eval::Status;
+use palisade_rules::Severity;
+use serde_json::{json, Value};
+
+use crate::escape::markdown;
+use crate::{ReportError, ScanReport, TOOL_NAME, TOOL_VERSION};
+
+/// GitHub keeps at most this many results per run.
+pub const GITHUB_MAX_RESULTS: usize = 25_000;
+
+/// SARIF options.
+#[derive(Debug, Clone)]
+pub struct SarifOptions {
+    /// `runAutomationDetails.id` category prefix (e.g. `palisade/prod`).
+    pub category: String,
+}
+
+impl Default for SarifOptions {
+    fn default() -> Self {
+        Self { category: "palisade".into() }
+    }
+}
+
+fn level(sev: Severity) -> &'static str {
+    match sev {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// Renders SARIF. The document is checked against serde-sarif's typed model
+/// before it is written.
+pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, ReportError> {
+    let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
+    let rules: Vec<Value> = report
+        .pack
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            rule_index.insert(r.id.as_str(), i);
+            let m = &r.meta;
+            let mut tags = vec!["security".to_owned(), m.pack.as_str().to_owned(), m.service.clone()];
+            tags.extend(m.frameworks.keys().cloned());
+            tags.truncate(20);
+            let refs = m.references.iter().map(|u| format!("- <{u}>")).collect::<Vec<_>>().join("\n");
+            let frameworks = m
+                .frameworks
+                .iter()
+                .map(|(f, ids)| format!("- {f}: {}", ids.join(", ")))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let help_md = format!(
+                "## Why it matters\n\n{}\n\n## Remediation\n\n{}\n\n## References\n\n{}\n\n## Frameworks\n\n{}\n",
+                m.rationale.trim(),
+                m.remediation.trim(),
+                refs,
+                frameworks
+            );
+            let help_text = format!("{}\n\nRemediation: {}", m.rationale.trim(), m.remediation.trim());
+            json!({
+                "id": r.id,
+                "name": r.id,
+                "shortDescription": { "text": m.title },
+                "fullDescription": { "text": m.rationale.trim() },
+                "help": { "text": help_text, "markdown": help_md },
+                "defaultConfiguration": { "level": level(m.severity) },
+                "properties": {
+                    "security-severity": m.severity.security_severity(),
+                    "precision": "very-high",
+                    "problem.severity": level(m.severity),
+                    "tags": tags,
+                    "severity": m.severity.as_str(),
+                    "pack": m.pack.as_str(),
+                }
+            })
+        })
+        .collect();
+
+    let mut results: Vec<Value> = Vec::new();
+    let mut notifications: Vec<Value> = Vec::new();
+    for r in report.results {
+        match r.status {
+            Status::Pass => continue,
+            Status::Error | Status::NotEvaluated => {
+                notifications.push(json!({
+                    "level": if r.status == Status::Error { "error" } else { "warning" },
+                    "message": { "text": format!("{} on {}: {}", r.rule_id, r.resource.id, r.message.as_deref().unwrap_or(r.status.as_str())) },
+                    "descriptor": { "id": r.rule_id },
+                    "associatedRule": { "id": r.rule_id, "index": rule_index.get(r.rule_id.as_str()).copied().unwrap_or(0) },
+                }));
+                continue;
+            }
+            Status::Fail => {}
+        }
+        let sev = report.severity(r);
+        let title = report.rule(&r.rule_id).map_or(r.rule_id.as_str(), |x| x.meta.title.as_str());
+        let text = format!(
+            "{title}: {} `{}` in account {} ({}).",
+            r.resource.resource_type,
+            markdown(&r.resource.name),
+            r.resource.account_id,
+            r.resource.region
+        );
+        results.push(json!({
+            "ruleId": r.rule_id,
+            "ruleIndex": rule_index.get(r.rule_id.as_str()).copied().unwrap_or(0),
+            "level": level(sev),
+            "kind": "fail",
+            "message": { "text": text },
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": { "uri": report.snapshot_uri },
+                    "region": { "startLine": report.line_of(&r.resource.id) }
+                },
+                "logicalLocations": [{
+                    "name": r.resource.name,
+                    "fullyQualifiedName": r.resource.id,
+                    "kind": "resource"
+                }]
+            }],
+            "partialFingerprints": { "palisadeFindingId/v1": r.finding_id() },
+            "properties": {
+                "account": r.resource.account_id,
+                "region": r.resource.region,
+                "resourceType": r.resource.resource_type,
+                "severity": sev.as_str(),
+            }
+        }));
+    }
+    if results.len() > GITHUB_MAX_RESULTS {
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!("{} results exceed GitHub code scanning's limit of {GITHUB_MAX_RESULTS} per run; GitHub will drop the rest. Narrow with --pack or --fail-on, or split the scan per account.", results.len()) }
+        }));
+    }
+    for (account, g) in report.gaps() {
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!("coverage gap in account {account}: {} {} in {} failed: {}", g.service, g.api, g.region, g.error.as_deref().unwrap_or("unknown error")) }
+        }));
+    }
+    let successful = !report.results.iter().any(|r| matches!(r.status, Status::Error | Status::NotEvaluated)) && report.gaps().is_empty();
+    let accounts: Vec<&str> = report.snapshot.snapshot.accounts.iter().map(|a| a.account_id.as_str()).collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": {
+                "name": TOOL_NAME,
+                "semanticVersion": TOOL_VERSION,
+                "version": TOOL_VERSION,
+                "informationUri": "https://github.com/palisade-scan/palisade",
+                "rules": rules,
+            }},
+            "automationDetails": { "id": format!("{}/{}/", opts.category, accounts.join("+")) },
+            "invocations": [{
+                "executionSuccessful": successful,
+                "toolExecutionNotifications": notifications,
+            }],
+            "artifacts": [{ "location": { "uri": report.snapshot_uri }, "hashes": { "sha-256": report.snapshot.sha256 } }],
+            "results": results,
+            "properties": {
+                "scanTime": report.snapshot.snapshot.scan_time,
+                "rulesFingerprint": report.pack.fingerprint(),
+                "accounts": accounts,
+            }
+        }]
+    });
+    // Round-trip through the typed SARIF model so a shape error is ours to see.
+    let typed: serde_sarif::sarif::Sarif =
+        serde_json::from_value(doc).map_err(|e| ReportError::Render { format: "sarif", message: e.to_string() })?;
+    let mut text = serde_json::to_string_pretty(&typed).map_err(|e| ReportError::Render { format: "sarif", message: e.to_string() })?;
+    text.push('\n');
+    Ok(text)
+}

@@ -1,0 +1,25 @@
+//! Palisade rule packs: the Cedar schema of the resource graph, checks as
+//! Cedar policies validated in strict mode, their metadata (title, severity,
+//! pack, docs, framework mappings, parameters), and `palisade.toml` config.
+//!
+//! Layout on disk: `policies/schema.cedarschema`, one `forbid` policy per
+//! `policies/**/<rule-id>.cedar`, and `rules/**/<rule-id>.toml` metadata.
+//! [`RulePack::load`] refuses a pack where any piece is missing or invalid,
+//! naming the file and line.
+
+pub mod config;
+pub mod error;
+pub mod metadata;
+pub mod pack;
+pub mod params;
+
+pub use config::Config;
+pub use error::RulesError;
+pub use metadata::{Pack, RuleMeta, Severity};
+pub use pack::{Rule, RulePack};
+pub use params::Params;
+
+/// Entity type of the evaluating principal.
+pub const SCANNER_TYPE: &str = "Palisade::Scanner";
+/// The single action every check is evaluated under.
+pub const CHECK_ACTION: &str = r#"Palisade::Action::"Check""#;

@@ -1,0 +1,212 @@
+//! Rule metadata (`rules/**/<id>.toml`): title, severity, pack, service, docs,
+//! references, framework control ids, parameters with defaults, lifecycle.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{line_of_offset, RulesError};
+
+/// Finding severity, ordered from least to most severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational.
+    Info,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// All severities, most severe first.
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// GitHub code scanning `security-severity` score (0.0-10.0).
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Info => "0.0",
+            Severity::Low => "2.0",
+            Severity::Medium => "5.5",
+            Severity::High => "8.0",
+            Severity::Critical => "9.5",
+        }
+    }
+
+    /// Parses a lower-case severity name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The pack a rule belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pack {
+    /// Security posture.
+    Security,
+    /// Compliance-driven controls (also mapped from every other pack).
+    Compliance,
+    /// Disaster recovery.
+    Dr,
+    /// Cost and hygiene.
+    Cost,
+}
+
+impl Pack {
+    /// All packs.
+    pub const ALL: [Pack; 4] = [Pack::Security, Pack::Compliance, Pack::Dr, Pack::Cost];
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pack::Security => "security",
+            Pack::Compliance => "compliance",
+            Pack::Dr => "dr",
+            Pack::Cost => "cost",
+        }
+    }
+
+    /// Parses a lower-case pack name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Pack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Lifecycle status of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Stable: enabled by default.
+    Stable,
+    /// Preview: enabled, may change.
+    Preview,
+    /// Deprecated: still evaluated, will be removed.
+    Deprecated,
+}
+
+/// Metadata of one rule, as written in `rules/**/<id>.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleMeta {
+    /// Rule id; must equal the file stem and the policy file stem.
+    pub id: String,
+    /// One-line title, phrased as the problem found.
+    pub title: String,
+    /// Severity.
+    pub severity: Severity,
+    /// Pack.
+    pub pack: Pack,
+    /// AWS service whose data the rule reads (`iam`, `ec2`, `wafv2`, `backup`,
+    /// `config`); a coverage gap of that service makes the rule not evaluated.
+    pub service: String,
+    /// Why it matters.
+    pub rationale: String,
+    /// How to fix it.
+    pub remediation: String,
+    /// Reference URLs.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Framework id -> control ids, e.g. `cis-aws-6.0 = ["2.4"]`.
+    #[serde(default)]
+    pub frameworks: BTreeMap<String, Vec<String>>,
+    /// Parameters the policy reads from the context, with their defaults.
+    #[serde(default)]
+    pub parameters: BTreeMap<String, toml::Value>,
+    /// Lifecycle status.
+    pub status: Status,
+    /// Version that introduced the rule.
+    pub since: String,
+}
+
+impl RuleMeta {
+    /// Parses and checks one metadata file.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, RulesError> {
+        let meta: RuleMeta = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(0);
+            RulesError::at(path, line, e.message().to_owned())
+        })?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if meta.id != stem {
+            return Err(RulesError::at(
+                path,
+                line_of_key(text, "id"),
+                format!("id {:?} does not match the file name {stem:?}", meta.id),
+            ));
+        }
+        for (what, value) in [("title", &meta.title), ("rationale", &meta.rationale), ("remediation", &meta.remediation)] {
+            if value.trim().is_empty() {
+                return Err(RulesError::at(path, line_of_key(text, what), format!("`{what}` is empty")));
+            }
+        }
+        Ok(meta)
+    }
+}
+
+/// 1-based line of the first `key =` in a TOML text (0 if absent).
+pub fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i + 1)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn severity_orders_and_parses() {
+        assert!(Severity::Critical > Severity::High);
+        assert_eq!(Severity::parse("medium"), Some(Severity::Medium));
+        assert_eq!(Severity::parse("urgent"), None);
+    }
+
+    #[test]
+    fn bad_metadata_names_line() {
+        let text = "id = \"x\"\ntitle = \"t\"\nseverity = \"urgent\"\n";
+        let err = RuleMeta::parse(Path::new("rules/x.toml"), text).expect_err("must fail");
+        let msg = err.to_string();
+        assert!(msg.starts_with("rules/x.toml:3:"), "{msg}");
+    }
+}

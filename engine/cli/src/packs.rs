@@ -46,7 +46,9 @@ pub fn config(explicit: Option<&Path>) -> anyhow::Result<Option<Config>> {
             p
         }
     };
-    Config::load(&path).map(Some).map_err(|e| anyhow::anyhow!("{e}"))
+    Config::load(&path)
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Parameters: defaults overridden by the config.
@@ -65,7 +67,9 @@ pub fn parse_packs(names: &[String]) -> anyhow::Result<Vec<Pack>> {
     names
         .iter()
         .map(|n| {
-            Pack::parse(n).with_context(|| format!("unknown pack {n:?} (expected security, compliance, dr or cost)"))
+            Pack::parse(n).with_context(|| {
+                format!("unknown pack {n:?} (expected security, compliance, dr or cost)")
+            })
         })
         .collect::<anyhow::Result<Vec<_>>>()
         .and_then(|v| {

@@ -16,8 +16,15 @@ pub fn run(a: &RulesArgs) -> anyhow::Result<Code> {
                 .as_deref()
                 .map(|p| Pack::parse(p).with_context(|| format!("unknown pack {p:?}")))
                 .transpose()?;
-            println!("{:<44} {:<9} {:<11} {:<7} TITLE", "ID", "SEVERITY", "PACK", "SERVICE");
-            for r in pack.rules.iter().filter(|r| only.is_none_or(|p| r.meta.pack == p)) {
+            println!(
+                "{:<44} {:<9} {:<11} {:<7} TITLE",
+                "ID", "SEVERITY", "PACK", "SERVICE"
+            );
+            for r in pack
+                .rules
+                .iter()
+                .filter(|r| only.is_none_or(|p| r.meta.pack == p))
+            {
                 println!(
                     "{:<44} {:<9} {:<11} {:<7} {}",
                     r.id,
@@ -34,10 +41,19 @@ pub fn run(a: &RulesArgs) -> anyhow::Result<Code> {
             };
             let m = &r.meta;
             println!("{}\n{}\n", r.id, m.title);
-            println!("Severity: {}   Pack: {}   Service: {}   Applies to: {}", m.severity, m.pack, m.service, r.resource_type);
+            println!(
+                "Severity: {}   Pack: {}   Service: {}   Applies to: {}",
+                m.severity, m.pack, m.service, r.resource_type
+            );
             println!("Status: {:?} since {}\n", m.status, m.since);
-            println!("Why it matters\n  {}\n", m.rationale.trim().replace('\n', "\n  "));
-            println!("Remediation\n  {}\n", m.remediation.trim().replace('\n', "\n  "));
+            println!(
+                "Why it matters\n  {}\n",
+                m.rationale.trim().replace('\n', "\n  ")
+            );
+            println!(
+                "Remediation\n  {}\n",
+                m.remediation.trim().replace('\n', "\n  ")
+            );
             if !m.parameters.is_empty() {
                 println!("Parameters (defaults; override under [parameters] in palisade.toml)");
                 for (k, v) in &m.parameters {
@@ -59,7 +75,11 @@ pub fn run(a: &RulesArgs) -> anyhow::Result<Code> {
                 }
                 println!();
             }
-            println!("Policy ({})\n{}", r.policy_path.display(), r.policy_text.trim_end());
+            println!(
+                "Policy ({})\n{}",
+                r.policy_path.display(),
+                r.policy_text.trim_end()
+            );
         }
     }
     Ok(Code::Clean)

@@ -37,15 +37,23 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
 
     let text = match a.format {
         Format::Table => {
-            let color = a.output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let color = a.output.is_none()
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none();
             palisade_report::table::render(&report, color)
         }
         Format::Json => palisade_report::json::render(&report)?,
-        Format::Sarif => palisade_report::sarif::render(&report, &SarifOptions { category: a.category.clone() })?,
+        Format::Sarif => palisade_report::sarif::render(
+            &report,
+            &SarifOptions {
+                category: a.category.clone(),
+            },
+        )?,
     };
     match &a.output {
         Some(path) => {
-            write_atomic(path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+            write_atomic(path, text.as_bytes())
+                .with_context(|| format!("writing {}", path.display()))?;
             let s = report.summary();
             eprintln!(
                 "wrote {}: {} findings, {} errors, {} not evaluated",
@@ -59,7 +67,10 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     }
 
     let incomplete = !report.gaps().is_empty()
-        || evaluation.results.iter().any(|r| matches!(r.status, Status::Error | Status::NotEvaluated));
+        || evaluation
+            .results
+            .iter()
+            .any(|r| matches!(r.status, Status::Error | Status::NotEvaluated));
     let failing = report.findings().any(|f| report.severity(f) >= fail_on);
     Ok(if incomplete {
         Code::Incomplete

@@ -14,7 +14,9 @@ pub fn run(a: &ValidateArgs) -> anyhow::Result<Code> {
         "ok: {} rules valid (strict), rule pack fingerprint {}{}",
         pack.rules.len(),
         pack.fingerprint(),
-        config.map(|c| format!("; config {} valid", c.path.display())).unwrap_or_default()
+        config
+            .map(|c| format!("; config {} valid", c.path.display()))
+            .unwrap_or_default()
     );
     Ok(Code::Clean)
 }

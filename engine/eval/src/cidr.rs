@@ -24,11 +24,19 @@ impl Cidr {
         match addr.parse::<IpAddr>().ok()? {
             IpAddr::V4(v4) => {
                 let prefix = prefix.unwrap_or(32);
-                (prefix <= 32).then(|| Self { addr: u128::from(u32::from(v4)), prefix, v6: false })
+                (prefix <= 32).then(|| Self {
+                    addr: u128::from(u32::from(v4)),
+                    prefix,
+                    v6: false,
+                })
             }
             IpAddr::V6(v6) => {
                 let prefix = prefix.unwrap_or(128);
-                (prefix <= 128).then(|| Self { addr: u128::from(v6), prefix, v6: true })
+                (prefix <= 128).then(|| Self {
+                    addr: u128::from(v6),
+                    prefix,
+                    v6: true,
+                })
             }
         }
     }
@@ -52,7 +60,9 @@ impl Cidr {
 
     /// True when every address of `other` is in `self` (same family).
     pub fn contains(&self, other: &Cidr) -> bool {
-        self.v6 == other.v6 && self.prefix <= other.prefix && (self.addr & self.mask()) == (other.addr & self.mask())
+        self.v6 == other.v6
+            && self.prefix <= other.prefix
+            && (self.addr & self.mask()) == (other.addr & self.mask())
     }
 }
 

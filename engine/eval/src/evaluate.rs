@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
 use cedar_policy::{
-    Authorizer, Context, Decision, Entities, EntityTypeName, EntityUid, Policy, PolicyId, PolicySet, Request, Schema,
+    Authorizer, Context, Decision, Entities, EntityTypeName, EntityUid, Policy, PolicyId,
+    PolicySet, Request, Schema,
 };
 use palisade_model::{Snapshot, GLOBAL_REGION};
 use palisade_rules::{Params, RulePack};
@@ -71,8 +72,11 @@ const BASELINE_ID: &str = "palisade-baseline-permit";
 impl Evaluator {
     /// Prepares partitions for `pack` with `params`.
     pub fn new(pack: &RulePack, params: &Params) -> Result<Self, EvaluatorError> {
-        let context = params.context(&pack.schema).map_err(EvaluatorError::Params)?;
-        let mut grouped: BTreeMap<String, (EntityTypeName, Vec<&palisade_rules::Rule>)> = BTreeMap::new();
+        let context = params
+            .context(&pack.schema)
+            .map_err(EvaluatorError::Params)?;
+        let mut grouped: BTreeMap<String, (EntityTypeName, Vec<&palisade_rules::Rule>)> =
+            BTreeMap::new();
         for r in &pack.rules {
             grouped
                 .entry(r.resource_type.to_string())
@@ -83,12 +87,17 @@ impl Evaluator {
         let mut partitions = HashMap::new();
         for (_, (ty, rules)) in grouped {
             let mut set = PolicySet::new();
-            let baseline = Policy::parse(Some(PolicyId::new(BASELINE_ID)), "permit(principal, action, resource);")
+            let baseline = Policy::parse(
+                Some(PolicyId::new(BASELINE_ID)),
+                "permit(principal, action, resource);",
+            )
+            .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
+            set.add(baseline)
                 .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
-            set.add(baseline).map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
             let mut rule_ids = Vec::new();
             for r in rules {
-                set.add(r.policy.clone()).map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
+                set.add(r.policy.clone())
+                    .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
                 rule_ids.push(r.id.clone());
             }
             rule_ids.sort();
@@ -96,13 +105,18 @@ impl Evaluator {
         }
         let principal = EntityUid::from_str(r#"Palisade::Scanner::"palisade""#)
             .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
-        let action = EntityUid::from_str(palisade_rules::CHECK_ACTION).map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
+        let action = EntityUid::from_str(palisade_rules::CHECK_ACTION)
+            .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
         Ok(Self {
             partitions,
             rules: pack
                 .rules
                 .iter()
-                .map(|r| RuleInfo { id: r.id.clone(), service: r.meta.service.clone(), resource_type: r.resource_type.clone() })
+                .map(|r| RuleInfo {
+                    id: r.id.clone(),
+                    service: r.meta.service.clone(),
+                    resource_type: r.resource_type.clone(),
+                })
                 .collect(),
             schema: pack.schema.clone(),
             context,
@@ -128,7 +142,12 @@ impl Evaluator {
             let graph = builder.build(account);
             let mut results = Vec::new();
             for (ty, r, msg) in &graph.broken {
-                self.error_all(&mut results, ty, r, &format!("resource data is invalid: {msg}"));
+                self.error_all(
+                    &mut results,
+                    ty,
+                    r,
+                    &format!("resource data is invalid: {msg}"),
+                );
             }
             let schema = self.validate_entities.then_some(&self.schema);
             match Entities::from_entities(graph.entities, schema) {
@@ -148,7 +167,10 @@ impl Evaluator {
                 Err(e) => {
                     // A store that does not build is a defect or bad data: every
                     // check over every resource of the account is an error.
-                    let msg = format!("entity store for account {} could not be built: {e}", account.account_id);
+                    let msg = format!(
+                        "entity store for account {} could not be built: {e}",
+                        account.account_id
+                    );
                     for (_, ty, r) in &graph.resources {
                         self.error_all(&mut results, ty, r, &msg);
                     }
@@ -157,12 +179,26 @@ impl Evaluator {
             self.apply_gaps(account, &mut results);
             out.results.extend(results);
         }
-        out.results.sort_by(|a, b| (&a.rule_id, &a.resource.id).cmp(&(&b.rule_id, &b.resource.id)));
+        out.results
+            .sort_by(|a, b| (&a.rule_id, &a.resource.id).cmp(&(&b.rule_id, &b.resource.id)));
         out
     }
 
-    fn evaluate_one(&self, set: &PolicySet, rule_ids: &[String], entities: &Entities, uid: &EntityUid, r: &ResourceRef) -> Vec<CheckResult> {
-        let request = match Request::new(self.principal.clone(), self.action.clone(), uid.clone(), self.context.clone(), None) {
+    fn evaluate_one(
+        &self,
+        set: &PolicySet,
+        rule_ids: &[String],
+        entities: &Entities,
+        uid: &EntityUid,
+        r: &ResourceRef,
+    ) -> Vec<CheckResult> {
+        let request = match Request::new(
+            self.principal.clone(),
+            self.action.clone(),
+            uid.clone(),
+            self.context.clone(),
+            None,
+        ) {
             Ok(req) => req,
             Err(e) => {
                 return rule_ids
@@ -174,13 +210,15 @@ impl Evaluator {
         let response = Authorizer::new().is_authorized(&request, set, entities);
         let mut failed: Vec<&str> = Vec::new();
         if response.decision() == Decision::Deny {
-            failed.extend(response.diagnostics().reason().map(|p| AsRef::<str>::as_ref(p)));
+            failed.extend(response.diagnostics().reason().map(AsRef::<str>::as_ref));
         }
         let errors: HashMap<String, String> = response
             .diagnostics()
             .errors()
             .map(|e| match e {
-                cedar_policy::AuthorizationError::PolicyEvaluationError(pe) => (pe.policy_id().to_string(), pe.to_string()),
+                cedar_policy::AuthorizationError::PolicyEvaluationError(pe) => {
+                    (pe.policy_id().to_string(), pe.to_string())
+                }
             })
             .collect();
         rule_ids
@@ -197,9 +235,19 @@ impl Evaluator {
             .collect()
     }
 
-    fn error_all(&self, out: &mut Vec<CheckResult>, ty: &EntityTypeName, r: &ResourceRef, msg: &str) {
+    fn error_all(
+        &self,
+        out: &mut Vec<CheckResult>,
+        ty: &EntityTypeName,
+        r: &ResourceRef,
+        msg: &str,
+    ) {
         if let Some(part) = self.partitions.get(ty) {
-            out.extend(part.rule_ids.iter().map(|id| result(id, Status::Error, r, Some(msg.to_owned()))));
+            out.extend(
+                part.rule_ids
+                    .iter()
+                    .map(|id| result(id, Status::Error, r, Some(msg.to_owned()))),
+            );
         }
     }
 
@@ -219,9 +267,14 @@ impl Evaluator {
                 gap.region,
                 gap.error.as_deref().unwrap_or("unknown error")
             );
-            let in_scope = |r: &ResourceRef| gap.region == GLOBAL_REGION || r.region == gap.region || r.region == GLOBAL_REGION;
+            let in_scope = |r: &ResourceRef| {
+                gap.region == GLOBAL_REGION || r.region == gap.region || r.region == GLOBAL_REGION
+            };
             for res in results.iter_mut() {
-                if res.status == Status::Pass && in_scope(&res.resource) && self.service_of(&res.rule_id) == Some(gap.service.as_str()) {
+                if res.status == Status::Pass
+                    && in_scope(&res.resource)
+                    && self.service_of(&res.rule_id) == Some(gap.service.as_str())
+                {
                     res.status = Status::NotEvaluated;
                     res.message = Some(reason.clone());
                 }
@@ -232,7 +285,10 @@ impl Evaluator {
                 } else {
                     format!("{}/{}/gap/{}", account.account_id, gap.region, gap.service)
                 };
-                if results.iter().any(|r| r.rule_id == rule.id && r.resource.id == id) {
+                if results
+                    .iter()
+                    .any(|r| r.rule_id == rule.id && r.resource.id == id)
+                {
                     continue;
                 }
                 results.push(CheckResult {
@@ -252,7 +308,10 @@ impl Evaluator {
     }
 
     fn service_of(&self, rule_id: &str) -> Option<&str> {
-        self.rules.iter().find(|r| r.id == rule_id).map(|r| r.service.as_str())
+        self.rules
+            .iter()
+            .find(|r| r.id == rule_id)
+            .map(|r| r.service.as_str())
     }
 
     /// Number of partitions (resource types with at least one rule).
@@ -265,11 +324,18 @@ impl Evaluator {
     /// same as [`Evaluator::evaluate`] for rules of the resource's type.
     pub fn evaluate_naive(&self, snapshot: &Snapshot) -> Evaluation {
         let mut all = PolicySet::new();
-        if let Ok(baseline) = Policy::parse(Some(PolicyId::new(BASELINE_ID)), "permit(principal, action, resource);") {
+        if let Ok(baseline) = Policy::parse(
+            Some(PolicyId::new(BASELINE_ID)),
+            "permit(principal, action, resource);",
+        ) {
             let _ = all.add(baseline);
         }
         for part in self.partitions.values() {
-            for p in part.set.policies().filter(|p| AsRef::<str>::as_ref(p.id()) != BASELINE_ID) {
+            for p in part
+                .set
+                .policies()
+                .filter(|p| AsRef::<str>::as_ref(p.id()) != BASELINE_ID)
+            {
                 let _ = all.add(p.clone());
             }
         }
@@ -278,7 +344,9 @@ impl Evaluator {
         for account in &snapshot.accounts {
             let graph = builder.build(account);
             let schema = self.validate_entities.then_some(&self.schema);
-            let Ok(entities) = Entities::from_entities(graph.entities, schema) else { continue };
+            let Ok(entities) = Entities::from_entities(graph.entities, schema) else {
+                continue;
+            };
             let results: Vec<_> = graph
                 .resources
                 .par_iter()
@@ -291,11 +359,17 @@ impl Evaluator {
             out.resources += graph.resources.len();
             out.results.extend(results.into_iter().flatten());
         }
-        out.results.sort_by(|a, b| (&a.rule_id, &a.resource.id).cmp(&(&b.rule_id, &b.resource.id)));
+        out.results
+            .sort_by(|a, b| (&a.rule_id, &a.resource.id).cmp(&(&b.rule_id, &b.resource.id)));
         out
     }
 }
 
 fn result(id: &str, status: Status, r: &ResourceRef, message: Option<String>) -> CheckResult {
-    CheckResult { rule_id: id.to_owned(), status, resource: r.clone(), message }
+    CheckResult {
+        rule_id: id.to_owned(),
+        status,
+        resource: r.clone(),
+        message,
+    }
 }

@@ -102,7 +102,8 @@ struct Attrs(Vec<(String, RestrictedExpression)>);
 
 impl Attrs {
     fn s(mut self, k: &str, v: &str) -> Self {
-        self.0.push((k.into(), RestrictedExpression::new_string(v.to_owned())));
+        self.0
+            .push((k.into(), RestrictedExpression::new_string(v.to_owned())));
         self
     }
     fn b(mut self, k: &str, v: bool) -> Self {
@@ -133,12 +134,19 @@ impl Attrs {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let items: Vec<_> = v.into_iter().map(|s| RestrictedExpression::new_string(s.into())).collect();
-        self.0.push((k.into(), RestrictedExpression::new_set(items)));
+        let items: Vec<_> = v
+            .into_iter()
+            .map(|s| RestrictedExpression::new_string(s.into()))
+            .collect();
+        self.0
+            .push((k.into(), RestrictedExpression::new_set(items)));
         self
     }
     fn set_l(mut self, k: &str, v: &[i64]) -> Self {
-        self.0.push((k.into(), RestrictedExpression::new_set(v.iter().map(|p| RestrictedExpression::new_long(*p)))));
+        self.0.push((
+            k.into(),
+            RestrictedExpression::new_set(v.iter().map(|p| RestrictedExpression::new_long(*p))),
+        ));
         self
     }
     fn ip(mut self, k: &str, v: Option<&str>) -> Self {
@@ -207,7 +215,11 @@ impl GraphBuilder {
     /// A builder for a snapshot taken at `scan_time`, computing port facts for
     /// `ports_of_interest`.
     pub fn new(scan_time: DateTime<Utc>, ports_of_interest: Vec<i64>) -> Self {
-        Self { types: Types::default(), scan_time, ports_of_interest }
+        Self {
+            types: Types::default(),
+            scan_time,
+            ports_of_interest,
+        }
     }
 
     fn days_since(&self, t: Option<DateTime<Utc>>) -> Option<i64> {
@@ -220,7 +232,10 @@ impl GraphBuilder {
 
     /// Builds the graph of one account.
     pub fn build(&self, account: &Account) -> AccountGraph {
-        let mut g = Ctx { graph: AccountGraph::default(), account };
+        let mut g = Ctx {
+            graph: AccountGraph::default(),
+            account,
+        };
         let t = &self.types;
         let acct_uid = Self::uid(&t.account, &account.account_id);
         self.build_iam(&mut g, &acct_uid);
@@ -231,7 +246,11 @@ impl GraphBuilder {
         regions.dedup();
         let empty = RegionData::default();
         for region in regions {
-            let data = account.region_data.iter().find(|r| r.region == region).unwrap_or(&empty);
+            let data = account
+                .region_data
+                .iter()
+                .find(|r| r.region == region)
+                .unwrap_or(&empty);
             self.build_region(&mut g, &acct_uid, region, data);
         }
         g.graph
@@ -255,7 +274,8 @@ impl GraphBuilder {
         for r in &iam.roles {
             attached.extend(r.attached_policies.iter().map(String::as_str));
         }
-        let is_attached = |p: &ManagedPolicy| p.attachment_count > 0 || attached.contains(p.arn.as_str());
+        let is_attached =
+            |p: &ManagedPolicy| p.attachment_count > 0 || attached.contains(p.arn.as_str());
         let mut aws_attached: Vec<&str> = iam
             .policies
             .iter()
@@ -280,15 +300,24 @@ impl GraphBuilder {
             .b("root_mfa_active", root.mfa_active)
             .b("root_hardware_mfa", root.mfa_active && root.hardware_mfa)
             .b("root_access_key_active", root.access_key_active)
-            .opt_l("root_password_days_since_used", self.days_since(root.password_last_used))
+            .opt_l(
+                "root_password_days_since_used",
+                self.days_since(root.password_last_used),
+            )
             .b("has_password_policy", iam.password_policy.is_some())
-            .set_s("attached_aws_managed_policies", aws_attached.iter().copied())
+            .set_s(
+                "attached_aws_managed_policies",
+                aws_attached.iter().copied(),
+            )
             .n("user_count", iam.users.len())
             .n("role_count", iam.roles.len());
         if let Some(pp) = &iam.password_policy {
             attrs = attrs
                 .l("password_min_length", pp.minimum_password_length)
-                .l("password_reuse_prevention", pp.password_reuse_prevention.unwrap_or(0))
+                .l(
+                    "password_reuse_prevention",
+                    pp.password_reuse_prevention.unwrap_or(0),
+                )
                 .opt_l("password_max_age_days", pp.max_password_age)
                 .opt_b("password_require_symbols", Some(pp.require_symbols))
                 .opt_b("password_require_numbers", Some(pp.require_numbers))
@@ -296,10 +325,18 @@ impl GraphBuilder {
                 .opt_b("password_require_lowercase", Some(pp.require_lowercase));
         }
         let acct_name = a.name.clone().unwrap_or_else(|| a.account_id.clone());
-        g.add(t.account.clone(), acct_uid.clone(), attrs, vec![], vec![], &a.account_id, GLOBAL_REGION, &acct_name);
+        g.add(
+            t.account.clone(),
+            acct_uid.clone(),
+            attrs,
+            vec![],
+            vec![],
+            &a.account_id,
+            GLOBAL_REGION,
+            &acct_name,
+        );
 
         // Managed policies.
-        let mut policy_uids: HashMap<&str, EntityUid> = HashMap::new();
         for p in &iam.policies {
             let aws = p.is_aws_managed();
             let attached_now = is_attached(p);
@@ -307,16 +344,48 @@ impl GraphBuilder {
             if !materialise {
                 continue;
             }
-            let uid = Self::uid(&t.managed_policy, &p.arn);
-            policy_uids.insert(p.arn.as_str(), uid.clone());
+            // AWS managed policies share one ARN across accounts: scope their
+            // resource id to this account so finding ids stay unique.
+            let rid = if aws {
+                format!("{}#account/{}", p.arn, a.account_id)
+            } else {
+                p.arn.clone()
+            };
+            let uid = Self::uid(&t.managed_policy, &rid);
             let attrs = Attrs::default()
                 .s("name", &p.name)
                 .b("aws_managed", aws)
-                .l("attachment_count", p.attachment_count.max(i64::from(attached.contains(p.arn.as_str()))))
+                .l(
+                    "attachment_count",
+                    p.attachment_count
+                        .max(i64::from(attached.contains(p.arn.as_str()))),
+                )
                 .n("statement_count", p.document.statements.len());
-            g.add(t.managed_policy.clone(), uid.clone(), attrs, vec![acct_uid.clone()], vec![], &p.arn, GLOBAL_REGION, &p.name);
-            let kind = if aws { "aws_managed" } else { "customer_managed" };
-            self.statements(g, &uid, &p.arn, &p.name, kind, attached_now, attached_to_user.contains(p.arn.as_str()), &p.document);
+            g.add(
+                t.managed_policy.clone(),
+                uid.clone(),
+                attrs,
+                vec![acct_uid.clone()],
+                vec![],
+                &rid,
+                GLOBAL_REGION,
+                &p.name,
+            );
+            let kind = if aws {
+                "aws_managed"
+            } else {
+                "customer_managed"
+            };
+            self.statements(
+                g,
+                &uid,
+                &rid,
+                &p.name,
+                kind,
+                attached_now,
+                attached_to_user.contains(p.arn.as_str()),
+                &p.document,
+            );
         }
 
         let mut members: HashMap<&str, usize> = HashMap::new();
@@ -340,16 +409,34 @@ impl GraphBuilder {
                 .s("name", &u.name)
                 .s("path", &u.path)
                 .b("has_console_password", u.password_enabled)
-                .opt_l("days_since_password_used", self.days_since(u.password_last_used))
+                .opt_l(
+                    "days_since_password_used",
+                    self.days_since(u.password_last_used),
+                )
                 .opt_l("age_days", self.days_since(u.create_date))
                 .n("mfa_device_count", u.mfa_devices.len())
-                .n("hardware_mfa_count", u.mfa_devices.iter().filter(|d| d.kind.eq_ignore_ascii_case("hardware")).count())
+                .n(
+                    "hardware_mfa_count",
+                    u.mfa_devices
+                        .iter()
+                        .filter(|d| d.kind.eq_ignore_ascii_case("hardware"))
+                        .count(),
+                )
                 .n("active_access_key_count", active.len())
                 .n("active_keys_created_at_setup", at_setup)
                 .n("attached_policy_count", u.attached_policies.len())
                 .n("inline_policy_count", u.inline_policies.len())
                 .n("group_count", u.groups.len());
-            g.add(t.user.clone(), uid.clone(), attrs, vec![acct_uid.clone()], tags(&u.tags), &u.arn, GLOBAL_REGION, &u.name);
+            g.add(
+                t.user.clone(),
+                uid.clone(),
+                attrs,
+                vec![acct_uid.clone()],
+                tags(&u.tags),
+                &u.arn,
+                GLOBAL_REGION,
+                &u.name,
+            );
             for k in &u.access_keys {
                 let id = format!("{}/access-key/{}", u.arn, k.access_key_id);
                 let kuid = Self::uid(&t.access_key, &id);
@@ -362,7 +449,16 @@ impl GraphBuilder {
                     .b("ever_used", k.last_used_date.is_some())
                     .b("user_has_console_password", u.password_enabled);
                 let name = format!("{} ({})", u.name, k.access_key_id);
-                g.add(t.access_key.clone(), kuid, attrs, vec![uid.clone()], vec![], &id, GLOBAL_REGION, &name);
+                g.add(
+                    t.access_key.clone(),
+                    kuid,
+                    attrs,
+                    vec![uid.clone()],
+                    vec![],
+                    &id,
+                    GLOBAL_REGION,
+                    &name,
+                );
             }
             self.inline(g, &uid, &u.arn, &u.inline_policies, true);
         }
@@ -371,10 +467,22 @@ impl GraphBuilder {
             let uid = Self::uid(&t.group, &gr.arn);
             let attrs = Attrs::default()
                 .s("name", &gr.name)
-                .n("member_count", members.get(gr.name.as_str()).copied().unwrap_or(0))
+                .n(
+                    "member_count",
+                    members.get(gr.name.as_str()).copied().unwrap_or(0),
+                )
                 .n("attached_policy_count", gr.attached_policies.len())
                 .n("inline_policy_count", gr.inline_policies.len());
-            g.add(t.group.clone(), uid.clone(), attrs, vec![acct_uid.clone()], vec![], &gr.arn, GLOBAL_REGION, &gr.name);
+            g.add(
+                t.group.clone(),
+                uid.clone(),
+                attrs,
+                vec![acct_uid.clone()],
+                vec![],
+                &gr.arn,
+                GLOBAL_REGION,
+                &gr.name,
+            );
             self.inline(g, &uid, &gr.arn, &gr.inline_policies, false);
         }
 
@@ -383,11 +491,23 @@ impl GraphBuilder {
             let attrs = Attrs::default()
                 .s("name", &r.name)
                 .s("path", &r.path)
-                .b("is_service_linked", r.path.starts_with("/aws-service-role/"))
+                .b(
+                    "is_service_linked",
+                    r.path.starts_with("/aws-service-role/"),
+                )
                 .n("attached_policy_count", r.attached_policies.len())
                 .n("inline_policy_count", r.inline_policies.len())
                 .opt_l("days_since_last_used", self.days_since(r.last_used));
-            g.add(t.role.clone(), uid.clone(), attrs, vec![acct_uid.clone()], tags(&r.tags), &r.arn, GLOBAL_REGION, &r.name);
+            g.add(
+                t.role.clone(),
+                uid.clone(),
+                attrs,
+                vec![acct_uid.clone()],
+                tags(&r.tags),
+                &r.arn,
+                GLOBAL_REGION,
+                &r.name,
+            );
             for (i, st) in r.trust_policy.statements.iter().enumerate() {
                 self.trust_statement(g, &uid, r, i, st);
             }
@@ -395,7 +515,14 @@ impl GraphBuilder {
         }
     }
 
-    fn trust_statement(&self, g: &mut Ctx<'_>, role_uid: &EntityUid, r: &palisade_model::iam::Role, i: usize, st: &Statement) {
+    fn trust_statement(
+        &self,
+        g: &mut Ctx<'_>,
+        role_uid: &EntityUid,
+        r: &palisade_model::iam::Role,
+        i: usize,
+        st: &Statement,
+    ) {
         let t = &self.types;
         let id = format!("{}#trust/{i}", r.arn);
         let p = st.principal.as_ref();
@@ -413,20 +540,51 @@ impl GraphBuilder {
             .s("effect", st.effect.as_str())
             .b("principal_any", p.is_some_and(Principal::is_anyone))
             .set_s("aws_principals", aws.iter().copied())
-            .set_s("service_principals", p.map(|p| p.of_kind("Service")).unwrap_or_default())
-            .set_s("federated_principals", p.map(|p| p.of_kind("Federated")).unwrap_or_default())
+            .set_s(
+                "service_principals",
+                p.map(|p| p.of_kind("Service")).unwrap_or_default(),
+            )
+            .set_s(
+                "federated_principals",
+                p.map(|p| p.of_kind("Federated")).unwrap_or_default(),
+            )
             .set_s("external_accounts", external)
             .set_s("condition_keys", st.condition_keys())
             .b("has_condition", st.condition.is_some())
             .set_s("actions", st.action.iter().map(|a| a.to_ascii_lowercase()));
         let name = format!("{} trust statement {i}", r.name);
-        g.add(t.trust_statement.clone(), Self::uid(&t.trust_statement, &id), attrs, vec![role_uid.clone()], vec![], &id, GLOBAL_REGION, &name);
+        g.add(
+            t.trust_statement.clone(),
+            Self::uid(&t.trust_statement, &id),
+            attrs,
+            vec![role_uid.clone()],
+            vec![],
+            &id,
+            GLOBAL_REGION,
+            &name,
+        );
     }
 
-    fn inline(&self, g: &mut Ctx<'_>, owner: &EntityUid, owner_arn: &str, policies: &[InlinePolicy], on_user: bool) {
+    fn inline(
+        &self,
+        g: &mut Ctx<'_>,
+        owner: &EntityUid,
+        owner_arn: &str,
+        policies: &[InlinePolicy],
+        on_user: bool,
+    ) {
         for p in policies {
             let base = format!("{owner_arn}#inline/{}", p.name);
-            self.statements(g, owner, &base, &p.name, "inline", true, on_user, &p.document);
+            self.statements(
+                g,
+                owner,
+                &base,
+                &p.name,
+                "inline",
+                true,
+                on_user,
+                &p.document,
+            );
         }
     }
 
@@ -459,15 +617,30 @@ impl GraphBuilder {
                 .b("attached_to_user", on_user)
                 .n("index", i)
                 .s("effect", st.effect.as_str())
-                .set_s("not_actions", st.not_action.iter().map(|a| a.to_ascii_lowercase()))
+                .set_s(
+                    "not_actions",
+                    st.not_action.iter().map(|a| a.to_ascii_lowercase()),
+                )
                 .set_s("actions", actions)
                 .set_s("resources", st.resource.iter().cloned())
                 .set_s("not_resources", st.not_resource.iter().cloned())
                 .b("has_condition", st.condition.is_some())
                 .set_s("condition_keys", st.condition_keys())
                 .set_s("service_wildcards", wildcards);
-            let name = format!("{policy_name} statement {}", st.sid.clone().unwrap_or_else(|| i.to_string()));
-            g.add(t.policy_statement.clone(), Self::uid(&t.policy_statement, &id), attrs, vec![parent.clone()], vec![], &id, GLOBAL_REGION, &name);
+            let name = format!(
+                "{policy_name} statement {}",
+                st.sid.clone().unwrap_or_else(|| i.to_string())
+            );
+            g.add(
+                t.policy_statement.clone(),
+                Self::uid(&t.policy_statement, &id),
+                attrs,
+                vec![parent.clone()],
+                vec![],
+                &id,
+                GLOBAL_REGION,
+                &name,
+            );
         }
     }
 
@@ -482,15 +655,33 @@ impl GraphBuilder {
             .s("account_id", &a.account_id)
             .n("backup_plan_count", d.backup.plans.len())
             .n("backup_vault_count", d.backup.vaults.len())
-            .n("backup_protected_resource_count", d.backup.protected_resources.len())
+            .n(
+                "backup_protected_resource_count",
+                d.backup.protected_resources.len(),
+            )
             .n("config_recorder_count", d.config.recorders.len())
             .b("config_recording", !recording.is_empty())
-            .b("config_all_supported", recording.iter().any(|r| r.all_supported))
-            .b("config_include_global", recording.iter().any(|r| r.include_global_resource_types))
+            .b(
+                "config_all_supported",
+                recording.iter().any(|r| r.all_supported),
+            )
+            .b(
+                "config_include_global",
+                recording.iter().any(|r| r.include_global_resource_types),
+            )
             .n("vpc_count", d.ec2.vpcs.len())
             .n("network_interface_count", d.ec2.network_interfaces.len())
             .n("web_acl_count", d.wafv2.web_acls.len());
-        g.add(t.region.clone(), region_uid.clone(), attrs, vec![acct_uid.clone()], vec![], &region_id, region, &region_id);
+        g.add(
+            t.region.clone(),
+            region_uid.clone(),
+            attrs,
+            vec![acct_uid.clone()],
+            vec![],
+            &region_id,
+            region,
+            &region_id,
+        );
 
         self.build_ec2(g, &region_uid, region, d);
         self.build_waf(g, &region_uid, region, d);
@@ -500,8 +691,20 @@ impl GraphBuilder {
                 .s("name", &r.name)
                 .b("recording", r.recording)
                 .b("all_supported", r.all_supported)
-                .b("include_global_resource_types", r.include_global_resource_types);
-            g.add(t.recorder.clone(), Self::uid(&t.recorder, &r.arn), attrs, vec![region_uid.clone()], vec![], &r.arn, region, &r.name);
+                .b(
+                    "include_global_resource_types",
+                    r.include_global_resource_types,
+                );
+            g.add(
+                t.recorder.clone(),
+                Self::uid(&t.recorder, &r.arn),
+                attrs,
+                vec![region_uid.clone()],
+                vec![],
+                &r.arn,
+                region,
+                &r.name,
+            );
         }
     }
 
@@ -509,8 +712,16 @@ impl GraphBuilder {
         match protocol {
             "all" => self.ports_of_interest.clone(),
             "tcp" | "udp" => {
-                let (lo, hi) = if from < 0 || to < 0 { (0, 65_535) } else { (from, to) };
-                self.ports_of_interest.iter().copied().filter(|p| *p >= lo && *p <= hi).collect()
+                let (lo, hi) = if from < 0 || to < 0 {
+                    (0, 65_535)
+                } else {
+                    (from, to)
+                };
+                self.ports_of_interest
+                    .iter()
+                    .copied()
+                    .filter(|p| *p >= lo && *p <= hi)
+                    .collect()
             }
             _ => Vec::new(),
         }
@@ -520,8 +731,19 @@ impl GraphBuilder {
         let t = &self.types;
         let ec2 = &d.ec2;
         for v in &ec2.vpcs {
-            let attrs = Attrs::default().s("vpc_id", &v.vpc_id).b("is_default", v.is_default);
-            g.add(t.vpc.clone(), Self::uid(&t.vpc, &v.arn), attrs, vec![region_uid.clone()], tags(&v.tags), &v.arn, region, &v.vpc_id);
+            let attrs = Attrs::default()
+                .s("vpc_id", &v.vpc_id)
+                .b("is_default", v.is_default);
+            g.add(
+                t.vpc.clone(),
+                Self::uid(&t.vpc, &v.arn),
+                attrs,
+                vec![region_uid.clone()],
+                tags(&v.tags),
+                &v.arn,
+                region,
+                &v.vpc_id,
+            );
         }
         let mut attachments: HashMap<&str, usize> = HashMap::new();
         for eni in &ec2.network_interfaces {
@@ -538,10 +760,15 @@ impl GraphBuilder {
                     *referenced.entry(peer.as_str()).or_default() += 1;
                 }
             }
-            let counter = if r.is_egress { &mut egress } else { &mut ingress };
+            let counter = if r.is_egress {
+                &mut egress
+            } else {
+                &mut ingress
+            };
             *counter.entry(r.group_id.as_str()).or_default() += 1;
         }
-        let mut groups: HashMap<&str, (EntityUid, &palisade_model::ec2::SecurityGroup)> = HashMap::new();
+        let mut groups: HashMap<&str, (EntityUid, &palisade_model::ec2::SecurityGroup)> =
+            HashMap::new();
         for sg in &ec2.security_groups {
             let uid = Self::uid(&t.security_group, &sg.arn);
             let gid = sg.group_id.as_str();
@@ -552,21 +779,48 @@ impl GraphBuilder {
                 .b("is_default", sg.group_name == "default")
                 .n("ingress_rule_count", ingress.get(gid).copied().unwrap_or(0))
                 .n("egress_rule_count", egress.get(gid).copied().unwrap_or(0))
-                .n("attachment_count", attachments.get(gid).copied().unwrap_or(0))
-                .n("referenced_by_count", referenced.get(gid).copied().unwrap_or(0));
+                .n(
+                    "attachment_count",
+                    attachments.get(gid).copied().unwrap_or(0),
+                )
+                .n(
+                    "referenced_by_count",
+                    referenced.get(gid).copied().unwrap_or(0),
+                );
             let name = format!("{} ({})", sg.group_name, gid);
-            g.add(t.security_group.clone(), uid.clone(), attrs, vec![region_uid.clone()], tags(&sg.tags), &sg.arn, region, &name);
+            g.add(
+                t.security_group.clone(),
+                uid.clone(),
+                attrs,
+                vec![region_uid.clone()],
+                tags(&sg.tags),
+                &sg.arn,
+                region,
+                &name,
+            );
             groups.insert(gid, (uid, sg));
         }
         for r in &ec2.security_group_rules {
             let Some((group_uid, sg)) = groups.get(r.group_id.as_str()) else {
-                g.broken(t.sg_rule.clone(), &r.arn, region, &r.rule_id, format!("rule belongs to security group {} which is not in the snapshot", r.group_id));
+                g.broken(
+                    t.sg_rule.clone(),
+                    &r.arn,
+                    region,
+                    &r.rule_id,
+                    format!(
+                        "rule belongs to security group {} which is not in the snapshot",
+                        r.group_id
+                    ),
+                );
                 continue;
             };
             let protocol = normalise_protocol(&r.ip_protocol);
             let from = r.from_port.unwrap_or(-1);
             let to = r.to_port.unwrap_or(-1);
-            let all_ports = protocol == "all" || ((protocol == "tcp" || protocol == "udp") && (from <= 0 && (to < 0 || to >= 65_535)));
+            let all_ports = protocol == "all"
+                || ((protocol == "tcp" || protocol == "udp")
+                    && from <= 0
+                    && !(0..65_535).contains(&to));
             let (peer_kind, peer) = if let Some(c) = &r.cidr_ipv4 {
                 ("ipv4", c.as_str())
             } else if let Some(c) = &r.cidr_ipv6 {
@@ -580,7 +834,13 @@ impl GraphBuilder {
             };
             for c in [&r.cidr_ipv4, &r.cidr_ipv6].into_iter().flatten() {
                 if Cidr::parse(c).is_none() {
-                    g.broken(t.sg_rule.clone(), &r.arn, region, &r.rule_id, format!("invalid CIDR {c:?}"));
+                    g.broken(
+                        t.sg_rule.clone(),
+                        &r.arn,
+                        region,
+                        &r.rule_id,
+                        format!("invalid CIDR {c:?}"),
+                    );
                 }
             }
             if g.is_broken(&r.arn) {
@@ -592,7 +852,10 @@ impl GraphBuilder {
                 .s("group_id", gid)
                 .s("group_name", &sg.group_name)
                 .b("group_is_default", sg.group_name == "default")
-                .n("group_attachment_count", attachments.get(gid).copied().unwrap_or(0))
+                .n(
+                    "group_attachment_count",
+                    attachments.get(gid).copied().unwrap_or(0),
+                )
                 .b("is_egress", r.is_egress)
                 .l("from_port", from)
                 .l("to_port", to)
@@ -603,15 +866,36 @@ impl GraphBuilder {
                 .ip("cidr_ipv4", r.cidr_ipv4.as_deref())
                 .ip("cidr_ipv6", r.cidr_ipv6.as_deref())
                 .s("peer", peer);
-            let name = format!("{} {} {} {}", sg.group_name, if r.is_egress { "egress" } else { "ingress" }, r.rule_id, peer);
-            g.add(t.sg_rule.clone(), Self::uid(&t.sg_rule, &r.arn), attrs, vec![group_uid.clone()], vec![], &r.arn, region, &name);
+            let name = format!(
+                "{} {} {} {}",
+                sg.group_name,
+                if r.is_egress { "egress" } else { "ingress" },
+                r.rule_id,
+                peer
+            );
+            g.add(
+                t.sg_rule.clone(),
+                Self::uid(&t.sg_rule, &r.arn),
+                attrs,
+                vec![group_uid.clone()],
+                vec![],
+                &r.arn,
+                region,
+                &name,
+            );
         }
         for acl in &ec2.network_acls {
             self.build_nacl(g, region_uid, region, acl);
         }
     }
 
-    fn build_nacl(&self, g: &mut Ctx<'_>, region_uid: &EntityUid, region: &str, acl: &palisade_model::ec2::NetworkAcl) {
+    fn build_nacl(
+        &self,
+        g: &mut Ctx<'_>,
+        region_uid: &EntityUid,
+        region: &str,
+        acl: &palisade_model::ec2::NetworkAcl,
+    ) {
         let t = &self.types;
         let uid = Self::uid(&t.nacl, &acl.arn);
         let attrs = Attrs::default()
@@ -619,7 +903,16 @@ impl GraphBuilder {
             .s("vpc_id", acl.vpc_id.as_deref().unwrap_or(""))
             .b("is_default", acl.is_default)
             .n("associated_subnet_count", acl.associated_subnets.len());
-        g.add(t.nacl.clone(), uid.clone(), attrs, vec![region_uid.clone()], tags(&acl.tags), &acl.arn, region, &acl.network_acl_id);
+        g.add(
+            t.nacl.clone(),
+            uid.clone(),
+            attrs,
+            vec![region_uid.clone()],
+            tags(&acl.tags),
+            &acl.arn,
+            region,
+            &acl.network_acl_id,
+        );
 
         struct E<'a> {
             entry: &'a palisade_model::ec2::NetworkAclEntry,
@@ -634,7 +927,13 @@ impl GraphBuilder {
             let text = e.cidr_block.as_deref().or(e.ipv6_cidr_block.as_deref());
             let cidr = text.and_then(Cidr::parse);
             if text.is_some() && cidr.is_none() {
-                g.broken(t.nacl_entry.clone(), &id, region, &id, format!("invalid CIDR {:?}", text.unwrap_or_default()));
+                g.broken(
+                    t.nacl_entry.clone(),
+                    &id,
+                    region,
+                    &id,
+                    format!("invalid CIDR {:?}", text.unwrap_or_default()),
+                );
                 continue;
             }
             let protocol = normalise_protocol(&e.protocol);
@@ -642,7 +941,13 @@ impl GraphBuilder {
                 ("tcp" | "udp", Some(r)) => (r.from, r.to),
                 _ => (-1, -1),
             };
-            entries.push(E { entry: e, protocol, from, to, cidr });
+            entries.push(E {
+                entry: e,
+                protocol,
+                from,
+                to,
+                cidr,
+            });
         }
         entries.sort_by_key(|e| (e.entry.egress, e.entry.rule_number));
         let covers = |e: &E<'_>, p: i64| -> bool {
@@ -664,7 +969,11 @@ impl GraphBuilder {
                     .filter(|p| {
                         // Reachable when TCP or UDP traffic to the port from this
                         // entry's range is not decided by an earlier entry.
-                        let protos: Vec<&str> = if e.protocol == "all" { vec!["tcp", "udp"] } else { vec![e.protocol.as_str()] };
+                        let protos: Vec<&str> = if e.protocol == "all" {
+                            vec!["tcp", "udp"]
+                        } else {
+                            vec![e.protocol.as_str()]
+                        };
                         protos.iter().any(|proto| {
                             !entries[..idx].iter().any(|l| {
                                 l.entry.egress == e.entry.egress
@@ -688,12 +997,29 @@ impl GraphBuilder {
                 .s("protocol", &e.protocol)
                 .l("from_port", e.from)
                 .l("to_port", e.to)
-                .b("all_ports", e.protocol == "all" || e.from < 0 || (e.from <= 0 && e.to >= 65_535))
+                .b(
+                    "all_ports",
+                    e.protocol == "all" || e.from < 0 || (e.from <= 0 && e.to >= 65_535),
+                )
                 .ip("cidr_ipv4", e.entry.cidr_block.as_deref())
                 .ip("cidr_ipv6", e.entry.ipv6_cidr_block.as_deref())
                 .set_l("reachable_ports", &reachable);
-            let name = format!("{} {} rule {}", acl.network_acl_id, if e.entry.egress { "egress" } else { "ingress" }, e.entry.rule_number);
-            g.add(t.nacl_entry.clone(), Self::uid(&t.nacl_entry, &id), attrs, vec![uid.clone()], vec![], &id, region, &name);
+            let name = format!(
+                "{} {} rule {}",
+                acl.network_acl_id,
+                if e.entry.egress { "egress" } else { "ingress" },
+                e.entry.rule_number
+            );
+            g.add(
+                t.nacl_entry.clone(),
+                Self::uid(&t.nacl_entry, &id),
+                attrs,
+                vec![uid.clone()],
+                vec![],
+                &id,
+                region,
+                &name,
+            );
         }
     }
 
@@ -709,8 +1035,20 @@ impl GraphBuilder {
                 .b("metrics_enabled", acl.metrics_enabled)
                 .b("logging_enabled", !acl.logging_destinations.is_empty())
                 .b("associations_known", acl.associated_resources.is_some())
-                .n("associated_resource_count", acl.associated_resources.as_ref().map_or(0, Vec::len));
-            g.add(t.web_acl.clone(), uid.clone(), attrs, vec![region_uid.clone()], vec![], &acl.arn, region, &acl.name);
+                .n(
+                    "associated_resource_count",
+                    acl.associated_resources.as_ref().map_or(0, Vec::len),
+                );
+            g.add(
+                t.web_acl.clone(),
+                uid.clone(),
+                attrs,
+                vec![region_uid.clone()],
+                vec![],
+                &acl.arn,
+                region,
+                &acl.name,
+            );
             for r in &acl.rules {
                 let id = format!("{}/rule/{}", acl.arn, r.name);
                 let attrs = Attrs::default()
@@ -722,7 +1060,16 @@ impl GraphBuilder {
                     .b("metrics_enabled", r.metrics_enabled)
                     .b("sampled_requests_enabled", r.sampled_requests_enabled);
                 let name = format!("{} / {}", acl.name, r.name);
-                g.add(t.web_acl_rule.clone(), Self::uid(&t.web_acl_rule, &id), attrs, vec![uid.clone()], vec![], &id, region, &name);
+                g.add(
+                    t.web_acl_rule.clone(),
+                    Self::uid(&t.web_acl_rule, &id),
+                    attrs,
+                    vec![uid.clone()],
+                    vec![],
+                    &id,
+                    region,
+                    &name,
+                );
             }
         }
     }
@@ -738,7 +1085,10 @@ impl GraphBuilder {
             };
             let denies_delete = v.access_policy.as_ref().is_some_and(|p| {
                 p.statements.iter().any(|s| {
-                    s.effect == Effect::Deny && s.action.iter().any(|a| wildcard_match(a, "backup:DeleteRecoveryPoint"))
+                    s.effect == Effect::Deny
+                        && s.action
+                            .iter()
+                            .any(|a| wildcard_match(a, "backup:DeleteRecoveryPoint"))
                 })
             });
             let attrs = Attrs::default()
@@ -746,11 +1096,25 @@ impl GraphBuilder {
                 .b("locked", v.locked)
                 .s("lock_mode", lock_mode)
                 .opt_l("min_retention_days", v.min_retention_days)
-                .b("has_encryption_key", v.encryption_key_arn.as_deref().is_some_and(|k| !k.is_empty()))
+                .b(
+                    "has_encryption_key",
+                    v.encryption_key_arn
+                        .as_deref()
+                        .is_some_and(|k| !k.is_empty()),
+                )
                 .l("recovery_point_count", v.number_of_recovery_points)
                 .b("has_access_policy", v.access_policy.is_some())
                 .b("access_policy_denies_delete", denies_delete);
-            g.add(t.vault.clone(), Self::uid(&t.vault, &v.arn), attrs, vec![region_uid.clone()], vec![], &v.arn, region, &v.name);
+            g.add(
+                t.vault.clone(),
+                Self::uid(&t.vault, &v.arn),
+                attrs,
+                vec![region_uid.clone()],
+                vec![],
+                &v.arn,
+                region,
+                &v.name,
+            );
         }
         for p in &d.backup.plans {
             let uid = Self::uid(&t.plan, &p.arn);
@@ -758,7 +1122,16 @@ impl GraphBuilder {
                 .s("name", &p.name)
                 .n("rule_count", p.rules.len())
                 .n("selection_count", p.selections.len());
-            g.add(t.plan.clone(), uid.clone(), attrs, vec![region_uid.clone()], vec![], &p.arn, region, &p.name);
+            g.add(
+                t.plan.clone(),
+                uid.clone(),
+                attrs,
+                vec![region_uid.clone()],
+                vec![],
+                &p.arn,
+                region,
+                &p.name,
+            );
             for r in &p.rules {
                 let id = format!("{}/rule/{}", p.arn, r.name);
                 let (mut cross_region, mut cross_account) = (0usize, 0usize);
@@ -777,13 +1150,25 @@ impl GraphBuilder {
                     .s("target_vault", &r.target_vault)
                     .s("schedule", r.schedule_expression.as_deref().unwrap_or(""))
                     .opt_l("delete_after_days", r.delete_after_days)
-                    .opt_l("move_to_cold_storage_after_days", r.move_to_cold_storage_after_days)
+                    .opt_l(
+                        "move_to_cold_storage_after_days",
+                        r.move_to_cold_storage_after_days,
+                    )
                     .n("copy_count", r.copy_actions.len())
                     .n("cross_region_copy_count", cross_region)
                     .n("cross_account_copy_count", cross_account)
                     .b("continuous", r.enable_continuous_backup);
                 let name = format!("{} / {}", p.name, r.name);
-                g.add(t.backup_rule.clone(), Self::uid(&t.backup_rule, &id), attrs, vec![uid.clone()], vec![], &id, region, &name);
+                g.add(
+                    t.backup_rule.clone(),
+                    Self::uid(&t.backup_rule, &id),
+                    attrs,
+                    vec![uid.clone()],
+                    vec![],
+                    &id,
+                    region,
+                    &name,
+                );
             }
             for s in &p.selections {
                 let id = format!("{}/selection/{}", p.arn, s.id);
@@ -793,7 +1178,16 @@ impl GraphBuilder {
                     .n("resource_count", s.resources.len())
                     .n("tag_condition_count", s.tag_conditions.len());
                 let name = format!("{} / {}", p.name, s.name);
-                g.add(t.selection.clone(), Self::uid(&t.selection, &id), attrs, vec![uid.clone()], vec![], &id, region, &name);
+                g.add(
+                    t.selection.clone(),
+                    Self::uid(&t.selection, &id),
+                    attrs,
+                    vec![uid.clone()],
+                    vec![],
+                    &id,
+                    region,
+                    &name,
+                );
             }
         }
     }
@@ -801,11 +1195,17 @@ impl GraphBuilder {
 
 /// The id of a NACL entry: `<acl-arn>/entry/<ingress|egress>/<rule-number>`.
 fn nacl_entry_id(acl_arn: &str, e: &palisade_model::ec2::NetworkAclEntry) -> String {
-    format!("{acl_arn}/entry/{}/{}", if e.egress { "egress" } else { "ingress" }, e.rule_number)
+    format!(
+        "{acl_arn}/entry/{}/{}",
+        if e.egress { "egress" } else { "ingress" },
+        e.rule_number
+    )
 }
 
 fn tags(t: &BTreeMap<String, String>) -> Vec<(String, RestrictedExpression)> {
-    t.iter().map(|(k, v)| (k.clone(), RestrictedExpression::new_string(v.clone()))).collect()
+    t.iter()
+        .map(|(k, v)| (k.clone(), RestrictedExpression::new_string(v.clone())))
+        .collect()
 }
 
 struct Ctx<'a> {
@@ -866,9 +1266,15 @@ mod tests {
     fn wildcards() {
         assert!(wildcard_match("backup:*", "backup:DeleteRecoveryPoint"));
         assert!(wildcard_match("*", "backup:DeleteRecoveryPoint"));
-        assert!(wildcard_match("backup:Delete*", "backup:deleterecoverypoint"));
+        assert!(wildcard_match(
+            "backup:Delete*",
+            "backup:deleterecoverypoint"
+        ));
         assert!(!wildcard_match("backup:Get*", "backup:DeleteRecoveryPoint"));
-        assert!(wildcard_match("backup:DeleteRecoveryPoin?", "backup:DeleteRecoveryPoint"));
+        assert!(wildcard_match(
+            "backup:DeleteRecoveryPoin?",
+            "backup:DeleteRecoveryPoint"
+        ));
     }
 
     #[test]
@@ -881,7 +1287,10 @@ mod tests {
 
     #[test]
     fn principal_accounts() {
-        assert_eq!(account_of_principal("arn:aws:iam::222222222222:root"), Some("222222222222"));
+        assert_eq!(
+            account_of_principal("arn:aws:iam::222222222222:root"),
+            Some("222222222222")
+        );
         assert_eq!(account_of_principal("222222222222"), Some("222222222222"));
         assert_eq!(account_of_principal("*"), None);
     }

@@ -85,9 +85,24 @@ mod tests {
 
     #[test]
     fn finding_id_is_stable_and_distinct() {
-        let a = finding_id("ec2-sg-open-admin-ports", "arn:aws:ec2:us-east-1:1:security-group-rule/sgr-1");
-        assert_eq!(a, finding_id("ec2-sg-open-admin-ports", "arn:aws:ec2:us-east-1:1:security-group-rule/sgr-1"));
-        assert_ne!(a, finding_id("ec2-sg-open-admin-ports", "arn:aws:ec2:us-east-1:1:security-group-rule/sgr-2"));
+        let a = finding_id(
+            "ec2-sg-open-admin-ports",
+            "arn:aws:ec2:us-east-1:1:security-group-rule/sgr-1",
+        );
+        assert_eq!(
+            a,
+            finding_id(
+                "ec2-sg-open-admin-ports",
+                "arn:aws:ec2:us-east-1:1:security-group-rule/sgr-1"
+            )
+        );
+        assert_ne!(
+            a,
+            finding_id(
+                "ec2-sg-open-admin-ports",
+                "arn:aws:ec2:us-east-1:1:security-group-rule/sgr-2"
+            )
+        );
         // No ambiguity from concatenation.
         assert_ne!(finding_id("ab", "c"), finding_id("a", "bc"));
         assert_eq!(a.len(), 32);

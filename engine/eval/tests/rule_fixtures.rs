@@ -23,7 +23,11 @@ fn pack() -> RulePack {
 #[test]
 fn every_rule_fails_its_violating_fixture_and_passes_its_compliant_one() {
     let pack = pack();
-    assert!(pack.rules.len() >= 25, "expected at least 25 rules, found {}", pack.rules.len());
+    assert!(
+        pack.rules.len() >= 25,
+        "expected at least 25 rules, found {}",
+        pack.rules.len()
+    );
     let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
     let mut problems = Vec::new();
     for rule in &pack.rules {
@@ -49,15 +53,18 @@ fn every_rule_fails_its_violating_fixture_and_passes_its_compliant_one() {
                 problems.push(format!("{}/{case}: evaluation errors: {msgs:?}", rule.id));
             }
             match want {
-                Status::Fail if count(Status::Fail) == 0 => {
-                    problems.push(format!("{}/{case}: expected a failure, got {} results, none failing", rule.id, results.len()))
-                }
-                Status::Pass if count(Status::Pass) == 0 || count(Status::Fail) > 0 => problems.push(format!(
-                    "{}/{case}: expected only passes, got {} pass / {} fail",
+                Status::Fail if count(Status::Fail) == 0 => problems.push(format!(
+                    "{}/{case}: expected a failure, got {} results, none failing",
                     rule.id,
-                    count(Status::Pass),
-                    count(Status::Fail)
+                    results.len()
                 )),
+                Status::Pass if count(Status::Pass) == 0 || count(Status::Fail) > 0 => problems
+                    .push(format!(
+                        "{}/{case}: expected only passes, got {} pass / {} fail",
+                        rule.id,
+                        count(Status::Pass),
+                        count(Status::Fail)
+                    )),
                 _ => {}
             }
         }
@@ -69,5 +76,10 @@ fn every_rule_fails_its_violating_fixture_and_passes_its_compliant_one() {
             problems.push(format!("fixtures/rules/{name} belongs to no rule"));
         }
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -23,73 +23,119 @@ pub struct LoadedSnapshot {
     pub lines: LineIndex,
 }
 
-/// Maps resource ARNs to the 1-based line of their `"arn"` key in the file.
+/// Maps resource ids to the 1-based line where they start in the file: the
+/// line of each `"arn"` key (scoped to the account it appears under, since
+/// AWS managed policy ARNs repeat across accounts), of each `"account_id"`,
+/// and of each region entry (`ACCOUNT/REGION`).
 #[derive(Debug, Clone, Default)]
 pub struct LineIndex {
-    by_arn: HashMap<String, usize>,
+    global: HashMap<String, usize>,
+    scoped: HashMap<(String, String), usize>,
+}
+
+/// The string value after `"key"` at `i` (whitespace and `:` skipped), with
+/// the index just past it.
+fn string_value_after(text: &str, mut j: usize) -> Option<(&str, usize)> {
+    let bytes = text.as_bytes();
+    let skip_ws = |j: &mut usize| {
+        while *j < bytes.len() && matches!(bytes[*j], b' ' | b'\t' | b'\r' | b'\n') {
+            *j += 1;
+        }
+    };
+    skip_ws(&mut j);
+    if bytes.get(j) != Some(&b':') {
+        return None;
+    }
+    j += 1;
+    skip_ws(&mut j);
+    if bytes.get(j) != Some(&b'"') {
+        return None;
+    }
+    let end = text[j + 1..].find('"')?;
+    Some((&text[j + 1..j + 1 + end], j + 1 + end))
 }
 
 impl LineIndex {
-    /// Indexes every `"arn": "<value>"` pair of a JSON text (first occurrence wins).
+    /// Indexes a snapshot's JSON text (first occurrence wins).
     pub fn build(text: &str) -> Self {
-        let mut by_arn = HashMap::new();
+        let mut idx = Self::default();
         let bytes = text.as_bytes();
         let mut line = 1usize;
+        let mut account = String::new();
         let mut i = 0usize;
         while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => line += 1,
-                b'"' if bytes[i..].starts_with(b"\"arn\"") => {
-                    let mut j = i + 5;
-                    while j < bytes.len() && matches!(bytes[j], b' ' | b'\t' | b'\r' | b'\n') {
-                        j += 1;
+            if bytes[i] == b'\n' {
+                line += 1;
+            } else if bytes[i] == b'"' {
+                for key in ["\"arn\"", "\"account_id\"", "\"region\""] {
+                    if !bytes[i..].starts_with(key.as_bytes()) {
+                        continue;
                     }
-                    if bytes.get(j) == Some(&b':') {
-                        j += 1;
-                        while j < bytes.len() && matches!(bytes[j], b' ' | b'\t' | b'\r' | b'\n') {
-                            j += 1;
-                        }
-                        if bytes.get(j) == Some(&b'"') {
-                            if let Some(end) = text[j + 1..].find('"') {
-                                let arn = &text[j + 1..j + 1 + end];
-                                by_arn.entry(arn.to_owned()).or_insert(line);
+                    if let Some((value, _)) = string_value_after(text, i + key.len()) {
+                        match key {
+                            "\"arn\"" => {
+                                idx.global.entry(value.to_owned()).or_insert(line);
+                                idx.scoped
+                                    .entry((account.clone(), value.to_owned()))
+                                    .or_insert(line);
+                            }
+                            "\"account_id\"" => {
+                                account = value.to_owned();
+                                idx.global.entry(value.to_owned()).or_insert(line);
+                            }
+                            _ => {
+                                // A region entry opens with its `region` key
+                                // (coverage records mention regions too).
+                                let opens_object = text[..i].trim_end().ends_with('{');
+                                if opens_object {
+                                    idx.global
+                                        .entry(format!("{account}/{value}"))
+                                        .or_insert(line);
+                                }
                             }
                         }
                     }
-                    i += 5;
-                    continue;
+                    i += key.len() - 1;
+                    break;
                 }
-                _ => {}
             }
             i += 1;
         }
-        Self { by_arn }
+        idx
     }
 
-    /// The line of `arn`, or of the longest indexed ARN that prefixes it
-    /// (sub-resources such as `<acl-arn>/entry/...` point at their owner).
-    pub fn line_of(&self, arn: &str) -> Option<usize> {
-        if let Some(l) = self.by_arn.get(arn) {
-            return Some(*l);
+    fn exact(&self, account: &str, id: &str) -> Option<usize> {
+        self.scoped
+            .get(&(account.to_owned(), id.to_owned()))
+            .or_else(|| self.global.get(id))
+            .copied()
+    }
+
+    /// The line of resource `id` in `account`, or of the longest indexed id
+    /// that prefixes it at a `/` or `#` (sub-resources such as
+    /// `<acl-arn>/entry/...` point at their owner), or of the account.
+    pub fn line_of(&self, account: &str, id: &str) -> Option<usize> {
+        if let Some(l) = self.exact(account, id) {
+            return Some(l);
         }
-        let mut cut = arn.len();
-        while let Some(pos) = arn[..cut].rfind(['/', '#']) {
-            if let Some(l) = self.by_arn.get(&arn[..pos]) {
-                return Some(*l);
+        let mut cut = id.len();
+        while let Some(pos) = id[..cut].rfind(['/', '#']) {
+            if let Some(l) = self.exact(account, &id[..pos]) {
+                return Some(l);
             }
             cut = pos;
         }
-        None
+        self.global.get(account).copied()
     }
 
-    /// Number of indexed ARNs.
+    /// Number of indexed ids.
     pub fn len(&self) -> usize {
-        self.by_arn.len()
+        self.global.len()
     }
 
     /// True when nothing is indexed.
     pub fn is_empty(&self) -> bool {
-        self.by_arn.is_empty()
+        self.global.is_empty()
     }
 }
 
@@ -167,7 +213,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, SnapshotError> {
     }
     let mut seen = std::collections::HashSet::new();
     for (i, account) in snapshot.accounts.iter().enumerate() {
-        if account.account_id.len() != 12 || !account.account_id.bytes().all(|b| b.is_ascii_digit()) {
+        if account.account_id.len() != 12 || !account.account_id.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(SnapshotError::Invalid {
                 path: path.to_owned(),
                 message: format!(
@@ -179,7 +226,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, SnapshotError> {
         if !seen.insert(account.account_id.as_str()) {
             return Err(SnapshotError::Invalid {
                 path: path.to_owned(),
-                message: format!("accounts[{i}]: account {} appears twice", account.account_id),
+                message: format!(
+                    "accounts[{i}]: account {} appears twice",
+                    account.account_id
+                ),
             });
         }
     }
@@ -242,7 +292,9 @@ mod tests {
         let text = "{\n  \"format\": \"palisade-snapshot\",\n  \"version\": 1,\n  \"scan_time\": \"2026-01-01T00:00:00Z\",\n  \"accounts\": [\n    {\"account_id\": \"111111111111\", \"iam\": {\"users\": [{\"arn\": 5}]}}\n  ]\n}\n";
         let err = parse(Path::new("snap.json"), text).expect_err("must fail");
         match err {
-            SnapshotError::Malformed { line, json_path, .. } => {
+            SnapshotError::Malformed {
+                line, json_path, ..
+            } => {
                 assert_eq!(line, 6);
                 assert_eq!(json_path, "accounts[0].iam.users[0].arn");
             }
@@ -252,19 +304,32 @@ mod tests {
 
     #[test]
     fn wrong_version_is_rejected() {
-        let text = r#"{"format":"palisade-snapshot","version":2,"scan_time":"2026-01-01T00:00:00Z"}"#;
+        let text =
+            r#"{"format":"palisade-snapshot","version":2,"scan_time":"2026-01-01T00:00:00Z"}"#;
         let err = parse(Path::new("s.json"), text).expect_err("must fail");
         assert!(err.to_string().contains("version 2"));
     }
 
     #[test]
     fn line_index_finds_resources_and_sub_resources() {
-        let text = "{\n\"arn\": \"arn:aws:ec2:r:1:network-acl/acl-1\",\n\"x\":{\"arn\":\"arn:b\"}}";
+        let text = "{\"account_id\": \"1\",\n\"arn\": \"arn:aws:ec2:r:1:network-acl/acl-1\",\n\"x\":{\"arn\":\"arn:b\"},\n\"c\": {\"service\": \"s\", \"region\": \"q\"}, {\"region\": \"r\",\n\"account_id\": \"2\",\n\"arn\":\"arn:b\"}";
         let idx = LineIndex::build(text);
-        assert_eq!(idx.line_of("arn:aws:ec2:r:1:network-acl/acl-1"), Some(2));
-        assert_eq!(idx.line_of("arn:aws:ec2:r:1:network-acl/acl-1/entry/ingress/100"), Some(2));
-        assert_eq!(idx.line_of("arn:b"), Some(3));
-        assert_eq!(idx.line_of("arn:c"), None);
+        assert_eq!(
+            idx.line_of("1", "arn:aws:ec2:r:1:network-acl/acl-1"),
+            Some(2)
+        );
+        assert_eq!(
+            idx.line_of("1", "arn:aws:ec2:r:1:network-acl/acl-1/entry/ingress/100"),
+            Some(2)
+        );
+        assert_eq!(idx.line_of("1", "arn:b"), Some(3));
+        // The same ARN under another account resolves to that account's copy.
+        assert_eq!(idx.line_of("2", "arn:b#account/2"), Some(6));
+        assert_eq!(idx.line_of("1", "1/r"), Some(4));
+        // A coverage record's region is not a region entry; falls back to the account.
+        assert_eq!(idx.line_of("1", "1/q"), Some(1));
+        assert_eq!(idx.line_of("2", "arn:c"), Some(5));
+        assert_eq!(idx.line_of("3", "arn:c"), None);
     }
 
     #[test]

@@ -122,7 +122,10 @@ impl PolicyDocument {
         let obj = value
             .as_object()
             .ok_or_else(|| PolicyParseError::Shape("expected a JSON object".into()))?;
-        let version = obj.get("Version").and_then(Value::as_str).map(str::to_owned);
+        let version = obj
+            .get("Version")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
         let statements = match obj.get("Statement") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Array(items)) => items
@@ -131,7 +134,10 @@ impl PolicyDocument {
                 .collect::<Result<_, _>>()?,
             Some(single) => vec![Statement::from_value(single)?],
         };
-        Ok(Self { version, statements })
+        Ok(Self {
+            version,
+            statements,
+        })
     }
 
     /// The canonical JSON form (lists always arrays).
@@ -191,7 +197,10 @@ impl Statement {
                 obj.insert(key.into(), Value::from(list.clone()));
             }
         }
-        for (key, p) in [("Principal", &self.principal), ("NotPrincipal", &self.not_principal)] {
+        for (key, p) in [
+            ("Principal", &self.principal),
+            ("NotPrincipal", &self.not_principal),
+        ] {
             match p {
                 Some(Principal::Any) => {
                     obj.insert(key.into(), Value::String("*".into()));
@@ -236,9 +245,9 @@ fn string_list(value: Option<&Value>, what: &str) -> Result<Vec<String>, PolicyP
         Some(Value::Array(items)) => items
             .iter()
             .map(|i| {
-                i.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| PolicyParseError::Shape(format!("{what} entries must be strings")))
+                i.as_str().map(str::to_owned).ok_or_else(|| {
+                    PolicyParseError::Shape(format!("{what} entries must be strings"))
+                })
             })
             .collect(),
         Some(_) => Err(PolicyParseError::Shape(format!(

@@ -25,7 +25,7 @@ pub fn render(report: &ScanReport<'_>) -> Result<String, ReportError> {
                 "title": rule.map(|x| x.meta.title.as_str()),
                 "resource": r.resource,
                 "message": r.message,
-                "location": { "uri": report.snapshot_uri, "line": report.line_of(&r.resource.id) },
+                "location": { "uri": report.snapshot_uri, "line": report.line_of(&r.resource) },
             })
         })
         .collect();
@@ -49,7 +49,10 @@ pub fn render(report: &ScanReport<'_>) -> Result<String, ReportError> {
         "gaps": gaps,
         "results": results,
     });
-    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Render { format: "json", message: e.to_string() })?;
+    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Render {
+        format: "json",
+        message: e.to_string(),
+    })?;
     text.push('\n');
     Ok(text)
 }

@@ -49,10 +49,19 @@ pub struct ScanReport<'a> {
 
 impl<'a> ScanReport<'a> {
     /// A report over `results`.
-    pub fn new(snapshot: &'a LoadedSnapshot, pack: &'a RulePack, results: &'a [CheckResult]) -> Self {
+    pub fn new(
+        snapshot: &'a LoadedSnapshot,
+        pack: &'a RulePack,
+        results: &'a [CheckResult],
+    ) -> Self {
         let uri = snapshot.path.to_string_lossy().replace('\\', "/");
         let uri = uri.strip_prefix("./").unwrap_or(&uri).to_owned();
-        Self { snapshot, pack, results, snapshot_uri: uri }
+        Self {
+            snapshot,
+            pack,
+            results,
+            snapshot_uri: uri,
+        }
     }
 
     /// The metadata of a result's rule.
@@ -62,7 +71,8 @@ impl<'a> ScanReport<'a> {
 
     /// Severity of a result's rule (info if unknown).
     pub fn severity(&self, r: &CheckResult) -> Severity {
-        self.rule(&r.rule_id).map_or(Severity::Info, |r| r.meta.severity)
+        self.rule(&r.rule_id)
+            .map_or(Severity::Info, |r| r.meta.severity)
     }
 
     /// Failed results.
@@ -76,8 +86,11 @@ impl<'a> ScanReport<'a> {
     }
 
     /// The line where a resource starts in the snapshot file (1 if unknown).
-    pub fn line_of(&self, resource_id: &str) -> usize {
-        self.snapshot.lines.line_of(resource_id).unwrap_or(1)
+    pub fn line_of(&self, resource: &palisade_eval::ResourceRef) -> usize {
+        self.snapshot
+            .lines
+            .line_of(&resource.account_id, &resource.id)
+            .unwrap_or(1)
     }
 
     /// Counts by status, severity and pack.

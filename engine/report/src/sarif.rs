@@ -27,7 +27,9 @@ pub struct SarifOptions {
 
 impl Default for SarifOptions {
     fn default() -> Self {
-        Self { category: "palisade".into() }
+        Self {
+            category: "palisade".into(),
+        }
     }
 }
 
@@ -53,6 +55,8 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
             let m = &r.meta;
             let mut tags = vec!["security".to_owned(), m.pack.as_str().to_owned(), m.service.clone()];
             tags.extend(m.frameworks.keys().cloned());
+            let mut seen = std::collections::HashSet::new();
+            tags.retain(|t| seen.insert(t.clone()));
             tags.truncate(20);
             let refs = m.references.iter().map(|u| format!("- <{u}>")).collect::<Vec<_>>().join("\n");
             let frameworks = m
@@ -105,7 +109,9 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
             Status::Fail => {}
         }
         let sev = report.severity(r);
-        let title = report.rule(&r.rule_id).map_or(r.rule_id.as_str(), |x| x.meta.title.as_str());
+        let title = report
+            .rule(&r.rule_id)
+            .map_or(r.rule_id.as_str(), |x| x.meta.title.as_str());
         let text = format!(
             "{title}: {} `{}` in account {} ({}).",
             r.resource.resource_type,
@@ -122,7 +128,7 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
             "locations": [{
                 "physicalLocation": {
                     "artifactLocation": { "uri": report.snapshot_uri },
-                    "region": { "startLine": report.line_of(&r.resource.id) }
+                    "region": { "startLine": report.line_of(&r.resource) }
                 },
                 "logicalLocations": [{
                     "name": r.resource.name,
@@ -151,8 +157,18 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
             "message": { "text": format!("coverage gap in account {account}: {} {} in {} failed: {}", g.service, g.api, g.region, g.error.as_deref().unwrap_or("unknown error")) }
         }));
     }
-    let successful = !report.results.iter().any(|r| matches!(r.status, Status::Error | Status::NotEvaluated)) && report.gaps().is_empty();
-    let accounts: Vec<&str> = report.snapshot.snapshot.accounts.iter().map(|a| a.account_id.as_str()).collect();
+    let successful = !report
+        .results
+        .iter()
+        .any(|r| matches!(r.status, Status::Error | Status::NotEvaluated))
+        && report.gaps().is_empty();
+    let accounts: Vec<&str> = report
+        .snapshot
+        .snapshot
+        .accounts
+        .iter()
+        .map(|a| a.account_id.as_str())
+        .collect();
     let doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -180,8 +196,14 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
     });
     // Round-trip through the typed SARIF model so a shape error is ours to see.
     let typed: serde_sarif::sarif::Sarif =
-        serde_json::from_value(doc).map_err(|e| ReportError::Render { format: "sarif", message: e.to_string() })?;
-    let mut text = serde_json::to_string_pretty(&typed).map_err(|e| ReportError::Render { format: "sarif", message: e.to_string() })?;
+        serde_json::from_value(doc).map_err(|e| ReportError::Render {
+            format: "sarif",
+            message: e.to_string(),
+        })?;
+    let mut text = serde_json::to_string_pretty(&typed).map_err(|e| ReportError::Render {
+        format: "sarif",
+        message: e.to_string(),
+    })?;
     text.push('\n');
     Ok(text)
 }

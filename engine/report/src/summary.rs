@@ -32,7 +32,12 @@ impl Summary {
             gaps: report.gaps().len(),
             ..Summary::default()
         };
-        for st in [Status::Fail, Status::Pass, Status::Error, Status::NotEvaluated] {
+        for st in [
+            Status::Fail,
+            Status::Pass,
+            Status::Error,
+            Status::NotEvaluated,
+        ] {
             s.by_status.insert(st.as_str().to_owned(), 0);
         }
         let mut resources = std::collections::HashSet::new();
@@ -41,8 +46,12 @@ impl Summary {
             *s.by_status.entry(r.status.as_str().to_owned()).or_default() += 1;
             if r.status == Status::Fail {
                 if let Some(rule) = report.rule(&r.rule_id) {
-                    *s.failures_by_severity.entry(rule.meta.severity.as_str().to_owned()).or_default() += 1;
-                    *s.failures_by_pack.entry(rule.meta.pack.as_str().to_owned()).or_default() += 1;
+                    *s.failures_by_severity
+                        .entry(rule.meta.severity.as_str().to_owned())
+                        .or_default() += 1;
+                    *s.failures_by_pack
+                        .entry(rule.meta.pack.as_str().to_owned())
+                        .or_default() += 1;
                 }
             }
         }

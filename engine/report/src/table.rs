@@ -38,7 +38,11 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
     if findings.is_empty() {
         out.push_str("No findings.\n");
     } else {
-        let _ = writeln!(out, "{:<8}  {:<40}  {:<14}  {:<14}  RESOURCE", "SEVERITY", "RULE", "ACCOUNT", "REGION");
+        let _ = writeln!(
+            out,
+            "{:<8}  {:<40}  {:<14}  {:<14}  RESOURCE",
+            "SEVERITY", "RULE", "ACCOUNT", "REGION"
+        );
         for f in &findings {
             let _ = writeln!(
                 out,
@@ -51,16 +55,34 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
             );
         }
     }
-    let errors: Vec<_> = report.results.iter().filter(|r| r.status == Status::Error).collect();
+    let errors: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Error)
+        .collect();
     if !errors.is_empty() {
-        let _ = writeln!(out, "\nEVALUATION ERRORS ({}): these checks did not run and are NOT passes", errors.len());
+        let _ = writeln!(
+            out,
+            "\nEVALUATION ERRORS ({}): these checks did not run and are NOT passes",
+            errors.len()
+        );
         for e in errors.iter().take(50) {
-            let _ = writeln!(out, "  {}  {}  {}", e.rule_id, terminal(&e.resource.id), terminal(e.message.as_deref().unwrap_or("")));
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}",
+                e.rule_id,
+                terminal(&e.resource.id),
+                terminal(e.message.as_deref().unwrap_or(""))
+            );
         }
     }
     let gaps = report.gaps();
     if !gaps.is_empty() {
-        let _ = writeln!(out, "\nCOVERAGE GAPS ({}): checks over these services are NOT evaluated", gaps.len());
+        let _ = writeln!(
+            out,
+            "\nCOVERAGE GAPS ({}): checks over these services are NOT evaluated",
+            gaps.len()
+        );
         for (account, g) in &gaps {
             let _ = writeln!(
                 out,
@@ -86,12 +108,27 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
     );
     let by_sev: Vec<String> = Severity::ALL
         .iter()
-        .map(|sev| format!("{} {}", sev.as_str(), s.failures_by_severity.get(sev.as_str()).copied().unwrap_or(0)))
+        .map(|sev| {
+            format!(
+                "{} {}",
+                sev.as_str(),
+                s.failures_by_severity
+                    .get(sev.as_str())
+                    .copied()
+                    .unwrap_or(0)
+            )
+        })
         .collect();
     let _ = writeln!(out, "Failures by severity: {}", by_sev.join(", "));
     let by_pack: Vec<String> = Pack::ALL
         .iter()
-        .map(|p| format!("{} {}", p.as_str(), s.failures_by_pack.get(p.as_str()).copied().unwrap_or(0)))
+        .map(|p| {
+            format!(
+                "{} {}",
+                p.as_str(),
+                s.failures_by_pack.get(p.as_str()).copied().unwrap_or(0)
+            )
+        })
         .collect();
     let _ = writeln!(out, "Failures by pack: {}", by_pack.join(", "));
     out

@@ -67,8 +67,11 @@ mod tests {
 
     #[test]
     fn unknown_key_is_reported_with_line() {
-        let err = Config::parse(Path::new("palisade.toml"), "packs = [\"security\"]\nfail_onn = \"high\"\n")
-            .expect_err("must fail");
+        let err = Config::parse(
+            Path::new("palisade.toml"),
+            "packs = [\"security\"]\nfail_onn = \"high\"\n",
+        )
+        .expect_err("must fail");
         assert!(err.to_string().starts_with("palisade.toml:2:"), "{err}");
     }
 

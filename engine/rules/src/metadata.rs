@@ -162,7 +162,10 @@ impl RuleMeta {
             let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(0);
             RulesError::at(path, line, e.message().to_owned())
         })?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         if meta.id != stem {
             return Err(RulesError::at(
                 path,
@@ -170,9 +173,17 @@ impl RuleMeta {
                 format!("id {:?} does not match the file name {stem:?}", meta.id),
             ));
         }
-        for (what, value) in [("title", &meta.title), ("rationale", &meta.rationale), ("remediation", &meta.remediation)] {
+        for (what, value) in [
+            ("title", &meta.title),
+            ("rationale", &meta.rationale),
+            ("remediation", &meta.remediation),
+        ] {
             if value.trim().is_empty() {
-                return Err(RulesError::at(path, line_of_key(text, what), format!("`{what}` is empty")));
+                return Err(RulesError::at(
+                    path,
+                    line_of_key(text, what),
+                    format!("`{what}` is empty"),
+                ));
             }
         }
         Ok(meta)

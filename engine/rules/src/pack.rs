@@ -51,14 +51,18 @@ impl RulePack {
         let schema = parse_schema(&schema_path, &schema_text)?;
 
         let mut problems: Vec<(Location, String)> = Vec::new();
-        let mut policies: BTreeMap<String, (PathBuf, String, Policy, EntityTypeName)> = BTreeMap::new();
+        let mut policies: BTreeMap<String, (PathBuf, String, Policy, EntityTypeName)> =
+            BTreeMap::new();
         let validator = Validator::new(schema.clone());
         for path in files_with_ext(policies_dir, "cedar")? {
             let text = read(&path)?;
             match load_policy(&path, &text, &validator) {
                 Ok((id, policy, ty)) => {
                     if let Some((other, ..)) = policies.get(&id) {
-                        problems.push((loc(&path, 0), format!("rule id {id:?} is also defined in {}", other.display())));
+                        problems.push((
+                            loc(&path, 0),
+                            format!("rule id {id:?} is also defined in {}", other.display()),
+                        ));
                     } else {
                         policies.insert(id, (path, text, policy, ty));
                     }
@@ -74,7 +78,14 @@ impl RulePack {
             match RuleMeta::parse(&path, &text) {
                 Ok(meta) => {
                     if let Some((other, _)) = metas.get(&meta.id) {
-                        problems.push((loc(&path, 0), format!("rule id {:?} is also defined in {}", meta.id, other.display())));
+                        problems.push((
+                            loc(&path, 0),
+                            format!(
+                                "rule id {:?} is also defined in {}",
+                                meta.id,
+                                other.display()
+                            ),
+                        ));
                     } else {
                         metas.insert(meta.id.clone(), (path, meta));
                     }
@@ -86,19 +97,26 @@ impl RulePack {
 
         for (id, (path, ..)) in &policies {
             if !metas.contains_key(id) {
-                problems.push((loc(path, 0), format!("policy {id:?} has no metadata file rules/**/{id}.toml")));
+                problems.push((
+                    loc(path, 0),
+                    format!("policy {id:?} has no metadata file rules/**/{id}.toml"),
+                ));
             }
         }
         for (id, (path, _)) in &metas {
             if !policies.contains_key(id) {
-                problems.push((loc(path, 0), format!("metadata {id:?} has no policy file policies/**/{id}.cedar")));
+                problems.push((
+                    loc(path, 0),
+                    format!("metadata {id:?} has no policy file policies/**/{id}.cedar"),
+                ));
             }
         }
         if !problems.is_empty() {
             return Err(RulesError::Invalid(problems));
         }
 
-        let defaults = Params::from_metadata(&schema, metas.values().map(|(p, m)| (p.as_path(), m)))?;
+        let defaults =
+            Params::from_metadata(&schema, metas.values().map(|(p, m)| (p.as_path(), m)))?;
         let rules = policies
             .into_iter()
             .filter_map(|(id, (policy_path, policy_text, policy, resource_type))| {
@@ -112,7 +130,11 @@ impl RulePack {
                 })
             })
             .collect();
-        Ok(Self { schema, rules, defaults })
+        Ok(Self {
+            schema,
+            rules,
+            defaults,
+        })
     }
 
     /// Looks a rule up by id.
@@ -137,7 +159,12 @@ impl RulePack {
         // FNV-1a 64: stable across platforms and releases, no extra dependency.
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for r in &self.rules {
-            for b in r.id.bytes().chain([0]).chain(r.policy_text.bytes()).chain([0]) {
+            for b in
+                r.id.bytes()
+                    .chain([0])
+                    .chain(r.policy_text.bytes())
+                    .chain([0])
+            {
                 h ^= u64::from(b);
                 h = h.wrapping_mul(0x0100_0000_01b3);
             }
@@ -147,11 +174,17 @@ impl RulePack {
 }
 
 fn loc(path: &Path, line: usize) -> Location {
-    Location { path: path.to_owned(), line }
+    Location {
+        path: path.to_owned(),
+        line,
+    }
 }
 
 fn read(path: &Path) -> Result<String, RulesError> {
-    std::fs::read_to_string(path).map_err(|source| RulesError::Io { path: path.to_owned(), source })
+    std::fs::read_to_string(path).map_err(|source| RulesError::Io {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Every file under `dir` (recursively) with extension `ext`, sorted.
@@ -159,9 +192,15 @@ fn files_with_ext(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, RulesError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|source| RulesError::Io { path: d.clone(), source })?;
+        let entries = std::fs::read_dir(&d).map_err(|source| RulesError::Io {
+            path: d.clone(),
+            source,
+        })?;
         for entry in entries {
-            let entry = entry.map_err(|source| RulesError::Io { path: d.clone(), source })?;
+            let entry = entry.map_err(|source| RulesError::Io {
+                path: d.clone(),
+                source,
+            })?;
             let p = entry.path();
             if p.is_dir() {
                 stack.push(p);
@@ -181,7 +220,11 @@ pub fn parse_schema(path: &Path, text: &str) -> Result<Schema, RulesError> {
         .map_err(|e| RulesError::at(path, diag_line(&e, text), diag_message(&e)))
 }
 
-fn load_policy(path: &Path, text: &str, validator: &Validator) -> Result<(String, Policy, EntityTypeName), RulesError> {
+fn load_policy(
+    path: &Path,
+    text: &str,
+    validator: &Validator,
+) -> Result<(String, Policy, EntityTypeName), RulesError> {
     let id = path
         .file_stem()
         .and_then(|s| s.to_str())
@@ -191,7 +234,11 @@ fn load_policy(path: &Path, text: &str, validator: &Validator) -> Result<(String
         .map_err(|e| RulesError::at(path, diag_line(&e, text), diag_message(&e)))?;
     if let Some(annotated) = policy.annotation("id") {
         if annotated != id {
-            return Err(RulesError::at(path, 1, format!("@id({annotated:?}) does not match the file name {id:?}")));
+            return Err(RulesError::at(
+                path,
+                1,
+                format!("@id({annotated:?}) does not match the file name {id:?}"),
+            ));
         }
     }
     if policy.effect() != Effect::Forbid {
@@ -200,7 +247,11 @@ fn load_policy(path: &Path, text: &str, validator: &Validator) -> Result<(String
     let resource_type = match policy.resource_constraint() {
         ResourceConstraint::Is(t) | ResourceConstraint::IsIn(t, _) => t,
         _ => {
-            return Err(RulesError::at(path, 1, "a check must scope one resource type: `resource is AWS::...`"));
+            return Err(RulesError::at(
+                path,
+                1,
+                "a check must scope one resource type: `resource is AWS::...`",
+            ));
         }
     };
     let mut set = cedar_policy::PolicySet::new();
@@ -222,7 +273,11 @@ fn diag_line(d: &dyn Diagnostic, text: &str) -> usize {
     d.labels()
         .and_then(|mut labels| labels.next())
         .map(|l| line_of_offset(text, l.offset()))
-        .or_else(|| d.related().and_then(|mut r| r.next()).map(|r| diag_line(r, text)))
+        .or_else(|| {
+            d.related()
+                .and_then(|mut r| r.next())
+                .map(|r| diag_line(r, text))
+        })
         .unwrap_or(0)
 }
 

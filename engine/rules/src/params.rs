@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 
-use cedar_policy::{Context, EntityUid, Schema};
+use cedar_policy::{Context, EntityUid, Request, Schema};
 use serde_json::Value;
 
 use crate::error::{Location, RulesError};
@@ -31,8 +31,14 @@ impl Params {
                 let json = toml_to_json(value);
                 match values.get(name) {
                     Some((existing, other)) if *existing != json => problems.push((
-                        Location { path: path.to_owned(), line: 0 },
-                        format!("parameter {name:?} default {json} differs from {existing} in {}", other.display()),
+                        Location {
+                            path: path.to_owned(),
+                            line: 0,
+                        },
+                        format!(
+                            "parameter {name:?} default {json} differs from {existing} in {}",
+                            other.display()
+                        ),
                     )),
                     Some(_) => {}
                     None => {
@@ -49,8 +55,13 @@ impl Params {
         };
         params.context(schema).map_err(|msg| {
             RulesError::Invalid(vec![(
-                Location { path: "rules/".into(), line: 0 },
-                format!("rule parameter defaults do not match Palisade::Params in the schema: {msg}"),
+                Location {
+                    path: "rules/".into(),
+                    line: 0,
+                },
+                format!(
+                    "rule parameter defaults do not match Palisade::Params in the schema: {msg}"
+                ),
             )])
         })?;
         Ok(params)
@@ -92,7 +103,17 @@ impl Params {
     pub fn context(&self, schema: &Schema) -> Result<Context, String> {
         let action = EntityUid::from_str(crate::CHECK_ACTION).map_err(|e| e.to_string())?;
         let json = Value::Object(self.values.clone().into_iter().collect());
-        Context::from_json_value(json, Some((schema, &action))).map_err(|e| e.to_string())
+        let context =
+            Context::from_json_value(json, Some((schema, &action))).map_err(|e| e.to_string())?;
+        // Parsing alone does not type-check the record; a schema-validated
+        // request does.
+        let principal =
+            EntityUid::from_str(r#"Palisade::Scanner::"palisade""#).map_err(|e| e.to_string())?;
+        let resource =
+            EntityUid::from_str(r#"AWS::Account::"000000000000""#).map_err(|e| e.to_string())?;
+        Request::new(principal, action, resource, context.clone(), Some(schema))
+            .map_err(|e| e.to_string())?;
+        Ok(context)
     }
 
     /// A parameter's value.
@@ -131,6 +152,10 @@ pub fn toml_to_json(value: &toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(*b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+        toml::Value::Table(t) => Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
     }
 }

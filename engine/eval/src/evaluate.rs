@@ -46,6 +46,8 @@ struct RuleInfo {
 /// A prepared evaluator for one rule pack and parameter set.
 pub struct Evaluator {
     partitions: HashMap<EntityTypeName, Partition>,
+    /// Every rule in one set, for the naive baseline benchmark.
+    all_rules: PolicySet,
     rules: Vec<RuleInfo>,
     schema: Schema,
     context: Context,
@@ -65,6 +67,19 @@ pub struct Evaluation {
     pub requests: usize,
     /// Number of resources (entities evaluated) across accounts.
     pub resources: usize,
+    /// Where the time went.
+    pub timings: Timings,
+}
+
+/// Wall time per phase, summed over accounts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Snapshot -> entities (derived facts included).
+    pub graph: std::time::Duration,
+    /// Entity store construction (ancestor closure, schema conformance).
+    pub store: std::time::Duration,
+    /// Cedar authorization requests.
+    pub eval: std::time::Duration,
 }
 
 const BASELINE_ID: &str = "palisade-baseline-permit";
@@ -85,14 +100,14 @@ impl Evaluator {
                 .push(r);
         }
         let mut partitions = HashMap::new();
+        let mut all_rules = PolicySet::new();
+        all_rules.add(baseline_policy()?).map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
+        for r in &pack.rules {
+            all_rules.add(r.policy.clone()).map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
+        }
         for (_, (ty, rules)) in grouped {
             let mut set = PolicySet::new();
-            let baseline = Policy::parse(
-                Some(PolicyId::new(BASELINE_ID)),
-                "permit(principal, action, resource);",
-            )
-            .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
-            set.add(baseline)
+            set.add(baseline_policy()?)
                 .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
             let mut rule_ids = Vec::new();
             for r in rules {
@@ -109,6 +124,7 @@ impl Evaluator {
             .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
         Ok(Self {
             partitions,
+            all_rules,
             rules: pack
                 .rules
                 .iter()
@@ -134,53 +150,76 @@ impl Evaluator {
         self
     }
 
-    /// Evaluates every account of `snapshot`, one entity store at a time.
+    /// Evaluates every account of `snapshot`. Each account is a shard with
+    /// its own entity store, built, evaluated and dropped; shards run in
+    /// parallel (at most one per worker thread is alive at a time).
     pub fn evaluate(&self, snapshot: &Snapshot) -> Evaluation {
+        self.run(snapshot, false)
+    }
+
+    fn run(&self, snapshot: &Snapshot, naive: bool) -> Evaluation {
         let builder = GraphBuilder::new(snapshot.scan_time, self.ports_of_interest.clone());
+        let shards: Vec<Evaluation> = snapshot
+            .accounts
+            .par_iter()
+            .with_max_len(1)
+            .map(|account| self.evaluate_account(&builder, account, naive))
+            .collect();
         let mut out = Evaluation::default();
-        for account in &snapshot.accounts {
-            let graph = builder.build(account);
-            let mut results = Vec::new();
-            for (ty, r, msg) in &graph.broken {
-                self.error_all(
-                    &mut results,
-                    ty,
-                    r,
-                    &format!("resource data is invalid: {msg}"),
-                );
-            }
-            let schema = self.validate_entities.then_some(&self.schema);
-            match Entities::from_entities(graph.entities, schema) {
-                Ok(entities) => {
-                    let evaluated: Vec<_> = graph
-                        .resources
-                        .par_iter()
-                        .filter_map(|(uid, ty, r)| {
-                            let part = self.partitions.get(ty)?;
-                            Some(self.evaluate_one(&part.set, &part.rule_ids, &entities, uid, r))
-                        })
-                        .collect();
-                    out.requests += evaluated.len();
-                    out.resources += graph.resources.len();
-                    results.extend(evaluated.into_iter().flatten());
-                }
-                Err(e) => {
-                    // A store that does not build is a defect or bad data: every
-                    // check over every resource of the account is an error.
-                    let msg = format!(
-                        "entity store for account {} could not be built: {e}",
-                        account.account_id
-                    );
-                    for (_, ty, r) in &graph.resources {
-                        self.error_all(&mut results, ty, r, &msg);
-                    }
-                }
-            }
-            self.apply_gaps(account, &mut results);
-            out.results.extend(results);
+        for shard in shards {
+            out.requests += shard.requests;
+            out.resources += shard.resources;
+            out.timings.graph += shard.timings.graph;
+            out.timings.store += shard.timings.store;
+            out.timings.eval += shard.timings.eval;
+            out.results.extend(shard.results);
         }
         out.results
             .sort_by(|a, b| (&a.rule_id, &a.resource.id).cmp(&(&b.rule_id, &b.resource.id)));
+        out
+    }
+
+    fn evaluate_account(&self, builder: &GraphBuilder, account: &palisade_model::Account, naive: bool) -> Evaluation {
+        let mut out = Evaluation::default();
+        let t0 = std::time::Instant::now();
+        let graph = builder.build(account);
+        out.timings.graph += t0.elapsed();
+        let mut results = Vec::new();
+        for (ty, r, msg) in &graph.broken {
+            self.error_all(&mut results, ty, r, &format!("resource data is invalid: {msg}"));
+        }
+        let schema = self.validate_entities.then_some(&self.schema);
+        let t1 = std::time::Instant::now();
+        let store = Entities::from_entities(graph.entities, schema);
+        out.timings.store += t1.elapsed();
+        let t2 = std::time::Instant::now();
+        match store {
+            Ok(entities) => {
+                let evaluated: Vec<_> = graph
+                    .resources
+                    .par_iter()
+                    .filter_map(|(uid, ty, r)| {
+                        let part = self.partitions.get(ty)?;
+                        let set = if naive { &self.all_rules } else { &part.set };
+                        Some(self.evaluate_one(set, &part.rule_ids, &entities, uid, r))
+                    })
+                    .collect();
+                out.requests += evaluated.len();
+                out.resources += graph.resources.len();
+                results.extend(evaluated.into_iter().flatten());
+            }
+            Err(e) => {
+                // A store that does not build is a defect or bad data: every
+                // check over every resource of the account is an error.
+                let msg = format!("entity store for account {} could not be built: {e}", account.account_id);
+                for (_, ty, r) in &graph.resources {
+                    self.error_all(&mut results, ty, r, &msg);
+                }
+            }
+        }
+        out.timings.eval += t2.elapsed();
+        self.apply_gaps(account, &mut results);
+        out.results = results;
         out
     }
 
@@ -320,49 +359,16 @@ impl Evaluator {
     }
 
     /// Evaluates with ONE policy set holding every rule (no partitioning);
-    /// used by benchmarks to measure what partitioning buys. Results are the
-    /// same as [`Evaluator::evaluate`] for rules of the resource's type.
+    /// used by benchmarks to measure what partitioning buys. Results are
+    /// identical to [`Evaluator::evaluate`].
     pub fn evaluate_naive(&self, snapshot: &Snapshot) -> Evaluation {
-        let mut all = PolicySet::new();
-        if let Ok(baseline) = Policy::parse(
-            Some(PolicyId::new(BASELINE_ID)),
-            "permit(principal, action, resource);",
-        ) {
-            let _ = all.add(baseline);
-        }
-        for part in self.partitions.values() {
-            for p in part
-                .set
-                .policies()
-                .filter(|p| AsRef::<str>::as_ref(p.id()) != BASELINE_ID)
-            {
-                let _ = all.add(p.clone());
-            }
-        }
-        let builder = GraphBuilder::new(snapshot.scan_time, self.ports_of_interest.clone());
-        let mut out = Evaluation::default();
-        for account in &snapshot.accounts {
-            let graph = builder.build(account);
-            let schema = self.validate_entities.then_some(&self.schema);
-            let Ok(entities) = Entities::from_entities(graph.entities, schema) else {
-                continue;
-            };
-            let results: Vec<_> = graph
-                .resources
-                .par_iter()
-                .filter_map(|(uid, ty, r)| {
-                    let part = self.partitions.get(ty)?;
-                    Some(self.evaluate_one(&all, &part.rule_ids, &entities, uid, r))
-                })
-                .collect();
-            out.requests += results.len();
-            out.resources += graph.resources.len();
-            out.results.extend(results.into_iter().flatten());
-        }
-        out.results
-            .sort_by(|a, b| (&a.rule_id, &a.resource.id).cmp(&(&b.rule_id, &b.resource.id)));
-        out
+        self.run(snapshot, true)
     }
+}
+
+fn baseline_policy() -> Result<Policy, EvaluatorError> {
+    Policy::parse(Some(PolicyId::new(BASELINE_ID)), "permit(principal, action, resource);")
+        .map_err(|e| EvaluatorError::PolicySet(e.to_string()))
 }
 
 fn result(id: &str, status: Status, r: &ResourceRef, message: Option<String>) -> CheckResult {

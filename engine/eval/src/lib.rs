@@ -11,6 +11,6 @@ pub mod evaluate;
 pub mod graph;
 pub mod result;
 
-pub use evaluate::{Evaluation, Evaluator, EvaluatorError};
+pub use evaluate::{Evaluation, Evaluator, EvaluatorError, Timings};
 pub use graph::{AccountGraph, GraphBuilder};
 pub use result::{finding_id, CheckResult, ResourceRef, Status};

@@ -9,8 +9,12 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use palisade_model::backup::{BackupPlan, BackupRule, BackupSelection, BackupVault, CopyAction};
 use palisade_model::config::ConfigRecorder;
-use palisade_model::ec2::{NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange, SecurityGroup, SecurityGroupRule, Vpc};
-use palisade_model::iam::{AccessKey, Group, InlinePolicy, ManagedPolicy, MfaDevice, PasswordPolicy, Role, User};
+use palisade_model::ec2::{
+    NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange, SecurityGroup, SecurityGroupRule, Vpc,
+};
+use palisade_model::iam::{
+    AccessKey, Group, InlinePolicy, ManagedPolicy, MfaDevice, PasswordPolicy, Role, User,
+};
 use palisade_model::policy::PolicyDocument;
 use palisade_model::waf::{WafRule, WebAcl};
 use palisade_model::{Account, RegionData, Snapshot};
@@ -29,7 +33,9 @@ pub fn load_pack() -> anyhow::Result<RulePack> {
 
 /// The fixed scan time of synthetic snapshots.
 pub fn scan_time() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
 }
 
 /// Evaluated entities produced per generator unit (see [`synthetic_account`]).
@@ -81,11 +87,25 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
     };
     a.iam.root.mfa_active = rng.chance(90);
     a.iam.root.hardware_mfa = rng.chance(50);
-    a.iam.password_policy = Some(PasswordPolicy { minimum_password_length: 14, password_reuse_prevention: Some(24), ..PasswordPolicy::default() });
-    let mut region_data: Vec<RegionData> = regions.iter().map(|r| RegionData { region: (*r).to_owned(), ..RegionData::default() }).collect();
+    a.iam.password_policy = Some(PasswordPolicy {
+        minimum_password_length: 14,
+        password_reuse_prevention: Some(24),
+        ..PasswordPolicy::default()
+    });
+    let mut region_data: Vec<RegionData> = regions
+        .iter()
+        .map(|r| RegionData {
+            region: (*r).to_owned(),
+            ..RegionData::default()
+        })
+        .collect();
     for (ri, rd) in region_data.iter_mut().enumerate() {
         let r = &rd.region.clone();
-        rd.ec2.vpcs.push(Vpc { arn: format!("arn:aws:ec2:{r}:{id}:vpc/vpc-{ri:08x}"), vpc_id: format!("vpc-{ri:08x}"), ..Vpc::default() });
+        rd.ec2.vpcs.push(Vpc {
+            arn: format!("arn:aws:ec2:{r}:{id}:vpc/vpc-{ri:08x}"),
+            vpc_id: format!("vpc-{ri:08x}"),
+            ..Vpc::default()
+        });
         rd.config.recorders.push(ConfigRecorder {
             arn: format!("arn:aws:config:{r}:{id}:config-recorder/default"),
             name: "default".into(),
@@ -101,9 +121,15 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
         let keys = (0..2)
             .map(|k| AccessKey {
                 access_key_id: format!("AKIA{u:012}{k:04}"),
-                status: if k == 0 || rng.chance(10) { "Active".into() } else { "Inactive".into() },
+                status: if k == 0 || rng.chance(10) {
+                    "Active".into()
+                } else {
+                    "Inactive".into()
+                },
                 create_date: Some(t0 - Duration::days(rng.below(400) as i64)),
-                last_used_date: rng.chance(80).then(|| t0 - Duration::days(rng.below(120) as i64)),
+                last_used_date: rng
+                    .chance(80)
+                    .then(|| t0 - Duration::days(rng.below(120) as i64)),
                 last_used_service: None,
             })
             .collect();
@@ -114,7 +140,11 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
             create_date: Some(created),
             password_enabled: rng.chance(50),
             mfa_devices: if rng.chance(85) {
-                vec![MfaDevice { serial_number: format!("arn:aws:iam::{id}:mfa/user-{u}"), kind: "virtual".into(), enable_date: None }]
+                vec![MfaDevice {
+                    serial_number: format!("arn:aws:iam::{id}:mfa/user-{u}"),
+                    kind: "virtual".into(),
+                    enable_date: None,
+                }]
             } else {
                 Vec::new()
             },
@@ -122,11 +152,17 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
             groups: vec![format!("group-{}", u % 50)],
             inline_policies: vec![InlinePolicy {
                 name: "inline".into(),
-                document: doc(r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#),
+                document: doc(
+                    r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+                ),
             }],
             ..User::default()
         });
-        a.iam.groups.push(Group { arn: format!("arn:aws:iam::{id}:group/group-{u}"), name: format!("group-{u}"), ..Group::default() });
+        a.iam.groups.push(Group {
+            arn: format!("arn:aws:iam::{id}:group/group-{u}"),
+            name: format!("group-{u}"),
+            ..Group::default()
+        });
         let trust = if rng.chance(5) {
             r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}]}"#
         } else {
@@ -146,7 +182,14 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
         } else {
             r#"{"Statement":[{"Effect":"Allow","Action":["ec2:Describe*","s3:GetObject"],"Resource":"*"},{"Effect":"Allow","Action":"logs:*","Resource":"*"}]}"#
         };
-        a.iam.policies.push(ManagedPolicy { arn: policy_arn, name: format!("policy-{u}"), path: "/".into(), attachment_count: 1, document: doc(body), ..ManagedPolicy::default() });
+        a.iam.policies.push(ManagedPolicy {
+            arn: policy_arn,
+            name: format!("policy-{u}"),
+            path: "/".into(),
+            attachment_count: 1,
+            document: doc(body),
+            ..ManagedPolicy::default()
+        });
 
         let rd = &mut region_data[u % 2];
         let r = rd.region.clone();
@@ -154,7 +197,11 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
         rd.ec2.security_groups.push(SecurityGroup {
             arn: format!("arn:aws:ec2:{r}:{id}:security-group/{gid}"),
             group_id: gid.clone(),
-            group_name: if u < 2 { "default".into() } else { format!("sg-{u}") },
+            group_name: if u < 2 {
+                "default".into()
+            } else {
+                format!("sg-{u}")
+            },
             vpc_id: Some(format!("vpc-{:08x}", u % 2)),
             ..SecurityGroup::default()
         });
@@ -176,19 +223,31 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
                 ip_protocol: proto.into(),
                 from_port: Some(from),
                 to_port: Some(to),
-                cidr_ipv4: Some(if open || k == 0 || k == 5 { "0.0.0.0/0".into() } else { "10.0.0.0/8".into() }),
+                cidr_ipv4: Some(if open || k == 0 || k == 5 {
+                    "0.0.0.0/0".into()
+                } else {
+                    "10.0.0.0/8".into()
+                }),
                 ..SecurityGroupRule::default()
             });
         }
         rd.ec2.network_interfaces.push(NetworkInterface {
             arn: format!("arn:aws:ec2:{r}:{id}:network-interface/eni-{u:017x}"),
             network_interface_id: format!("eni-{u:017x}"),
-            groups: if rng.chance(90) { vec![gid] } else { Vec::new() },
+            groups: if rng.chance(90) {
+                vec![gid]
+            } else {
+                Vec::new()
+            },
             ..NetworkInterface::default()
         });
         let entry = |n: i64, action: &str, port: Option<i64>, egress: bool| NetworkAclEntry {
             rule_number: n,
-            protocol: if port.is_some() { "6".into() } else { "-1".into() },
+            protocol: if port.is_some() {
+                "6".into()
+            } else {
+                "-1".into()
+            },
             rule_action: action.into(),
             egress,
             cidr_block: Some("0.0.0.0/0".into()),
@@ -217,14 +276,35 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
             scope: "REGIONAL".into(),
             default_action: "allow".into(),
             rules: (0..2)
-                .map(|k| WafRule { name: format!("rule-{k}"), priority: k, action: "block".into(), statement_type: "RateBasedStatement".into(), metrics_enabled: rng.chance(95), ..WafRule::default() })
+                .map(|k| WafRule {
+                    name: format!("rule-{k}"),
+                    priority: k,
+                    action: "block".into(),
+                    statement_type: "RateBasedStatement".into(),
+                    metrics_enabled: rng.chance(95),
+                    ..WafRule::default()
+                })
                 .collect(),
             metrics_enabled: true,
-            logging_destinations: if rng.chance(80) { vec![format!("arn:aws:logs:{r}:{id}:log-group:aws-waf-logs-{u}")] } else { Vec::new() },
-            associated_resources: Some(if rng.chance(90) { vec![format!("arn:aws:elasticloadbalancing:{r}:{id}:loadbalancer/app/lb-{u}/x")] } else { Vec::new() }),
+            logging_destinations: if rng.chance(80) {
+                vec![format!("arn:aws:logs:{r}:{id}:log-group:aws-waf-logs-{u}")]
+            } else {
+                Vec::new()
+            },
+            associated_resources: Some(if rng.chance(90) {
+                vec![format!(
+                    "arn:aws:elasticloadbalancing:{r}:{id}:loadbalancer/app/lb-{u}/x"
+                )]
+            } else {
+                Vec::new()
+            }),
             capacity: 100,
         });
-        let other = if r == "us-east-1" { "eu-west-1" } else { "us-east-1" };
+        let other = if r == "us-east-1" {
+            "eu-west-1"
+        } else {
+            "us-east-1"
+        };
         rd.backup.vaults.push(BackupVault {
             arn: format!("arn:aws:backup:{r}:{id}:backup-vault:vault-{u}"),
             name: format!("vault-{u}"),
@@ -242,13 +322,23 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
                 schedule_expression: Some("cron(0 5 ? * * *)".into()),
                 delete_after_days: Some(if rng.chance(10) { 7 } else { 35 }),
                 copy_actions: if rng.chance(70) {
-                    vec![CopyAction { destination_vault_arn: format!("arn:aws:backup:{other}:{id}:backup-vault:vault-dr"), delete_after_days: Some(35) }]
+                    vec![CopyAction {
+                        destination_vault_arn: format!(
+                            "arn:aws:backup:{other}:{id}:backup-vault:vault-dr"
+                        ),
+                        delete_after_days: Some(35),
+                    }]
                 } else {
                     Vec::new()
                 },
                 ..BackupRule::default()
             }],
-            selections: vec![BackupSelection { id: format!("sel-{u}"), name: "all".into(), resources: vec!["*".into()], ..BackupSelection::default() }],
+            selections: vec![BackupSelection {
+                id: format!("sel-{u}"),
+                name: "all".into(),
+                resources: vec!["*".into()],
+                ..BackupSelection::default()
+            }],
         });
     }
     a.region_data = region_data;

@@ -17,7 +17,9 @@ fn main() -> anyhow::Result<()> {
     let accounts: usize = args.get(2).map_or(Ok(10), |s| s.parse())?;
     let naive = args.iter().any(|a| a == "--naive");
     if let Some(pos) = args.iter().position(|a| a == "--write") {
-        let path = args.get(pos + 1).ok_or_else(|| anyhow::anyhow!("--write needs a file"))?;
+        let path = args
+            .get(pos + 1)
+            .ok_or_else(|| anyhow::anyhow!("--write needs a file"))?;
         let snapshot = palisade_benches::synthetic_snapshot(resources, accounts);
         palisade_model::load::write_snapshot(std::path::Path::new(path), &snapshot)?;
         return Ok(());
@@ -36,14 +38,24 @@ fn main() -> anyhow::Result<()> {
     let batch = std::thread::available_parallelism().map_or(2, |n| n.get());
     for first in (0..accounts).step_by(batch) {
         let mut shard = Snapshot::new(scan_time(), "bench");
-        shard.accounts = (first..(first + batch).min(accounts)).map(|i| synthetic_account(i, units)).collect();
-        let ev = if naive { evaluator.evaluate_naive(&shard) } else { evaluator.evaluate(&shard) };
+        shard.accounts = (first..(first + batch).min(accounts))
+            .map(|i| synthetic_account(i, units))
+            .collect();
+        let ev = if naive {
+            evaluator.evaluate_naive(&shard)
+        } else {
+            evaluator.evaluate(&shard)
+        };
         total_resources += ev.resources;
         timings.graph += ev.timings.graph;
         timings.store += ev.timings.store;
         timings.eval += ev.timings.eval;
         checks += ev.results.len();
-        fails += ev.results.iter().filter(|r| r.status == palisade_eval::Status::Fail).count();
+        fails += ev
+            .results
+            .iter()
+            .filter(|r| r.status == palisade_eval::Status::Fail)
+            .count();
     }
     let secs = start.elapsed().as_secs_f64();
     println!(

@@ -1,6 +1,8 @@
 //! End-to-end tests of the built `palisade` binary on the demo organisation
 //! and on bad input: exit codes, SARIF validity and locations, error messages.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Output;
 

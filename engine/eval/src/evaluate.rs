@@ -101,9 +101,13 @@ impl Evaluator {
         }
         let mut partitions = HashMap::new();
         let mut all_rules = PolicySet::new();
-        all_rules.add(baseline_policy()?).map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
+        all_rules
+            .add(baseline_policy()?)
+            .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
         for r in &pack.rules {
-            all_rules.add(r.policy.clone()).map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
+            all_rules
+                .add(r.policy.clone())
+                .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
         }
         for (_, (ty, rules)) in grouped {
             let mut set = PolicySet::new();
@@ -179,14 +183,24 @@ impl Evaluator {
         out
     }
 
-    fn evaluate_account(&self, builder: &GraphBuilder, account: &palisade_model::Account, naive: bool) -> Evaluation {
+    fn evaluate_account(
+        &self,
+        builder: &GraphBuilder,
+        account: &palisade_model::Account,
+        naive: bool,
+    ) -> Evaluation {
         let mut out = Evaluation::default();
         let t0 = std::time::Instant::now();
         let graph = builder.build(account);
         out.timings.graph += t0.elapsed();
         let mut results = Vec::new();
         for (ty, r, msg) in &graph.broken {
-            self.error_all(&mut results, ty, r, &format!("resource data is invalid: {msg}"));
+            self.error_all(
+                &mut results,
+                ty,
+                r,
+                &format!("resource data is invalid: {msg}"),
+            );
         }
         let schema = self.validate_entities.then_some(&self.schema);
         let t1 = std::time::Instant::now();
@@ -211,7 +225,10 @@ impl Evaluator {
             Err(e) => {
                 // A store that does not build is a defect or bad data: every
                 // check over every resource of the account is an error.
-                let msg = format!("entity store for account {} could not be built: {e}", account.account_id);
+                let msg = format!(
+                    "entity store for account {} could not be built: {e}",
+                    account.account_id
+                );
                 for (_, ty, r) in &graph.resources {
                     self.error_all(&mut results, ty, r, &msg);
                 }
@@ -367,8 +384,11 @@ impl Evaluator {
 }
 
 fn baseline_policy() -> Result<Policy, EvaluatorError> {
-    Policy::parse(Some(PolicyId::new(BASELINE_ID)), "permit(principal, action, resource);")
-        .map_err(|e| EvaluatorError::PolicySet(e.to_string()))
+    Policy::parse(
+        Some(PolicyId::new(BASELINE_ID)),
+        "permit(principal, action, resource);",
+    )
+    .map_err(|e| EvaluatorError::PolicySet(e.to_string()))
 }
 
 fn result(id: &str, status: Status, r: &ResourceRef, message: Option<String>) -> CheckResult {

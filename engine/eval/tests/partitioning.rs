@@ -1,6 +1,8 @@
 //! Partitioned and naive (single PolicySet) evaluation must agree exactly on
 //! the demo organisation; parallel evaluation must be deterministic.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::Path;
 
 use palisade_eval::{Evaluator, Status};
@@ -17,7 +19,10 @@ fn partitioned_equals_naive_and_is_deterministic() {
     let b = ev.evaluate_naive(&snap.snapshot);
     let c = ev.evaluate(&snap.snapshot);
     assert!(a.results.iter().any(|r| r.status == Status::Fail));
-    assert!(a.results.iter().all(|r| r.status != Status::Error), "demo has evaluation errors");
+    assert!(
+        a.results.iter().all(|r| r.status != Status::Error),
+        "demo has evaluation errors"
+    );
     assert_eq!(a.results, b.results);
     assert_eq!(a.results, c.results);
 }

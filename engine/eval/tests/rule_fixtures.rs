@@ -2,6 +2,8 @@
 //! its compliant fixture must pass it, neither may error, and every fixture
 //! directory must belong to a rule.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use palisade_eval::{Evaluator, Status};

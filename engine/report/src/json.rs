@@ -89,7 +89,10 @@ pub fn render(report: &ScanReport<'_>) -> Result<String, ReportError> {
                 title: rule.map(|x| x.meta.title.as_str()),
                 resource: &r.resource,
                 message: r.message.as_deref(),
-                location: Location { uri: &report.snapshot_uri, line: report.line_of(&r.resource) },
+                location: Location {
+                    uri: &report.snapshot_uri,
+                    line: report.line_of(&r.resource),
+                },
             }
         })
         .collect();
@@ -107,19 +110,32 @@ pub fn render(report: &ScanReport<'_>) -> Result<String, ReportError> {
     let doc = Doc {
         format: "palisade-report",
         version: REPORT_VERSION,
-        tool: Tool { name: TOOL_NAME, version: TOOL_VERSION },
+        tool: Tool {
+            name: TOOL_NAME,
+            version: TOOL_VERSION,
+        },
         snapshot: SnapshotInfo {
             uri: &report.snapshot_uri,
             sha256: &report.snapshot.sha256,
             scan_time: snap.scan_time,
-            accounts: snap.accounts.iter().map(|a| a.account_id.as_str()).collect(),
+            accounts: snap
+                .accounts
+                .iter()
+                .map(|a| a.account_id.as_str())
+                .collect(),
         },
-        rules: RulesInfo { count: report.pack.rules.len(), fingerprint: report.pack.fingerprint() },
+        rules: RulesInfo {
+            count: report.pack.rules.len(),
+            fingerprint: report.pack.fingerprint(),
+        },
         summary: report.summary(),
         gaps,
         results,
     };
-    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Render { format: "json", message: e.to_string() })?;
+    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Render {
+        format: "json",
+        message: e.to_string(),
+    })?;
     text.push('\n');
     Ok(text)
 }

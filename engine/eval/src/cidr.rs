@@ -58,6 +58,11 @@ impl Cidr {
         }
     }
 
+    /// The prefix length.
+    pub fn prefix_len(&self) -> u8 {
+        self.prefix
+    }
+
     /// True when every address of `other` is in `self` (same family).
     pub fn contains(&self, other: &Cidr) -> bool {
         self.v6 == other.v6

@@ -39,6 +39,7 @@ pub struct Types {
     plan: EntityTypeName,
     backup_rule: EntityTypeName,
     selection: EntityTypeName,
+    protected: EntityTypeName,
     recorder: EntityTypeName,
 }
 
@@ -71,6 +72,7 @@ impl Default for Types {
             plan: ty("AWS::Backup::BackupPlan"),
             backup_rule: ty("AWS::Backup::BackupRule"),
             selection: ty("AWS::Backup::BackupSelection"),
+            protected: ty("AWS::Backup::ProtectedResource"),
             recorder: ty("AWS::Config::ConfigurationRecorder"),
         }
     }
@@ -310,7 +312,19 @@ impl GraphBuilder {
                 aws_attached.iter().copied(),
             )
             .n("user_count", iam.users.len())
-            .n("role_count", iam.roles.len());
+            .n("role_count", iam.roles.len())
+            .n(
+                "config_global_recording_region_count",
+                a.region_data
+                    .iter()
+                    .filter(|r| {
+                        r.config
+                            .recorders
+                            .iter()
+                            .any(|c| c.recording && c.include_global_resource_types)
+                    })
+                    .count(),
+            );
         if let Some(pp) = &iam.password_policy {
             attrs = attrs
                 .l("password_min_length", pp.minimum_password_length)
@@ -360,7 +374,9 @@ impl GraphBuilder {
                     p.attachment_count
                         .max(i64::from(attached.contains(p.arn.as_str()))),
                 )
-                .n("statement_count", p.document.statements.len());
+                .b("attached", attached_now)
+                .n("statement_count", p.document.statements.len())
+                .set_s("allow_actions", allow_actions(&p.document));
             g.add(
                 t.managed_policy.clone(),
                 uid.clone(),
@@ -398,13 +414,12 @@ impl GraphBuilder {
         for u in &iam.users {
             let uid = Self::uid(&t.user, &u.arn);
             let active: Vec<_> = u.access_keys.iter().filter(|k| k.is_active()).collect();
-            let at_setup = active
-                .iter()
-                .filter(|k| match (k.create_date, u.create_date) {
+            let at_setup_of =
+                |k: &palisade_model::iam::AccessKey| match (k.create_date, u.create_date) {
                     (Some(k), Some(c)) => (k - c).num_seconds().abs() <= 86_400,
                     _ => false,
-                })
-                .count();
+                };
+            let at_setup = active.iter().filter(|k| at_setup_of(k)).count();
             let attrs = Attrs::default()
                 .s("name", &u.name)
                 .s("path", &u.path)
@@ -447,7 +462,8 @@ impl GraphBuilder {
                     .opt_l("age_days", self.days_since(k.create_date))
                     .opt_l("days_since_last_used", self.days_since(k.last_used_date))
                     .b("ever_used", k.last_used_date.is_some())
-                    .b("user_has_console_password", u.password_enabled);
+                    .b("user_has_console_password", u.password_enabled)
+                    .b("created_at_setup", at_setup_of(k));
                 let name = format!("{} ({})", u.name, k.access_key_id);
                 g.add(
                     t.access_key.clone(),
@@ -536,6 +552,10 @@ impl GraphBuilder {
         external.dedup();
         let attrs = Attrs::default()
             .s("role_name", &r.name)
+            .b(
+                "role_is_service_linked",
+                r.path.starts_with("/aws-service-role/"),
+            )
             .n("index", i)
             .s("effect", st.effect.as_str())
             .b("principal_any", p.is_some_and(Principal::is_anyone))
@@ -865,6 +885,10 @@ impl GraphBuilder {
                 .s("peer_kind", peer_kind)
                 .ip("cidr_ipv4", r.cidr_ipv4.as_deref())
                 .ip("cidr_ipv6", r.cidr_ipv6.as_deref())
+                .l(
+                    "prefix_length",
+                    prefix_length(r.cidr_ipv4.as_deref().or(r.cidr_ipv6.as_deref())),
+                )
                 .s("peer", peer);
             let name = format!(
                 "{} {} {} {}",
@@ -1003,6 +1027,10 @@ impl GraphBuilder {
                 )
                 .ip("cidr_ipv4", e.entry.cidr_block.as_deref())
                 .ip("cidr_ipv6", e.entry.ipv6_cidr_block.as_deref())
+                .l(
+                    "prefix_length",
+                    e.cidr.map_or(-1, |c| i64::from(c.prefix_len())),
+                )
                 .set_l("reachable_ports", &reachable);
             let name = format!(
                 "{} {} rule {}",
@@ -1154,6 +1182,12 @@ impl GraphBuilder {
                         "move_to_cold_storage_after_days",
                         r.move_to_cold_storage_after_days,
                     )
+                    .opt_l(
+                        "schedule_interval_hours",
+                        r.schedule_expression
+                            .as_deref()
+                            .and_then(schedule_interval_hours),
+                    )
                     .n("copy_count", r.copy_actions.len())
                     .n("cross_region_copy_count", cross_region)
                     .n("cross_account_copy_count", cross_account)
@@ -1190,6 +1224,50 @@ impl GraphBuilder {
                 );
             }
         }
+        for pr in &d.backup.protected_resources {
+            let mut plans: Vec<&str> = Vec::new();
+            let mut selections = 0usize;
+            for p in &d.backup.plans {
+                for s in &p.selections {
+                    let included = s
+                        .resources
+                        .iter()
+                        .any(|pat| wildcard_match(pat, &pr.resource_arn));
+                    let excluded = s
+                        .not_resources
+                        .iter()
+                        .any(|pat| wildcard_match(pat, &pr.resource_arn));
+                    if included && !excluded {
+                        selections += 1;
+                        plans.push(p.arn.as_str());
+                    }
+                }
+            }
+            plans.sort_unstable();
+            plans.dedup();
+            let attrs = Attrs::default()
+                .s("resource_arn", &pr.resource_arn)
+                .s("resource_type", &pr.resource_type)
+                .opt_l(
+                    "days_since_last_backup",
+                    self.days_since(pr.last_backup_time),
+                )
+                .n("matching_selection_count", selections)
+                .n("matching_plan_count", plans.len());
+            // Protected resources have their own ARNs; scope the id so it
+            // cannot collide with the resource's own entity elsewhere.
+            let id = format!("{}#backup", pr.resource_arn);
+            g.add(
+                t.protected.clone(),
+                Self::uid(&t.protected, &id),
+                attrs,
+                vec![region_uid.clone()],
+                vec![],
+                &id,
+                region,
+                &pr.resource_arn,
+            );
+        }
     }
 }
 
@@ -1200,6 +1278,87 @@ fn nacl_entry_id(acl_arn: &str, e: &palisade_model::ec2::NetworkAclEntry) -> Str
         if e.egress { "egress" } else { "ingress" },
         e.rule_number
     )
+}
+
+/// Prefix length of a CIDR text, -1 when absent or unparsable.
+fn prefix_length(cidr: Option<&str>) -> i64 {
+    cidr.and_then(Cidr::parse)
+        .map_or(-1, |c| i64::from(c.prefix_len()))
+}
+
+/// Lower-cased Action entries of the Allow statements of a document.
+fn allow_actions(doc: &PolicyDocument) -> Vec<String> {
+    let mut v: Vec<String> = doc
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+        .flat_map(|s| s.action.iter().map(|a| a.to_ascii_lowercase()))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Hours between runs of an AWS Backup schedule expression: `rate(N unit)`
+/// or a six-field `cron(min hour day-of-month month day-of-week year)`.
+/// None when the expression cannot be interpreted.
+pub fn schedule_interval_hours(expr: &str) -> Option<i64> {
+    let expr = expr.trim();
+    if let Some(body) = expr.strip_prefix("rate(").and_then(|b| b.strip_suffix(')')) {
+        let mut parts = body.split_whitespace();
+        let n: i64 = parts.next()?.parse().ok()?;
+        let unit = parts.next()?.to_ascii_lowercase();
+        return match unit.trim_end_matches('s') {
+            "minute" => Some((n / 60).max(1)),
+            "hour" => Some(n),
+            "day" => Some(n * 24),
+            _ => None,
+        };
+    }
+    let body = expr.strip_prefix("cron(")?.strip_suffix(')')?;
+    let f: Vec<&str> = body.split_whitespace().collect();
+    if f.len() != 6 {
+        return None;
+    }
+    let (hour, dom, dow) = (f[1], f[2], f[4]);
+    let any = |x: &str| x == "*" || x == "?";
+    let count = |x: &str| -> Option<i64> {
+        if let Some(step) = x.strip_prefix("*/").or_else(|| x.strip_prefix("0/")) {
+            let step: i64 = step.parse().ok()?;
+            return (step > 0).then(|| 24 / step);
+        }
+        if x.contains('-') || x.contains('/') {
+            return None;
+        }
+        Some(i64::try_from(x.split(',').count()).ok()?)
+    };
+    if !any(dom) {
+        // Monthly (or a few days a month).
+        let n = count(dom)?;
+        return Some(24 * 30 / n.max(1));
+    }
+    if !any(dow) {
+        let days = if dow.contains('-') {
+            let (a, b) = dow.split_once('-')?;
+            let day = |d: &str| -> Option<i64> {
+                d.parse().ok().or_else(|| {
+                    ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
+                        .iter()
+                        .position(|n| n.eq_ignore_ascii_case(d))
+                        .and_then(|p| i64::try_from(p + 1).ok())
+                })
+            };
+            (day(b)? - day(a)?).abs() + 1
+        } else {
+            i64::try_from(dow.split(',').count()).ok()?
+        };
+        return Some(24 * 7 / days.max(1));
+    }
+    if any(hour) {
+        return Some(1);
+    }
+    let per_day = count(hour)?;
+    Some(24 / per_day.max(1))
 }
 
 fn tags(t: &BTreeMap<String, String>) -> Vec<(String, RestrictedExpression)> {
@@ -1275,6 +1434,19 @@ mod tests {
             "backup:DeleteRecoveryPoin?",
             "backup:DeleteRecoveryPoint"
         ));
+    }
+
+    #[test]
+    fn schedules() {
+        assert_eq!(schedule_interval_hours("cron(0 5 ? * * *)"), Some(24));
+        assert_eq!(schedule_interval_hours("cron(0 */6 ? * * *)"), Some(6));
+        assert_eq!(schedule_interval_hours("cron(0 5,17 ? * * *)"), Some(12));
+        assert_eq!(schedule_interval_hours("cron(0 5 ? * SUN *)"), Some(168));
+        assert_eq!(schedule_interval_hours("cron(0 5 ? * MON-FRI *)"), Some(33));
+        assert_eq!(schedule_interval_hours("cron(0 5 1 * ? *)"), Some(720));
+        assert_eq!(schedule_interval_hours("rate(12 hours)"), Some(12));
+        assert_eq!(schedule_interval_hours("rate(1 day)"), Some(24));
+        assert_eq!(schedule_interval_hours("whenever"), None);
     }
 
     #[test]

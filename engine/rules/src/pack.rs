@@ -54,8 +54,14 @@ impl RulePack {
         let mut policies: BTreeMap<String, (PathBuf, String, Policy, EntityTypeName)> =
             BTreeMap::new();
         let validator = Validator::new(schema.clone());
+        // Ids whose policy file exists but is invalid: their metadata is not
+        // also reported as orphaned.
+        let mut invalid_ids: Vec<String> = Vec::new();
         for path in files_with_ext(policies_dir, "cedar")? {
             let text = read(&path)?;
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                invalid_ids.push(stem.to_owned());
+            }
             match load_policy(&path, &text, &validator) {
                 Ok((id, policy, ty)) => {
                     if let Some((other, ..)) = policies.get(&id) {
@@ -64,6 +70,7 @@ impl RulePack {
                             format!("rule id {id:?} is also defined in {}", other.display()),
                         ));
                     } else {
+                        invalid_ids.retain(|i| *i != id);
                         policies.insert(id, (path, text, policy, ty));
                     }
                 }
@@ -104,7 +111,7 @@ impl RulePack {
             }
         }
         for (id, (path, _)) in &metas {
-            if !policies.contains_key(id) {
+            if !policies.contains_key(id) && !invalid_ids.contains(id) {
                 problems.push((
                     loc(path, 0),
                     format!("metadata {id:?} has no policy file policies/**/{id}.cedar"),

@@ -1,0 +1,243 @@
+//! AWS Backup collector: vaults (with lock settings and access policy),
+//! plans with rules and selections, and protected resources.
+
+use aws_sdk_backup::Client;
+use palisade_model::backup::{
+    Backup, BackupPlan, BackupRule, BackupSelection, BackupVault, CopyAction, ProtectedResource,
+};
+use palisade_model::policy::PolicyDocument;
+
+use crate::error;
+use crate::ops;
+use crate::scope::{ts, Scope};
+
+/// Collects one region.
+pub async fn collect(client: &Client, scope: &Scope) -> Backup {
+    let (vaults, plans, protected_resources) = tokio::join!(
+        vaults(client, scope),
+        plans(client, scope),
+        protected_resources(client, scope),
+    );
+    Backup {
+        vaults,
+        plans,
+        protected_resources,
+    }
+}
+
+/// A short summary for the progress display.
+pub fn counts(b: &Backup) -> String {
+    format!(
+        "{} vaults, {} plans, {} protected resources",
+        b.vaults.len(),
+        b.plans.len(),
+        b.protected_resources.len()
+    )
+}
+
+async fn vaults(client: &Client, scope: &Scope) -> Vec<BackupVault> {
+    let op = &ops::BACKUP_LIST_BACKUP_VAULTS;
+    let mut out = Vec::new();
+    let mut pages = client.list_backup_vaults().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let Some(page) = scope.check(op, page) else {
+            return out;
+        };
+        for v in page.backup_vault_list() {
+            let (Some(arn), Some(name)) = (v.backup_vault_arn(), v.backup_vault_name()) else {
+                continue;
+            };
+            out.push(BackupVault {
+                arn: arn.to_owned(),
+                name: name.to_owned(),
+                encryption_key_arn: v.encryption_key_arn().map(str::to_owned),
+                locked: v.locked().unwrap_or(false),
+                lock_date: ts(v.lock_date()),
+                min_retention_days: v.min_retention_days(),
+                max_retention_days: v.max_retention_days(),
+                number_of_recovery_points: v.number_of_recovery_points(),
+                access_policy: None,
+            });
+        }
+    }
+    scope.ok(op);
+    for v in &mut out {
+        v.access_policy = access_policy(client, scope, &v.name).await;
+    }
+    out
+}
+
+async fn access_policy(client: &Client, scope: &Scope, vault: &str) -> Option<PolicyDocument> {
+    let op = &ops::BACKUP_GET_BACKUP_VAULT_ACCESS_POLICY;
+    match client
+        .get_backup_vault_access_policy()
+        .backup_vault_name(vault)
+        .send()
+        .await
+    {
+        Ok(out) => {
+            scope.ok(op);
+            let text = out.policy()?;
+            match PolicyDocument::parse_text(text) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    scope.fail(op, format!("vault {vault}: {e}"));
+                    None
+                }
+            }
+        }
+        // No access policy on this vault: a fact.
+        Err(e) if error::code(&e) == Some("ResourceNotFoundException") => {
+            scope.ok(op);
+            None
+        }
+        Err(e) => {
+            scope.fail(op, error::describe(&e));
+            None
+        }
+    }
+}
+
+async fn plans(client: &Client, scope: &Scope) -> Vec<BackupPlan> {
+    let op = &ops::BACKUP_LIST_BACKUP_PLANS;
+    let mut listed = Vec::new();
+    let mut pages = client.list_backup_plans().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let Some(page) = scope.check(op, page) else {
+            return Vec::new();
+        };
+        for p in page.backup_plans_list() {
+            if let (Some(arn), Some(id)) = (p.backup_plan_arn(), p.backup_plan_id()) {
+                listed.push((
+                    arn.to_owned(),
+                    id.to_owned(),
+                    p.backup_plan_name().unwrap_or_default().to_owned(),
+                ));
+            }
+        }
+    }
+    scope.ok(op);
+    let mut plans = Vec::new();
+    for (arn, id, name) in listed {
+        let out = client.get_backup_plan().backup_plan_id(&id).send().await;
+        let Some(out) = scope.check(&ops::BACKUP_GET_BACKUP_PLAN, out) else {
+            continue;
+        };
+        let Some(plan) = out.backup_plan() else {
+            continue;
+        };
+        plans.push(BackupPlan {
+            arn,
+            name: if plan.backup_plan_name().is_empty() {
+                name
+            } else {
+                plan.backup_plan_name().to_owned()
+            },
+            rules: plan.rules().iter().map(rule).collect(),
+            selections: selections(client, scope, &id).await,
+            id,
+        });
+    }
+    plans
+}
+
+fn rule(r: &aws_sdk_backup::types::BackupRule) -> BackupRule {
+    BackupRule {
+        name: r.rule_name().to_owned(),
+        target_vault: r.target_backup_vault_name().to_owned(),
+        schedule_expression: r.schedule_expression().map(str::to_owned),
+        delete_after_days: r.lifecycle().and_then(|l| l.delete_after_days()),
+        move_to_cold_storage_after_days: r
+            .lifecycle()
+            .and_then(|l| l.move_to_cold_storage_after_days()),
+        copy_actions: r
+            .copy_actions()
+            .iter()
+            .map(|c| CopyAction {
+                destination_vault_arn: c.destination_backup_vault_arn().to_owned(),
+                delete_after_days: c.lifecycle().and_then(|l| l.delete_after_days()),
+            })
+            .collect(),
+        enable_continuous_backup: r.enable_continuous_backup().unwrap_or(false),
+    }
+}
+
+async fn selections(client: &Client, scope: &Scope, plan_id: &str) -> Vec<BackupSelection> {
+    let op = &ops::BACKUP_LIST_BACKUP_SELECTIONS;
+    let mut listed = Vec::new();
+    let mut pages = client
+        .list_backup_selections()
+        .backup_plan_id(plan_id)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let Some(page) = scope.check(op, page) else {
+            return Vec::new();
+        };
+        for s in page.backup_selections_list() {
+            if let Some(id) = s.selection_id() {
+                listed.push(id.to_owned());
+            }
+        }
+    }
+    scope.ok(op);
+    let mut out = Vec::new();
+    for id in listed {
+        let res = client
+            .get_backup_selection()
+            .backup_plan_id(plan_id)
+            .selection_id(&id)
+            .send()
+            .await;
+        let Some(sel) = scope
+            .check(&ops::BACKUP_GET_BACKUP_SELECTION, res)
+            .and_then(|o| o.backup_selection().cloned())
+        else {
+            continue;
+        };
+        let mut tag_conditions: Vec<String> = sel
+            .list_of_tags()
+            .iter()
+            .map(|c| format!("{}={}", c.condition_key(), c.condition_value()))
+            .collect();
+        if let Some(c) = sel.conditions() {
+            tag_conditions.extend(c.string_equals().iter().filter_map(|p| {
+                let key = p.condition_key()?;
+                let key = key.strip_prefix("aws:ResourceTag/").unwrap_or(key);
+                Some(format!("{key}={}", p.condition_value().unwrap_or_default()))
+            }));
+        }
+        out.push(BackupSelection {
+            id,
+            name: sel.selection_name().to_owned(),
+            iam_role_arn: Some(sel.iam_role_arn().to_owned()).filter(|r| !r.is_empty()),
+            resources: sel.resources().to_vec(),
+            not_resources: sel.not_resources().to_vec(),
+            tag_conditions,
+        });
+    }
+    out
+}
+
+async fn protected_resources(client: &Client, scope: &Scope) -> Vec<ProtectedResource> {
+    let op = &ops::BACKUP_LIST_PROTECTED_RESOURCES;
+    let mut out = Vec::new();
+    let mut pages = client.list_protected_resources().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let Some(page) = scope.check(op, page) else {
+            return out;
+        };
+        for r in page.results() {
+            let Some(arn) = r.resource_arn() else {
+                continue;
+            };
+            out.push(ProtectedResource {
+                resource_arn: arn.to_owned(),
+                resource_type: r.resource_type().unwrap_or_default().to_owned(),
+                last_backup_time: ts(r.last_backup_time()),
+            });
+        }
+    }
+    scope.ok(op);
+    out
+}

@@ -1,0 +1,62 @@
+//! Errors of a collection run, and how an SDK failure is described in a
+//! coverage record (`Code: message`).
+
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::error::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// Why a collection could not run at all. Failures of individual API calls
+/// are not errors: they become coverage gaps in the snapshot.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    /// The options are inconsistent (e.g. `--accounts` without `--role-arn`).
+    #[error("{0}")]
+    Usage(String),
+    /// No usable credentials, or the caller's identity could not be read.
+    #[error("cannot read the caller identity (credentials?): {0}")]
+    Credentials(String),
+    /// The async runtime could not be started.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+/// The longest error text kept in a coverage record.
+const MAX_ERROR_LEN: usize = 600;
+
+/// `Code: message` for a service error; otherwise the error chain, with the
+/// HTTP status when there was a response (moto answers an unimplemented API
+/// with an HTML 500 or 404).
+pub fn describe<E>(err: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut text = match (err.code(), err.message()) {
+        (Some(code), Some(msg)) => format!("{code}: {msg}"),
+        (Some(code), None) => code.to_owned(),
+        _ => {
+            let chain = DisplayErrorContext(err).to_string();
+            match err.raw_response().map(|r| r.status().as_u16()) {
+                Some(status) => format!("HTTP {status}: {chain}"),
+                None => chain,
+            }
+        }
+    };
+    if text.len() > MAX_ERROR_LEN {
+        let mut cut = MAX_ERROR_LEN;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text.replace(['\n', '\r'], " ")
+}
+
+/// The error code of a service error, if any.
+pub fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
+    match err {
+        SdkError::ServiceError(e) => e.err().code(),
+        _ => None,
+    }
+}

@@ -1,0 +1,84 @@
+//! The context of one collector task: account, partition and region, and
+//! the helper that turns each call's outcome into a coverage record.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aws_sdk_ec2::config::http::HttpResponse;
+use aws_sdk_ec2::error::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::coverage::Coverage;
+use crate::error;
+use crate::ops::Operation;
+
+/// One collector task's context.
+#[derive(Debug)]
+pub struct Scope {
+    /// 12-digit account id.
+    pub account: String,
+    /// Partition (`aws`, `aws-us-gov`, `aws-cn`).
+    pub partition: String,
+    /// Region code, or `global`.
+    pub region: String,
+    coverage: Coverage,
+    failures: AtomicUsize,
+}
+
+impl Scope {
+    /// A task context recording into `coverage`.
+    pub fn new(account: &str, partition: &str, region: &str, coverage: Coverage) -> Self {
+        Self {
+            account: account.to_owned(),
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            coverage,
+            failures: AtomicUsize::new(0),
+        }
+    }
+
+    /// Records success of `op`.
+    pub fn ok(&self, op: &Operation) {
+        self.coverage.ok(op, &self.region);
+    }
+
+    /// Records a failure of `op`.
+    pub fn fail(&self, op: &Operation, error: String) {
+        self.failures.fetch_add(1, Ordering::Relaxed);
+        self.coverage.failed(op, &self.region, error);
+    }
+
+    /// Records the outcome of one call of `op` and returns its output, if any.
+    pub fn check<T, E>(&self, op: &Operation, result: Result<T, SdkError<E, HttpResponse>>) -> Option<T>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match result {
+            Ok(v) => {
+                self.ok(op);
+                Some(v)
+            }
+            Err(e) => {
+                self.fail(op, error::describe(&e));
+                None
+            }
+        }
+    }
+
+    /// Number of failed calls recorded through this scope.
+    pub fn failures(&self) -> usize {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    /// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
+    pub fn arn(&self, service: &str, resource: &str) -> String {
+        format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            self.partition, self.region, self.account
+        )
+    }
+}
+
+/// Converts an SDK timestamp.
+pub fn ts(d: Option<&aws_smithy_types::DateTime>) -> Option<chrono::DateTime<chrono::Utc>> {
+    d.and_then(|d| chrono::DateTime::from_timestamp(d.secs(), d.subsec_nanos()))
+}

@@ -1,0 +1,168 @@
+//! AWS sessions: the base configuration (credential chain, profile, region,
+//! endpoint, retries, timeouts), the caller's identity, assuming a role into
+//! member accounts, and per-service clients for a region.
+
+use std::time::Duration;
+
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::config::retry::{RetryConfig, RetryPartition, TokenBucket};
+use aws_sdk_ec2::config::SharedCredentialsProvider;
+
+use crate::error::{self, CollectError};
+use crate::CollectOptions;
+
+/// Region used for global services (IAM, STS, Artifact, CLOUDFRONT WAF) and
+/// for DescribeRegions when no region is configured.
+pub const HOME_REGION: &str = "us-east-1";
+
+/// One account to collect, with the configuration that reaches it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The SDK configuration (credentials, retries, endpoint).
+    pub config: SdkConfig,
+    /// Shared retry quota for every client of this session.
+    pub retry: RetryPartition,
+}
+
+/// Builds the base configuration from the default credential chain.
+pub async fn base_config(opts: &CollectOptions) -> SdkConfig {
+    let mut retry = match opts.retry_mode {
+        crate::RetryMode::Standard => RetryConfig::standard(),
+        crate::RetryMode::Adaptive => RetryConfig::adaptive(),
+    };
+    retry = retry
+        .with_max_attempts(opts.max_attempts.max(1))
+        .with_initial_backoff(opts.initial_backoff)
+        .with_max_backoff(Duration::from_secs(20));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry)
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(opts.attempt_timeout)
+                .build(),
+        );
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some((key, secret)) = &opts.static_credentials {
+        loader = loader.credentials_provider(aws_sdk_ec2::config::Credentials::new(
+            key, secret, None, None, "static",
+        ));
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        return config
+            .into_builder()
+            .region(Region::new(HOME_REGION))
+            .build();
+    }
+    config
+}
+
+impl Session {
+    /// A session over `config` with its own retry quota.
+    pub fn new(config: SdkConfig) -> Self {
+        // Large enough that a throttled but healthy account still completes;
+        // the per-call attempt limit bounds the work.
+        let retry = RetryPartition::custom("palisade-collect")
+            .token_bucket(TokenBucket::builder().capacity(50_000).build())
+            .build();
+        Self { config, retry }
+    }
+
+    /// The caller's account id and ARN (STS GetCallerIdentity).
+    pub async fn identity(&self) -> Result<(String, String), CollectError> {
+        let sts = aws_sdk_sts::Client::from_conf(
+            aws_sdk_sts::config::Builder::from(&self.config)
+                .region(self.region(HOME_REGION).region().cloned())
+                .retry_partition(self.retry.clone())
+                .build(),
+        );
+        let out = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| CollectError::Credentials(error::describe(&e)))?;
+        let account = out.account().unwrap_or_default().to_owned();
+        let arn = out.arn().unwrap_or_default().to_owned();
+        Ok((account, arn))
+    }
+
+    /// A session that assumes `role_arn` from this one.
+    pub async fn assume(&self, role_arn: &str) -> Session {
+        let provider = AssumeRoleProvider::builder(role_arn)
+            .session_name("palisade-collect")
+            .configure(&self.config)
+            .build()
+            .await;
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        Session::new(config)
+    }
+
+    /// This session's configuration, pinned to `region`.
+    pub fn region(&self, region: &str) -> SdkConfig {
+        self.config
+            .to_builder()
+            .region(Region::new(region.to_owned()))
+            .build()
+    }
+}
+
+macro_rules! client_fn {
+    ($name:ident, $krate:ident) => {
+        /// A client of this service in `region`.
+        pub fn $name(s: &Session, region: &str) -> $krate::Client {
+            $krate::Client::from_conf(
+                $krate::config::Builder::from(&s.region(region))
+                    .retry_partition(s.retry.clone())
+                    .build(),
+            )
+        }
+    };
+}
+
+client_fn!(iam, aws_sdk_iam);
+client_fn!(ec2, aws_sdk_ec2);
+client_fn!(wafv2, aws_sdk_wafv2);
+client_fn!(backup, aws_sdk_backup);
+client_fn!(config, aws_sdk_config);
+client_fn!(artifact, aws_sdk_artifact);
+
+/// `arn:aws:iam::111111111111:role/X` with its account replaced.
+pub fn role_for_account(role_arn: &str, account: &str) -> Result<String, CollectError> {
+    let parts: Vec<&str> = role_arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" || parts[2] != "iam" || !parts[5].starts_with("role/")
+    {
+        return Err(CollectError::Usage(format!(
+            "--role-arn {role_arn:?} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)"
+        )));
+    }
+    Ok(format!(
+        "{}:{}:{}:{}:{account}:{}",
+        parts[0], parts[1], parts[2], parts[3], parts[5]
+    ))
+}
+
+/// The account field of a role ARN.
+pub fn account_of(role_arn: &str) -> Option<&str> {
+    role_arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// The partition of an ARN (`aws` when unreadable).
+pub fn partition_of(arn: &str) -> String {
+    arn.split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+        .to_owned()
+}

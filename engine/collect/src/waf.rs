@@ -1,0 +1,213 @@
+//! WAFv2 collector: web ACLs (REGIONAL in each region, CLOUDFRONT from
+//! us-east-1) with rules, default action, logging configuration and the
+//! resources each ACL is associated with.
+
+use aws_sdk_wafv2::types::{ResourceType, Scope as WafScope, Statement};
+use aws_sdk_wafv2::Client;
+use palisade_model::waf::{WafRule, WebAcl, Wafv2};
+
+use crate::error;
+use crate::ops;
+use crate::scope::Scope;
+
+/// The resource types a REGIONAL web ACL can protect; ListResourcesForWebACL
+/// lists one type per call (it defaults to load balancers only).
+const REGIONAL_RESOURCE_TYPES: &[ResourceType] = &[
+    ResourceType::ApplicationLoadBalancer,
+    ResourceType::ApiGateway,
+    ResourceType::Appsync,
+    ResourceType::CognitioUserPool,
+    ResourceType::AppRunnerService,
+    ResourceType::VerifiedAccessInstance,
+    ResourceType::Amplify,
+];
+
+/// Collects one region's web ACLs; in us-east-1 also the CLOUDFRONT ones.
+pub async fn collect(client: &Client, scope: &Scope) -> Wafv2 {
+    let mut web_acls = collect_scope(client, scope, WafScope::Regional).await;
+    if scope.region == "us-east-1" {
+        web_acls.extend(collect_scope(client, scope, WafScope::Cloudfront).await);
+    }
+    Wafv2 { web_acls }
+}
+
+/// A short summary for the progress display.
+pub fn counts(w: &Wafv2) -> String {
+    format!("{} web ACLs", w.web_acls.len())
+}
+
+async fn collect_scope(client: &Client, scope: &Scope, waf_scope: WafScope) -> Vec<WebAcl> {
+    let list = &ops::WAFV2_LIST_WEB_ACLS;
+    let mut summaries = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let out = client
+            .list_web_acls()
+            .scope(waf_scope.clone())
+            .limit(100)
+            .set_next_marker(marker.clone())
+            .send()
+            .await;
+        let Some(out) = scope.check(list, out) else {
+            return Vec::new();
+        };
+        for s in out.web_acls() {
+            if let (Some(name), Some(id)) = (s.name(), s.id()) {
+                summaries.push((name.to_owned(), id.to_owned()));
+            }
+        }
+        // Stop on an empty page too: some endpoints echo a marker forever.
+        match out.next_marker() {
+            Some(m) if !m.is_empty() && !out.web_acls().is_empty() => marker = Some(m.to_owned()),
+            _ => break,
+        }
+    }
+    let mut acls = Vec::new();
+    for (name, id) in summaries {
+        let out = client
+            .get_web_acl()
+            .name(&name)
+            .id(&id)
+            .scope(waf_scope.clone())
+            .send()
+            .await;
+        let Some(acl) = scope
+            .check(&ops::WAFV2_GET_WEB_ACL, out)
+            .and_then(|o| o.web_acl().cloned())
+        else {
+            continue;
+        };
+        let mut model = convert(&acl, &waf_scope);
+        model.logging_destinations = logging(client, scope, acl.arn()).await;
+        model.associated_resources = if waf_scope == WafScope::Regional {
+            associated(client, scope, acl.arn()).await
+        } else {
+            // CloudFront associations live in CloudFront's distribution
+            // configs, which this collector does not read: unknown.
+            None
+        };
+        acls.push(model);
+    }
+    acls
+}
+
+fn convert(acl: &aws_sdk_wafv2::types::WebAcl, waf_scope: &WafScope) -> WebAcl {
+    let default_action = match acl.default_action() {
+        Some(d) if d.block().is_some() => "block",
+        _ => "allow",
+    };
+    let mut rules: Vec<WafRule> = acl
+        .rules()
+        .iter()
+        .map(|r| {
+            let action = r.action().map(|a| {
+                if a.block().is_some() {
+                    "block"
+                } else if a.allow().is_some() {
+                    "allow"
+                } else if a.count().is_some() {
+                    "count"
+                } else if a.captcha().is_some() {
+                    "captcha"
+                } else if a.challenge().is_some() {
+                    "challenge"
+                } else {
+                    "none"
+                }
+            });
+            let override_action = r.override_action().map(|o| {
+                if o.count().is_some() { "count" } else { "none" }.to_owned()
+            });
+            let vis = r.visibility_config();
+            WafRule {
+                name: r.name().to_owned(),
+                priority: i64::from(r.priority()),
+                action: action.unwrap_or("none").to_owned(),
+                override_action,
+                statement_type: r.statement().map(statement_type).unwrap_or_default().to_owned(),
+                managed_rule_group: r
+                    .statement()
+                    .and_then(|s| s.managed_rule_group_statement())
+                    .map(|m| format!("{}/{}", m.vendor_name(), m.name())),
+                metrics_enabled: vis.is_some_and(|v| v.cloud_watch_metrics_enabled()),
+                sampled_requests_enabled: vis.is_some_and(|v| v.sampled_requests_enabled()),
+            }
+        })
+        .collect();
+    rules.sort_by_key(|r| r.priority);
+    WebAcl {
+        arn: acl.arn().to_owned(),
+        id: acl.id().to_owned(),
+        name: acl.name().to_owned(),
+        scope: waf_scope.as_str().to_owned(),
+        default_action: default_action.to_owned(),
+        rules,
+        metrics_enabled: acl
+            .visibility_config()
+            .is_some_and(|v| v.cloud_watch_metrics_enabled()),
+        logging_destinations: Vec::new(),
+        associated_resources: None,
+        capacity: acl.capacity(),
+    }
+}
+
+fn statement_type(s: &Statement) -> &'static str {
+    let kinds: [(bool, &'static str); 16] = [
+        (s.byte_match_statement().is_some(), "ByteMatchStatement"),
+        (s.sqli_match_statement().is_some(), "SqliMatchStatement"),
+        (s.xss_match_statement().is_some(), "XssMatchStatement"),
+        (s.size_constraint_statement().is_some(), "SizeConstraintStatement"),
+        (s.geo_match_statement().is_some(), "GeoMatchStatement"),
+        (s.rule_group_reference_statement().is_some(), "RuleGroupReferenceStatement"),
+        (s.ip_set_reference_statement().is_some(), "IPSetReferenceStatement"),
+        (s.regex_pattern_set_reference_statement().is_some(), "RegexPatternSetReferenceStatement"),
+        (s.rate_based_statement().is_some(), "RateBasedStatement"),
+        (s.and_statement().is_some(), "AndStatement"),
+        (s.or_statement().is_some(), "OrStatement"),
+        (s.not_statement().is_some(), "NotStatement"),
+        (s.managed_rule_group_statement().is_some(), "ManagedRuleGroupStatement"),
+        (s.label_match_statement().is_some(), "LabelMatchStatement"),
+        (s.regex_match_statement().is_some(), "RegexMatchStatement"),
+        (s.asn_match_statement().is_some(), "AsnMatchStatement"),
+    ];
+    kinds.iter().find(|(set, _)| *set).map(|(_, k)| *k).unwrap_or("")
+}
+
+async fn logging(client: &Client, scope: &Scope, arn: &str) -> Vec<String> {
+    let op = &ops::WAFV2_GET_LOGGING_CONFIGURATION;
+    match client.get_logging_configuration().resource_arn(arn).send().await {
+        Ok(out) => {
+            scope.ok(op);
+            out.logging_configuration()
+                .map(|l| l.log_destination_configs().to_vec())
+                .unwrap_or_default()
+        }
+        // No logging configuration: logging is off (a fact).
+        Err(e) if error::code(&e) == Some("WAFNonexistentItemException") => {
+            scope.ok(op);
+            Vec::new()
+        }
+        Err(e) => {
+            scope.fail(op, error::describe(&e));
+            Vec::new()
+        }
+    }
+}
+
+/// Associated resources of every regional type; `None` when any list failed.
+async fn associated(client: &Client, scope: &Scope, arn: &str) -> Option<Vec<String>> {
+    let op = &ops::WAFV2_LIST_RESOURCES_FOR_WEB_ACL;
+    let mut out = Vec::new();
+    for t in REGIONAL_RESOURCE_TYPES {
+        let res = client
+            .list_resources_for_web_acl()
+            .web_acl_arn(arn)
+            .resource_type(t.clone())
+            .send()
+            .await;
+        out.extend(scope.check(op, res)?.resource_arns().iter().cloned());
+    }
+    out.sort();
+    out.dedup();
+    Some(out)
+}

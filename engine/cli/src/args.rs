@@ -23,6 +23,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Check the rule packs (strict Cedar validation) and a config file.
     Validate(ValidateArgs),
+    /// Read AWS accounts (IAM, EC2 networking, WAFv2, Backup, Config, Artifact) into a snapshot.
+    Collect(crate::collect_cmd::CollectArgs),
 }
 
 /// Where the rule packs live.

@@ -2,6 +2,7 @@
 //! to a documented exit code (see README.md).
 
 mod args;
+mod collect_cmd;
 mod exit;
 mod packs;
 mod rules_cmd;
@@ -16,6 +17,7 @@ fn main() -> std::process::ExitCode {
         args::Command::Scan(a) => scan::run(&a),
         args::Command::Rules(a) => rules_cmd::run(&a),
         args::Command::Validate(a) => validate::run(&a),
+        args::Command::Collect(a) => collect_cmd::run(&a),
     };
     match outcome {
         Ok(code) => code.into(),

@@ -241,3 +241,112 @@ async fn protected_resources(client: &Client, scope: &Scope) -> Vec<ProtectedRes
     scope.ok(op);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::replay::{config, event, paths, scope};
+
+    const BASE: &str = "https://backup.eu-west-1.amazonaws.com";
+
+    #[tokio::test]
+    async fn selections_are_paged_and_decoded() {
+        let (conf, http) = config(vec![
+            event(
+                "GET",
+                &format!("{BASE}/backup/plans/plan-1/selections"),
+                200,
+                r#"{"BackupSelectionsList":[{"SelectionId":"sel-1","SelectionName":"tagged","BackupPlanId":"plan-1","IamRoleArn":"arn:aws:iam::111111111111:role/backup"}],"NextToken":"page2"}"#,
+            ),
+            event(
+                "GET",
+                &format!("{BASE}/backup/plans/plan-1/selections?nextToken=page2"),
+                200,
+                r#"{"BackupSelectionsList":[{"SelectionId":"sel-2","SelectionName":"volumes","BackupPlanId":"plan-1"}]}"#,
+            ),
+            event(
+                "GET",
+                &format!("{BASE}/backup/plans/plan-1/selections/sel-1"),
+                200,
+                r#"{"BackupPlanId":"plan-1","SelectionId":"sel-1","CreationDate":1700000000.0,"BackupSelection":{"SelectionName":"tagged","IamRoleArn":"arn:aws:iam::111111111111:role/backup","Resources":[],"ListOfTags":[{"ConditionType":"STRINGEQUALS","ConditionKey":"backup","ConditionValue":"daily"}],"Conditions":{"StringEquals":[{"ConditionKey":"aws:ResourceTag/env","ConditionValue":"prod"}],"StringNotEquals":[],"StringLike":[],"StringNotLike":[]}}}"#,
+            ),
+            event(
+                "GET",
+                &format!("{BASE}/backup/plans/plan-1/selections/sel-2"),
+                200,
+                r#"{"BackupPlanId":"plan-1","SelectionId":"sel-2","BackupSelection":{"SelectionName":"volumes","IamRoleArn":"arn:aws:iam::111111111111:role/backup","Resources":["arn:aws:ec2:*:*:volume/*"],"NotResources":["arn:aws:ec2:eu-west-1:111111111111:volume/vol-0scratch"]}}"#,
+            ),
+        ]);
+        let client = Client::new(&conf);
+        let (scope, coverage) = scope();
+        let sels = selections(&client, &scope, "plan-1").await;
+        assert_eq!(
+            paths(&http),
+            [
+                "/backup/plans/plan-1/selections",
+                "/backup/plans/plan-1/selections?nextToken=page2",
+                "/backup/plans/plan-1/selections/sel-1",
+                "/backup/plans/plan-1/selections/sel-2",
+            ]
+        );
+        assert_eq!(sels.len(), 2);
+        assert_eq!(sels[0].id, "sel-1");
+        assert_eq!(sels[0].tag_conditions, ["backup=daily", "env=prod"]);
+        assert!(sels[0].resources.is_empty());
+        assert_eq!(sels[1].resources, ["arn:aws:ec2:*:*:volume/*"]);
+        assert_eq!(sels[1].not_resources.len(), 1);
+        assert!(coverage.records().iter().all(|r| !r.is_gap()));
+    }
+
+    #[tokio::test]
+    async fn access_denied_selection_list_is_a_gap() {
+        let (conf, _http) = config(vec![event(
+            "GET",
+            &format!("{BASE}/backup/plans/plan-1/selections"),
+            403,
+            r#"{"__type":"AccessDeniedException","message":"not authorized to perform: backup:ListBackupSelections"}"#,
+        )]);
+        let client = Client::new(&conf);
+        let (scope, coverage) = scope();
+        assert!(selections(&client, &scope, "plan-1").await.is_empty());
+        let recs = coverage.records();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].api, "ListBackupSelections");
+        assert!(recs[0]
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("AccessDeniedException: not authorized"));
+    }
+
+    #[tokio::test]
+    async fn vault_access_policy_and_protected_resources() {
+        let (conf, _http) = config(vec![
+            event(
+                "GET",
+                &format!("{BASE}/backup-vaults/prod/access-policy"),
+                200,
+                r#"{"BackupVaultName":"prod","BackupVaultArn":"arn:aws:backup:eu-west-1:111111111111:backup-vault:prod","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":[\"backup:DeleteRecoveryPoint\"],\"Resource\":\"*\"}]}"}"#,
+            ),
+            event(
+                "GET",
+                &format!("{BASE}/resources/"),
+                200,
+                r#"{"Results":[{"ResourceArn":"arn:aws:ec2:eu-west-1:111111111111:volume/vol-1","ResourceType":"EBS","LastBackupTime":1763600000.0}]}"#,
+            ),
+        ]);
+        let client = Client::new(&conf);
+        let (scope, coverage) = scope();
+        let policy = access_policy(&client, &scope, "prod").await.unwrap();
+        assert_eq!(policy.statements[0].action, ["backup:DeleteRecoveryPoint"]);
+        let res = protected_resources(&client, &scope).await;
+        assert_eq!(res[0].resource_type, "EBS");
+        assert_eq!(
+            res[0].last_backup_time.map(|t| t.timestamp()),
+            Some(1_763_600_000)
+        );
+        assert!(coverage.records().iter().all(|r| !r.is_gap()));
+    }
+}

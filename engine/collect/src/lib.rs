@@ -1,1 +1,346 @@
-//! stub
+//! Palisade collectors: read IAM, EC2 networking, WAFv2, AWS Backup, AWS
+//! Config and AWS Artifact from one or more accounts and regions into a
+//! [`palisade_model::Snapshot`]. Collectors never evaluate anything.
+//!
+//! Every API call's outcome becomes a coverage record; a call that still
+//! fails after the SDK's retries is a gap (`status: failed`) and the rest of
+//! the collection continues. [`ops::ALL`] lists every operation called, and
+//! `iam-policy.json` beside this crate is the least-privilege policy that
+//! allows exactly those.
+
+pub mod artifact;
+pub mod backup;
+pub mod config;
+pub mod coverage;
+pub mod ec2;
+pub mod error;
+pub mod iam;
+pub mod ops;
+#[cfg(test)]
+mod replay;
+pub mod scope;
+pub mod session;
+pub mod waf;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{SubsecRound as _, Utc};
+use palisade_model::{Account, ArtifactReport, RegionData, Snapshot, GLOBAL_REGION};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+pub use coverage::{Coverage, Progress};
+pub use error::CollectError;
+use scope::Scope;
+use session::Session;
+
+/// The least-privilege IAM policy the collectors need (JSON text).
+pub const IAM_POLICY: &str = include_str!("../iam-policy.json");
+
+/// How the SDK retries a failed call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RetryMode {
+    /// Exponential backoff with jitter.
+    #[default]
+    Standard,
+    /// Standard plus client-side rate limiting after throttling responses.
+    Adaptive,
+}
+
+/// What to collect and how.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    /// Named profile of the shared config files; `None`: the default chain.
+    pub profile: Option<String>,
+    /// Regions to collect; empty: every region enabled in each account.
+    pub regions: Vec<String>,
+    /// Role to assume in each account (its account field is replaced for
+    /// each of `accounts`).
+    pub role_arn: Option<String>,
+    /// Member accounts to collect through `role_arn`.
+    pub accounts: Vec<String>,
+    /// Send every call to this endpoint (e.g. a local moto server).
+    pub endpoint_url: Option<String>,
+    /// Static credentials instead of the default chain (for local endpoints
+    /// and embedding).
+    pub static_credentials: Option<(String, String)>,
+    /// Service/region tasks in flight at once.
+    pub concurrency: usize,
+    /// Attempts per call, including the first.
+    pub max_attempts: u32,
+    /// Retry mode.
+    pub retry_mode: RetryMode,
+    /// First retry delay (grows exponentially, with jitter).
+    pub initial_backoff: Duration,
+    /// Longest retry delay.
+    pub max_backoff: Duration,
+    /// Time limit of one attempt of one call.
+    pub attempt_timeout: Duration,
+    /// Print one progress line per finished task on stderr.
+    pub progress: bool,
+}
+
+impl Default for CollectOptions {
+    fn default() -> Self {
+        Self {
+            profile: None,
+            regions: Vec::new(),
+            role_arn: None,
+            accounts: Vec::new(),
+            endpoint_url: None,
+            static_credentials: None,
+            concurrency: 8,
+            max_attempts: 5,
+            retry_mode: RetryMode::Standard,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(20),
+            attempt_timeout: Duration::from_secs(30),
+            progress: false,
+        }
+    }
+}
+
+/// Collects on a new multi-threaded tokio runtime.
+pub fn collect_blocking(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(collect(opts))
+}
+
+/// The data one task produced.
+enum Part {
+    Iam(palisade_model::iam::Iam),
+    Ec2(palisade_model::ec2::Ec2),
+    Waf(palisade_model::waf::Wafv2),
+    Backup(palisade_model::backup::Backup),
+    Config(palisade_model::config::ConfigService),
+    Artifact(Vec<ArtifactReport>),
+}
+
+/// One account being collected.
+struct Target {
+    account: String,
+    partition: String,
+    session: Option<Session>,
+    setup_error: Option<String>,
+}
+
+/// Collects every requested account and region into one snapshot.
+pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
+    let scan_time = Utc::now().trunc_subsecs(0);
+    if !opts.accounts.is_empty() && opts.role_arn.is_none() {
+        return Err(CollectError::Usage(
+            "--accounts needs --role-arn (the role to assume in each account)".into(),
+        ));
+    }
+    for a in &opts.accounts {
+        if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(CollectError::Usage(format!(
+                "{a:?} is not a 12-digit AWS account id"
+            )));
+        }
+    }
+    let base = Session::new(session::base_config(opts).await);
+    let (caller_account, caller_arn) = base.identity().await?;
+    tracing::info!(account = %caller_account, arn = %caller_arn, "caller identity");
+
+    let mut targets = Vec::new();
+    match &opts.role_arn {
+        None => targets.push(Target {
+            account: caller_account.clone(),
+            partition: session::partition_of(&caller_arn),
+            session: Some(base.clone()),
+            setup_error: None,
+        }),
+        Some(role) => {
+            let accounts = if opts.accounts.is_empty() {
+                vec![session::account_of(role)
+                    .ok_or_else(|| CollectError::Usage(format!("no account in {role:?}")))?
+                    .to_owned()]
+            } else {
+                opts.accounts.clone()
+            };
+            for account in accounts {
+                let arn = session::role_for_account(role, &account)?;
+                let assumed = base.assume(&arn).await;
+                let target = match assumed.identity().await {
+                    Ok((id, assumed_arn)) if id == account => Target {
+                        account,
+                        partition: session::partition_of(&assumed_arn),
+                        session: Some(assumed),
+                        setup_error: None,
+                    },
+                    Ok((id, _)) => Target {
+                        setup_error: Some(format!("assuming {arn} landed in account {id}")),
+                        account,
+                        partition: session::partition_of(&arn),
+                        session: None,
+                    },
+                    Err(e) => Target {
+                        setup_error: Some(format!("cannot assume {arn}: {e}")),
+                        account,
+                        partition: session::partition_of(&arn),
+                        session: None,
+                    },
+                };
+                targets.push(target);
+            }
+        }
+    }
+
+    let progress = Progress::new(opts.progress);
+    let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let mut tasks: JoinSet<(usize, String, Part)> = JoinSet::new();
+    let mut accounts = Vec::new();
+    for (idx, t) in targets.into_iter().enumerate() {
+        let coverage = Coverage::default();
+        let mut account = Account {
+            account_id: t.account.clone(),
+            partition: t.partition.clone(),
+            ..Account::default()
+        };
+        let Some(session) = t.session else {
+            // Every check of this account is then "not evaluated".
+            let error = t.setup_error.unwrap_or_default();
+            tracing::error!(account = %t.account, %error, "account skipped");
+            for op in ops::ALL {
+                coverage.failed(op, GLOBAL_REGION, error.clone());
+            }
+            accounts.push((account, coverage));
+            continue;
+        };
+        let regions = if opts.regions.is_empty() {
+            let scope = Scope::new(&t.account, &t.partition, GLOBAL_REGION, coverage.clone());
+            let home = session
+                .config
+                .region()
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| session::HOME_REGION.to_owned());
+            ec2::enabled_regions(&session::ec2(&session, &home), &scope)
+                .await
+                .unwrap_or_else(|| vec![home])
+        } else {
+            opts.regions.clone()
+        };
+        account.regions = regions.clone();
+        spawn_account(&mut tasks, &limit, &progress, idx, &t, &session, &regions, &coverage);
+        accounts.push((account, coverage));
+    }
+
+    while let Some(joined) = tasks.join_next().await {
+        let (idx, region, part) = match joined {
+            Ok(v) => v,
+            Err(e) => {
+                // A panicking task loses its data but must not pass silently.
+                tracing::error!(error = %e, "collector task failed");
+                continue;
+            }
+        };
+        let account = &mut accounts[idx].0;
+        let mut region_entry = || -> &mut RegionData {
+            let pos = match account.region_data.iter().position(|r| r.region == region) {
+                Some(p) => p,
+                None => {
+                    account.region_data.push(RegionData {
+                        region: region.clone(),
+                        ..RegionData::default()
+                    });
+                    account.region_data.len() - 1
+                }
+            };
+            &mut account.region_data[pos]
+        };
+        match part {
+            Part::Iam(i) => account.iam = i,
+            Part::Artifact(a) => account.artifact_reports = a,
+            Part::Ec2(e) => region_entry().ec2 = e,
+            Part::Waf(w) => region_entry().wafv2 = w,
+            Part::Backup(b) => region_entry().backup = b,
+            Part::Config(c) => region_entry().config = c,
+        }
+    }
+
+    let mut snapshot = Snapshot::new(scan_time, env!("CARGO_PKG_VERSION"));
+    for (mut account, coverage) in accounts {
+        account.coverage = coverage.records();
+        let order = account.regions.clone();
+        account
+            .region_data
+            .sort_by_key(|r| order.iter().position(|o| *o == r.region));
+        snapshot.accounts.push(account);
+    }
+    Ok(snapshot)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn spawn_account(
+    tasks: &mut JoinSet<(usize, String, Part)>,
+    limit: &Arc<Semaphore>,
+    progress: &Progress,
+    idx: usize,
+    t: &Target,
+    session: &Session,
+    regions: &[String],
+    coverage: &Coverage,
+) {
+    let mut jobs: Vec<(&'static str, String)> = vec![
+        ("iam", GLOBAL_REGION.to_owned()),
+        ("artifact", GLOBAL_REGION.to_owned()),
+    ];
+    for r in regions {
+        for service in ["ec2", "wafv2", "backup", "config"] {
+            jobs.push((service, r.clone()));
+        }
+    }
+    progress.add_tasks(jobs.len());
+    for (service, region) in jobs {
+        let limit = Arc::clone(limit);
+        let progress = progress.clone();
+        let session = session.clone();
+        let scope = Scope::new(&t.account, &t.partition, &region, coverage.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let (part, counts) = run_service(service, &session, &scope).await;
+            progress.done(&scope.account, service, &region, &counts, scope.failures());
+            (idx, region, part)
+        });
+    }
+}
+
+async fn run_service(service: &str, s: &Session, scope: &Scope) -> (Part, String) {
+    let region = scope.region.as_str();
+    match service {
+        "iam" => {
+            let v = iam::collect(&session::iam(s, session::HOME_REGION), scope).await;
+            let c = iam::counts(&v);
+            (Part::Iam(v), c)
+        }
+        "artifact" => {
+            let v = artifact::collect(&session::artifact(s, session::HOME_REGION), scope).await;
+            let c = format!("{} reports", v.len());
+            (Part::Artifact(v), c)
+        }
+        "ec2" => {
+            let v = ec2::collect(&session::ec2(s, region), scope).await;
+            let c = ec2::counts(&v);
+            (Part::Ec2(v), c)
+        }
+        "wafv2" => {
+            let v = waf::collect(&session::wafv2(s, region), scope).await;
+            let c = waf::counts(&v);
+            (Part::Waf(v), c)
+        }
+        "backup" => {
+            let v = backup::collect(&session::backup(s, region), scope).await;
+            let c = backup::counts(&v);
+            (Part::Backup(v), c)
+        }
+        _ => {
+            let v = config::collect(&session::config(s, region), scope).await;
+            let c = config::counts(&v);
+            (Part::Config(v), c)
+        }
+    }
+}

@@ -35,7 +35,7 @@ pub async fn base_config(opts: &CollectOptions) -> SdkConfig {
     retry = retry
         .with_max_attempts(opts.max_attempts.max(1))
         .with_initial_backoff(opts.initial_backoff)
-        .with_max_backoff(Duration::from_secs(20));
+        .with_max_backoff(opts.max_backoff);
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .retry_config(retry)
         .timeout_config(

@@ -211,3 +211,66 @@ async fn associated(client: &Client, scope: &Scope, arn: &str) -> Option<Vec<Str
     out.dedup();
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::replay::{config, event, scope};
+
+    #[tokio::test]
+    async fn resources_of_every_regional_type_are_listed() {
+        let url = "https://wafv2.eu-west-1.amazonaws.com/";
+        let mut events = vec![event(
+            "POST",
+            url,
+            200,
+            r#"{"ResourceArns":["arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/web/50dc6c495c0c9188"]}"#,
+        )];
+        events.push(event(
+            "POST",
+            url,
+            200,
+            r#"{"ResourceArns":["arn:aws:apigateway:eu-west-1::/restapis/a1b2c3/stages/prod"]}"#,
+        ));
+        for _ in 2..REGIONAL_RESOURCE_TYPES.len() {
+            events.push(event("POST", url, 200, r#"{"ResourceArns":[]}"#));
+        }
+        let (conf, http) = config(events);
+        let client = Client::new(&conf);
+        let (scope, coverage) = scope();
+        let arns = associated(
+            &client,
+            &scope,
+            "arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/web/1234",
+        )
+        .await
+        .unwrap();
+        assert_eq!(arns.len(), 2);
+        assert!(arns[0].starts_with("arn:aws:apigateway:"));
+        assert_eq!(http.actual_requests().count(), REGIONAL_RESOURCE_TYPES.len());
+        // Each call asks for one resource type.
+        let bodies: Vec<String> = http
+            .actual_requests()
+            .map(|r| String::from_utf8_lossy(r.body().bytes().unwrap()).into_owned())
+            .collect();
+        assert!(bodies[1].contains("API_GATEWAY"), "{}", bodies[1]);
+        assert!(coverage.records().iter().all(|r| !r.is_gap()));
+    }
+
+    #[tokio::test]
+    async fn unreadable_associations_are_unknown_not_empty() {
+        let (conf, _http) = config(vec![event(
+            "POST",
+            "https://wafv2.eu-west-1.amazonaws.com/",
+            400,
+            r#"{"__type":"WAFInvalidParameterException","Message":"bad"}"#,
+        )]);
+        let client = Client::new(&conf);
+        let (scope, coverage) = scope();
+        let arn = "arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/web/1234";
+        assert_eq!(associated(&client, &scope, arn).await, None);
+        assert!(coverage.records()[0].is_gap());
+    }
+}

@@ -1330,7 +1330,7 @@ pub fn schedule_interval_hours(expr: &str) -> Option<i64> {
         if x.contains('-') || x.contains('/') {
             return None;
         }
-        Some(i64::try_from(x.split(',').count()).ok()?)
+        i64::try_from(x.split(',').count()).ok()
     };
     if !any(dom) {
         // Monthly (or a few days a month).

@@ -23,6 +23,12 @@ pub enum Command {
     Rules(RulesArgs),
     /// Check the rule packs (strict Cedar validation) and a config file.
     Validate(ValidateArgs),
+    /// Write a commented palisade.toml and an example waivers.toml.
+    Init(InitArgs),
+    /// List recorded scans, or print the nightly summary (--markdown).
+    History(HistoryArgs),
+    /// New, fixed and changed findings between two recorded scans.
+    Diff(DiffArgs),
     /// Read AWS accounts (IAM, EC2 networking, WAFv2, Backup, Config, Artifact) into a snapshot.
     Collect(crate::collect_cmd::CollectArgs),
 }
@@ -48,6 +54,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// JUnit XML (one suite per rule, one case per resource).
+    Junit,
 }
 
 /// `palisade scan`.
@@ -74,6 +82,32 @@ pub struct ScanArgs {
     /// SARIF category (runAutomationDetails id prefix).
     #[arg(long, default_value = "palisade")]
     pub category: String,
+    /// A previous report (Palisade JSON or SARIF): mark findings new /
+    /// unchanged / updated and list fixed ones.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Only findings not in the baseline (new or updated) count for --fail-on.
+    #[arg(long)]
+    pub fail_on_new: bool,
+    /// Waiver file (TOML) [default: `waivers` in the config].
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Evaluate waiver expiry as of this date (YYYY-MM-DD) instead of today (UTC).
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+    /// Leave waived findings out of SARIF (GitHub ignores SARIF suppressions).
+    #[arg(long)]
+    pub sarif_omit_suppressed: bool,
+    /// Report per control of this framework (e.g. cis-aws-6.0): pass, fail,
+    /// not evaluated, not applicable or manual.
+    #[arg(long, value_name = "ID")]
+    pub framework: Option<String>,
+    /// Record this scan and its findings in the history database.
+    #[arg(long)]
+    pub record: bool,
+    /// History database [default: `history` in the config, else .palisade/history.sqlite].
+    #[arg(long, value_name = "FILE")]
+    pub history_db: Option<PathBuf>,
     /// Pack locations.
     #[command(flatten)]
     pub dirs: PackDirs,
@@ -104,6 +138,12 @@ pub enum RulesCommand {
         /// Rule id.
         id: String,
     },
+    /// Generate Markdown rule docs (one page per rule and an index) from metadata.
+    Docs {
+        /// Output directory.
+        #[arg(long, value_name = "DIR", default_value = "docs/rules")]
+        output: PathBuf,
+    },
 }
 
 /// `palisade validate`.
@@ -115,4 +155,47 @@ pub struct ValidateArgs {
     /// Pack locations.
     #[command(flatten)]
     pub dirs: PackDirs,
+}
+
+/// `palisade init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Directory to write into [default: current directory].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `palisade history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// History database [default: `history` in the config, else .palisade/history.sqlite].
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Config file [default: ./palisade.toml if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the latest scan's summary (new, fixed, oldest open findings) as Markdown.
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+/// `palisade diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Earlier scan id (see `palisade history`).
+    pub from: i64,
+    /// Later scan id.
+    pub to: i64,
+    /// History database [default: `history` in the config, else .palisade/history.sqlite].
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Config file [default: ./palisade.toml if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the diff as JSON.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -4,6 +4,8 @@
 mod args;
 mod collect_cmd;
 mod exit;
+mod history_cmd;
+mod init;
 mod packs;
 mod rules_cmd;
 mod scan;
@@ -17,6 +19,9 @@ fn main() -> std::process::ExitCode {
         args::Command::Scan(a) => scan::run(&a),
         args::Command::Rules(a) => rules_cmd::run(&a),
         args::Command::Validate(a) => validate::run(&a),
+        args::Command::Init(a) => init::run(&a),
+        args::Command::History(a) => history_cmd::run_history(&a),
+        args::Command::Diff(a) => history_cmd::run_diff(&a),
         args::Command::Collect(a) => collect_cmd::run(&a),
     };
     match outcome {

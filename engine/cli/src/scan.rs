@@ -4,7 +4,8 @@
 use std::io::IsTerminal as _;
 
 use anyhow::Context as _;
-use palisade_eval::{Evaluator, Status};
+use chrono::NaiveDate;
+use palisade_eval::{Evaluator, Status, Triage, WaiverFile};
 use palisade_model::load::write_atomic;
 use palisade_model::LoadedSnapshot;
 use palisade_report::sarif::SarifOptions;
@@ -27,28 +28,87 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     if packs_sel.is_empty() {
         packs_sel = config.as_ref().map(|c| c.packs.clone()).unwrap_or_default();
     }
-    let snapshot = LoadedSnapshot::from_path(&a.snapshot).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut snapshot =
+        LoadedSnapshot::from_path(&a.snapshot).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut pack = packs::load(&a.dirs)?;
+    let framework = match &a.framework {
+        Some(id) => Some(pack.framework(id).cloned().with_context(|| {
+            let known: Vec<_> = pack.frameworks.iter().map(|f| f.id.as_str()).collect();
+            format!("unknown framework {id:?}; known: {}", known.join(", "))
+        })?),
+        None => None,
+    };
     let params = packs::params(&pack, config.as_ref())?;
     pack.retain_packs(&packs_sel);
+    // A service the collector never reported on is a gap, not a clean bill.
+    let mut regional: Vec<&str> = pack
+        .rules
+        .iter()
+        .map(|r| r.meta.service.as_str())
+        .filter(|s| *s != "iam")
+        .collect();
+    regional.sort_unstable();
+    regional.dedup();
+    snapshot.snapshot.fill_missing_coverage(&["iam"], &regional);
     let evaluator = Evaluator::new(&pack, &params).map_err(|e| anyhow::anyhow!("{e}"))?;
     let evaluation = evaluator.evaluate(&snapshot.snapshot);
-    let report = ScanReport::new(&snapshot, &pack, &evaluation.results);
+
+    let today = match &a.today {
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .with_context(|| format!("--today {d:?} is not a date (YYYY-MM-DD)"))?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    let waiver_path = a
+        .waivers
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.waivers.clone()));
+    let waivers = waiver_path
+        .as_deref()
+        .map(|p| WaiverFile::load(p, &|id| pack.rule(id).is_some()))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let baseline = a
+        .baseline
+        .as_deref()
+        .map(palisade_report::baseline::load)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let severity_of = |id: &str| {
+        pack.rule(id)
+            .map(|r| r.meta.severity.as_str().to_owned())
+            .unwrap_or_default()
+    };
+    let triage = Triage::new(
+        &evaluation.results,
+        &severity_of,
+        baseline.as_ref(),
+        waivers.as_ref(),
+        today,
+    );
+    let report = ScanReport::new(&snapshot, &pack, &evaluation.results, &triage);
+    if a.record {
+        record(a, config.as_ref(), &report)?;
+    }
 
     let text = match a.format {
         Format::Table => {
             let color = a.output.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none();
-            palisade_report::table::render(&report, color)
+            match &framework {
+                Some(fw) => palisade_report::framework::render_table(&report, fw),
+                None => palisade_report::table::render(&report, color),
+            }
         }
-        Format::Json => palisade_report::json::render(&report)?,
+        Format::Json => palisade_report::json::render(&report, framework.as_ref())?,
         Format::Sarif => palisade_report::sarif::render(
             &report,
             &SarifOptions {
                 category: a.category.clone(),
+                omit_suppressed: a.sarif_omit_suppressed,
             },
         )?,
+        Format::Junit => palisade_report::junit::render(&report),
     };
     match &a.output {
         Some(path) => {
@@ -71,7 +131,11 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
             .results
             .iter()
             .any(|r| matches!(r.status, Status::Error | Status::NotEvaluated));
-    let failing = report.findings().any(|f| report.severity(f) >= fail_on);
+    // One place decides: open (unwaived) findings at or above the threshold,
+    // and with --fail-on-new only those not in the baseline.
+    let failing = report.open_findings().any(|f| {
+        report.severity(f) >= fail_on && (!a.fail_on_new || triage.is_new(&f.finding_id()))
+    });
     Ok(if incomplete {
         Code::Incomplete
     } else if failing {
@@ -79,4 +143,49 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     } else {
         Code::Clean
     })
+}
+
+/// Records the scan and its findings in the history database.
+fn record(
+    a: &ScanArgs,
+    config: Option<&palisade_rules::Config>,
+    report: &ScanReport<'_>,
+) -> anyhow::Result<()> {
+    let path = crate::history_cmd::db_path(a.history_db.as_deref(), config);
+    let mut h = palisade_history::History::open(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let snap = &report.snapshot.snapshot;
+    let scan = palisade_history::ScanRecord {
+        id: 0,
+        scan_time: snap.scan_time,
+        evaluated_at: chrono::Utc::now(),
+        accounts: snap
+            .accounts
+            .iter()
+            .map(|a| a.account_id.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        rules_fingerprint: report.pack.fingerprint(),
+        tool_version: palisade_report::TOOL_VERSION.to_owned(),
+        snapshot_sha256: report.snapshot.sha256.clone(),
+        open_findings: 0,
+    };
+    let findings: Vec<_> = report
+        .findings()
+        .map(|f| {
+            let id = f.finding_id();
+            palisade_history::FindingRecord {
+                suppressed: report.triage.waiver_for(&id).is_some(),
+                finding_id: id,
+                rule_id: f.rule_id.clone(),
+                resource_id: f.resource.id.clone(),
+                account_id: f.resource.account_id.clone(),
+                severity: report.severity(f).as_str().to_owned(),
+            }
+        })
+        .collect();
+    let id = h
+        .record(&scan, &findings)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    eprintln!("recorded scan {id} in {}", path.display());
+    Ok(())
 }

@@ -356,6 +356,7 @@ impl Evaluator {
                         account_id: account.account_id.clone(),
                         region: gap.region.clone(),
                         name: format!("{} in {}", gap.service, gap.region),
+                        tags: Default::default(),
                     },
                     message: Some(reason.clone()),
                 });

@@ -344,7 +344,7 @@ impl GraphBuilder {
             acct_uid.clone(),
             attrs,
             vec![],
-            vec![],
+            Tagging::None,
             &a.account_id,
             GLOBAL_REGION,
             &acct_name,
@@ -382,7 +382,7 @@ impl GraphBuilder {
                 uid.clone(),
                 attrs,
                 vec![acct_uid.clone()],
-                vec![],
+                Tagging::None,
                 &rid,
                 GLOBAL_REGION,
                 &p.name,
@@ -447,7 +447,7 @@ impl GraphBuilder {
                 uid.clone(),
                 attrs,
                 vec![acct_uid.clone()],
-                tags(&u.tags),
+                Tagging::Own(&u.tags),
                 &u.arn,
                 GLOBAL_REGION,
                 &u.name,
@@ -470,7 +470,7 @@ impl GraphBuilder {
                     kuid,
                     attrs,
                     vec![uid.clone()],
-                    vec![],
+                    Tagging::None,
                     &id,
                     GLOBAL_REGION,
                     &name,
@@ -494,7 +494,7 @@ impl GraphBuilder {
                 uid.clone(),
                 attrs,
                 vec![acct_uid.clone()],
-                vec![],
+                Tagging::None,
                 &gr.arn,
                 GLOBAL_REGION,
                 &gr.name,
@@ -519,7 +519,7 @@ impl GraphBuilder {
                 uid.clone(),
                 attrs,
                 vec![acct_uid.clone()],
-                tags(&r.tags),
+                Tagging::Own(&r.tags),
                 &r.arn,
                 GLOBAL_REGION,
                 &r.name,
@@ -578,7 +578,7 @@ impl GraphBuilder {
             Self::uid(&t.trust_statement, &id),
             attrs,
             vec![role_uid.clone()],
-            vec![],
+            Tagging::None,
             &id,
             GLOBAL_REGION,
             &name,
@@ -656,7 +656,7 @@ impl GraphBuilder {
                 Self::uid(&t.policy_statement, &id),
                 attrs,
                 vec![parent.clone()],
-                vec![],
+                Tagging::None,
                 &id,
                 GLOBAL_REGION,
                 &name,
@@ -697,7 +697,7 @@ impl GraphBuilder {
             region_uid.clone(),
             attrs,
             vec![acct_uid.clone()],
-            vec![],
+            Tagging::None,
             &region_id,
             region,
             &region_id,
@@ -720,7 +720,7 @@ impl GraphBuilder {
                 Self::uid(&t.recorder, &r.arn),
                 attrs,
                 vec![region_uid.clone()],
-                vec![],
+                Tagging::None,
                 &r.arn,
                 region,
                 &r.name,
@@ -759,7 +759,7 @@ impl GraphBuilder {
                 Self::uid(&t.vpc, &v.arn),
                 attrs,
                 vec![region_uid.clone()],
-                tags(&v.tags),
+                Tagging::Own(&v.tags),
                 &v.arn,
                 region,
                 &v.vpc_id,
@@ -813,7 +813,7 @@ impl GraphBuilder {
                 uid.clone(),
                 attrs,
                 vec![region_uid.clone()],
-                tags(&sg.tags),
+                Tagging::Own(&sg.tags),
                 &sg.arn,
                 region,
                 &name,
@@ -902,7 +902,7 @@ impl GraphBuilder {
                 Self::uid(&t.sg_rule, &r.arn),
                 attrs,
                 vec![group_uid.clone()],
-                vec![],
+                Tagging::Inherited(&sg.tags),
                 &r.arn,
                 region,
                 &name,
@@ -932,7 +932,7 @@ impl GraphBuilder {
             uid.clone(),
             attrs,
             vec![region_uid.clone()],
-            tags(&acl.tags),
+            Tagging::Own(&acl.tags),
             &acl.arn,
             region,
             &acl.network_acl_id,
@@ -1043,7 +1043,7 @@ impl GraphBuilder {
                 Self::uid(&t.nacl_entry, &id),
                 attrs,
                 vec![uid.clone()],
-                vec![],
+                Tagging::Inherited(&acl.tags),
                 &id,
                 region,
                 &name,
@@ -1072,7 +1072,7 @@ impl GraphBuilder {
                 uid.clone(),
                 attrs,
                 vec![region_uid.clone()],
-                vec![],
+                Tagging::None,
                 &acl.arn,
                 region,
                 &acl.name,
@@ -1093,7 +1093,7 @@ impl GraphBuilder {
                     Self::uid(&t.web_acl_rule, &id),
                     attrs,
                     vec![uid.clone()],
-                    vec![],
+                    Tagging::None,
                     &id,
                     region,
                     &name,
@@ -1138,7 +1138,7 @@ impl GraphBuilder {
                 Self::uid(&t.vault, &v.arn),
                 attrs,
                 vec![region_uid.clone()],
-                vec![],
+                Tagging::None,
                 &v.arn,
                 region,
                 &v.name,
@@ -1155,7 +1155,7 @@ impl GraphBuilder {
                 uid.clone(),
                 attrs,
                 vec![region_uid.clone()],
-                vec![],
+                Tagging::None,
                 &p.arn,
                 region,
                 &p.name,
@@ -1198,7 +1198,7 @@ impl GraphBuilder {
                     Self::uid(&t.backup_rule, &id),
                     attrs,
                     vec![uid.clone()],
-                    vec![],
+                    Tagging::None,
                     &id,
                     region,
                     &name,
@@ -1217,7 +1217,7 @@ impl GraphBuilder {
                     Self::uid(&t.selection, &id),
                     attrs,
                     vec![uid.clone()],
-                    vec![],
+                    Tagging::None,
                     &id,
                     region,
                     &name,
@@ -1262,7 +1262,7 @@ impl GraphBuilder {
                 Self::uid(&t.protected, &id),
                 attrs,
                 vec![region_uid.clone()],
-                vec![],
+                Tagging::None,
                 &id,
                 region,
                 &pr.resource_arn,
@@ -1361,6 +1361,17 @@ pub fn schedule_interval_hours(expr: &str) -> Option<i64> {
     Some(24 / per_day.max(1))
 }
 
+/// How a resource's tags are recorded.
+enum Tagging<'a> {
+    /// No tags.
+    None,
+    /// The entity's own tags (Cedar entity tags and report tags).
+    Own(&'a BTreeMap<String, String>),
+    /// Tags of the owning resource, for reports and waivers only (the
+    /// entity type declares no tags).
+    Inherited(&'a BTreeMap<String, String>),
+}
+
 fn tags(t: &BTreeMap<String, String>) -> Vec<(String, RestrictedExpression)> {
     t.iter()
         .map(|(k, v)| (k.clone(), RestrictedExpression::new_string(v.clone())))
@@ -1380,19 +1391,25 @@ impl Ctx<'_> {
         uid: EntityUid,
         attrs: Attrs,
         parents: Vec<EntityUid>,
-        tags: Vec<(String, RestrictedExpression)>,
+        tagging: Tagging<'_>,
         id: &str,
         region: &str,
         name: &str,
     ) {
+        let (entity_tags, ref_tags) = match tagging {
+            Tagging::None => (Vec::new(), BTreeMap::new()),
+            Tagging::Own(t) => (tags(t), t.clone()),
+            Tagging::Inherited(t) => (Vec::new(), t.clone()),
+        };
         let r = ResourceRef {
             id: id.to_owned(),
             resource_type: ty.to_string(),
             account_id: self.account.account_id.clone(),
             region: region.to_owned(),
             name: name.to_owned(),
+            tags: ref_tags,
         };
-        match Entity::new_with_tags(uid.clone(), attrs.0, parents, tags) {
+        match Entity::new_with_tags(uid.clone(), attrs.0, parents, entity_tags) {
             Ok(e) => {
                 self.graph.entities.push(e);
                 self.graph.resources.push((uid, ty, r));
@@ -1408,6 +1425,7 @@ impl Ctx<'_> {
             account_id: self.account.account_id.clone(),
             region: region.to_owned(),
             name: name.to_owned(),
+            tags: BTreeMap::new(),
         };
         self.graph.broken.push((ty, r, message));
     }

@@ -10,7 +10,9 @@ pub mod cidr;
 pub mod evaluate;
 pub mod graph;
 pub mod result;
+pub mod triage;
 
 pub use evaluate::{Evaluation, Evaluator, EvaluatorError, Timings};
 pub use graph::{AccountGraph, GraphBuilder};
 pub use result::{finding_id, CheckResult, ResourceRef, Status};
+pub use triage::{Baseline, BaselineEntry, BaselineState, Triage, Waiver, WaiverFile};

@@ -44,6 +44,10 @@ pub struct ResourceRef {
     pub region: String,
     /// Human-readable name (untrusted: escape before display).
     pub name: String,
+    /// Tags of the resource (or of its owner, for sub-resources such as
+    /// security group rules). Untrusted.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// One (check, resource) result.

@@ -150,6 +150,52 @@ pub struct ArtifactReport {
     pub state: Option<String>,
 }
 
+impl Account {
+    /// For a collector-written account (one with coverage records), adds a
+    /// failed coverage record for every global service in `global` and every
+    /// (service in `regional`, collected region) that has no record at all:
+    /// a service the collector silently skipped is a gap, not a pass.
+    /// Accounts without any coverage record (hand-written snapshots) are left
+    /// alone. Returns how many records were added.
+    pub fn fill_missing_coverage(&mut self, global: &[&str], regional: &[&str]) -> usize {
+        if self.coverage.is_empty() {
+            return 0;
+        }
+        let mut missing = Vec::new();
+        for service in global {
+            if !self.coverage.iter().any(|c| c.service == *service) {
+                missing.push((service.to_string(), crate::GLOBAL_REGION.to_owned()));
+            }
+        }
+        let mut regions: Vec<&str> = self.regions.iter().map(String::as_str).collect();
+        regions.extend(self.region_data.iter().map(|r| r.region.as_str()));
+        regions.sort_unstable();
+        regions.dedup();
+        for region in regions {
+            for service in regional {
+                if !self
+                    .coverage
+                    .iter()
+                    .any(|c| c.service == *service && c.region == region)
+                {
+                    missing.push((service.to_string(), region.to_owned()));
+                }
+            }
+        }
+        let n = missing.len();
+        for (service, region) in missing {
+            self.coverage.push(CoverageRecord {
+                service,
+                region,
+                api: "(none)".into(),
+                status: CoverageStatus::Failed,
+                error: Some("the snapshot has no coverage record for this service and region; the collector did not report collecting it".into()),
+            });
+        }
+        n
+    }
+}
+
 impl Snapshot {
     /// An empty snapshot taken at `scan_time`.
     pub fn new(scan_time: DateTime<Utc>, tool_version: &str) -> Self {
@@ -162,6 +208,14 @@ impl Snapshot {
         }
     }
 
+    /// [`Account::fill_missing_coverage`] for every account.
+    pub fn fill_missing_coverage(&mut self, global: &[&str], regional: &[&str]) -> usize {
+        self.accounts
+            .iter_mut()
+            .map(|a| a.fill_missing_coverage(global, regional))
+            .sum()
+    }
+
     /// Every coverage gap, with its account id.
     pub fn gaps(&self) -> impl Iterator<Item = (&str, &CoverageRecord)> {
         self.accounts.iter().flat_map(|a| {
@@ -170,5 +224,48 @@ impl Snapshot {
                 .filter(|c| c.is_gap())
                 .map(move |c| (a.account_id.as_str(), c))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(service: &str, region: &str) -> CoverageRecord {
+        CoverageRecord {
+            service: service.into(),
+            region: region.into(),
+            api: "X".into(),
+            status: CoverageStatus::Ok,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn unreported_services_become_gaps() {
+        let mut a = Account {
+            account_id: "111111111111".into(),
+            regions: vec!["us-east-1".into(), "eu-west-1".into()],
+            coverage: vec![
+                record("iam", "global"),
+                record("ec2", "us-east-1"),
+                record("ec2", "eu-west-1"),
+                record("backup", "us-east-1"),
+            ],
+            ..Account::default()
+        };
+        assert_eq!(a.fill_missing_coverage(&["iam"], &["ec2", "backup"]), 1);
+        let gap = a.coverage.iter().find(|c| c.is_gap()).expect("gap");
+        assert_eq!(
+            (gap.service.as_str(), gap.region.as_str()),
+            ("backup", "eu-west-1")
+        );
+        // Hand-written snapshots without coverage are left alone.
+        let mut bare = Account {
+            account_id: "111111111111".into(),
+            regions: vec!["us-east-1".into()],
+            ..Account::default()
+        };
+        assert_eq!(bare.fill_missing_coverage(&["iam"], &["ec2"]), 0);
     }
 }

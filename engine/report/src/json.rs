@@ -4,7 +4,7 @@
 //! scans do not double their memory.
 
 use chrono::{DateTime, Utc};
-use palisade_eval::{ResourceRef, Status};
+use palisade_eval::{BaselineState, ResourceRef, Status, Waiver};
 use serde::Serialize;
 
 use crate::{ReportError, ScanReport, Summary, TOOL_NAME, TOOL_VERSION};
@@ -21,6 +21,10 @@ struct Doc<'a> {
     rules: RulesInfo,
     summary: Summary,
     gaps: Vec<Gap<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    framework: Option<FrameworkSection<'a>>,
+    baseline: Option<BaselineInfo<'a>>,
+    waivers: Option<WaiverInfo<'a>>,
     results: Vec<ResultRow<'a>>,
 }
 
@@ -54,6 +58,43 @@ struct Gap<'a> {
 }
 
 #[derive(Serialize)]
+struct FrameworkSection<'a> {
+    id: &'a str,
+    name: &'a str,
+    version: &'a str,
+    scope: &'a str,
+    controls: Vec<crate::framework::ControlResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct BaselineInfo<'a> {
+    source: String,
+    fixed: &'a [palisade_eval::BaselineEntry],
+}
+
+#[derive(Serialize)]
+struct WaiverInfo<'a> {
+    source: String,
+    expired: Vec<ExpiredWaiver<'a>>,
+    stale: Vec<&'a Waiver>,
+}
+
+#[derive(Serialize)]
+struct ExpiredWaiver<'a> {
+    #[serde(flatten)]
+    waiver: &'a Waiver,
+    matching_findings: usize,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    reason: &'a str,
+    owner: &'a str,
+    expires: chrono::NaiveDate,
+    waiver_line: usize,
+}
+
+#[derive(Serialize)]
 struct Location<'a> {
     uri: &'a str,
     line: usize,
@@ -70,18 +111,35 @@ struct ResultRow<'a> {
     resource: &'a ResourceRef,
     message: Option<&'a str>,
     location: Location<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<BaselineState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppression: Option<Suppression<'a>>,
 }
 
-/// Renders the report as pretty JSON.
-pub fn render(report: &ScanReport<'_>) -> Result<String, ReportError> {
+/// Renders the report as pretty JSON; with `framework`, adds the per-control
+/// results of that framework.
+pub fn render(
+    report: &ScanReport<'_>,
+    framework: Option<&palisade_rules::Framework>,
+) -> Result<String, ReportError> {
     let snap = &report.snapshot.snapshot;
     let results = report
         .results
         .iter()
         .map(|r| {
             let rule = report.rule(&r.rule_id);
+            let fid = r.finding_id();
+            let t = report.triage;
             ResultRow {
-                finding_id: r.finding_id(),
+                baseline_state: t.states.get(&fid).copied(),
+                suppression: t.waiver_for(&fid).map(|w| Suppression {
+                    reason: &w.reason,
+                    owner: &w.owner,
+                    expires: w.expires,
+                    waiver_line: w.line,
+                }),
+                finding_id: fid,
                 rule_id: &r.rule_id,
                 status: r.status,
                 severity: rule.map(|x| x.meta.severity.as_str()),
@@ -130,6 +188,37 @@ pub fn render(report: &ScanReport<'_>) -> Result<String, ReportError> {
         },
         summary: report.summary(),
         gaps,
+        framework: framework.map(|fw| FrameworkSection {
+            id: &fw.id,
+            name: &fw.name,
+            version: &fw.version,
+            scope: &fw.scope,
+            controls: crate::framework::controls(report, fw),
+        }),
+        baseline: report.triage.baseline_file.as_ref().map(|p| BaselineInfo {
+            source: p.display().to_string(),
+            fixed: &report.triage.fixed,
+        }),
+        waivers: report.triage.waiver_file.as_ref().map(|p| WaiverInfo {
+            source: p.display().to_string(),
+            expired: report
+                .triage
+                .expired
+                .iter()
+                .filter_map(|(i, n)| {
+                    report.triage.waivers.get(*i).map(|w| ExpiredWaiver {
+                        waiver: w,
+                        matching_findings: *n,
+                    })
+                })
+                .collect(),
+            stale: report
+                .triage
+                .stale
+                .iter()
+                .filter_map(|i| report.triage.waivers.get(*i))
+                .collect(),
+        }),
         results,
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Render {

@@ -5,13 +5,16 @@
 //! with rule metadata and the snapshot's provenance. Strings that came from
 //! the cloud are escaped for each output ([`escape`]).
 
+pub mod baseline;
 pub mod escape;
+pub mod framework;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 pub mod summary;
 pub mod table;
 
-use palisade_eval::{CheckResult, Status};
+use palisade_eval::{CheckResult, Status, Triage};
 use palisade_model::{CoverageRecord, LoadedSnapshot};
 use palisade_rules::{Rule, RulePack, Severity};
 
@@ -45,6 +48,8 @@ pub struct ScanReport<'a> {
     pub results: &'a [CheckResult],
     /// How the snapshot path should appear in reports (relative, `/`-separated).
     pub snapshot_uri: String,
+    /// Waivers and baseline applied to the findings.
+    pub triage: &'a Triage,
 }
 
 impl<'a> ScanReport<'a> {
@@ -53,6 +58,7 @@ impl<'a> ScanReport<'a> {
         snapshot: &'a LoadedSnapshot,
         pack: &'a RulePack,
         results: &'a [CheckResult],
+        triage: &'a Triage,
     ) -> Self {
         let uri = snapshot.path.to_string_lossy().replace('\\', "/");
         let uri = uri.strip_prefix("./").unwrap_or(&uri).to_owned();
@@ -61,6 +67,7 @@ impl<'a> ScanReport<'a> {
             pack,
             results,
             snapshot_uri: uri,
+            triage,
         }
     }
 
@@ -75,9 +82,15 @@ impl<'a> ScanReport<'a> {
             .map_or(Severity::Info, |r| r.meta.severity)
     }
 
-    /// Failed results.
+    /// Failed results, waived ones included.
     pub fn findings(&self) -> impl Iterator<Item = &'a CheckResult> {
         self.results.iter().filter(|r| r.status == Status::Fail)
+    }
+
+    /// Failed results that no active waiver suppresses.
+    pub fn open_findings(&self) -> impl Iterator<Item = &'a CheckResult> + '_ {
+        self.findings()
+            .filter(|r| self.triage.waiver_for(&r.finding_id()).is_none())
     }
 
     /// Coverage gaps of the snapshot, with account ids.

@@ -23,12 +23,16 @@ pub const GITHUB_MAX_RESULTS: usize = 25_000;
 pub struct SarifOptions {
     /// `runAutomationDetails.id` category prefix (e.g. `palisade/prod`).
     pub category: String,
+    /// Leave waived findings out (GitHub code scanning ignores SARIF
+    /// suppressions and would show them as open alerts).
+    pub omit_suppressed: bool,
 }
 
 impl Default for SarifOptions {
     fn default() -> Self {
         Self {
             category: "palisade".into(),
+            omit_suppressed: false,
         }
     }
 }
@@ -108,6 +112,11 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
             }
             Status::Fail => {}
         }
+        let fid = r.finding_id();
+        let waiver = report.triage.waiver_for(&fid);
+        if waiver.is_some() && opts.omit_suppressed {
+            continue;
+        }
         let sev = report.severity(r);
         let title = report
             .rule(&r.rule_id)
@@ -119,7 +128,7 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
             r.resource.account_id,
             r.resource.region
         );
-        results.push(json!({
+        let mut result = json!({
             "ruleId": r.rule_id,
             "ruleIndex": rule_index.get(r.rule_id.as_str()).copied().unwrap_or(0),
             "level": level(sev),
@@ -136,20 +145,48 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
                     "kind": "resource"
                 }]
             }],
-            "partialFingerprints": { "palisadeFindingId/v1": r.finding_id() },
+            "partialFingerprints": { "palisadeFindingId/v1": fid },
             "properties": {
                 "account": r.resource.account_id,
                 "region": r.resource.region,
                 "resourceType": r.resource.resource_type,
                 "severity": sev.as_str(),
             }
-        }));
+        });
+        if let Some(state) = report.triage.states.get(&fid) {
+            result["baselineState"] = json!(state.as_str());
+        }
+        if let Some(w) = waiver {
+            result["suppressions"] = json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": w.reason,
+                "properties": { "owner": w.owner, "expires": w.expires.to_string(), "waiverLine": w.line }
+            }]);
+        }
+        results.push(result);
     }
     if results.len() > GITHUB_MAX_RESULTS {
         notifications.push(json!({
             "level": "warning",
             "message": { "text": format!("{} results exceed GitHub code scanning's limit of {GITHUB_MAX_RESULTS} per run; GitHub will drop the rest. Narrow with --pack or --fail-on, or split the scan per account.", results.len()) }
         }));
+    }
+    for (i, hits) in &report.triage.expired {
+        if let Some(w) = report.triage.waivers.get(*i) {
+            notifications.push(json!({
+                "level": "warning",
+                "message": { "text": format!("waiver at line {} for rule {} (owner {}) expired on {}; {hits} matching findings are reported again", w.line, w.rule, w.owner, w.expires) }
+            }));
+        }
+    }
+    for i in &report.triage.stale {
+        if let Some(w) = report.triage.waivers.get(*i) {
+            notifications.push(json!({
+                "level": "note",
+                "message": { "text": format!("waiver at line {} for rule {} (owner {}) matches no finding (stale)", w.line, w.rule, w.owner) }
+            }));
+        }
     }
     for (account, g) in report.gaps() {
         notifications.push(json!({
@@ -191,6 +228,7 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
                 "scanTime": report.snapshot.snapshot.scan_time,
                 "rulesFingerprint": report.pack.fingerprint(),
                 "accounts": accounts,
+                "fixedSinceBaseline": report.triage.fixed.iter().map(|f| json!({ "findingId": f.finding_id, "ruleId": f.rule_id, "resource": f.resource_id })).collect::<Vec<_>>(),
             }
         }]
     });

@@ -22,6 +22,13 @@ pub struct Summary {
     pub resources: usize,
     /// Coverage gaps.
     pub gaps: usize,
+    /// Findings suppressed by an active waiver.
+    pub suppressed: usize,
+    /// Findings not in the baseline (new or updated); equals all findings
+    /// without a baseline.
+    pub new: usize,
+    /// Baseline findings no longer present.
+    pub fixed: usize,
 }
 
 impl Summary {
@@ -56,6 +63,16 @@ impl Summary {
             }
         }
         s.resources = resources.len();
+        for f in report.findings() {
+            let id = f.finding_id();
+            if report.triage.waiver_for(&id).is_some() {
+                s.suppressed += 1;
+            }
+            if report.triage.is_new(&id) {
+                s.new += 1;
+            }
+        }
+        s.fixed = report.triage.fixed.len();
         s
     }
 

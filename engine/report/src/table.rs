@@ -13,7 +13,8 @@ use crate::ScanReport;
 /// Renders the table. `color` adds ANSI colours to severities.
 pub fn render(report: &ScanReport<'_>, color: bool) -> String {
     let mut out = String::new();
-    let mut findings: Vec<_> = report.findings().collect();
+    let triage = report.triage;
+    let mut findings: Vec<_> = report.open_findings().collect();
     findings.sort_by(|a, b| {
         report
             .severity(b)
@@ -36,23 +37,80 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
         format!("\u{1b}[{code}m{name:<8}\u{1b}[0m")
     };
     if findings.is_empty() {
-        out.push_str("No findings.\n");
+        out.push_str("No open findings.\n");
     } else {
+        let with_baseline = triage.baseline_file.is_some();
+        let state_col = if with_baseline {
+            format!("{:<11}", "STATE")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{:<8}  {:<40}  {:<14}  {:<14}  RESOURCE",
+            "{:<8}  {state_col}{:<40}  {:<14}  {:<14}  RESOURCE",
             "SEVERITY", "RULE", "ACCOUNT", "REGION"
         );
         for f in &findings {
+            let state = if with_baseline {
+                format!(
+                    "{:<11}",
+                    triage
+                        .states
+                        .get(&f.finding_id())
+                        .map_or("", |s| s.as_str())
+                )
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "{}  {:<40}  {:<14}  {:<14}  {}",
+                "{}  {state}{:<40}  {:<14}  {:<14}  {}",
                 paint(report.severity(f)),
                 f.rule_id,
                 f.resource.account_id,
                 f.resource.region,
                 terminal(&f.resource.name)
             );
+        }
+    }
+    let suppressed = report.findings().count() - findings.len();
+    if suppressed > 0 {
+        let source = triage
+            .waiver_file
+            .as_ref()
+            .map_or(String::new(), |p| p.display().to_string());
+        let _ = writeln!(
+            out,
+            "\n{suppressed} findings suppressed by waivers in {source}"
+        );
+    }
+    for (i, hits) in &triage.expired {
+        if let Some(w) = triage.waivers.get(*i) {
+            let _ = writeln!(
+                out,
+                "EXPIRED WAIVER (line {}): rule {} owned by {} expired {}; its {hits} findings are reported again",
+                w.line,
+                terminal(&w.rule),
+                terminal(&w.owner),
+                w.expires
+            );
+        }
+    }
+    for i in &triage.stale {
+        if let Some(w) = triage.waivers.get(*i) {
+            let _ = writeln!(
+                out,
+                "STALE WAIVER (line {}): rule {} owned by {} matches no finding",
+                w.line,
+                terminal(&w.rule),
+                terminal(&w.owner)
+            );
+        }
+    }
+    if !triage.fixed.is_empty() {
+        let _ = writeln!(out, "\nFIXED since the baseline ({}):", triage.fixed.len());
+        for f in &triage.fixed {
+            let _ = writeln!(out, "  {:<40}  {}", f.rule_id, terminal(&f.resource_id));
         }
     }
     let errors: Vec<_> = report
@@ -106,6 +164,16 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
         s.count(Status::Error),
         s.count(Status::NotEvaluated)
     );
+    if s.suppressed > 0 || triage.baseline_file.is_some() {
+        let _ = writeln!(
+            out,
+            "Open findings: {} ({} suppressed by waivers); new since baseline: {}; fixed: {}",
+            s.count(Status::Fail) - s.suppressed,
+            s.suppressed,
+            s.new,
+            s.fixed
+        );
+    }
     let by_sev: Vec<String> = Severity::ALL
         .iter()
         .map(|sev| {

@@ -18,6 +18,10 @@ pub struct Config {
     pub fail_on: Option<Severity>,
     /// Parameter overrides.
     pub parameters: BTreeMap<String, toml::Value>,
+    /// Waiver file, relative to the config file's directory.
+    pub waivers: Option<PathBuf>,
+    /// History database, relative to the config file's directory.
+    pub history: Option<PathBuf>,
     /// The file the config came from.
     pub path: PathBuf,
     /// Its text (for locating keys in later errors).
@@ -33,6 +37,10 @@ struct RawConfig {
     fail_on: Option<Severity>,
     #[serde(default)]
     parameters: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    waivers: Option<PathBuf>,
+    #[serde(default)]
+    history: Option<PathBuf>,
 }
 
 impl Config {
@@ -55,9 +63,19 @@ impl Config {
             packs: raw.packs,
             fail_on: raw.fail_on,
             parameters: raw.parameters,
+            waivers: raw.waivers.map(|w| relative_to(path, w)),
+            history: raw.history.map(|h| relative_to(path, h)),
             path: path.to_owned(),
             text: text.to_owned(),
         })
+    }
+}
+
+/// Resolves a path from the config relative to the config file's directory.
+fn relative_to(config: &Path, p: PathBuf) -> PathBuf {
+    match config.parent() {
+        Some(dir) if p.is_relative() => dir.join(p),
+        _ => p,
     }
 }
 

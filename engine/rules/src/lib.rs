@@ -9,12 +9,14 @@
 
 pub mod config;
 pub mod error;
+pub mod frameworks;
 pub mod metadata;
 pub mod pack;
 pub mod params;
 
 pub use config::Config;
 pub use error::RulesError;
+pub use frameworks::{Control, Framework, Mode};
 pub use metadata::{Pack, RuleMeta, Severity};
 pub use pack::{Rule, RulePack};
 pub use params::Params;

@@ -41,6 +41,8 @@ pub struct RulePack {
     pub rules: Vec<Rule>,
     /// Default parameters (from metadata).
     pub defaults: Params,
+    /// Compliance frameworks (`rules/frameworks/*.toml`).
+    pub frameworks: Vec<crate::Framework>,
 }
 
 impl RulePack {
@@ -80,7 +82,11 @@ impl RulePack {
         }
 
         let mut metas: BTreeMap<String, (PathBuf, RuleMeta)> = BTreeMap::new();
-        for path in files_with_ext(rules_dir, "toml")? {
+        let frameworks_dir = rules_dir.join("frameworks");
+        for path in files_with_ext(rules_dir, "toml")?
+            .into_iter()
+            .filter(|p| !p.starts_with(&frameworks_dir))
+        {
             let text = read(&path)?;
             match RuleMeta::parse(&path, &text) {
                 Ok(meta) => {
@@ -124,7 +130,7 @@ impl RulePack {
 
         let defaults =
             Params::from_metadata(&schema, metas.values().map(|(p, m)| (p.as_path(), m)))?;
-        let rules = policies
+        let rules: Vec<Rule> = policies
             .into_iter()
             .filter_map(|(id, (policy_path, policy_text, policy, resource_type))| {
                 metas.remove(&id).map(|(_, meta)| Rule {
@@ -137,11 +143,18 @@ impl RulePack {
                 })
             })
             .collect();
+        let frameworks = crate::frameworks::load(&frameworks_dir, &rules)?;
         Ok(Self {
             schema,
             rules,
             defaults,
+            frameworks,
         })
+    }
+
+    /// Looks a framework up by id.
+    pub fn framework(&self, id: &str) -> Option<&crate::Framework> {
+        self.frameworks.iter().find(|f| f.id == id)
     }
 
     /// Looks a rule up by id.

@@ -1,0 +1,92 @@
+//! `palisade init`: writes a commented `palisade.toml` (and an example waiver
+//! file) without overwriting existing files.
+
+use std::path::Path;
+
+use anyhow::{bail, Context as _};
+use palisade_model::load::write_atomic;
+
+use crate::args::InitArgs;
+use crate::exit::Code;
+
+/// The config template. Every key is documented; values are the defaults.
+pub const CONFIG_TEMPLATE: &str = r#"# Palisade configuration. Command-line flags win over this file.
+
+# Packs to evaluate: security, compliance, dr, cost. Empty means all.
+packs = []
+
+# Exit 1 when an open finding at or above this severity exists:
+# info, low, medium, high, critical.
+fail_on = "high"
+
+# Waivers (relative to this file). Each needs a rule, a resource selector,
+# a reason, an owner and an expiry date; see waivers.toml.
+# waivers = "waivers.toml"
+
+# Rule parameters. `palisade rules explain ID` shows which rule reads which.
+[parameters]
+# min_password_length = 14
+# password_reuse_prevention = 24
+# max_access_key_age_days = 90
+# max_unused_credential_days = 45
+# admin_ports = [22, 3389]
+# min_backup_retention_days = 35
+# max_backup_interval_hours = 24
+# max_recovery_point_age_days = 2
+# trusted_accounts = ["123456789012"]
+"#;
+
+/// The waiver file template.
+pub const WAIVERS_TEMPLATE: &str = r#"# Palisade waivers. A waived finding is reported as suppressed with its
+# justification; after `expires` it counts again and the waiver is reported
+# as expired. A waiver that matches nothing is reported as stale.
+#
+# [[waiver]]
+# rule = "ec2-sg-admin-ports-open-ipv4"        # rule id, or "*"
+# resource = "arn:aws:ec2:*:123456789012:security-group-rule/sgr-0abc*"  # glob over the resource id
+# account = "123456789012"                      # optional
+# region = "eu-west-1"                          # optional
+# tags = { env = "sandbox" }                    # optional: resource (or owner) tags that must match
+# reason = "Bastion; source restricted by the corporate proxy (TICKET-123)"
+# owner = "secops@example.com"
+# expires = 2026-12-31
+"#;
+
+/// Runs the subcommand.
+pub fn run(a: &InitArgs) -> anyhow::Result<Code> {
+    let dir = a.dir.as_deref().unwrap_or(Path::new("."));
+    let config = dir.join("palisade.toml");
+    let waivers = dir.join("waivers.toml");
+    for path in [&config, &waivers] {
+        if path.exists() && !a.force {
+            bail!(
+                "{} already exists (use --force to overwrite)",
+                path.display()
+            );
+        }
+    }
+    write_atomic(&config, CONFIG_TEMPLATE.as_bytes())
+        .with_context(|| format!("writing {}", config.display()))?;
+    write_atomic(&waivers, WAIVERS_TEMPLATE.as_bytes())
+        .with_context(|| format!("writing {}", waivers.display()))?;
+    println!("wrote {} and {}", config.display(), waivers.display());
+    Ok(Code::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_is_a_valid_config() {
+        let c = palisade_rules::Config::parse(Path::new("palisade.toml"), CONFIG_TEMPLATE)
+            .expect("template parses");
+        assert_eq!(c.fail_on, Some(palisade_rules::Severity::High));
+        let w =
+            palisade_eval::WaiverFile::parse(Path::new("waivers.toml"), WAIVERS_TEMPLATE, &|_| {
+                true
+            })
+            .expect("waivers parse");
+        assert!(w.waivers.is_empty());
+    }
+}

@@ -1,0 +1,412 @@
+//! End-to-end tests of the CI gate: baselines (new / absent), --fail-on-new,
+//! waivers with expiry on a fixed clock, SARIF validity in every mode, JUnit.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn palisade(args: &[&str]) -> Output {
+    Command::cargo_bin("palisade")
+        .expect("binary")
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("run")
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf8 path")
+}
+
+fn sarif_errors(doc: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/schemas/sarif-schema-2.1.0.json"))
+            .expect("schema"),
+    )
+    .expect("json");
+    let v = jsonschema::validator_for(&schema).expect("compile");
+    v.iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path))
+        .collect()
+}
+
+fn demo_time_plus_one_day(demo: &mut Value) {
+    demo["scan_time"] = Value::String("2026-11-21T02:00:00Z".into());
+}
+
+/// The demo with one finding fixed (dev's root MFA enabled) and one added (a
+/// new SSH-open rule on an existing prod group).
+fn changed_demo(dir: &Path) -> PathBuf {
+    let mut demo: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("fixtures/demo/snapshot.json")).expect("demo"),
+    )
+    .expect("json");
+    let accounts = demo["accounts"].as_array_mut().expect("accounts");
+    let dev = accounts
+        .iter_mut()
+        .find(|a| a["account_id"] == "222222222222")
+        .expect("dev");
+    dev["iam"]["root"]["mfa_active"] = Value::Bool(true);
+    demo_time_plus_one_day(&mut demo);
+    let accounts = demo["accounts"].as_array_mut().expect("accounts");
+    let prod = accounts
+        .iter_mut()
+        .find(|a| a["account_id"] == "111111111111")
+        .expect("prod");
+    let region = prod["region_data"]
+        .as_array_mut()
+        .expect("regions")
+        .iter_mut()
+        .find(|r| r["region"] == "us-east-1")
+        .expect("us-east-1");
+    let ec2 = &mut region["ec2"];
+    let group = ec2["security_groups"]
+        .as_array()
+        .expect("sgs")
+        .iter()
+        .find(|g| g["group_name"] != "default")
+        .expect("a group")
+        .clone();
+    let gid = group["group_id"].as_str().expect("id").to_owned();
+    ec2["security_group_rules"]
+        .as_array_mut()
+        .expect("rules")
+        .push(serde_json::json!({
+            "arn": "arn:aws:ec2:us-east-1:111111111111:security-group-rule/sgr-0newsshopen00001",
+            "rule_id": "sgr-0newsshopen00001",
+            "group_id": gid,
+            "is_egress": false,
+            "ip_protocol": "tcp",
+            "from_port": 22,
+            "to_port": 22,
+            "cidr_ipv4": "0.0.0.0/0"
+        }));
+    let path = dir.join("changed.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&demo).expect("ser")).expect("write");
+    path
+}
+
+#[test]
+fn baseline_marks_exactly_one_new_and_one_fixed() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let base = dir.path().join("base.sarif");
+    let o = palisade(&[
+        "scan",
+        "fixtures/demo/snapshot.json",
+        "--format",
+        "sarif",
+        "--output",
+        s(&base),
+    ]);
+    assert_eq!(code(&o), 1);
+    let changed = changed_demo(dir.path());
+
+    for (baseline, format) in [(base.clone(), "sarif"), (base.clone(), "json")] {
+        let o = palisade(&[
+            "scan",
+            s(&changed),
+            "--baseline",
+            s(&baseline),
+            "--format",
+            format,
+        ]);
+        assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+        let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+        if format == "sarif" {
+            assert!(sarif_errors(&doc).is_empty(), "{:?}", sarif_errors(&doc));
+            let results = doc["runs"][0]["results"].as_array().expect("results");
+            let new: Vec<&Value> = results
+                .iter()
+                .filter(|r| r["baselineState"] == "new")
+                .collect();
+            assert_eq!(new.len(), 1, "exactly one new finding");
+            assert_eq!(new[0]["ruleId"], "ec2-sg-admin-ports-open-ipv4");
+            assert!(results
+                .iter()
+                .all(|r| r["baselineState"] == "new" || r["baselineState"] == "unchanged"));
+            let fixed = doc["runs"][0]["properties"]["fixedSinceBaseline"]
+                .as_array()
+                .expect("fixed");
+            assert_eq!(fixed.len(), 1);
+            assert_eq!(fixed[0]["ruleId"], "iam-root-mfa-disabled");
+        } else {
+            let results = doc["results"].as_array().expect("results");
+            assert_eq!(
+                results
+                    .iter()
+                    .filter(|r| r["baseline_state"] == "new")
+                    .count(),
+                1
+            );
+            assert_eq!(doc["baseline"]["fixed"].as_array().map(Vec::len), Some(1));
+            assert_eq!(doc["summary"]["new"], 1);
+            assert_eq!(doc["summary"]["fixed"], 1);
+        }
+    }
+
+    // --fail-on-new: the only new finding is high severity.
+    let o = palisade(&[
+        "scan",
+        s(&changed),
+        "--baseline",
+        s(&base),
+        "--fail-on-new",
+        "--fail-on",
+        "high",
+    ]);
+    assert_eq!(code(&o), 1);
+    let o = palisade(&[
+        "scan",
+        s(&changed),
+        "--baseline",
+        s(&base),
+        "--fail-on-new",
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(code(&o), 0, "the new finding is below critical");
+    // Rescanning the baseline's own snapshot: nothing new, the gate stays green.
+    let o = palisade(&[
+        "scan",
+        "fixtures/demo/snapshot.json",
+        "--baseline",
+        s(&base),
+        "--fail-on-new",
+    ]);
+    assert_eq!(code(&o), 0);
+    // Without --fail-on-new the old findings still fail the build.
+    let o = palisade(&[
+        "scan",
+        "fixtures/demo/snapshot.json",
+        "--baseline",
+        s(&base),
+    ]);
+    assert_eq!(code(&o), 1);
+}
+
+const WAIVERS: &str = r#"
+# Waivers for the demo organisation.
+[[waiver]]
+rule = "iam-root-mfa-disabled"
+account = "222222222222"
+reason = "Dev root is locked in a safe; MFA device on order (TICKET-42)"
+owner = "secops@acme.example"
+expires = 2026-12-31
+
+[[waiver]]
+rule = "ec2-sg-admin-ports-open-ipv4"
+resource = "arn:aws:ec2:*:999999999999:*"
+reason = "Old exception for an account that no longer exists"
+owner = "network-team"
+expires = 2027-06-30
+"#;
+
+#[test]
+fn waivers_suppress_until_they_expire() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let w = dir.path().join("waivers.toml");
+    std::fs::write(&w, WAIVERS).expect("write");
+    let json = |today: &str| -> Value {
+        let o = palisade(&[
+            "scan",
+            "fixtures/demo/snapshot.json",
+            "--waivers",
+            s(&w),
+            "--today",
+            today,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code(&o), 1);
+        serde_json::from_slice(&o.stdout).expect("json")
+    };
+    let before = json("2026-12-31");
+    let root_mfa = before["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["rule_id"] == "iam-root-mfa-disabled" && r["status"] == "fail")
+        .expect("dev root finding")
+        .clone();
+    assert_eq!(root_mfa["suppression"]["owner"], "secops@acme.example");
+    assert_eq!(before["summary"]["suppressed"], 1);
+    assert_eq!(
+        before["waivers"]["stale"].as_array().map(Vec::len),
+        Some(1),
+        "second waiver matches nothing"
+    );
+    assert_eq!(
+        before["waivers"]["expired"].as_array().map(Vec::len),
+        Some(0)
+    );
+
+    let after = json("2027-01-01");
+    assert_eq!(
+        after["summary"]["suppressed"], 0,
+        "an expired waiver stops suppressing"
+    );
+    let expired = after["waivers"]["expired"].as_array().expect("expired");
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0]["rule"], "iam-root-mfa-disabled");
+    assert_eq!(expired[0]["matching_findings"], 1);
+
+    // SARIF: suppressions present and valid; omitted on request.
+    let o = palisade(&[
+        "scan",
+        "fixtures/demo/snapshot.json",
+        "--waivers",
+        s(&w),
+        "--today",
+        "2026-12-01",
+        "--format",
+        "sarif",
+    ]);
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert!(sarif_errors(&doc).is_empty(), "{:?}", sarif_errors(&doc));
+    let results = doc["runs"][0]["results"].as_array().expect("results");
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), 1);
+    assert_eq!(
+        suppressed[0]["suppressions"][0]["justification"],
+        "Dev root is locked in a safe; MFA device on order (TICKET-42)"
+    );
+    let o = palisade(&[
+        "scan",
+        "fixtures/demo/snapshot.json",
+        "--waivers",
+        s(&w),
+        "--today",
+        "2026-12-01",
+        "--format",
+        "sarif",
+        "--sarif-omit-suppressed",
+    ]);
+    let omitted: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(
+        omitted["runs"][0]["results"].as_array().map(Vec::len),
+        Some(results.len() - 1)
+    );
+    assert!(sarif_errors(&omitted).is_empty());
+
+    // A gate at critical: the only critical finding in dev's account is waived... others remain.
+    let o = palisade(&[
+        "scan",
+        "fixtures/demo/snapshot.json",
+        "--waivers",
+        s(&w),
+        "--today",
+        "2026-12-01",
+        "--pack",
+        "security",
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(code(&o), 1);
+}
+
+#[test]
+fn malformed_waivers_exit_2_with_file_and_line() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let w = dir.path().join("waivers.toml");
+    let cases = [
+        ("[[waiver]]\nrule = \"iam-root-mfa-disabled\"\naccount = \"222222222222\"\nreason = \"r\"\nexpires = 2026-12-31\n", "waivers.toml:1:", "owner"),
+        ("\n\n[[waiver]]\nrule = \"no-such-rule\"\nresource = \"*\"\nreason = \"r\"\nowner = \"o\"\nexpires = 2026-12-31\n", "waivers.toml:3:", "no-such-rule"),
+        ("[[waiver]]\nrule = \"iam-root-mfa-disabled\"\nresource = \"*\"\nreason = \"r\"\nowner = \"o\"\nexpires = \"next week\"\n", "waivers.toml:1:", "expires"),
+        ("[[waiver]\nrule = 1\n", "waivers.toml:1:", ""),
+    ];
+    for (text, location, word) in cases {
+        std::fs::write(&w, text).expect("write");
+        let o = palisade(&["scan", "fixtures/demo/snapshot.json", "--waivers", s(&w)]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(code(&o), 2, "{text}\n{err}");
+        assert!(
+            err.contains(location) && err.contains(word),
+            "{text}\n{err}"
+        );
+    }
+    // A baseline that is not a report.
+    std::fs::write(&w, "{\"hello\": 1}").expect("write");
+    let o = palisade(&["scan", "fixtures/demo/snapshot.json", "--baseline", s(&w)]);
+    assert_eq!(code(&o), 2);
+    std::fs::write(&w, "{\"runs\": [").expect("write");
+    let o = palisade(&["scan", "fixtures/demo/snapshot.json", "--baseline", s(&w)]);
+    assert_eq!(code(&o), 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("waivers.toml:1:"));
+}
+
+#[test]
+fn junit_output_is_well_formed() {
+    let o = palisade(&["scan", "fixtures/demo/snapshot.json", "--format", "junit"]);
+    assert_eq!(code(&o), 1);
+    let xml = String::from_utf8(o.stdout).expect("utf8");
+    assert!(xml.starts_with("<?xml"));
+    assert!(xml.contains("<testsuite name=\"iam-root-mfa-disabled\""));
+    assert!(xml.contains("<failure type=\"critical\""));
+    // Balanced elements and no raw markup from untrusted names.
+    assert_eq!(
+        xml.matches("<testsuite ").count(),
+        xml.matches("</testsuite>").count()
+    );
+    assert!(!xml.contains("<script"), "untrusted content not escaped");
+}
+
+#[test]
+fn history_records_diffs_and_summarises() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let db = dir.path().join("history.sqlite");
+    let changed = changed_demo(dir.path());
+    let o = palisade(&[
+        "scan",
+        "fixtures/demo/snapshot.json",
+        "--record",
+        "--history-db",
+        s(&db),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let o = palisade(&[
+        "scan",
+        s(&changed),
+        "--record",
+        "--history-db",
+        s(&db),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let o = palisade(&["history", "--db", s(&db)]);
+    assert_eq!(code(&o), 0);
+    let list = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(list.lines().count(), 3, "{list}");
+    let o = palisade(&["diff", "1", "2", "--db", s(&db), "--json"]);
+    assert_eq!(code(&o), 0);
+    let d: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(d["new"].as_array().map(Vec::len), Some(1));
+    assert_eq!(d["fixed"].as_array().map(Vec::len), Some(1));
+    assert_eq!(d["new"][0]["rule_id"], "ec2-sg-admin-ports-open-ipv4");
+    let o = palisade(&["history", "--db", s(&db), "--markdown"]);
+    let md = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(md.contains("1 new") && md.contains("1 fixed"), "{md}");
+    assert!(
+        md.contains("| 1 |"),
+        "findings open since the first scan are one day old:\n{md}"
+    );
+    let o = palisade(&["diff", "1", "7", "--db", s(&db)]);
+    assert_eq!(code(&o), 2);
+}

@@ -1,0 +1,158 @@
+//! Per-control compliance results for one framework: pass, fail, not
+//! evaluated (coverage gap or evaluation error), not applicable (no resource
+//! in scope), or manual — with the resources behind each.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use palisade_eval::Status;
+use palisade_rules::{Framework, Mode};
+use serde::Serialize;
+
+use crate::escape::terminal;
+use crate::ScanReport;
+
+/// Outcome of one control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ControlStatus {
+    /// An open (unwaived) finding of a mapped rule.
+    Fail,
+    /// A mapped rule could not be evaluated somewhere (gap or error).
+    NotEvaluated,
+    /// Every mapped rule was evaluated and passed (waived findings listed).
+    Pass,
+    /// Mapped rules had no resource in scope.
+    NotApplicable,
+    /// Assessed by a person; Palisade has no evidence for it.
+    Manual,
+}
+
+/// One control's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlResult<'a> {
+    /// Control id.
+    pub id: &'a str,
+    /// Title.
+    pub title: &'a str,
+    /// Outcome.
+    pub status: ControlStatus,
+    /// Rules mapped to it.
+    pub rules: &'a [String],
+    /// Results per status (fail, pass, error, not_evaluated, waived).
+    pub counts: BTreeMap<&'static str, usize>,
+    /// Resources with open findings.
+    pub failing_resources: Vec<&'a str>,
+    /// Resources with waived findings.
+    pub waived_resources: Vec<&'a str>,
+    /// Resources that could not be evaluated.
+    pub not_evaluated_resources: Vec<&'a str>,
+    /// Why a manual control is manual.
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub note: &'a str,
+}
+
+/// Evaluates every control of `fw` from the report's results.
+pub fn controls<'a>(report: &ScanReport<'a>, fw: &'a Framework) -> Vec<ControlResult<'a>> {
+    fw.controls
+        .iter()
+        .map(|c| {
+            let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+            let (mut failing, mut waived, mut not_eval) = (Vec::new(), Vec::new(), Vec::new());
+            for r in report
+                .results
+                .iter()
+                .filter(|r| c.rules.contains(&r.rule_id))
+            {
+                let waiver =
+                    r.status == Status::Fail && report.triage.waiver_for(&r.finding_id()).is_some();
+                let key = if waiver { "waived" } else { r.status.as_str() };
+                *counts.entry(key).or_default() += 1;
+                match (r.status, waiver) {
+                    (Status::Fail, false) => failing.push(r.resource.id.as_str()),
+                    (Status::Fail, true) => waived.push(r.resource.id.as_str()),
+                    (Status::Error | Status::NotEvaluated, _) => {
+                        not_eval.push(r.resource.id.as_str())
+                    }
+                    (Status::Pass, _) => {}
+                }
+            }
+            let total: usize = counts.values().sum();
+            let status = if c.mode == Mode::Manual {
+                ControlStatus::Manual
+            } else if !failing.is_empty() {
+                ControlStatus::Fail
+            } else if !not_eval.is_empty() {
+                ControlStatus::NotEvaluated
+            } else if total == 0 {
+                ControlStatus::NotApplicable
+            } else {
+                ControlStatus::Pass
+            };
+            for v in [&mut failing, &mut waived, &mut not_eval] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            ControlResult {
+                id: &c.id,
+                title: &c.title,
+                status,
+                rules: &c.rules,
+                counts,
+                failing_resources: failing,
+                waived_resources: waived,
+                not_evaluated_resources: not_eval,
+                note: &c.note,
+            }
+        })
+        .collect()
+}
+
+/// The per-control table.
+pub fn render_table(report: &ScanReport<'_>, fw: &Framework) -> String {
+    let results = controls(report, fw);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} ({})\nScope: {}\n",
+        fw.name, fw.version, fw.id, fw.scope
+    );
+    let _ = writeln!(
+        out,
+        "{:<14} {:<15} {:>6}  TITLE",
+        "CONTROL", "STATUS", "FAILED"
+    );
+    for c in &results {
+        let status = match c.status {
+            ControlStatus::Fail => "FAIL",
+            ControlStatus::NotEvaluated => "NOT EVALUATED",
+            ControlStatus::Pass => "pass",
+            ControlStatus::NotApplicable => "n/a",
+            ControlStatus::Manual => "manual",
+        };
+        let _ = writeln!(
+            out,
+            "{:<14} {:<15} {:>6}  {}",
+            c.id,
+            status,
+            c.failing_resources.len(),
+            terminal(c.title)
+        );
+    }
+    let mut by: BTreeMap<ControlStatus, usize> = BTreeMap::new();
+    for c in &results {
+        *by.entry(c.status).or_default() += 1;
+    }
+    let count = |s| by.get(&s).copied().unwrap_or(0);
+    let _ = writeln!(
+        out,
+        "\n{} controls: {} pass, {} fail, {} not evaluated, {} not applicable, {} manual",
+        results.len(),
+        count(ControlStatus::Pass),
+        count(ControlStatus::Fail),
+        count(ControlStatus::NotEvaluated),
+        count(ControlStatus::NotApplicable),
+        count(ControlStatus::Manual)
+    );
+    out
+}

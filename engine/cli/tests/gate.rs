@@ -410,3 +410,20 @@ fn history_records_diffs_and_summarises() {
     let o = palisade(&["diff", "1", "7", "--db", s(&db)]);
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn framework_report_per_control() {
+    let o = palisade(&["scan", "fixtures/demo/snapshot.json", "--framework", "cis-aws-6.0"]);
+    assert_eq!(code(&o), 1);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(out.contains("CIS") && out.contains("manual") && out.contains("FAIL"), "{out}");
+    let o = palisade(&["scan", "fixtures/demo/snapshot.json", "--framework", "cis-aws-6.0", "--format", "json"]);
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let controls = doc["framework"]["controls"].as_array().expect("controls");
+    let root_mfa = controls.iter().find(|c| c["id"] == "2.4").expect("CIS 2.4 root MFA");
+    assert_eq!(root_mfa["status"], "fail");
+    assert!(root_mfa["failing_resources"].as_array().expect("resources").iter().any(|r| r == "222222222222"));
+    assert!(controls.iter().any(|c| c["status"] == "manual" && c["note"].as_str().is_some_and(|n| !n.is_empty())));
+    let o = palisade(&["scan", "fixtures/demo/snapshot.json", "--framework", "no-such-framework"]);
+    assert_eq!(code(&o), 2);
+}

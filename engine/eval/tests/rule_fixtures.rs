@@ -85,3 +85,46 @@ fn every_rule_fails_its_violating_fixture_and_passes_its_compliant_one() {
         problems.join("\n")
     );
 }
+
+#[test]
+fn every_framework_lists_its_controls_and_every_mapping_resolves() {
+    let pack = pack();
+    let expected = [
+        "aws-fsbp",
+        "cis-aws-3.0",
+        "cis-aws-5.0",
+        "cis-aws-6.0",
+        "iso-27001-2022",
+        "nist-800-53-r5",
+        "pci-dss-4.0",
+        "soc2",
+    ];
+    let mut ids: Vec<&str> = pack.frameworks.iter().map(|f| f.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, expected);
+    let mut problems = Vec::new();
+    for rule in &pack.rules {
+        for (fw, controls) in &rule.meta.frameworks {
+            let Some(framework) = pack.framework(fw) else {
+                problems.push(format!("{} maps to unknown framework {fw}", rule.id));
+                continue;
+            };
+            for c in controls {
+                if !framework.controls.iter().any(|x| &x.id == c && x.rules.contains(&rule.id)) {
+                    problems.push(format!("{} maps to {fw} {c}, which the framework does not list", rule.id));
+                }
+            }
+        }
+    }
+    for f in &pack.frameworks {
+        assert!(!f.controls.is_empty(), "{} has no controls", f.id);
+        for c in &f.controls {
+            match c.mode {
+                palisade_rules::Mode::Automated if c.rules.is_empty() => problems.push(format!("{} {} automated without rules", f.id, c.id)),
+                palisade_rules::Mode::Manual if c.note.trim().is_empty() => problems.push(format!("{} {} manual without a note", f.id, c.id)),
+                _ => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

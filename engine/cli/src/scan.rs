@@ -39,6 +39,9 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         None => None,
     };
     let params = packs::params(&pack, config.as_ref())?;
+    // Waivers may name rules of packs not selected in this run.
+    let all_rule_ids: std::collections::HashSet<String> =
+        pack.rules.iter().map(|r| r.id.clone()).collect();
     pack.retain_packs(&packs_sel);
     // A service the collector never reported on is a gap, not a clean bill.
     let mut regional: Vec<&str> = pack
@@ -64,7 +67,7 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         .or_else(|| config.as_ref().and_then(|c| c.waivers.clone()));
     let waivers = waiver_path
         .as_deref()
-        .map(|p| WaiverFile::load(p, &|id| pack.rule(id).is_some()))
+        .map(|p| WaiverFile::load(p, &|id| all_rule_ids.contains(id)))
         .transpose()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let baseline = a

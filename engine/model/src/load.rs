@@ -67,13 +67,18 @@ impl LineIndex {
             if bytes[i] == b'\n' {
                 line += 1;
             } else if bytes[i] == b'"' {
-                for key in ["\"arn\"", "\"account_id\"", "\"region\""] {
+                for key in [
+                    "\"arn\"",
+                    "\"resource_arn\"",
+                    "\"account_id\"",
+                    "\"region\"",
+                ] {
                     if !bytes[i..].starts_with(key.as_bytes()) {
                         continue;
                     }
                     if let Some((value, _)) = string_value_after(text, i + key.len()) {
                         match key {
-                            "\"arn\"" => {
+                            "\"arn\"" | "\"resource_arn\"" => {
                                 idx.global.entry(value.to_owned()).or_insert(line);
                                 idx.scoped
                                     .entry((account.clone(), value.to_owned()))

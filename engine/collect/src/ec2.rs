@@ -15,7 +15,12 @@ use crate::scope::Scope;
 
 fn tags(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
         .collect()
 }
 
@@ -189,10 +194,7 @@ async fn network_acls(client: &Client, scope: &Scope) -> Vec<NetworkAcl> {
 async fn network_interfaces(client: &Client, scope: &Scope) -> Vec<NetworkInterface> {
     let op = &ops::EC2_DESCRIBE_NETWORK_INTERFACES;
     let mut out = Vec::new();
-    let mut pages = client
-        .describe_network_interfaces()
-        .into_paginator()
-        .send();
+    let mut pages = client.describe_network_interfaces().into_paginator().send();
     while let Some(page) = pages.next().await {
         let Some(page) = scope.check(op, page) else {
             return out;
@@ -226,7 +228,10 @@ async fn network_interfaces(client: &Client, scope: &Scope) -> Vec<NetworkInterf
 
 /// The regions enabled for the account (`DescribeRegions`), sorted.
 pub async fn enabled_regions(client: &Client, scope: &Scope) -> Option<Vec<String>> {
-    let out = scope.check(&ops::EC2_DESCRIBE_REGIONS, client.describe_regions().send().await)?;
+    let out = scope.check(
+        &ops::EC2_DESCRIBE_REGIONS,
+        client.describe_regions().send().await,
+    )?;
     let mut regions: Vec<String> = out
         .regions()
         .iter()

@@ -3,7 +3,6 @@
 
 use aws_sdk_ec2::config::http::HttpResponse;
 use aws_sdk_ec2::error::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 /// Why a collection could not run at all. Failures of individual API calls
@@ -31,16 +30,18 @@ pub fn describe<E>(err: &SdkError<E, HttpResponse>) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
+    let status = err.raw_response().map(|r| r.status().as_u16());
     let mut text = match (err.code(), err.message()) {
         (Some(code), Some(msg)) => format!("{code}: {msg}"),
         (Some(code), None) => code.to_owned(),
-        _ => {
-            let chain = DisplayErrorContext(err).to_string();
-            match err.raw_response().map(|r| r.status().as_u16()) {
-                Some(status) => format!("HTTP {status}: {chain}"),
-                None => chain,
-            }
-        }
+        _ => match err {
+            SdkError::ServiceError(_) | SdkError::ResponseError(_) => format!(
+                "HTTP {}: the response is not an AWS error document (API not implemented by this endpoint?)",
+                status.unwrap_or_default()
+            ),
+            SdkError::TimeoutError(_) => "timed out".to_owned(),
+            other => chain(other),
+        },
     };
     if text.len() > MAX_ERROR_LEN {
         let mut cut = MAX_ERROR_LEN;
@@ -59,4 +60,18 @@ pub fn code<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Option<&str> {
         SdkError::ServiceError(e) => e.err().code(),
         _ => None,
     }
+}
+
+/// An error and its sources, joined with `: ` (no Debug dumps).
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let t = e.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
 }

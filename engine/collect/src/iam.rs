@@ -97,7 +97,11 @@ fn inline(list: &[PolicyDetail], owner: &str, scope: &Scope) -> Vec<InlinePolicy
         .map(|p| {
             let name = p.policy_name().unwrap_or_default().to_owned();
             InlinePolicy {
-                document: doc(p.policy_document(), &format!("{owner} inline {name}"), scope),
+                document: doc(
+                    p.policy_document(),
+                    &format!("{owner} inline {name}"),
+                    scope,
+                ),
                 name,
             }
         })
@@ -249,7 +253,10 @@ async fn credential_report(client: &Client, scope: &Scope) -> Option<Report> {
     match client.get_credential_report().send().await {
         Ok(out) => {
             scope.ok(get);
-            let bytes = out.content().map(|b| b.as_ref().to_vec()).unwrap_or_default();
+            let bytes = out
+                .content()
+                .map(|b| b.as_ref().to_vec())
+                .unwrap_or_default();
             Some(parse_report(&String::from_utf8_lossy(&bytes)))
         }
         Err(e) => {
@@ -267,7 +274,7 @@ fn report_time(v: &str) -> Option<DateTime<Utc>> {
 
 /// Parses the credential report CSV, keyed by user name (`<root_account>`
 /// for root). IAM names may contain commas and the report does not quote
-/// them: extra fields are folded back into the user column.
+/// them: extra fields are folded back into the user and ARN columns.
 fn parse_report(csv: &str) -> Report {
     let mut lines = csv.lines();
     let Some(header) = lines.next() else {
@@ -284,9 +291,19 @@ fn parse_report(csv: &str) -> Report {
     let mut out = Report::new();
     for line in lines.filter(|l| !l.trim().is_empty()) {
         let mut fields: Vec<&str> = line.split(',').collect();
-        let extra = fields.len().saturating_sub(cols.len());
-        let user = fields[..=extra].join(",");
-        fields.drain(..extra);
+        if fields.len() < 2 {
+            continue;
+        }
+        // A name with k commas adds k fields to the user column and k to
+        // the ARN (which ends with the name).
+        let k = fields.len().saturating_sub(cols.len()) / 2;
+        let user = fields[..=k].join(",");
+        let arn = fields[k + 1..=(2 * k + 1).min(fields.len() - 1)].join(",");
+        fields.splice(
+            ..=(2 * k + 1).min(fields.len() - 1),
+            [user.as_str(), arn.as_str()],
+        );
+        let user = user.clone();
         let get = |i: Option<usize>| i.and_then(|i| fields.get(i)).copied().unwrap_or("");
         out.insert(
             user,
@@ -448,10 +465,15 @@ async fn access_keys(client: &Client, scope: &Scope, user: &str) -> Vec<AccessKe
             return keys;
         };
         for k in page.access_key_metadata() {
-            let Some(id) = k.access_key_id() else { continue };
+            let Some(id) = k.access_key_id() else {
+                continue;
+            };
             keys.push(AccessKey {
                 access_key_id: id.to_owned(),
-                status: k.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                status: k
+                    .status()
+                    .map(|s| s.as_str().to_owned())
+                    .unwrap_or_default(),
                 create_date: ts(k.create_date()),
                 ..AccessKey::default()
             });

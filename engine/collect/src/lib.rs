@@ -201,9 +201,9 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
             partition: t.partition.clone(),
             ..Account::default()
         };
-        let Some(session) = t.session else {
+        let Some(session) = t.session.as_ref() else {
             // Every check of this account is then "not evaluated".
-            let error = t.setup_error.unwrap_or_default();
+            let error = t.setup_error.clone().unwrap_or_default();
             tracing::error!(account = %t.account, %error, "account skipped");
             for op in ops::ALL {
                 coverage.failed(op, GLOBAL_REGION, error.clone());
@@ -218,14 +218,16 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
                 .region()
                 .map(|r| r.to_string())
                 .unwrap_or_else(|| session::HOME_REGION.to_owned());
-            ec2::enabled_regions(&session::ec2(&session, &home), &scope)
+            ec2::enabled_regions(&session::ec2(session, &home), &scope)
                 .await
                 .unwrap_or_else(|| vec![home])
         } else {
             opts.regions.clone()
         };
         account.regions = regions.clone();
-        spawn_account(&mut tasks, &limit, &progress, idx, &t, &session, &regions, &coverage);
+        spawn_account(
+            &mut tasks, &limit, &progress, idx, &t, session, &regions, &coverage,
+        );
         accounts.push((account, coverage));
     }
 
@@ -239,26 +241,13 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
             }
         };
         let account = &mut accounts[idx].0;
-        let mut region_entry = || -> &mut RegionData {
-            let pos = match account.region_data.iter().position(|r| r.region == region) {
-                Some(p) => p,
-                None => {
-                    account.region_data.push(RegionData {
-                        region: region.clone(),
-                        ..RegionData::default()
-                    });
-                    account.region_data.len() - 1
-                }
-            };
-            &mut account.region_data[pos]
-        };
         match part {
             Part::Iam(i) => account.iam = i,
             Part::Artifact(a) => account.artifact_reports = a,
-            Part::Ec2(e) => region_entry().ec2 = e,
-            Part::Waf(w) => region_entry().wafv2 = w,
-            Part::Backup(b) => region_entry().backup = b,
-            Part::Config(c) => region_entry().config = c,
+            Part::Ec2(e) => region_entry(account, &region).ec2 = e,
+            Part::Waf(w) => region_entry(account, &region).wafv2 = w,
+            Part::Backup(b) => region_entry(account, &region).backup = b,
+            Part::Config(c) => region_entry(account, &region).config = c,
         }
     }
 
@@ -272,6 +261,21 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         snapshot.accounts.push(account);
     }
     Ok(snapshot)
+}
+
+/// The region entry of `account`, created on first use.
+fn region_entry<'a>(account: &'a mut Account, region: &str) -> &'a mut RegionData {
+    let pos = match account.region_data.iter().position(|r| r.region == region) {
+        Some(p) => p,
+        None => {
+            account.region_data.push(RegionData {
+                region: region.to_owned(),
+                ..RegionData::default()
+            });
+            account.region_data.len() - 1
+        }
+    };
+    &mut account.region_data[pos]
 }
 
 #[allow(clippy::too_many_arguments)]

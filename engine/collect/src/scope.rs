@@ -48,7 +48,11 @@ impl Scope {
     }
 
     /// Records the outcome of one call of `op` and returns its output, if any.
-    pub fn check<T, E>(&self, op: &Operation, result: Result<T, SdkError<E, HttpResponse>>) -> Option<T>
+    pub fn check<T, E>(
+        &self,
+        op: &Operation,
+        result: Result<T, SdkError<E, HttpResponse>>,
+    ) -> Option<T>
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {

@@ -4,7 +4,7 @@
 
 use aws_sdk_wafv2::types::{ResourceType, Scope as WafScope, Statement};
 use aws_sdk_wafv2::Client;
-use palisade_model::waf::{WafRule, WebAcl, Wafv2};
+use palisade_model::waf::{WafRule, Wafv2, WebAcl};
 
 use crate::error;
 use crate::ops;
@@ -115,16 +115,20 @@ fn convert(acl: &aws_sdk_wafv2::types::WebAcl, waf_scope: &WafScope) -> WebAcl {
                     "none"
                 }
             });
-            let override_action = r.override_action().map(|o| {
-                if o.count().is_some() { "count" } else { "none" }.to_owned()
-            });
+            let override_action = r
+                .override_action()
+                .map(|o| if o.count().is_some() { "count" } else { "none" }.to_owned());
             let vis = r.visibility_config();
             WafRule {
                 name: r.name().to_owned(),
                 priority: i64::from(r.priority()),
                 action: action.unwrap_or("none").to_owned(),
                 override_action,
-                statement_type: r.statement().map(statement_type).unwrap_or_default().to_owned(),
+                statement_type: r
+                    .statement()
+                    .map(statement_type)
+                    .unwrap_or_default()
+                    .to_owned(),
                 managed_rule_group: r
                     .statement()
                     .and_then(|s| s.managed_rule_group_statement())
@@ -156,26 +160,50 @@ fn statement_type(s: &Statement) -> &'static str {
         (s.byte_match_statement().is_some(), "ByteMatchStatement"),
         (s.sqli_match_statement().is_some(), "SqliMatchStatement"),
         (s.xss_match_statement().is_some(), "XssMatchStatement"),
-        (s.size_constraint_statement().is_some(), "SizeConstraintStatement"),
+        (
+            s.size_constraint_statement().is_some(),
+            "SizeConstraintStatement",
+        ),
         (s.geo_match_statement().is_some(), "GeoMatchStatement"),
-        (s.rule_group_reference_statement().is_some(), "RuleGroupReferenceStatement"),
-        (s.ip_set_reference_statement().is_some(), "IPSetReferenceStatement"),
-        (s.regex_pattern_set_reference_statement().is_some(), "RegexPatternSetReferenceStatement"),
+        (
+            s.rule_group_reference_statement().is_some(),
+            "RuleGroupReferenceStatement",
+        ),
+        (
+            s.ip_set_reference_statement().is_some(),
+            "IPSetReferenceStatement",
+        ),
+        (
+            s.regex_pattern_set_reference_statement().is_some(),
+            "RegexPatternSetReferenceStatement",
+        ),
         (s.rate_based_statement().is_some(), "RateBasedStatement"),
         (s.and_statement().is_some(), "AndStatement"),
         (s.or_statement().is_some(), "OrStatement"),
         (s.not_statement().is_some(), "NotStatement"),
-        (s.managed_rule_group_statement().is_some(), "ManagedRuleGroupStatement"),
+        (
+            s.managed_rule_group_statement().is_some(),
+            "ManagedRuleGroupStatement",
+        ),
         (s.label_match_statement().is_some(), "LabelMatchStatement"),
         (s.regex_match_statement().is_some(), "RegexMatchStatement"),
         (s.asn_match_statement().is_some(), "AsnMatchStatement"),
     ];
-    kinds.iter().find(|(set, _)| *set).map(|(_, k)| *k).unwrap_or("")
+    kinds
+        .iter()
+        .find(|(set, _)| *set)
+        .map(|(_, k)| *k)
+        .unwrap_or("")
 }
 
 async fn logging(client: &Client, scope: &Scope, arn: &str) -> Vec<String> {
     let op = &ops::WAFV2_GET_LOGGING_CONFIGURATION;
-    match client.get_logging_configuration().resource_arn(arn).send().await {
+    match client
+        .get_logging_configuration()
+        .resource_arn(arn)
+        .send()
+        .await
+    {
         Ok(out) => {
             scope.ok(op);
             out.logging_configuration()
@@ -249,7 +277,10 @@ mod tests {
         .unwrap();
         assert_eq!(arns.len(), 2);
         assert!(arns[0].starts_with("arn:aws:apigateway:"));
-        assert_eq!(http.actual_requests().count(), REGIONAL_RESOURCE_TYPES.len());
+        assert_eq!(
+            http.actual_requests().count(),
+            REGIONAL_RESOURCE_TYPES.len()
+        );
         // Each call asks for one resource type.
         let bodies: Vec<String> = http
             .actual_requests()

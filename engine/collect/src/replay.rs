@@ -1,0 +1,73 @@
+//! Test support: SDK clients whose HTTP layer replays recorded responses in
+//! AWS's wire format (aws-smithy's `StaticReplayClient`), so the real SDK
+//! deserialisers and paginators run for APIs moto does not implement.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
+use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+use aws_smithy_types::body::SdkBody;
+
+use crate::coverage::Coverage;
+use crate::scope::Scope;
+
+/// One recorded exchange: request method and URI, response status and body.
+pub fn event(method: &str, uri: &str, status: u16, body: &str) -> ReplayEvent {
+    let content_type = if body.trim_start().starts_with('<') {
+        "text/xml"
+    } else {
+        "application/json"
+    };
+    ReplayEvent::new(
+        http::Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(SdkBody::empty())
+            .unwrap(),
+        http::Response::builder()
+            .status(status)
+            .header("content-type", content_type)
+            .body(SdkBody::from(body.to_owned()))
+            .unwrap(),
+    )
+}
+
+/// An SDK configuration answering from `events`, in order.
+pub fn config(events: Vec<ReplayEvent>) -> (SdkConfig, StaticReplayClient) {
+    let http = StaticReplayClient::new(events);
+    let config = SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "AKIDEXAMPLE",
+            "secret",
+            None,
+            None,
+            "replay",
+        )))
+        .http_client(http.clone())
+        .build();
+    (config, http)
+}
+
+/// A scope for account 111111111111 in eu-west-1.
+pub fn scope() -> (Scope, Coverage) {
+    let coverage = Coverage::default();
+    (
+        Scope::new("111111111111", "aws", "eu-west-1", coverage.clone()),
+        coverage,
+    )
+}
+
+/// The paths (with query) of the requests the client sent.
+pub fn paths(http: &StaticReplayClient) -> Vec<String> {
+    http.actual_requests()
+        .map(|r| {
+            let uri: http::Uri = r.uri().parse().unwrap();
+            uri.path_and_query()
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        })
+        .collect()
+}

@@ -436,3 +436,37 @@ fn rules_list_and_explain() {
     let o = palisade(&["rules", "explain", "no-such-rule"]);
     assert_eq!(code(&o), 2);
 }
+
+#[test]
+fn generated_rule_docs_are_up_to_date() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let o = palisade(&[
+        "rules",
+        "docs",
+        "--output",
+        dir.path().to_str().expect("utf8"),
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let mut stale = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).expect("generated").flatten() {
+        let committed = root().join("docs/rules").join(entry.file_name());
+        let fresh = std::fs::read_to_string(entry.path()).expect("read");
+        if std::fs::read_to_string(&committed).ok().as_deref() != Some(fresh.as_str()) {
+            stale.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "docs/rules is stale; run `palisade rules docs`: {stale:?}"
+    );
+    let page = std::fs::read_to_string(dir.path().join("iam-root-mfa-disabled.md")).expect("page");
+    for section in [
+        "## What it checks",
+        "## Why it matters",
+        "## Remediation",
+        "## References",
+        "## Frameworks",
+    ] {
+        assert!(page.contains(section), "missing {section}");
+    }
+}

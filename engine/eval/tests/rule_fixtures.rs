@@ -110,8 +110,15 @@ fn every_framework_lists_its_controls_and_every_mapping_resolves() {
                 continue;
             };
             for c in controls {
-                if !framework.controls.iter().any(|x| &x.id == c && x.rules.contains(&rule.id)) {
-                    problems.push(format!("{} maps to {fw} {c}, which the framework does not list", rule.id));
+                if !framework
+                    .controls
+                    .iter()
+                    .any(|x| &x.id == c && x.rules.contains(&rule.id))
+                {
+                    problems.push(format!(
+                        "{} maps to {fw} {c}, which the framework does not list",
+                        rule.id
+                    ));
                 }
             }
         }
@@ -120,8 +127,12 @@ fn every_framework_lists_its_controls_and_every_mapping_resolves() {
         assert!(!f.controls.is_empty(), "{} has no controls", f.id);
         for c in &f.controls {
             match c.mode {
-                palisade_rules::Mode::Automated if c.rules.is_empty() => problems.push(format!("{} {} automated without rules", f.id, c.id)),
-                palisade_rules::Mode::Manual if c.note.trim().is_empty() => problems.push(format!("{} {} manual without a note", f.id, c.id)),
+                palisade_rules::Mode::Automated if c.rules.is_empty() => {
+                    problems.push(format!("{} {} automated without rules", f.id, c.id))
+                }
+                palisade_rules::Mode::Manual if c.note.trim().is_empty() => {
+                    problems.push(format!("{} {} manual without a note", f.id, c.id))
+                }
                 _ => {}
             }
         }

@@ -3,28 +3,12 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use assert_cmd::Command;
+use common::{code, palisade, root};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn palisade(args: &[&str]) -> Output {
-    Command::cargo_bin("palisade")
-        .expect("binary")
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("run")
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exit code")
-}
 
 fn s(p: &Path) -> &str {
     p.to_str().expect("utf8 path")

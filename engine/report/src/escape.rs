@@ -58,6 +58,20 @@ pub fn html(s: &str) -> String {
     out
 }
 
+/// Escapes XML text and attribute values: the HTML escapes (valid XML
+/// too), and characters XML 1.0 cannot carry replaced by U+FFFD.
+pub fn xml(s: &str) -> String {
+    let allowed: String = s
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
+        .collect();
+    html(&allowed)
+}
+
 /// Quotes a CSV field and neutralises spreadsheet formula injection
 /// (a leading `=`, `+`, `-`, `@`, tab or CR gets a `'` prefix).
 pub fn csv(s: &str) -> String {

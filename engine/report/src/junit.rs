@@ -8,26 +8,8 @@ use std::fmt::Write as _;
 
 use palisade_eval::{CheckResult, Status};
 
+use crate::escape::xml;
 use crate::ScanReport;
-
-/// Escapes text for XML content and attribute values, dropping characters
-/// XML 1.0 cannot carry.
-pub fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Renders JUnit XML.
 pub fn render(report: &ScanReport<'_>) -> String {
@@ -129,13 +111,13 @@ pub fn render(report: &ScanReport<'_>) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::xml;
+    use crate::escape::xml;
 
     #[test]
     fn xml_escaping() {
         assert_eq!(
             xml("<a href=\"x\">&'</a>\u{1b}"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;\u{FFFD}"
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;\u{FFFD}"
         );
     }
 }

@@ -1,0 +1,27 @@
+//! Helpers shared by the end-to-end tests: the repository root and running
+//! the built `palisade` binary from it.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The repository root (tests run the binary from there).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `palisade` with `args` from the repository root.
+pub fn palisade(args: &[&str]) -> Output {
+    Command::cargo_bin("palisade")
+        .expect("binary")
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("run palisade")
+}
+
+/// The exit code (a test fails if the process was killed by a signal).
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}

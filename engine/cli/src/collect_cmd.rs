@@ -68,7 +68,7 @@ fn init_logging(verbose: u8) {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
     let (ours, sdk) = match verbose {
-        0 => (LevelFilter::WARN, LevelFilter::ERROR),
+        0 => (LevelFilter::ERROR, LevelFilter::ERROR),
         1 => (LevelFilter::INFO, LevelFilter::WARN),
         2 => (LevelFilter::DEBUG, LevelFilter::WARN),
         _ => (LevelFilter::TRACE, LevelFilter::DEBUG),

@@ -129,6 +129,17 @@ pub fn write_docs(pack: &palisade_rules::RulePack, dir: &std::path::Path) -> any
         );
         let _ = writeln!(page, "## Why it matters\n\n{}\n", m.rationale.trim());
         let _ = writeln!(page, "## Remediation\n\n{}\n", m.remediation.trim());
+        if let Some(iac) = &m.iac {
+            if let Some(cfn) = &iac.cloudformation {
+                let _ = writeln!(page, "### CloudFormation\n\n```yaml\n{}\n```\n", cfn.trim());
+            }
+            if let Some(tf) = &iac.terraform {
+                let _ = writeln!(page, "### Terraform\n\n```hcl\n{}\n```\n", tf.trim());
+            }
+            if let Some(note) = &iac.note {
+                let _ = writeln!(page, "{}\n", note.trim());
+            }
+        }
         if !m.parameters.is_empty() {
             let _ = writeln!(page, "## Parameters\n\n| name | default |\n|---|---|");
             for (k, v) in &m.parameters {

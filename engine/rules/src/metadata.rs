@@ -153,6 +153,64 @@ pub struct RuleMeta {
     pub status: Status,
     /// Version that introduced the rule.
     pub since: String,
+    /// Services whose COMPLETE data the verdict depends on, besides what the
+    /// rule's own resource says: a rule that fails because something is
+    /// absent (no backup plan in the region, a group attached to nothing)
+    /// would fail falsely when that service could not be read. A coverage gap
+    /// in any of these services turns both passes and fails in the gap's
+    /// scope into `not_evaluated`. A gap in `service` alone only downgrades
+    /// passes, since a fail on data that was read is still a fail.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
+    /// Infrastructure-as-code remediation snippets.
+    #[serde(default)]
+    pub iac: Option<Iac>,
+    /// Estimated monthly cost of a finding, priced from `rules/pricing/`.
+    #[serde(default)]
+    pub cost: Option<CostModel>,
+}
+
+/// Remediation as CloudFormation and Terraform snippets, or why none applies
+/// (for example root-user settings, which no IaC tool can manage).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Iac {
+    /// CloudFormation (YAML) snippet.
+    #[serde(default)]
+    pub cloudformation: Option<String>,
+    /// Terraform (HCL, AWS provider) snippet.
+    #[serde(default)]
+    pub terraform: Option<String>,
+    /// Why a snippet is missing or what to watch for.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// How to price one finding: the sum of `terms`, each a unit price from the
+/// price table times a quantity. The quantity is a constant, a `Long`
+/// attribute of the finding's resource, or unknown (the estimate is then a
+/// rate, e.g. "USD 0.04 per GB-month", and carries no monthly total).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostModel {
+    /// Terms summed into the estimate.
+    pub terms: Vec<CostTerm>,
+    /// What the estimate means (e.g. "saved per month by deleting the ACL").
+    pub basis: String,
+}
+
+/// One term of a [`CostModel`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostTerm {
+    /// Key of a price in the price table.
+    pub price: String,
+    /// Constant quantity.
+    #[serde(default)]
+    pub quantity: Option<f64>,
+    /// `Long` attribute of the resource that gives the quantity.
+    #[serde(default)]
+    pub attribute: Option<String>,
 }
 
 impl RuleMeta {

@@ -62,7 +62,17 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// Snapshot file written by `palisade collect` (format palisade-snapshot v1).
-    pub snapshot: PathBuf,
+    /// With --live: where the collected snapshot is saved before the scan
+    /// [default: snapshot.json], so every finding points at kept evidence.
+    #[arg(required_unless_present = "live")]
+    pub snapshot: Option<PathBuf>,
+    /// Collect from AWS first (as `palisade collect` would, with the same
+    /// options), then scan what was collected.
+    #[arg(long)]
+    pub live: bool,
+    /// AWS source for --live.
+    #[command(flatten, next_help_heading = "Live collection (--live)")]
+    pub source: crate::collect_cmd::SourceArgs,
     /// Only these packs (repeatable): security, compliance, dr, cost.
     #[arg(long = "pack", value_name = "PACK")]
     pub packs: Vec<String>,

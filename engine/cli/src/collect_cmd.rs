@@ -3,7 +3,7 @@
 //! 2 when nothing could be collected (no credentials, bad options).
 
 use std::io::IsTerminal as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
@@ -18,6 +18,14 @@ pub struct CollectArgs {
     /// Write the snapshot here (atomically; a failed run keeps the old file).
     #[arg(long, short, value_name = "FILE", default_value = "snapshot.json")]
     pub output: PathBuf,
+    /// Where and how to read AWS.
+    #[command(flatten)]
+    pub source: SourceArgs,
+}
+
+/// Where and how to read AWS (shared by `collect` and `scan --live`).
+#[derive(Debug, Args)]
+pub struct SourceArgs {
     /// Named profile from the shared AWS config files [default: the default credential chain].
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -55,6 +63,17 @@ pub struct CollectArgs {
     pub quiet: bool,
 }
 
+impl SourceArgs {
+    /// Whether an option that only means something when collecting was given.
+    pub fn is_set(&self) -> bool {
+        self.profile.is_some()
+            || !self.regions.is_empty()
+            || self.role_arn.is_some()
+            || !self.accounts.is_empty()
+            || self.endpoint_url.is_some()
+    }
+}
+
 /// Retry modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RetryArg {
@@ -88,6 +107,12 @@ fn init_logging(verbose: u8) {
 
 /// Runs the subcommand.
 pub fn run(a: &CollectArgs) -> anyhow::Result<Code> {
+    collect_to(&a.source, &a.output)
+}
+
+/// Collects into `output` (atomically) and reports the outcome on stderr:
+/// 0 when every call succeeded, 3 when the snapshot has coverage gaps.
+pub fn collect_to(a: &SourceArgs, output: &Path) -> anyhow::Result<Code> {
     init_logging(a.verbose);
     let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let opts = CollectOptions {
@@ -107,12 +132,12 @@ pub fn run(a: &CollectArgs) -> anyhow::Result<Code> {
     };
     let start = Instant::now();
     let snapshot = palisade_collect::collect_blocking(&opts)?;
-    write_snapshot(&a.output, &snapshot).map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_snapshot(output, &snapshot).map_err(|e| anyhow::anyhow!("{e}"))?;
     let gaps: Vec<_> = snapshot.gaps().collect();
     let regions: usize = snapshot.accounts.iter().map(|a| a.regions.len()).sum();
     eprintln!(
         "wrote {}: {} account(s), {} account-region(s), {} failed call(s) in {:.1}s",
-        a.output.display(),
+        output.display(),
         snapshot.accounts.len(),
         regions,
         gaps.len(),

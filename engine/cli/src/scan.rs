@@ -28,9 +28,22 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     if packs_sel.is_empty() {
         packs_sel = config.as_ref().map(|c| c.packs.clone()).unwrap_or_default();
     }
-    let mut snapshot =
-        LoadedSnapshot::from_path(&a.snapshot).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Pack and options are checked before any AWS call is made.
     let mut pack = packs::load(&a.dirs)?;
+    let snapshot_path = match (&a.snapshot, a.live) {
+        (Some(p), _) => p.clone(),
+        (None, true) => std::path::PathBuf::from("snapshot.json"),
+        (None, false) => anyhow::bail!("a snapshot file is required (or --live)"),
+    };
+    if !a.live && a.source.is_set() {
+        anyhow::bail!("collection options (--profile, --regions, --role-arn, --accounts, --endpoint-url) need --live");
+    }
+    if a.live {
+        // Gaps are reported again by the scan (exit 3); an error here is exit 2.
+        crate::collect_cmd::collect_to(&a.source, &snapshot_path)?;
+    }
+    let mut snapshot =
+        LoadedSnapshot::from_path(&snapshot_path).map_err(|e| anyhow::anyhow!("{e}"))?;
     let framework = match &a.framework {
         Some(id) => Some(pack.framework(id).cloned().with_context(|| {
             let known: Vec<_> = pack.frameworks.iter().map(|f| f.id.as_str()).collect();
@@ -47,7 +60,14 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     let mut regional: Vec<&str> = pack
         .rules
         .iter()
-        .map(|r| r.meta.service.as_str())
+        .flat_map(|r| {
+            let deps = r
+                .meta
+                .depends_on
+                .iter()
+                .map(|d| d.split(':').next().unwrap_or(d));
+            std::iter::once(r.meta.service.as_str()).chain(deps)
+        })
         .filter(|s| *s != "iam")
         .collect();
     regional.sort_unstable();

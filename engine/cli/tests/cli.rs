@@ -356,7 +356,8 @@ fn coverage_gap_is_not_evaluated_and_exits_3() {
         &snap,
         r#"{"format":"palisade-snapshot","version":1,"scan_time":"2026-11-01T00:00:00Z","accounts":[{"account_id":"123456789012","regions":["us-east-1"],
         "coverage":[{"service":"backup","region":"us-east-1","api":"ListBackupPlans","status":"failed","error":"AccessDeniedException: not authorized"}],
-        "iam":{"root":{"mfa_active":true,"hardware_mfa":true}}}]}"#,
+        "iam":{"root":{"mfa_active":true,"hardware_mfa":true}},
+        "region_data":[{"region":"us-east-1","ec2":{"network_interfaces":[{"arn":"arn:aws:ec2:us-east-1:123456789012:network-interface/eni-1","network_interface_id":"eni-1","interface_type":"interface","groups":[]}]}}]}]}"#,
     )
     .expect("write");
     let o = palisade(&[
@@ -384,6 +385,12 @@ fn coverage_gap_is_not_evaluated_and_exits_3() {
         "a backup check passed despite the gap"
     );
     assert!(backup.iter().any(|r| r["status"] == "not_evaluated"));
+    // The region runs workloads and no plan could be listed: "no backup
+    // plan" would be a false finding, so it is not evaluated either.
+    assert!(
+        backup.iter().all(|r| r["status"] != "fail"),
+        "a backup check failed on data that could not be read: {backup:#?}"
+    );
     // The explicit backup gap, plus IAM: the snapshot has coverage records
     // but none for IAM, whose dr-pack rule therefore cannot be trusted.
     let gaps = v["gaps"].as_array().expect("gaps");
@@ -397,7 +404,13 @@ fn coverage_gap_is_not_evaluated_and_exits_3() {
             .any(|g| g["service"] == "iam" && g["api"] == "(none)"),
         "{gaps:?}"
     );
-    assert_eq!(gaps.len(), 2, "{gaps:?}");
+    // And EC2, which backup-region-workloads-without-plan depends on.
+    assert!(
+        gaps.iter()
+            .any(|g| g["service"] == "ec2" && g["api"] == "(none)"),
+        "{gaps:?}"
+    );
+    assert_eq!(gaps.len(), 3, "{gaps:?}");
     // The table says so loudly.
     let o = palisade(&["scan", snap.to_str().expect("utf8"), "--pack", "dr"]);
     assert_eq!(code(&o), 3);

@@ -2,7 +2,8 @@
 //! with one baseline `permit`, one entity store per account, rayon over
 //! resources. A Deny's reasons are exactly the violated checks; every Cedar
 //! evaluation error becomes an `error` result, never a pass. Coverage gaps
-//! turn passes of the affected service into `not_evaluated`.
+//! turn passes of the affected service into `not_evaluated`, and fails
+//! too for rules whose verdict depends on that service's data being complete.
 
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -36,11 +37,46 @@ struct Partition {
     rule_ids: Vec<String>,
 }
 
-/// A rule's id and service, for gap handling.
+/// A rule's id and the services it reads, for gap handling.
 struct RuleInfo {
     id: String,
     service: String,
+    /// Services whose complete data the verdict depends on (metadata
+    /// `depends_on`): a gap there makes fails unreliable too.
+    depends_on: Vec<String>,
     resource_type: EntityTypeName,
+}
+
+impl RuleInfo {
+    /// How a coverage gap (a failed `service` `api` call) affects this
+    /// rule's results. `depends_on` entries name a service (`backup`) or one
+    /// operation of it (`iam:GetAccountPasswordPolicy`).
+    fn gap_effect(&self, service: &str, api: &str) -> GapEffect {
+        let names_gap = |d: &String| match d.split_once(':') {
+            Some((s, a)) => s == service && a == api,
+            None => d == service,
+        };
+        if self.depends_on.iter().any(names_gap) {
+            GapEffect::AllVerdicts
+        } else if self.service == service {
+            GapEffect::Passes
+        } else {
+            GapEffect::None
+        }
+    }
+}
+
+/// Which results of a rule a coverage gap makes `not_evaluated`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GapEffect {
+    /// The rule does not read the service.
+    None,
+    /// Passes only: a fail found in data that was read is still a fail, but
+    /// a pass may hide what could not be read.
+    Passes,
+    /// Passes and fails: the verdict hinges on the service's data being
+    /// complete (e.g. "no backup plan in the region").
+    AllVerdicts,
 }
 
 /// A prepared evaluator for one rule pack and parameter set.
@@ -135,6 +171,7 @@ impl Evaluator {
                 .map(|r| RuleInfo {
                     id: r.id.clone(),
                     service: r.meta.service.clone(),
+                    depends_on: r.meta.depends_on.clone(),
                     resource_type: r.resource_type.clone(),
                 })
                 .collect(),
@@ -315,6 +352,9 @@ impl Evaluator {
         if gaps.is_empty() {
             return;
         }
+        let by_id: HashMap<&str, &RuleInfo> =
+            self.rules.iter().map(|r| (r.id.as_str(), r)).collect();
+        let mut markers: std::collections::HashSet<(String, String)> = Default::default();
         for gap in &gaps {
             let reason = format!(
                 "coverage gap: {} {} failed in {}: {}",
@@ -327,24 +367,31 @@ impl Evaluator {
                 gap.region == GLOBAL_REGION || r.region == gap.region || r.region == GLOBAL_REGION
             };
             for res in results.iter_mut() {
-                if res.status == Status::Pass
-                    && in_scope(&res.resource)
-                    && self.service_of(&res.rule_id) == Some(gap.service.as_str())
-                {
+                let effect = by_id
+                    .get(res.rule_id.as_str())
+                    .map_or(GapEffect::None, |r| r.gap_effect(&gap.service, &gap.api));
+                let downgrade = match effect {
+                    GapEffect::None => false,
+                    GapEffect::Passes => res.status == Status::Pass,
+                    GapEffect::AllVerdicts => matches!(res.status, Status::Pass | Status::Fail),
+                };
+                if downgrade && in_scope(&res.resource) {
                     res.status = Status::NotEvaluated;
                     res.message = Some(reason.clone());
                 }
             }
-            for rule in self.rules.iter().filter(|r| r.service == gap.service) {
+            for rule in self
+                .rules
+                .iter()
+                .filter(|r| r.gap_effect(&gap.service, &gap.api) != GapEffect::None)
+            {
                 let id = if gap.region == GLOBAL_REGION {
                     format!("{}/gap/{}", account.account_id, gap.service)
                 } else {
                     format!("{}/{}/gap/{}", account.account_id, gap.region, gap.service)
                 };
-                if results
-                    .iter()
-                    .any(|r| r.rule_id == rule.id && r.resource.id == id)
-                {
+                // Several failed APIs of one service and region: one marker.
+                if !markers.insert((rule.id.clone(), id.clone())) {
                     continue;
                 }
                 results.push(CheckResult {
@@ -362,13 +409,6 @@ impl Evaluator {
                 });
             }
         }
-    }
-
-    fn service_of(&self, rule_id: &str) -> Option<&str> {
-        self.rules
-            .iter()
-            .find(|r| r.id == rule_id)
-            .map(|r| r.service.as_str())
     }
 
     /// Number of partitions (resource types with at least one rule).

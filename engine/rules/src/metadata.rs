@@ -159,7 +159,8 @@ pub struct RuleMeta {
     /// would fail falsely when that service could not be read. A coverage gap
     /// in any of these services turns both passes and fails in the gap's
     /// scope into `not_evaluated`. A gap in `service` alone only downgrades
-    /// passes, since a fail on data that was read is still a fail.
+    /// passes, since a fail on data that was read is still a fail. Entries
+    /// name a service (`backup`) or one operation (`iam:GetAccountPasswordPolicy`).
     #[serde(default)]
     pub depends_on: Vec<String>,
     /// Infrastructure-as-code remediation snippets.
@@ -244,9 +245,32 @@ impl RuleMeta {
                 ));
             }
         }
+        for dep in &meta.depends_on {
+            let (service, api) = match dep.split_once(':') {
+                Some((s, a)) => (s, Some(a)),
+                None => (dep.as_str(), None),
+            };
+            let api_ok = api.is_none_or(|a| {
+                a.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                    && a.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+            if !SERVICES.contains(&service) || !api_ok {
+                return Err(RulesError::at(
+                    path,
+                    line_of_key(text, "depends_on"),
+                    format!(
+                        "`depends_on` entry {dep:?} is not a service ({}) or `service:ApiName`",
+                        SERVICES.join(", ")
+                    ),
+                ));
+            }
+        }
         Ok(meta)
     }
 }
+
+/// Services the collectors read, as named in coverage records.
+pub const SERVICES: &[&str] = &["iam", "ec2", "wafv2", "backup", "config", "artifact"];
 
 /// 1-based line of the first `key =` in a TOML text (0 if absent).
 pub fn line_of_key(text: &str, key: &str) -> usize {
@@ -269,6 +293,20 @@ mod tests {
         assert!(Severity::Critical > Severity::High);
         assert_eq!(Severity::parse("medium"), Some(Severity::Medium));
         assert_eq!(Severity::parse("urgent"), None);
+    }
+
+    #[test]
+    fn depends_on_names_services_or_operations() {
+        let base = "id = \"x\"\ntitle = \"t\"\nseverity = \"low\"\npack = \"dr\"\nservice = \"backup\"\nrationale = \"r\"\nremediation = \"m\"\nstatus = \"stable\"\nsince = \"0.1.0\"\n";
+        for ok in ["[\"backup\"]", "[\"ec2:DescribeNetworkInterfaces\"]"] {
+            let text = format!("{base}depends_on = {ok}\n");
+            RuleMeta::parse(Path::new("rules/x.toml"), &text).expect("valid depends_on");
+        }
+        for bad in ["[\"s3\"]", "[\"ec2:describe\"]", "[\"ec2:\"]"] {
+            let text = format!("{base}depends_on = {bad}\n");
+            let err = RuleMeta::parse(Path::new("rules/x.toml"), &text).expect_err(bad);
+            assert!(err.to_string().starts_with("rules/x.toml:10:"), "{err}");
+        }
     }
 
     #[test]

@@ -91,6 +91,9 @@ pub struct Evaluator {
     action: EntityUid,
     ports_of_interest: Vec<i64>,
     validate_entities: bool,
+    /// Cost models by rule id, priced from `prices`.
+    costs: HashMap<String, palisade_rules::metadata::CostModel>,
+    prices: Option<palisade_rules::PriceTable>,
 }
 
 /// The outcome of evaluating a snapshot.
@@ -181,6 +184,12 @@ impl Evaluator {
             action,
             ports_of_interest: params.ports_of_interest(),
             validate_entities: true,
+            costs: pack
+                .rules
+                .iter()
+                .filter_map(|r| r.meta.cost.clone().map(|c| (r.id.clone(), c)))
+                .collect(),
+            prices: pack.prices.clone(),
         })
     }
 
@@ -320,12 +329,32 @@ impl Evaluator {
                 if let Some(msg) = errors.get(id) {
                     result(id, Status::Error, r, Some(msg.clone()))
                 } else if failed.contains(&id.as_str()) {
-                    result(id, Status::Fail, r, None)
+                    let mut res = result(id, Status::Fail, r, None);
+                    res.cost = self.estimate(id, entities, uid);
+                    res
                 } else {
                     result(id, Status::Pass, r, None)
                 }
             })
             .collect()
+    }
+
+    /// Prices a fail of rule `id` on `uid`, when the rule has a cost model.
+    fn estimate(
+        &self,
+        id: &str,
+        entities: &Entities,
+        uid: &EntityUid,
+    ) -> Option<palisade_rules::CostEstimate> {
+        let model = self.costs.get(id)?;
+        let prices = self.prices.as_ref()?;
+        let entity = entities.get(uid);
+        Some(prices.estimate(model, |attr| {
+            match entity?.attr(attr)? {
+                Ok(cedar_policy::EvalResult::Long(v)) => Some(v),
+                _ => None,
+            }
+        }))
     }
 
     fn error_all(
@@ -406,6 +435,7 @@ impl Evaluator {
                         tags: Default::default(),
                     },
                     message: Some(reason.clone()),
+                    cost: None,
                 });
             }
         }
@@ -438,5 +468,6 @@ fn result(id: &str, status: Status, r: &ResourceRef, message: Option<String>) ->
         status,
         resource: r.clone(),
         message,
+        cost: None,
     }
 }

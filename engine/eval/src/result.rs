@@ -51,7 +51,7 @@ pub struct ResourceRef {
 }
 
 /// One (check, resource) result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {
     /// Rule id.
     pub rule_id: String,
@@ -62,6 +62,9 @@ pub struct CheckResult {
     /// Error text or gap reason, for `error` and `not_evaluated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Estimated monthly cost, for fails of rules with a cost model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<palisade_rules::CostEstimate>,
 }
 
 impl CheckResult {

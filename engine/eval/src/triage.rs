@@ -389,6 +389,7 @@ mod tests {
                     .collect(),
             },
             message: None,
+            cost: None,
         }
     }
 

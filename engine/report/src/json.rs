@@ -115,6 +115,8 @@ struct ResultRow<'a> {
     baseline_state: Option<BaselineState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppression: Option<Suppression<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost: Option<&'a palisade_rules::CostEstimate>,
 }
 
 /// Renders the report as pretty JSON; with `framework`, adds the per-control
@@ -147,6 +149,7 @@ pub fn render(
                 title: rule.map(|x| x.meta.title.as_str()),
                 resource: &r.resource,
                 message: r.message.as_deref(),
+                cost: r.cost.as_ref(),
                 location: Location {
                     uri: &report.snapshot_uri,
                     line: report.line_of(&r.resource),

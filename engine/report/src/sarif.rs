@@ -156,6 +156,12 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
         if let Some(state) = report.triage.states.get(&fid) {
             result["baselineState"] = json!(state.as_str());
         }
+        if let Some(c) = &r.cost {
+            result["properties"]["estimatedMonthlyCost"] = json!(c.monthly);
+            result["properties"]["costCurrency"] = json!(c.currency);
+            result["properties"]["costDetail"] = json!(c.detail);
+            result["properties"]["pricesAsOf"] = json!(c.prices_as_of);
+        }
         if let Some(w) = waiver {
             result["suppressions"] = json!([{
                 "kind": "external",

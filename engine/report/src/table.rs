@@ -62,9 +62,13 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
             } else {
                 String::new()
             };
+            let cost = match f.cost.as_ref().and_then(|c| c.monthly.map(|m| (m, c))) {
+                Some((m, c)) if m > 0.0 => format!("  (~{} {m:.2}/month)", c.currency),
+                _ => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "{}  {state}{:<40}  {:<14}  {:<14}  {}",
+                "{}  {state}{:<40}  {:<14}  {:<14}  {}{cost}",
                 paint(report.severity(f)),
                 f.rule_id,
                 f.resource.account_id,
@@ -164,6 +168,23 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
         s.count(Status::Error),
         s.count(Status::NotEvaluated)
     );
+    let priced: Vec<_> = findings.iter().filter_map(|f| f.cost.as_ref()).collect();
+    if let Some(first) = priced.first() {
+        let total: f64 = priced.iter().filter_map(|c| c.monthly).sum();
+        let rates = priced.iter().filter(|c| c.monthly.is_none()).count();
+        let _ = writeln!(
+            out,
+            "Estimated monthly cost of open cost findings: {} {total:.2} ({} priced{}; list prices as of {})",
+            first.currency,
+            priced.len() - rates,
+            if rates > 0 {
+                format!(", {rates} more priced per unit because their size is not collected")
+            } else {
+                String::new()
+            },
+            first.prices_as_of
+        );
+    }
     if s.suppressed > 0 || triage.baseline_file.is_some() {
         let _ = writeln!(
             out,

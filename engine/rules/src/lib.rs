@@ -13,6 +13,7 @@ pub mod frameworks;
 pub mod metadata;
 pub mod pack;
 pub mod params;
+pub mod pricing;
 
 pub use config::Config;
 pub use error::RulesError;
@@ -20,6 +21,7 @@ pub use frameworks::{Control, Framework, Mode};
 pub use metadata::{Pack, RuleMeta, Severity};
 pub use pack::{Rule, RulePack};
 pub use params::Params;
+pub use pricing::{CostEstimate, PriceTable};
 
 /// Entity type of the evaluating principal.
 pub const SCANNER_TYPE: &str = "Palisade::Scanner";

@@ -206,6 +206,10 @@ pub struct CostModel {
 pub struct CostTerm {
     /// Key of a price in the price table.
     pub price: String,
+    /// Key of a price subtracted from `price` (e.g. cold storage, to price
+    /// the saving of moving data out of warm storage).
+    #[serde(default)]
+    pub minus: Option<String>,
     /// Constant quantity.
     #[serde(default)]
     pub quantity: Option<f64>,

@@ -43,6 +43,8 @@ pub struct RulePack {
     pub defaults: Params,
     /// Compliance frameworks (`rules/frameworks/*.toml`).
     pub frameworks: Vec<crate::Framework>,
+    /// The cost pack's price table (`rules/pricing/prices.toml`), if present.
+    pub prices: Option<crate::PriceTable>,
 }
 
 impl RulePack {
@@ -83,13 +85,32 @@ impl RulePack {
 
         let mut metas: BTreeMap<String, (PathBuf, RuleMeta)> = BTreeMap::new();
         let frameworks_dir = rules_dir.join("frameworks");
+        let pricing_dir = rules_dir.join("pricing");
+        let prices_path = pricing_dir.join("prices.toml");
+        let prices = if prices_path.exists() {
+            Some(crate::PriceTable::load(&prices_path)?)
+        } else {
+            None
+        };
         for path in files_with_ext(rules_dir, "toml")?
             .into_iter()
-            .filter(|p| !p.starts_with(&frameworks_dir))
+            .filter(|p| !p.starts_with(&frameworks_dir) && !p.starts_with(&pricing_dir))
         {
             let text = read(&path)?;
             match RuleMeta::parse(&path, &text) {
                 Ok(meta) => {
+                    if let Some(model) = &meta.cost {
+                        let missing = match &prices {
+                            Some(t) => t.missing(model).join(", "),
+                            None => format!("{} (no price table)", prices_path.display()),
+                        };
+                        if !missing.is_empty() {
+                            problems.push((
+                                loc(&path, crate::metadata::line_of_key(&text, "price")),
+                                format!("cost model names prices not in the price table: {missing}"),
+                            ));
+                        }
+                    }
                     if let Some((other, _)) = metas.get(&meta.id) {
                         problems.push((
                             loc(&path, 0),
@@ -149,6 +170,7 @@ impl RulePack {
             rules,
             defaults,
             frameworks,
+            prices,
         })
     }
 

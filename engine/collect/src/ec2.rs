@@ -1,4 +1,4 @@
-//! EC2 networking collector: VPCs, security groups, security group rules
+//! EC2 networking collector: VPCs, subnets, security groups, security group rules
 //! (one peer each), network ACLs with entries and subnet associations, and
 //! network interfaces (what each security group is attached to).
 
@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_ec2::Client;
 use palisade_model::ec2::{
     Ec2, NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange, SecurityGroup,
-    SecurityGroupRule, Vpc,
+    SecurityGroupRule, Subnet, Vpc,
 };
 
 use crate::ops;
@@ -26,8 +26,9 @@ fn tags(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
 
 /// Collects one region.
 pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
-    let (vpcs, security_groups, security_group_rules, network_acls, network_interfaces) = tokio::join!(
+    let (vpcs, subnets, security_groups, security_group_rules, network_acls, network_interfaces) = tokio::join!(
         vpcs(client, scope),
+        subnets(client, scope),
         security_groups(client, scope),
         security_group_rules(client, scope),
         network_acls(client, scope),
@@ -35,6 +36,7 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
     );
     Ec2 {
         vpcs,
+        subnets,
         security_groups,
         security_group_rules,
         network_acls,
@@ -45,8 +47,9 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
 /// A short summary for the progress display.
 pub fn counts(e: &Ec2) -> String {
     format!(
-        "{} VPCs, {} security groups, {} rules, {} NACLs, {} ENIs",
+        "{} VPCs, {} subnets, {} security groups, {} rules, {} NACLs, {} ENIs",
         e.vpcs.len(),
+        e.subnets.len(),
         e.security_groups.len(),
         e.security_group_rules.len(),
         e.network_acls.len(),
@@ -70,6 +73,35 @@ async fn vpcs(client: &Client, scope: &Scope) -> Vec<Vpc> {
                 cidr_block: v.cidr_block().map(str::to_owned),
                 is_default: v.is_default().unwrap_or(false),
                 tags: tags(v.tags()),
+            });
+        }
+    }
+    scope.ok(op);
+    out
+}
+
+async fn subnets(client: &Client, scope: &Scope) -> Vec<Subnet> {
+    let op = &ops::EC2_DESCRIBE_SUBNETS;
+    let mut out = Vec::new();
+    let mut pages = client.describe_subnets().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        let Some(page) = scope.check(op, page) else {
+            return out;
+        };
+        for n in page.subnets() {
+            let Some(id) = n.subnet_id() else { continue };
+            out.push(Subnet {
+                arn: n
+                    .subnet_arn()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| scope.arn("ec2", &format!("subnet/{id}"))),
+                subnet_id: id.to_owned(),
+                vpc_id: n.vpc_id().map(str::to_owned),
+                cidr_block: n.cidr_block().map(str::to_owned),
+                availability_zone: n.availability_zone().map(str::to_owned),
+                map_public_ip_on_launch: n.map_public_ip_on_launch().unwrap_or(false),
+                default_for_az: n.default_for_az().unwrap_or(false),
+                tags: tags(n.tags()),
             });
         }
     }

@@ -42,6 +42,7 @@ operations! {
     IAM_GET_LOGIN_PROFILE = "iam": "GetLoginProfile";
     EC2_DESCRIBE_REGIONS = "ec2": "DescribeRegions";
     EC2_DESCRIBE_VPCS = "ec2": "DescribeVpcs";
+    EC2_DESCRIBE_SUBNETS = "ec2": "DescribeSubnets";
     EC2_DESCRIBE_SECURITY_GROUPS = "ec2": "DescribeSecurityGroups";
     EC2_DESCRIBE_SECURITY_GROUP_RULES = "ec2": "DescribeSecurityGroupRules";
     EC2_DESCRIBE_NETWORK_ACLS = "ec2": "DescribeNetworkAcls";

@@ -141,8 +141,20 @@ fn moto_account_is_collected_completely_and_scanned() {
         assert!(numbers.is_superset(&[90, 100, 110].into()));
         assert_eq!(edge.associated_subnets.len(), 1);
         assert!(ec2.vpcs.len() >= 2, "default VPC + seeded VPC");
+        let public = ec2
+            .subnets
+            .iter()
+            .find(|s| s.subnet_id == edge.associated_subnets[0])
+            .expect("the edge NACL's subnet is collected");
+        assert!(public.map_public_ip_on_launch);
+        assert_eq!(public.cidr_block.as_deref(), Some("10.20.1.0/24"));
+        assert_eq!(public.vpc_id, edge.vpc_id);
+        assert!(public
+            .arn
+            .ends_with(&format!(":subnet/{}", public.subnet_id)));
         for api in [
             "DescribeVpcs",
+            "DescribeSubnets",
             "DescribeSecurityGroups",
             "DescribeSecurityGroupRules",
             "DescribeNetworkAcls",

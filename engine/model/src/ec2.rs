@@ -12,6 +12,9 @@ pub struct Ec2 {
     /// VPCs.
     #[serde(default)]
     pub vpcs: Vec<Vpc>,
+    /// Subnets.
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
     /// Security groups.
     #[serde(default)]
     pub security_groups: Vec<SecurityGroup>,
@@ -40,6 +43,34 @@ pub struct Vpc {
     /// The region's default VPC.
     #[serde(default)]
     pub is_default: bool,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A subnet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Subnet {
+    /// Subnet ARN.
+    pub arn: String,
+    /// `subnet-...`.
+    pub subnet_id: String,
+    /// Owning VPC.
+    #[serde(default)]
+    pub vpc_id: Option<String>,
+    /// IPv4 CIDR.
+    #[serde(default)]
+    pub cidr_block: Option<String>,
+    /// Availability zone name.
+    #[serde(default)]
+    pub availability_zone: Option<String>,
+    /// Instances launched here get a public IPv4 address by default.
+    #[serde(default)]
+    pub map_public_ip_on_launch: bool,
+    /// The default subnet of its availability zone.
+    #[serde(default)]
+    pub default_for_az: bool,
     /// Tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,

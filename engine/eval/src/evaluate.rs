@@ -349,11 +349,9 @@ impl Evaluator {
         let model = self.costs.get(id)?;
         let prices = self.prices.as_ref()?;
         let entity = entities.get(uid);
-        Some(prices.estimate(model, |attr| {
-            match entity?.attr(attr)? {
-                Ok(cedar_policy::EvalResult::Long(v)) => Some(v),
-                _ => None,
-            }
+        Some(prices.estimate(model, |attr| match entity?.attr(attr)? {
+            Ok(cedar_policy::EvalResult::Long(v)) => Some(v),
+            _ => None,
         }))
     }
 

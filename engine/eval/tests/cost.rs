@@ -32,8 +32,9 @@ fn every_cost_finding_carries_a_dated_estimate() {
             problems.push(format!("{}: cost rule without a [cost] model", rule.id));
             continue;
         };
-        let snap = LoadedSnapshot::from_path(&r.join("fixtures/rules").join(&rule.id).join("fail.json"))
-            .expect("fixture");
+        let snap =
+            LoadedSnapshot::from_path(&r.join("fixtures/rules").join(&rule.id).join("fail.json"))
+                .expect("fixture");
         let fails: Vec<_> = evaluator
             .evaluate(&snap.snapshot)
             .results

@@ -107,7 +107,9 @@ impl RulePack {
                         if !missing.is_empty() {
                             problems.push((
                                 loc(&path, crate::metadata::line_of_key(&text, "price")),
-                                format!("cost model names prices not in the price table: {missing}"),
+                                format!(
+                                    "cost model names prices not in the price table: {missing}"
+                                ),
                             ));
                         }
                     }

@@ -127,7 +127,10 @@ impl PriceTable {
                     total = total.map(|t| t + q * amount);
                 }
                 None => {
-                    parts.push(format!("{price} {} per {unit_name} (quantity not collected)", self.currency));
+                    parts.push(format!(
+                        "{price} {} per {unit_name} (quantity not collected)",
+                        self.currency
+                    ));
                     total = None;
                 }
             }
@@ -211,7 +214,11 @@ source = "x"
         };
         let e = table().estimate(&model, |_| None);
         assert_eq!(e.monthly, None);
-        assert!(e.detail.contains("(0.0500 - 0.0100) USD per GB-month"), "{}", e.detail);
+        assert!(
+            e.detail.contains("(0.0500 - 0.0100) USD per GB-month"),
+            "{}",
+            e.detail
+        );
         // A missing attribute is unknown too, never zero.
         let model = CostModel {
             terms: vec![term("wafv2.rule", None, Some("rule_count"))],

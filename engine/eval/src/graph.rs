@@ -27,6 +27,7 @@ pub struct Types {
     role: EntityTypeName,
     trust_statement: EntityTypeName,
     managed_policy: EntityTypeName,
+    inline_policy: EntityTypeName,
     policy_statement: EntityTypeName,
     vpc: EntityTypeName,
     security_group: EntityTypeName,
@@ -60,6 +61,7 @@ impl Default for Types {
             role: ty("AWS::IAM::Role"),
             trust_statement: ty("AWS::IAM::TrustStatement"),
             managed_policy: ty("AWS::IAM::ManagedPolicy"),
+            inline_policy: ty("AWS::IAM::InlinePolicy"),
             policy_statement: ty("AWS::IAM::PolicyStatement"),
             vpc: ty("AWS::EC2::Vpc"),
             security_group: ty("AWS::EC2::SecurityGroup"),
@@ -476,7 +478,7 @@ impl GraphBuilder {
                     &name,
                 );
             }
-            self.inline(g, &uid, &u.arn, &u.inline_policies, true);
+            self.inline(g, &uid, ("user", &u.name, &u.arn), &u.inline_policies, true);
         }
 
         for gr in &iam.groups {
@@ -499,7 +501,13 @@ impl GraphBuilder {
                 GLOBAL_REGION,
                 &gr.name,
             );
-            self.inline(g, &uid, &gr.arn, &gr.inline_policies, false);
+            self.inline(
+                g,
+                &uid,
+                ("group", &gr.name, &gr.arn),
+                &gr.inline_policies,
+                false,
+            );
         }
 
         for r in &iam.roles {
@@ -527,7 +535,13 @@ impl GraphBuilder {
             for (i, st) in r.trust_policy.statements.iter().enumerate() {
                 self.trust_statement(g, &uid, r, i, st);
             }
-            self.inline(g, &uid, &r.arn, &r.inline_policies, false);
+            self.inline(
+                g,
+                &uid,
+                ("role", &r.name, &r.arn),
+                &r.inline_policies,
+                false,
+            );
         }
     }
 
@@ -585,19 +599,41 @@ impl GraphBuilder {
         );
     }
 
+    /// Inline policies of one owner: an `InlinePolicy` entity per policy
+    /// (child of the owner) and its statements (also children of the owner).
+    /// `owner` is (kind, name, ARN).
     fn inline(
         &self,
         g: &mut Ctx<'_>,
-        owner: &EntityUid,
-        owner_arn: &str,
+        owner_uid: &EntityUid,
+        owner: (&str, &str, &str),
         policies: &[InlinePolicy],
         on_user: bool,
     ) {
+        let t = &self.types;
+        let (owner_kind, owner_name, owner_arn) = owner;
         for p in policies {
             let base = format!("{owner_arn}#inline/{}", p.name);
+            let attrs = Attrs::default()
+                .s("name", &p.name)
+                .s("owner_kind", owner_kind)
+                .s("owner_name", owner_name)
+                .n("statement_count", p.document.statements.len())
+                .set_s("allow_actions", allow_actions(&p.document));
+            let name = format!("{owner_name} / {}", p.name);
+            g.add(
+                t.inline_policy.clone(),
+                Self::uid(&t.inline_policy, &base),
+                attrs,
+                vec![owner_uid.clone()],
+                Tagging::None,
+                &base,
+                GLOBAL_REGION,
+                &name,
+            );
             self.statements(
                 g,
-                owner,
+                owner_uid,
                 &base,
                 &p.name,
                 "inline",
@@ -689,6 +725,10 @@ impl GraphBuilder {
                 "config_include_global",
                 recording.iter().any(|r| r.include_global_resource_types),
             )
+            .n(
+                "config_delivery_channel_count",
+                d.config.delivery_channels.len(),
+            )
             .n("vpc_count", d.ec2.vpcs.len())
             .n("network_interface_count", d.ec2.network_interfaces.len())
             .n("web_acl_count", d.wafv2.web_acls.len());
@@ -714,6 +754,11 @@ impl GraphBuilder {
                 .b(
                     "include_global_resource_types",
                     r.include_global_resource_types,
+                )
+                .s("role_arn", r.role_arn.as_deref().unwrap_or(""))
+                .s(
+                    "last_status",
+                    &r.last_status.as_deref().unwrap_or("").to_ascii_uppercase(),
                 );
             g.add(
                 t.recorder.clone(),
@@ -1055,6 +1100,24 @@ impl GraphBuilder {
         let t = &self.types;
         for acl in &d.wafv2.web_acls {
             let uid = Self::uid(&t.web_acl, &acl.arn);
+            let mut managed: Vec<&str> = Vec::new();
+            let mut count_only: Vec<&str> = Vec::new();
+            for r in &acl.rules {
+                if let Some(group) = r.managed_rule_group.as_deref() {
+                    managed.push(group);
+                    if r.override_action
+                        .as_deref()
+                        .is_some_and(|o| o.eq_ignore_ascii_case("count"))
+                    {
+                        count_only.push(group);
+                    }
+                }
+            }
+            let rate_based = acl
+                .rules
+                .iter()
+                .filter(|r| r.statement_type == "RateBasedStatement")
+                .count();
             let attrs = Attrs::default()
                 .s("name", &acl.name)
                 .s("scope", &acl.scope.to_ascii_uppercase())
@@ -1066,7 +1129,10 @@ impl GraphBuilder {
                 .n(
                     "associated_resource_count",
                     acl.associated_resources.as_ref().map_or(0, Vec::len),
-                );
+                )
+                .set_s("managed_rule_groups", managed)
+                .set_s("count_only_managed_rule_groups", count_only)
+                .n("rate_based_rule_count", rate_based);
             g.add(
                 t.web_acl.clone(),
                 uid.clone(),
@@ -1084,6 +1150,13 @@ impl GraphBuilder {
                     .s("name", &r.name)
                     .l("priority", r.priority)
                     .s("action", &r.action.to_ascii_lowercase())
+                    .s(
+                        "override_action",
+                        &r.override_action
+                            .as_deref()
+                            .unwrap_or("")
+                            .to_ascii_lowercase(),
+                    )
                     .s("statement_type", &r.statement_type)
                     .b("metrics_enabled", r.metrics_enabled)
                     .b("sampled_requests_enabled", r.sampled_requests_enabled);
@@ -1119,6 +1192,13 @@ impl GraphBuilder {
                             .any(|a| wildcard_match(a, "backup:DeleteRecoveryPoint"))
                 })
             });
+            let allows_any_principal = v.access_policy.as_ref().is_some_and(|p| {
+                p.statements.iter().any(|s| {
+                    s.effect == Effect::Allow
+                        && s.condition.is_none()
+                        && s.principal.as_ref().is_some_and(Principal::is_anyone)
+                })
+            });
             let attrs = Attrs::default()
                 .s("name", &v.name)
                 .b("locked", v.locked)
@@ -1132,7 +1212,8 @@ impl GraphBuilder {
                 )
                 .l("recovery_point_count", v.number_of_recovery_points)
                 .b("has_access_policy", v.access_policy.is_some())
-                .b("access_policy_denies_delete", denies_delete);
+                .b("access_policy_denies_delete", denies_delete)
+                .b("access_policy_allows_any_principal", allows_any_principal);
             g.add(
                 t.vault.clone(),
                 Self::uid(&t.vault, &v.arn),

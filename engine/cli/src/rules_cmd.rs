@@ -59,24 +59,10 @@ pub fn run(a: &RulesArgs) -> anyhow::Result<Code> {
                 m.remediation.trim().replace('\n', "\n  ")
             );
             if let Some(cost) = &m.cost {
-                let _ = writeln!(
-                page,
-                "## Estimated cost\n\n{}\n\nEach finding is priced from `rules/pricing/prices.toml` (dated list prices) as the sum of:\n",
-                cost.basis.trim()
-            );
-                for t in &cost.terms {
-                    let price = match &t.minus {
-                        Some(m) => format!("`{}` minus `{m}`", t.price),
-                        None => format!("`{}`", t.price),
-                    };
-                    let quantity = match (&t.quantity, &t.attribute) {
-                        (Some(q), _) => format!("{q}"),
-                        (None, Some(a)) => format!("the resource's `{a}`"),
-                        (None, None) => "not collected (reported as a rate)".to_owned(),
-                    };
-                    let _ = writeln!(page, "- {price} x {quantity}");
-                }
-                page.push('\n');
+                println!(
+                    "Estimated cost (each finding, from rules/pricing/prices.toml)\n  {}\n",
+                    cost.basis.trim()
+                );
             }
             if !m.parameters.is_empty() {
                 println!("Parameters (defaults; override under [parameters] in palisade.toml)");
@@ -159,6 +145,26 @@ pub fn write_docs(pack: &palisade_rules::RulePack, dir: &std::path::Path) -> any
             if let Some(note) = &iac.note {
                 let _ = writeln!(page, "{}\n", note.trim());
             }
+        }
+        if let Some(cost) = &m.cost {
+            let _ = writeln!(
+            page,
+            "## Estimated cost\n\n{}\n\nEach finding is priced from `rules/pricing/prices.toml` (dated list prices) as the sum of:\n",
+            cost.basis.trim()
+        );
+            for t in &cost.terms {
+                let price = match &t.minus {
+                    Some(m) => format!("`{}` minus `{m}`", t.price),
+                    None => format!("`{}`", t.price),
+                };
+                let quantity = match (&t.quantity, &t.attribute) {
+                    (Some(q), _) => format!("{q}"),
+                    (None, Some(a)) => format!("the resource's `{a}`"),
+                    (None, None) => "not collected (reported as a rate)".to_owned(),
+                };
+                let _ = writeln!(page, "- {price} x {quantity}");
+            }
+            page.push('\n');
         }
         if !m.parameters.is_empty() {
             let _ = writeln!(page, "## Parameters\n\n| name | default |\n|---|---|");

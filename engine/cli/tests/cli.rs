@@ -299,6 +299,46 @@ fn validate_rejects_a_typo_with_file_and_line() {
 }
 
 #[test]
+fn bad_price_table_or_cost_model_exits_2_naming_the_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    copy_dir(&root().join("policies"), &dir.path().join("policies"));
+    copy_dir(&root().join("rules"), &dir.path().join("rules"));
+    let validate = || {
+        palisade(&[
+            "validate",
+            "--policies",
+            dir.path().join("policies").to_str().expect("utf8"),
+            "--rules",
+            dir.path().join("rules").to_str().expect("utf8"),
+        ])
+    };
+    // A cost model naming a price the table lacks.
+    let meta = dir
+        .path()
+        .join("rules/wafv2/wafv2-webacl-unassociated.toml");
+    let src = std::fs::read_to_string(&meta).expect("meta");
+    std::fs::write(&meta, src.replace("\"wafv2.rule\"", "\"wafv2.rules\"")).expect("write");
+    let o = validate();
+    assert_eq!(code(&o), 2);
+    let err = text(&o.stderr);
+    assert!(err.contains("wafv2-webacl-unassociated.toml:"), "{err}");
+    assert!(err.contains("wafv2.rules"), "{err}");
+    std::fs::write(&meta, src).expect("restore");
+    // A malformed price table: file and line.
+    let prices = dir.path().join("rules/pricing/prices.toml");
+    let table = std::fs::read_to_string(&prices).expect("prices");
+    std::fs::write(
+        &prices,
+        table.replacen("amount = 5.00", "amount = \"five\"", 1),
+    )
+    .expect("write");
+    let o = validate();
+    assert_eq!(code(&o), 2);
+    let err = text(&o.stderr);
+    assert!(err.contains("prices.toml:"), "{err}");
+}
+
+#[test]
 fn config_errors_exit_2_and_parameters_apply() {
     let dir = tempfile::tempdir().expect("tmp");
     let cfg = dir.path().join("palisade.toml");

@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Evaluate a snapshot against the rule packs.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List or explain rules.
     Rules(RulesArgs),
     /// Check the rule packs (strict Cedar validation) and a config file.

@@ -4,6 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[allow(dead_code)]
 mod common;
 #[path = "../../collect/tests/common/mod.rs"]
 mod harness;

@@ -30,7 +30,10 @@ fail_on = "high"
 # max_access_key_age_days = 90
 # max_unused_credential_days = 45
 # admin_ports = [22, 3389]
+# high_risk_ports = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300]
+# max_security_group_rules = 50
 # min_backup_retention_days = 35
+# cold_storage_after_days = 90
 # max_backup_interval_hours = 24
 # max_recovery_point_age_days = 2
 # trusted_accounts = ["123456789012"]
@@ -88,5 +91,18 @@ mod tests {
             })
             .expect("waivers parse");
         assert!(w.waivers.is_empty());
+    }
+
+    #[test]
+    fn template_documents_every_parameter() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let pack =
+            palisade_rules::RulePack::load(&root.join("policies"), &root.join("rules")).expect("pack");
+        for (name, _) in pack.defaults.iter() {
+            assert!(
+                CONFIG_TEMPLATE.contains(&format!("# {name} = ")),
+                "palisade init's template does not mention parameter {name}"
+            );
+        }
     }
 }

@@ -245,6 +245,7 @@ fn moto_account_is_collected_completely_and_scanned() {
     ));
     assert!(fails("ec2-default-sg-has-rules", "security-group/"));
     assert!(fails("ec2-nacl-admin-ports-open", "network-acl/"));
+    assert!(fails("ec2-subnet-auto-assign-public-ip", ":subnet/"));
     assert!(fails("config-recorder-not-enabled", "eu-west-1"));
     assert!(!fails("config-recorder-not-enabled", "us-east-1"));
     // The WAF ACL without rules or logging is found; whether it protects

@@ -30,6 +30,7 @@ pub struct Types {
     inline_policy: EntityTypeName,
     policy_statement: EntityTypeName,
     vpc: EntityTypeName,
+    subnet: EntityTypeName,
     security_group: EntityTypeName,
     sg_rule: EntityTypeName,
     nacl: EntityTypeName,
@@ -64,6 +65,7 @@ impl Default for Types {
             inline_policy: ty("AWS::IAM::InlinePolicy"),
             policy_statement: ty("AWS::IAM::PolicyStatement"),
             vpc: ty("AWS::EC2::Vpc"),
+            subnet: ty("AWS::EC2::Subnet"),
             security_group: ty("AWS::EC2::SecurityGroup"),
             sg_rule: ty("AWS::EC2::SecurityGroupRule"),
             nacl: ty("AWS::EC2::NetworkAcl"),
@@ -808,6 +810,33 @@ impl GraphBuilder {
                 &v.arn,
                 region,
                 &v.vpc_id,
+            );
+        }
+        let mut enis_per_subnet: HashMap<&str, usize> = HashMap::new();
+        for eni in &ec2.network_interfaces {
+            if let Some(sn) = &eni.subnet_id {
+                *enis_per_subnet.entry(sn.as_str()).or_default() += 1;
+            }
+        }
+        for sn in &ec2.subnets {
+            let attrs = Attrs::default()
+                .s("subnet_id", &sn.subnet_id)
+                .s("vpc_id", sn.vpc_id.as_deref().unwrap_or_default())
+                .b("is_default", sn.default_for_az)
+                .b("map_public_ip_on_launch", sn.map_public_ip_on_launch)
+                .n(
+                    "network_interface_count",
+                    enis_per_subnet.get(sn.subnet_id.as_str()).copied().unwrap_or(0),
+                );
+            g.add(
+                t.subnet.clone(),
+                Self::uid(&t.subnet, &sn.arn),
+                attrs,
+                vec![region_uid.clone()],
+                Tagging::Own(&sn.tags),
+                &sn.arn,
+                region,
+                &sn.subnet_id,
             );
         }
         let mut attachments: HashMap<&str, usize> = HashMap::new();

@@ -271,8 +271,18 @@ impl Evaluator {
             Err(e) => {
                 // A store that does not build is a defect or bad data: every
                 // check over every resource of the account is an error.
+                // Cedar's top-level message is terse ("entity does not
+                // conform to the schema"); the cause chain names the entity
+                // and attribute.
+                let mut detail = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    detail.push_str(": ");
+                    detail.push_str(&cause.to_string());
+                    source = cause.source();
+                }
                 let msg = format!(
-                    "entity store for account {} could not be built: {e}",
+                    "entity store for account {} could not be built: {detail}",
                     account.account_id
                 );
                 for (_, ty, r) in &graph.resources {

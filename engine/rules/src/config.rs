@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{line_of_offset, RulesError};
+use crate::error::{parse_toml, RulesError};
 use crate::metadata::{Pack, Severity};
 
 /// A parsed `palisade.toml`.
@@ -55,10 +55,7 @@ impl Config {
 
     /// Parses config text; `path` is used in errors.
     pub fn parse(path: &Path, text: &str) -> Result<Self, RulesError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(0);
-            RulesError::at(path, line, e.message().to_owned())
-        })?;
+        let raw: RawConfig = parse_toml(path, text)?;
         Ok(Self {
             packs: raw.packs,
             fail_on: raw.fail_on,

@@ -69,3 +69,15 @@ pub fn line_of_offset(text: &str, offset: usize) -> usize {
         .count()
         + 1
 }
+
+/// Parses TOML `text`, turning a syntax or shape error into a
+/// [`RulesError`] at `path:line`.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    text: &str,
+) -> Result<T, RulesError> {
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(0);
+        RulesError::at(path, line, e.message().to_owned())
+    })
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{line_of_offset, RulesError};
+use crate::error::{parse_toml, RulesError};
 
 /// Finding severity, ordered from least to most severe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -221,10 +221,7 @@ pub struct CostTerm {
 impl RuleMeta {
     /// Parses and checks one metadata file.
     pub fn parse(path: &Path, text: &str) -> Result<Self, RulesError> {
-        let meta: RuleMeta = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(0);
-            RulesError::at(path, line, e.message().to_owned())
-        })?;
+        let meta: RuleMeta = parse_toml(path, text)?;
         let stem = path
             .file_stem()
             .and_then(|s| s.to_str())

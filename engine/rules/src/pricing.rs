@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{line_of_offset, RulesError};
+use crate::error::{parse_toml, RulesError};
 use crate::metadata::{line_of_key, CostModel};
 
 /// The price table.
@@ -56,10 +56,7 @@ pub struct CostEstimate {
 impl PriceTable {
     /// Parses and checks the price table.
     pub fn parse(path: &Path, text: &str) -> Result<Self, RulesError> {
-        let table: PriceTable = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(0);
-            RulesError::at(path, line, e.message().to_owned())
-        })?;
+        let table: PriceTable = parse_toml(path, text)?;
         if chrono::NaiveDate::parse_from_str(&table.as_of, "%Y-%m-%d").is_err() {
             return Err(RulesError::at(
                 path,

@@ -96,8 +96,8 @@ mod tests {
     #[test]
     fn template_documents_every_parameter() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let pack =
-            palisade_rules::RulePack::load(&root.join("policies"), &root.join("rules")).expect("pack");
+        let pack = palisade_rules::RulePack::load(&root.join("policies"), &root.join("rules"))
+            .expect("pack");
         for (name, _) in pack.defaults.iter() {
             assert!(
                 CONFIG_TEMPLATE.contains(&format!("# {name} = ")),

@@ -826,7 +826,10 @@ impl GraphBuilder {
                 .b("map_public_ip_on_launch", sn.map_public_ip_on_launch)
                 .n(
                     "network_interface_count",
-                    enis_per_subnet.get(sn.subnet_id.as_str()).copied().unwrap_or(0),
+                    enis_per_subnet
+                        .get(sn.subnet_id.as_str())
+                        .copied()
+                        .unwrap_or(0),
                 );
             g.add(
                 t.subnet.clone(),

@@ -1337,6 +1337,15 @@ impl GraphBuilder {
                 );
             }
         }
+        // Selections that pick resources by tag: whether they include a
+        // given ARN cannot be decided without the resource's tags.
+        let tag_selections = d
+            .backup
+            .plans
+            .iter()
+            .flat_map(|p| &p.selections)
+            .filter(|s| !s.tag_conditions.is_empty())
+            .count();
         for pr in &d.backup.protected_resources {
             let mut plans: Vec<&str> = Vec::new();
             let mut selections = 0usize;
@@ -1366,7 +1375,8 @@ impl GraphBuilder {
                     self.days_since(pr.last_backup_time),
                 )
                 .n("matching_selection_count", selections)
-                .n("matching_plan_count", plans.len());
+                .n("matching_plan_count", plans.len())
+                .n("region_tag_selection_count", tag_selections);
             // Protected resources have their own ARNs; scope the id so it
             // cannot collide with the resource's own entity elsewhere.
             let id = format!("{}#backup", pr.resource_arn);

@@ -28,7 +28,8 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     if packs_sel.is_empty() {
         packs_sel = config.as_ref().map(|c| c.packs.clone()).unwrap_or_default();
     }
-    // Pack and options are checked before any AWS call is made.
+    // Every input (pack, config, parameters, framework, dates, waivers,
+    // baseline) is checked before any AWS call is made.
     let mut pack = packs::load(&a.dirs)?;
     let snapshot_path = match (&a.snapshot, a.live) {
         (Some(p), _) => p.clone(),
@@ -38,12 +39,6 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     if !a.live && a.source.is_set() {
         anyhow::bail!("collection options (--profile, --regions, --role-arn, --accounts, --endpoint-url) need --live");
     }
-    if a.live {
-        // Gaps are reported again by the scan (exit 3); an error here is exit 2.
-        crate::collect_cmd::collect_to(&a.source, &snapshot_path)?;
-    }
-    let mut snapshot =
-        LoadedSnapshot::from_path(&snapshot_path).map_err(|e| anyhow::anyhow!("{e}"))?;
     let framework = match &a.framework {
         Some(id) => Some(pack.framework(id).cloned().with_context(|| {
             let known: Vec<_> = pack.frameworks.iter().map(|f| f.id.as_str()).collect();
@@ -56,26 +51,7 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     let all_rule_ids: std::collections::HashSet<String> =
         pack.rules.iter().map(|r| r.id.clone()).collect();
     pack.retain_packs(&packs_sel);
-    // A service the collector never reported on is a gap, not a clean bill.
-    let mut regional: Vec<&str> = pack
-        .rules
-        .iter()
-        .flat_map(|r| {
-            let deps = r
-                .meta
-                .depends_on
-                .iter()
-                .map(|d| d.split(':').next().unwrap_or(d));
-            std::iter::once(r.meta.service.as_str()).chain(deps)
-        })
-        .filter(|s| *s != "iam")
-        .collect();
-    regional.sort_unstable();
-    regional.dedup();
-    snapshot.snapshot.fill_missing_coverage(&["iam"], &regional);
     let evaluator = Evaluator::new(&pack, &params).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let evaluation = evaluator.evaluate(&snapshot.snapshot);
-
     let today = match &a.today {
         Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
             .with_context(|| format!("--today {d:?} is not a date (YYYY-MM-DD)"))?,
@@ -96,6 +72,32 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         .map(palisade_report::baseline::load)
         .transpose()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+
+    if a.live {
+        // Gaps are reported again by the scan (exit 3); an error here is exit 2.
+        crate::collect_cmd::collect_to(&a.source, &snapshot_path)?;
+    }
+    let mut snapshot =
+        LoadedSnapshot::from_path(&snapshot_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // A service the collector never reported on is a gap, not a clean bill.
+    let mut regional: Vec<&str> = pack
+        .rules
+        .iter()
+        .flat_map(|r| {
+            let deps = r
+                .meta
+                .depends_on
+                .iter()
+                .map(|d| d.split(':').next().unwrap_or(d));
+            std::iter::once(r.meta.service.as_str()).chain(deps)
+        })
+        .filter(|s| *s != "iam")
+        .collect();
+    regional.sort_unstable();
+    regional.dedup();
+    snapshot.snapshot.fill_missing_coverage(&["iam"], &regional);
+    let evaluation = evaluator.evaluate(&snapshot.snapshot);
+
     let severity_of = |id: &str| {
         pack.rule(id)
             .map(|r| r.meta.severity.as_str().to_owned())

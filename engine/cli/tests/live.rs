@@ -139,6 +139,33 @@ fn collect_then_scan_and_scan_live_agree() {
 }
 
 #[test]
+fn bad_inputs_are_refused_before_collecting() {
+    // The endpoint is a closed port: had collection started, the error would
+    // be about the endpoint, and the snapshot path would have been written.
+    let dir = tempfile::tempdir().expect("tmp");
+    let snap = dir.path().join("never.json");
+    for bad in [
+        vec!["--framework", "cis-aws-9.9"],
+        vec!["--today", "tomorrow"],
+        vec!["--baseline", "no-such-baseline.sarif"],
+    ] {
+        let mut args = vec![
+            "scan",
+            "--live",
+            snap.to_str().unwrap(),
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--regions",
+            "us-east-1",
+        ];
+        args.extend(bad.iter().copied());
+        let o = palisade_env(dir.path(), &args);
+        assert_eq!(code(&o), 2, "{bad:?}: {}", text(&o.stderr));
+        assert!(!snap.exists(), "{bad:?}: collected before checking inputs");
+    }
+}
+
+#[test]
 fn collection_options_without_live_are_refused() {
     let dir = tempfile::tempdir().expect("tmp");
     let o = palisade_env(

@@ -415,6 +415,8 @@ impl Evaluator {
                 if downgrade && in_scope(&res.resource) {
                     res.status = Status::NotEvaluated;
                     res.message = Some(reason.clone());
+                    // Not a finding, so not a cost either.
+                    res.cost = None;
                 }
             }
             for rule in self

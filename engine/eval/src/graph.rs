@@ -380,7 +380,8 @@ impl GraphBuilder {
                 )
                 .b("attached", attached_now)
                 .n("statement_count", p.document.statements.len())
-                .set_s("allow_actions", allow_actions(&p.document));
+                .set_s("allow_actions", allow_actions(&p.document))
+                .set_s("granted_actions", policy_granted_actions(&p.document));
             g.add(
                 t.managed_policy.clone(),
                 uid.clone(),
@@ -621,7 +622,8 @@ impl GraphBuilder {
                 .s("owner_kind", owner_kind)
                 .s("owner_name", owner_name)
                 .n("statement_count", p.document.statements.len())
-                .set_s("allow_actions", allow_actions(&p.document));
+                .set_s("allow_actions", allow_actions(&p.document))
+                .set_s("granted_actions", policy_granted_actions(&p.document));
             let name = format!("{owner_name} / {}", p.name);
             g.add(
                 t.inline_policy.clone(),
@@ -684,7 +686,8 @@ impl GraphBuilder {
                 .set_s("not_resources", st.not_resource.iter().cloned())
                 .b("has_condition", st.condition.is_some())
                 .set_s("condition_keys", st.condition_keys())
-                .set_s("service_wildcards", wildcards);
+                .set_s("service_wildcards", wildcards)
+                .set_s("granted_actions", granted_by(st));
             let name = format!(
                 "{policy_name} statement {}",
                 st.sid.clone().unwrap_or_else(|| i.to_string())
@@ -1134,6 +1137,7 @@ impl GraphBuilder {
             let uid = Self::uid(&t.web_acl, &acl.arn);
             let mut managed: Vec<&str> = Vec::new();
             let mut count_only: Vec<&str> = Vec::new();
+            let mut active: Vec<&str> = Vec::new();
             for r in &acl.rules {
                 if let Some(group) = r.managed_rule_group.as_deref() {
                     managed.push(group);
@@ -1142,9 +1146,14 @@ impl GraphBuilder {
                         .is_some_and(|o| o.eq_ignore_ascii_case("count"))
                     {
                         count_only.push(group);
+                    } else {
+                        active.push(group);
                     }
                 }
             }
+            // A group referenced twice (say, with different scope-downs), once
+            // in Count and once enforcing, is enforced.
+            count_only.retain(|g| !active.contains(g));
             let rate_based = acl
                 .rules
                 .iter()
@@ -1164,7 +1173,14 @@ impl GraphBuilder {
                 )
                 .set_s("managed_rule_groups", managed)
                 .set_s("count_only_managed_rule_groups", count_only)
-                .n("rate_based_rule_count", rate_based);
+                .n("rate_based_rule_count", rate_based)
+                .n(
+                    "rule_group_reference_count",
+                    acl.rules
+                        .iter()
+                        .filter(|r| r.statement_type == "RuleGroupReferenceStatement")
+                        .count(),
+                );
             g.add(
                 t.web_acl.clone(),
                 uid.clone(),
@@ -1224,11 +1240,18 @@ impl GraphBuilder {
                             .any(|a| wildcard_match(a, "backup:DeleteRecoveryPoint"))
                 })
             });
+            // Allow to anyone ("*", AWS "*", or NotPrincipal: everyone but
+            // the listed), unless a condition limits WHO may call; conditions
+            // such as aws:SecureTransport do not.
             let allows_any_principal = v.access_policy.as_ref().is_some_and(|p| {
                 p.statements.iter().any(|s| {
-                    s.effect == Effect::Allow
-                        && s.condition.is_none()
-                        && s.principal.as_ref().is_some_and(Principal::is_anyone)
+                    let anyone = s.principal.as_ref().is_some_and(Principal::is_anyone)
+                        || s.not_principal.is_some();
+                    let restricted = s
+                        .condition_keys()
+                        .iter()
+                        .any(|k| PRINCIPAL_CONDITION_KEYS.contains(&k.as_str()));
+                    s.effect == Effect::Allow && anyone && !restricted
                 })
             });
             let attrs = Attrs::default()
@@ -1410,6 +1433,123 @@ fn prefix_length(cidr: Option<&str>) -> i64 {
 }
 
 /// Lower-cased Action entries of the Allow statements of a document.
+/// Condition keys that limit which principals a statement applies to.
+const PRINCIPAL_CONDITION_KEYS: &[&str] = &[
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:userid",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceip",
+];
+
+/// The concrete actions checks reason about (privilege escalation, tampering,
+/// data access), lower-case. `granted_actions` facts are the subset a
+/// statement or policy grants, whatever wildcard spelling it uses
+/// (`iam:Pas*`, `iam:*`, `*`, or everything outside a `NotAction`). A test
+/// checks that every action a policy names is listed here.
+pub const SENSITIVE_ACTIONS: &[&str] = &[
+    "access-analyzer:deleteanalyzer",
+    "aws-marketplace:subscribe",
+    "backup:deletebackupplan",
+    "backup:deletebackupvault",
+    "backup:deletebackupvaultaccesspolicy",
+    "backup:deletebackupvaultlockconfiguration",
+    "backup:deleterecoverypoint",
+    "backup:updaterecoverypointlifecycle",
+    "cloudformation:createstack",
+    "cloudtrail:deletetrail",
+    "cloudtrail:puteventselectors",
+    "cloudtrail:stoplogging",
+    "cloudtrail:updatetrail",
+    "codebuild:createproject",
+    "codebuild:startbuild",
+    "codebuild:startbuildbatch",
+    "config:deleteconfigurationrecorder",
+    "config:deletedeliverychannel",
+    "config:stopconfigurationrecorder",
+    "ec2-instance-connect:sendsshpublickey",
+    "ec2:runinstances",
+    "ecs:createservice",
+    "ecs:registertaskdefinition",
+    "ecs:runtask",
+    "ecs:starttask",
+    "glue:createdevendpoint",
+    "guardduty:deletedetector",
+    "guardduty:disassociatefromadministratoraccount",
+    "guardduty:updatedetector",
+    "iam:addusertogroup",
+    "iam:attachgrouppolicy",
+    "iam:attachrolepolicy",
+    "iam:attachuserpolicy",
+    "iam:createaccesskey",
+    "iam:createloginprofile",
+    "iam:createpolicyversion",
+    "iam:passrole",
+    "iam:putgrouppolicy",
+    "iam:putrolepolicy",
+    "iam:putuserpolicy",
+    "iam:setdefaultpolicyversion",
+    "iam:updateassumerolepolicy",
+    "iam:updateloginprofile",
+    "kms:decrypt",
+    "lambda:createfunction",
+    "lambda:updatefunctioncode",
+    "lambda:updatefunctionconfiguration",
+    "sagemaker:createnotebookinstance",
+    "sagemaker:createprocessingjob",
+    "sagemaker:createtrainingjob",
+    "securityhub:disablesecurityhub",
+    "securityhub:disassociatefromadministratoraccount",
+    "ssm:sendcommand",
+    "ssm:startsession",
+    "sts:assumerole",
+];
+
+/// The [`SENSITIVE_ACTIONS`] a statement's Action (or, with NotAction,
+/// everything it does not exclude) matches, ignoring its effect.
+fn granted_by(st: &palisade_model::policy::Statement) -> impl Iterator<Item = &'static str> + '_ {
+    SENSITIVE_ACTIONS.iter().copied().filter(move |a| {
+        if st.not_action.is_empty() {
+            st.action.iter().any(|p| wildcard_match(p, a))
+        } else {
+            !st.not_action.iter().any(|p| wildcard_match(p, a))
+        }
+    })
+}
+
+/// What a whole policy grants: the union over its Allow statements, minus
+/// what an unconditional Deny on every resource takes away.
+fn policy_granted_actions(doc: &PolicyDocument) -> Vec<&'static str> {
+    let denied: Vec<&str> = doc
+        .statements
+        .iter()
+        .filter(|s| {
+            s.effect == Effect::Deny
+                && s.condition.is_none()
+                && s.not_resource.is_empty()
+                && s.resource.iter().any(|r| r == "*")
+        })
+        .flat_map(granted_by)
+        .collect();
+    let mut v: Vec<&'static str> = doc
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+        .flat_map(granted_by)
+        .filter(|a| !denied.contains(a))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 fn allow_actions(doc: &PolicyDocument) -> Vec<String> {
     let mut v: Vec<String> = doc
         .statements
@@ -1561,6 +1701,69 @@ impl Ctx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn granted(doc: &str) -> Vec<&'static str> {
+        let doc = PolicyDocument::parse_text(doc).expect("policy document");
+        policy_granted_actions(&doc)
+    }
+
+    #[test]
+    fn granted_actions_follow_every_wildcard_spelling() {
+        let g = granted(
+            r#"{"Statement":[{"Effect":"Allow","Action":["iam:Pas*","EC2:Run*"],"Resource":"*"}]}"#,
+        );
+        assert!(
+            g.contains(&"iam:passrole") && g.contains(&"ec2:runinstances"),
+            "{g:?}"
+        );
+        assert!(!g.contains(&"iam:createaccesskey"), "{g:?}");
+        // NotAction grants everything it does not exclude.
+        let g = granted(r#"{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#);
+        assert!(
+            !g.contains(&"iam:passrole") && g.contains(&"ec2:runinstances"),
+            "{g:?}"
+        );
+        // An unconditional Deny on every resource takes actions away; a
+        // conditional or resource-scoped one does not.
+        let g = granted(
+            r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},
+                {"Effect":"Deny","Action":"iam:PassRole","Resource":"*"},
+                {"Effect":"Deny","Action":"ec2:RunInstances","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}},
+                {"Effect":"Deny","Action":"ssm:SendCommand","Resource":"arn:aws:ec2:*:*:instance/i-1"}]}"#,
+        );
+        assert!(!g.contains(&"iam:passrole"), "{g:?}");
+        assert!(
+            g.contains(&"ec2:runinstances") && g.contains(&"ssm:sendcommand"),
+            "{g:?}"
+        );
+    }
+
+    #[test]
+    fn every_action_a_policy_names_is_in_the_catalogue() {
+        // A policy naming an action outside SENSITIVE_ACTIONS could never fire.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../policies");
+        let mut stack = vec![dir];
+        let mut unknown = Vec::new();
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("policies dir").flatten() {
+                let path = e.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("read");
+                for part in text.split("granted_actions.contains").skip(1) {
+                    let list = part.split(']').next().unwrap_or_default();
+                    for action in list.split('"').skip(1).step_by(2) {
+                        if !SENSITIVE_ACTIONS.contains(&action) {
+                            unknown.push(format!("{}: {action}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(unknown.is_empty(), "{unknown:#?}");
+    }
 
     #[test]
     fn wildcards() {

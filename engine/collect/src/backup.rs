@@ -4,6 +4,7 @@
 use aws_sdk_backup::Client;
 use palisade_model::backup::{
     Backup, BackupPlan, BackupRule, BackupSelection, BackupVault, CopyAction, ProtectedResource,
+    RecoveryPointStorage,
 };
 use palisade_model::policy::PolicyDocument;
 
@@ -57,14 +58,77 @@ async fn vaults(client: &Client, scope: &Scope) -> Vec<BackupVault> {
                 max_retention_days: v.max_retention_days(),
                 number_of_recovery_points: v.number_of_recovery_points(),
                 access_policy: None,
+                recovery_point_storage: None,
             });
         }
     }
     scope.ok(op);
     for v in &mut out {
         v.access_policy = access_policy(client, scope, &v.name).await;
+        v.recovery_point_storage = recovery_point_storage(client, scope, &v.name).await;
     }
     out
+}
+
+/// Recovery points of a vault summed per creating rule and storage class
+/// (sizes price the cost pack's storage findings). `None` when the listing
+/// failed: sizes unknown, never zero.
+async fn recovery_point_storage(
+    client: &Client,
+    scope: &Scope,
+    vault: &str,
+) -> Option<Vec<RecoveryPointStorage>> {
+    use std::collections::BTreeMap;
+    let op = &ops::BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT;
+    let mut sums: BTreeMap<(Option<String>, Option<String>, String), (i64, i64)> = BTreeMap::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let mut pages = client
+        .list_recovery_points_by_backup_vault()
+        .backup_vault_name(vault)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = scope.check(op, page)?;
+        for rp in page.recovery_points() {
+            let created = rp.created_by();
+            let key = (
+                created.and_then(|c| c.backup_plan_id()).map(str::to_owned),
+                created.and_then(|c| c.backup_rule_id()).map(str::to_owned),
+                // The listing has no storage class; a recovery point is cold
+                // once its calculated MoveToColdStorageAt has passed.
+                if rp
+                    .calculated_lifecycle()
+                    .and_then(|l| l.move_to_cold_storage_at())
+                    .is_some_and(|t| t.secs() <= now)
+                {
+                    "COLD".to_owned()
+                } else {
+                    "WARM".to_owned()
+                },
+            );
+            let e = sums.entry(key).or_default();
+            e.0 += 1;
+            e.1 += rp.backup_size_in_bytes().unwrap_or(0);
+        }
+    }
+    scope.ok(op);
+    Some(
+        sums.into_iter()
+            .map(
+                |((backup_plan_id, backup_rule_id, storage_class), (n, bytes))| {
+                    RecoveryPointStorage {
+                        backup_plan_id,
+                        backup_rule_id,
+                        storage_class,
+                        recovery_points: n,
+                        bytes,
+                    }
+                },
+            )
+            .collect(),
+    )
 }
 
 async fn access_policy(client: &Client, scope: &Scope, vault: &str) -> Option<PolicyDocument> {
@@ -144,6 +208,7 @@ async fn plans(client: &Client, scope: &Scope) -> Vec<BackupPlan> {
 fn rule(r: &aws_sdk_backup::types::BackupRule) -> BackupRule {
     BackupRule {
         name: r.rule_name().to_owned(),
+        rule_id: r.rule_id().map(str::to_owned),
         target_vault: r.target_backup_vault_name().to_owned(),
         schedule_expression: r.schedule_expression().map(str::to_owned),
         delete_after_days: r.lifecycle().and_then(|l| l.delete_after_days()),
@@ -297,6 +362,52 @@ mod tests {
         assert!(sels[0].resources.is_empty());
         assert_eq!(sels[1].resources, ["arn:aws:ec2:*:*:volume/*"]);
         assert_eq!(sels[1].not_resources.len(), 1);
+        assert!(coverage.records().iter().all(|r| !r.is_gap()));
+    }
+
+    #[tokio::test]
+    async fn recovery_point_storage_is_summed_per_rule_and_class() {
+        let gib = 1u64 << 30;
+        let (conf, http) = config(vec![
+            event(
+                "GET",
+                &format!("{BASE}/backup-vaults/prod/recovery-points/"),
+                200,
+                &format!(
+                    r#"{{"RecoveryPoints":[
+                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-1","BackupSizeInBytes":{a},"CalculatedLifecycle":{{"MoveToColdStorageAt":4102444800.0}},"CreatedBy":{{"BackupPlanId":"plan-1","BackupRuleId":"rule-1"}}}},
+                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-2","BackupSizeInBytes":{b},"CalculatedLifecycle":{{"MoveToColdStorageAt":1700000000.0,"DeleteAt":4102444800.0}},"CreatedBy":{{"BackupPlanId":"plan-1","BackupRuleId":"rule-1"}}}}],
+                    "NextToken":"page2"}}"#,
+                    a = 3 * gib,
+                    b = gib
+                ),
+            ),
+            event(
+                "GET",
+                &format!("{BASE}/backup-vaults/prod/recovery-points/?nextToken=page2"),
+                200,
+                &format!(
+                    r#"{{"RecoveryPoints":[
+                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-3","BackupSizeInBytes":{a},"CalculatedLifecycle":{{"MoveToColdStorageAt":4102444800.0}},"CreatedBy":{{"BackupPlanId":"plan-1","BackupRuleId":"rule-1"}}}},
+                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-4","BackupSizeInBytes":10}}]}}"#,
+                    a = 2 * gib
+                ),
+            ),
+        ]);
+        let client = Client::new(&conf);
+        let (scope, coverage) = scope();
+        let storage = recovery_point_storage(&client, &scope, "prod")
+            .await
+            .unwrap();
+        assert_eq!(paths(&http).len(), 2, "every page read");
+        let warm = storage
+            .iter()
+            .find(|s| s.storage_class == "WARM" && s.backup_rule_id.as_deref() == Some("rule-1"))
+            .unwrap();
+        assert_eq!((warm.recovery_points, warm.bytes), (2, 5 * gib as i64));
+        let on_demand = storage.iter().find(|s| s.backup_plan_id.is_none()).unwrap();
+        assert_eq!(on_demand.bytes, 10);
+        assert_eq!(storage.len(), 3);
         assert!(coverage.records().iter().all(|r| !r.is_gap()));
     }
 

@@ -53,6 +53,7 @@ operations! {
     WAFV2_LIST_RESOURCES_FOR_WEB_ACL = "wafv2": "ListResourcesForWebACL";
     BACKUP_LIST_BACKUP_VAULTS = "backup": "ListBackupVaults";
     BACKUP_GET_BACKUP_VAULT_ACCESS_POLICY = "backup": "GetBackupVaultAccessPolicy";
+    BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT = "backup": "ListRecoveryPointsByBackupVault";
     BACKUP_LIST_BACKUP_PLANS = "backup": "ListBackupPlans";
     BACKUP_GET_BACKUP_PLAN = "backup": "GetBackupPlan";
     BACKUP_LIST_BACKUP_SELECTIONS = "backup": "ListBackupSelections";

@@ -1327,7 +1327,11 @@ impl GraphBuilder {
                     .n("copy_count", r.copy_actions.len())
                     .n("cross_region_copy_count", cross_region)
                     .n("cross_account_copy_count", cross_account)
-                    .b("continuous", r.enable_continuous_backup);
+                    .b("continuous", r.enable_continuous_backup)
+                    .opt_l(
+                        "warm_storage_gb",
+                        warm_storage_gb(&d.backup.vaults, &p.id, r),
+                    );
                 let name = format!("{} / {}", p.name, r.name);
                 g.add(
                     t.backup_rule.clone(),
@@ -1415,6 +1419,31 @@ impl GraphBuilder {
             );
         }
     }
+}
+
+/// GiB of WARM recovery points that backup rule `r` of plan `plan_id` holds
+/// in its target vault, rounded up; `None` when the vault's recovery points
+/// were not listed or the rule has no id (unknown, never zero).
+fn warm_storage_gb(
+    vaults: &[palisade_model::backup::BackupVault],
+    plan_id: &str,
+    r: &palisade_model::backup::BackupRule,
+) -> Option<i64> {
+    const GIB: i64 = 1 << 30;
+    let rule_id = r.rule_id.as_deref()?;
+    let vault = vaults.iter().find(|v| v.name == r.target_vault)?;
+    let bytes: i64 = vault
+        .recovery_point_storage
+        .as_ref()?
+        .iter()
+        .filter(|s| {
+            s.storage_class.eq_ignore_ascii_case("warm")
+                && s.backup_plan_id.as_deref() == Some(plan_id)
+                && s.backup_rule_id.as_deref() == Some(rule_id)
+        })
+        .map(|s| s.bytes.max(0))
+        .sum();
+    Some(bytes.saturating_add(GIB - 1) / GIB)
 }
 
 /// The id of a NACL entry: `<acl-arn>/entry/<ingress|egress>/<rule-number>`.

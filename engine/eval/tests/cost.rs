@@ -90,3 +90,23 @@ fn unassociated_web_acl_costs_the_acl_plus_its_rules() {
         assert_eq!(f.cost.unwrap().monthly, Some(want), "{}", acl.name);
     }
 }
+
+#[test]
+fn backup_storage_is_priced_from_collected_recovery_point_sizes() {
+    let r = root();
+    let pack = RulePack::load(&r.join("policies"), &r.join("rules")).expect("pack loads");
+    let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
+    let snap = LoadedSnapshot::from_path(
+        &r.join("fixtures/rules/backup-rule-indefinite-retention/fail.json"),
+    )
+    .expect("fixture");
+    let fail = evaluator
+        .evaluate(&snap.snapshot)
+        .results
+        .into_iter()
+        .find(|x| x.rule_id == "backup-rule-indefinite-retention" && x.status == Status::Fail)
+        .expect("a finding");
+    // 120 GiB and 5 bytes of WARM recovery points: billed as 121 GiB-months
+    // at USD 0.05; cold and on-demand recovery points are not this rule's.
+    assert_eq!(fail.cost.expect("estimate").monthly, Some(6.05));
+}

@@ -50,6 +50,30 @@ pub struct BackupVault {
     /// Vault access policy, if any.
     #[serde(default)]
     pub access_policy: Option<PolicyDocument>,
+    /// Stored recovery points summed per creating plan rule and storage
+    /// class (ListRecoveryPointsByBackupVault); `None` when not collected.
+    #[serde(default)]
+    pub recovery_point_storage: Option<Vec<RecoveryPointStorage>>,
+}
+
+/// Recovery points of one vault created by one backup rule (or on demand)
+/// in one storage class, summed.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryPointStorage {
+    /// Plan that created them (absent: on-demand backups).
+    #[serde(default)]
+    pub backup_plan_id: Option<String>,
+    /// Rule of that plan (`RuleId`).
+    #[serde(default)]
+    pub backup_rule_id: Option<String>,
+    /// `WARM` or `COLD` (cold once the recovery point's calculated
+    /// MoveToColdStorageAt has passed at collection time).
+    pub storage_class: String,
+    /// Number of recovery points.
+    pub recovery_points: i64,
+    /// Sum of their `BackupSizeInBytes`.
+    pub bytes: i64,
 }
 
 /// A backup plan.
@@ -77,6 +101,9 @@ pub struct BackupPlan {
 pub struct BackupRule {
     /// Rule name.
     pub name: String,
+    /// Rule id (`RuleId`), which recovery points name as their creator.
+    #[serde(default)]
+    pub rule_id: Option<String>,
     /// Target vault name.
     #[serde(default)]
     pub target_vault: String,

@@ -684,6 +684,11 @@ impl GraphBuilder {
                 .set_s("actions", actions)
                 .set_s("resources", st.resource.iter().cloned())
                 .set_s("not_resources", st.not_resource.iter().cloned())
+                .b(
+                    "any_resource",
+                    !st.not_resource.is_empty()
+                        || st.resource.iter().any(|r| whole_type_pattern(r)),
+                )
                 .b("has_condition", st.condition.is_some())
                 .set_s("condition_keys", st.condition_keys())
                 .set_s("service_wildcards", wildcards)
@@ -1446,6 +1451,30 @@ fn warm_storage_gb(
     Some(bytes.saturating_add(GIB - 1) / GIB)
 }
 
+/// A Resource pattern that covers every resource of its type: `*`, a
+/// wildcard service, or an ARN whose resource part is only a type and a
+/// wildcard (`role/*`, `function:*`, `instance/*`), whatever the account and
+/// region. For escalation, `arn:aws:iam::111111111111:role/*` is as broad
+/// as `*`: it includes the account's admin roles.
+fn whole_type_pattern(r: &str) -> bool {
+    if r == "*" {
+        return true;
+    }
+    let parts: Vec<&str> = r.splitn(6, ':').collect();
+    let [_, _, service, _, _, resource] = parts[..] else {
+        return false;
+    };
+    if service == "*" || resource == "*" {
+        return true;
+    }
+    resource
+        .strip_suffix('*')
+        .and_then(|t| t.strip_suffix('/').or_else(|| t.strip_suffix(':')))
+        .is_some_and(|ty| {
+            !ty.is_empty() && ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
 /// The id of a NACL entry: `<acl-arn>/entry/<ingress|egress>/<rule-number>`.
 fn nacl_entry_id(acl_arn: &str, e: &palisade_model::ec2::NetworkAclEntry) -> String {
     format!(
@@ -1792,6 +1821,28 @@ mod tests {
             }
         }
         assert!(unknown.is_empty(), "{unknown:#?}");
+    }
+
+    #[test]
+    fn whole_type_patterns() {
+        for any in [
+            "*",
+            "arn:aws:lambda:*:*:function:*",
+            "arn:aws:iam::111111111111:role/*",
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:s3:::*",
+            "arn:aws:*:*:*:*",
+        ] {
+            assert!(whole_type_pattern(any), "{any}");
+        }
+        for narrow in [
+            "arn:aws:iam::111111111111:role/deploy",
+            "arn:aws:iam::111111111111:role/service-role/*",
+            "arn:aws:lambda:eu-west-1:111111111111:function:app-*",
+            "arn:aws:ec2:*:*:instance/i-0abc",
+        ] {
+            assert!(!whole_type_pattern(narrow), "{narrow}");
+        }
     }
 
     #[test]

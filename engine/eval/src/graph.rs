@@ -686,8 +686,15 @@ impl GraphBuilder {
                 .set_s("not_resources", st.not_resource.iter().cloned())
                 .b(
                     "any_resource",
-                    !st.not_resource.is_empty()
-                        || st.resource.iter().any(|r| whole_type_pattern(r)),
+                    (!st.not_resource.is_empty()
+                        || st.resource.iter().any(|r| whole_type_pattern(r)))
+                        // ABAC: a condition on the target's tags
+                        // (aws:ResourceTag/..., ssm:resourceTag/...) scopes
+                        // the resources as surely as an ARN does.
+                        && !st
+                            .condition_keys()
+                            .iter()
+                            .any(|k| k.contains(":resourcetag/")),
                 )
                 .b("has_condition", st.condition.is_some())
                 .set_s("condition_keys", st.condition_keys())

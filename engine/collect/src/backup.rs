@@ -80,7 +80,9 @@ async fn recovery_point_storage(
 ) -> Option<Vec<RecoveryPointStorage>> {
     use std::collections::BTreeMap;
     let op = &ops::BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT;
-    let mut sums: BTreeMap<(Option<String>, Option<String>, String), (i64, i64)> = BTreeMap::new();
+    // (plan id, rule id, storage class) -> (recovery points, bytes)
+    type Key = (Option<String>, Option<String>, String);
+    let mut sums: BTreeMap<Key, (i64, i64)> = BTreeMap::new();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));

@@ -2,6 +2,7 @@
 //! plans with rules and selections, and protected resources.
 
 use aws_sdk_backup::Client;
+use futures_util::stream::{self, StreamExt as _};
 use palisade_model::backup::{
     Backup, BackupPlan, BackupRule, BackupSelection, BackupVault, CopyAction, ProtectedResource,
     RecoveryPointStorage,
@@ -63,11 +64,20 @@ async fn vaults(client: &Client, scope: &Scope) -> Vec<BackupVault> {
         }
     }
     scope.ok(op);
-    for v in &mut out {
-        v.access_policy = access_policy(client, scope, &v.name).await;
-        v.recovery_point_storage = recovery_point_storage(client, scope, &v.name).await;
-    }
-    out
+    // Per-vault calls for several vaults at once, results in listing order.
+    stream::iter(out)
+        .map(|mut v| async move {
+            let (policy, storage) = tokio::join!(
+                access_policy(client, scope, &v.name),
+                recovery_point_storage(client, scope, &v.name)
+            );
+            v.access_policy = policy;
+            v.recovery_point_storage = storage;
+            v
+        })
+        .buffered(crate::PER_RESOURCE_CONCURRENCY)
+        .collect()
+        .await
 }
 
 /// Recovery points of a vault summed per creating rule and storage class
@@ -183,28 +193,38 @@ async fn plans(client: &Client, scope: &Scope) -> Vec<BackupPlan> {
         }
     }
     scope.ok(op);
-    let mut plans = Vec::new();
-    for (arn, id, name) in listed {
-        let out = client.get_backup_plan().backup_plan_id(&id).send().await;
-        let Some(out) = scope.check(&ops::BACKUP_GET_BACKUP_PLAN, out) else {
-            continue;
-        };
-        let Some(plan) = out.backup_plan() else {
-            continue;
-        };
-        plans.push(BackupPlan {
-            arn,
-            name: if plan.backup_plan_name().is_empty() {
-                name
-            } else {
-                plan.backup_plan_name().to_owned()
-            },
-            rules: plan.rules().iter().map(rule).collect(),
-            selections: selections(client, scope, &id).await,
-            id,
-        });
-    }
-    plans
+    // Per-plan calls for several plans at once, results in listing order.
+    stream::iter(listed)
+        .map(|(arn, id, name)| plan(client, scope, arn, id, name))
+        .buffered(crate::PER_RESOURCE_CONCURRENCY)
+        .filter_map(|p| async move { p })
+        .collect()
+        .await
+}
+
+/// One plan with its rules and selections; `None` when GetBackupPlan failed
+/// (recorded as a gap).
+async fn plan(
+    client: &Client,
+    scope: &Scope,
+    arn: String,
+    id: String,
+    name: String,
+) -> Option<BackupPlan> {
+    let out = client.get_backup_plan().backup_plan_id(&id).send().await;
+    let out = scope.check(&ops::BACKUP_GET_BACKUP_PLAN, out)?;
+    let plan = out.backup_plan()?;
+    Some(BackupPlan {
+        arn,
+        name: if plan.backup_plan_name().is_empty() {
+            name
+        } else {
+            plan.backup_plan_name().to_owned()
+        },
+        rules: plan.rules().iter().map(rule).collect(),
+        selections: selections(client, scope, &id).await,
+        id,
+    })
 }
 
 fn rule(r: &aws_sdk_backup::types::BackupRule) -> BackupRule {

@@ -8,6 +8,11 @@
 //! `iam-policy.json` beside this crate is the least-privilege policy that
 //! allows exactly those.
 
+/// Calls about individual resources (one web ACL, vault or plan) in flight
+/// at once within one service and region. Results keep listing order, so a
+/// snapshot does not depend on which call finished first.
+pub(crate) const PER_RESOURCE_CONCURRENCY: usize = 8;
+
 pub mod artifact;
 pub mod backup;
 pub mod config;

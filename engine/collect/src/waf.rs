@@ -4,6 +4,7 @@
 
 use aws_sdk_wafv2::types::{ResourceType, Scope as WafScope, Statement};
 use aws_sdk_wafv2::Client;
+use futures_util::stream::{self, StreamExt as _};
 use palisade_model::waf::{WafRule, Wafv2, WebAcl};
 
 use crate::error;
@@ -62,33 +63,44 @@ async fn collect_scope(client: &Client, scope: &Scope, waf_scope: WafScope) -> V
             _ => break,
         }
     }
-    let mut acls = Vec::new();
-    for (name, id) in summaries {
-        let out = client
-            .get_web_acl()
-            .name(&name)
-            .id(&id)
-            .scope(waf_scope.clone())
-            .send()
-            .await;
-        let Some(acl) = scope
-            .check(&ops::WAFV2_GET_WEB_ACL, out)
-            .and_then(|o| o.web_acl().cloned())
-        else {
-            continue;
-        };
-        let mut model = convert(&acl, &waf_scope);
-        model.logging_destinations = logging(client, scope, acl.arn()).await;
-        model.associated_resources = if waf_scope == WafScope::Regional {
-            associated(client, scope, acl.arn()).await
-        } else {
-            // CloudFront associations live in CloudFront's distribution
-            // configs, which this collector does not read: unknown.
-            None
-        };
-        acls.push(model);
-    }
-    acls
+    // Per-ACL calls for several ACLs at once, results in listing order.
+    stream::iter(summaries)
+        .map(|(name, id)| web_acl(client, scope, waf_scope.clone(), name, id))
+        .buffered(crate::PER_RESOURCE_CONCURRENCY)
+        .filter_map(|acl| async move { acl })
+        .collect()
+        .await
+}
+
+/// One web ACL with its logging configuration and associations; `None` when
+/// GetWebACL failed (recorded as a gap).
+async fn web_acl(
+    client: &Client,
+    scope: &Scope,
+    waf_scope: WafScope,
+    name: String,
+    id: String,
+) -> Option<WebAcl> {
+    let out = client
+        .get_web_acl()
+        .name(&name)
+        .id(&id)
+        .scope(waf_scope.clone())
+        .send()
+        .await;
+    let acl = scope
+        .check(&ops::WAFV2_GET_WEB_ACL, out)
+        .and_then(|o| o.web_acl().cloned())?;
+    let mut model = convert(&acl, &waf_scope);
+    model.logging_destinations = logging(client, scope, acl.arn()).await;
+    model.associated_resources = if waf_scope == WafScope::Regional {
+        associated(client, scope, acl.arn()).await
+    } else {
+        // CloudFront associations live in CloudFront's distribution
+        // configs, which this collector does not read: unknown.
+        None
+    };
+    Some(model)
 }
 
 fn convert(acl: &aws_sdk_wafv2::types::WebAcl, waf_scope: &WafScope) -> WebAcl {

@@ -46,15 +46,16 @@ pub struct SourceArgs {
     /// Send every AWS call to this endpoint (e.g. a local moto server).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// Service/region collectors running at once.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    pub concurrency: usize,
-    /// Attempts per API call, including the first (throttling and 5xx are retried with backoff).
-    #[arg(long, value_name = "N", default_value_t = 5)]
-    pub max_attempts: u32,
-    /// SDK retry mode.
-    #[arg(long, value_enum, default_value_t = RetryArg::Standard)]
-    pub retry_mode: RetryArg,
+    /// Service/region collectors running at once [default: 8].
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Attempts per API call, including the first (throttling and 5xx are
+    /// retried with backoff) [default: 5].
+    #[arg(long, value_name = "N")]
+    pub max_attempts: Option<u32>,
+    /// SDK retry mode [default: standard].
+    #[arg(long, value_enum)]
+    pub retry_mode: Option<RetryArg>,
     /// Log what the collectors do on stderr (-v: info, -vv: debug, -vvv: SDK debug).
     #[arg(long, short, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -71,6 +72,9 @@ impl SourceArgs {
             || self.role_arn.is_some()
             || !self.accounts.is_empty()
             || self.endpoint_url.is_some()
+            || self.concurrency.is_some()
+            || self.max_attempts.is_some()
+            || self.retry_mode.is_some()
     }
 }
 
@@ -115,20 +119,21 @@ pub fn run(a: &CollectArgs) -> anyhow::Result<Code> {
 pub fn collect_to(a: &SourceArgs, output: &Path) -> anyhow::Result<Code> {
     init_logging(a.verbose);
     let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let defaults = CollectOptions::default();
     let opts = CollectOptions {
         profile: a.profile.clone(),
         regions: a.regions.clone(),
         role_arn: a.role_arn.clone(),
         accounts: a.accounts.clone(),
         endpoint_url: a.endpoint_url.clone(),
-        concurrency: a.concurrency,
-        max_attempts: a.max_attempts,
-        retry_mode: match a.retry_mode {
+        concurrency: a.concurrency.unwrap_or(defaults.concurrency),
+        max_attempts: a.max_attempts.unwrap_or(defaults.max_attempts),
+        retry_mode: match a.retry_mode.unwrap_or(RetryArg::Standard) {
             RetryArg::Standard => RetryMode::Standard,
             RetryArg::Adaptive => RetryMode::Adaptive,
         },
         progress: interactive && !a.quiet,
-        ..CollectOptions::default()
+        ..defaults
     };
     let start = Instant::now();
     let snapshot = palisade_collect::collect_blocking(&opts)?;

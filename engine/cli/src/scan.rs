@@ -37,7 +37,7 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         (None, false) => anyhow::bail!("a snapshot file is required (or --live)"),
     };
     if !a.live && a.source.is_set() {
-        anyhow::bail!("collection options (--profile, --regions, --role-arn, --accounts, --endpoint-url) need --live");
+        anyhow::bail!("collection options (--profile, --regions, --role-arn, --accounts, --endpoint-url, --concurrency, --max-attempts, --retry-mode) need --live");
     }
     let framework = match &a.framework {
         Some(id) => Some(pack.framework(id).cloned().with_context(|| {

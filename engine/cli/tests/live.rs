@@ -168,19 +168,18 @@ fn bad_inputs_are_refused_before_collecting() {
 #[test]
 fn collection_options_without_live_are_refused() {
     let dir = tempfile::tempdir().expect("tmp");
-    let o = palisade_env(
-        dir.path(),
-        &[
-            "scan",
-            "fixtures/demo/snapshot.json",
-            "--endpoint-url",
-            "http://127.0.0.1:9",
-        ],
-    );
-    assert_eq!(code(&o), 2);
-    assert!(
-        text(&o.stderr).contains("need --live"),
-        "{}",
-        text(&o.stderr)
-    );
+    for option in [
+        ["--endpoint-url", "http://127.0.0.1:9"],
+        ["--max-attempts", "2"],
+    ] {
+        let mut args = vec!["scan", "fixtures/demo/snapshot.json"];
+        args.extend(option);
+        let o = palisade_env(dir.path(), &args);
+        assert_eq!(code(&o), 2, "{option:?}");
+        assert!(
+            text(&o.stderr).contains("need --live"),
+            "{option:?}: {}",
+            text(&o.stderr)
+        );
+    }
 }

@@ -1874,7 +1874,10 @@ mod tests {
         ));
         assert!(!wildcard_match("backup:Get*", "backup:DeleteRecoveryPoint"));
         // Non-ASCII text: `?` is one character, not one byte.
-        assert!(wildcard_match("arn:aws:s3:::b?cket-*", "arn:aws:s3:::bücket-1"));
+        assert!(wildcard_match(
+            "arn:aws:s3:::b?cket-*",
+            "arn:aws:s3:::bücket-1"
+        ));
         assert!(!wildcard_match("arn:aws:s3:::b?cket", "arn:aws:s3:::bcket"));
         assert!(wildcard_match("*", ""));
         assert!(!wildcard_match("a*b", "ac"));

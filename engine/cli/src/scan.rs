@@ -88,7 +88,7 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
                 .meta
                 .depends_on
                 .iter()
-                .map(|d| d.split(':').next().unwrap_or(d));
+                .map(|d| palisade_rules::metadata::dependency(d).0);
             std::iter::once(r.meta.service.as_str()).chain(deps)
         })
         .filter(|s| *s != "iam")

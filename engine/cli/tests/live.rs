@@ -4,7 +4,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-#[allow(dead_code)]
+#[allow(dead_code)] // `palisade()` is for the other test binaries
 mod common;
 #[path = "../../collect/tests/common/mod.rs"]
 mod harness;
@@ -12,15 +12,13 @@ mod harness;
 use std::path::Path;
 use std::process::Output;
 
-use common::{code, root};
+use common::code;
 use serde_json::Value;
 
 /// Runs `palisade` with credentials from the environment only: no shared
 /// config files, no instance metadata, so nothing outside the test is read.
 fn palisade_env(dir: &Path, args: &[&str]) -> Output {
-    assert_cmd::Command::cargo_bin("palisade")
-        .expect("binary")
-        .current_dir(root())
+    common::command()
         .env("AWS_ACCESS_KEY_ID", "testing")
         .env("AWS_SECRET_ACCESS_KEY", "testing")
         .env("AWS_REGION", "us-east-1")

@@ -52,9 +52,9 @@ impl RuleInfo {
     /// rule's results. `depends_on` entries name a service (`backup`) or one
     /// operation of it (`iam:GetAccountPasswordPolicy`).
     fn gap_effect(&self, service: &str, api: &str) -> GapEffect {
-        let names_gap = |d: &String| match d.split_once(':') {
-            Some((s, a)) => s == service && a == api,
-            None => d == service,
+        let names_gap = |d: &String| {
+            let (s, a) = palisade_rules::metadata::dependency(d);
+            s == service && a.is_none_or(|a| a == api)
         };
         if self.depends_on.iter().any(names_gap) {
             GapEffect::AllVerdicts

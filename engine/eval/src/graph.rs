@@ -682,6 +682,13 @@ impl GraphBuilder {
                 .collect();
             wildcards.sort();
             wildcards.dedup();
+            let condition_keys = st.condition_keys();
+            // ABAC: a condition on the target's tags (aws:ResourceTag/...,
+            // ssm:resourceTag/...) scopes the resources as surely as an ARN.
+            let tag_scoped = condition_keys.iter().any(|k| k.contains(":resourcetag/"));
+            let any_resource = (!st.not_resource.is_empty()
+                || st.resource.iter().any(|r| whole_type_pattern(r)))
+                && !tag_scoped;
             let attrs = Attrs::default()
                 .s("policy_name", policy_name)
                 .s("policy_kind", kind)
@@ -696,20 +703,9 @@ impl GraphBuilder {
                 .set_s("actions", actions)
                 .set_s("resources", st.resource.iter().cloned())
                 .set_s("not_resources", st.not_resource.iter().cloned())
-                .b(
-                    "any_resource",
-                    (!st.not_resource.is_empty()
-                        || st.resource.iter().any(|r| whole_type_pattern(r)))
-                        // ABAC: a condition on the target's tags
-                        // (aws:ResourceTag/..., ssm:resourceTag/...) scopes
-                        // the resources as surely as an ARN does.
-                        && !st
-                            .condition_keys()
-                            .iter()
-                            .any(|k| k.contains(":resourcetag/")),
-                )
+                .b("any_resource", any_resource)
                 .b("has_condition", st.condition.is_some())
-                .set_s("condition_keys", st.condition_keys())
+                .set_s("condition_keys", condition_keys)
                 .set_s("service_wildcards", wildcards)
                 .set_s("granted_actions", granted_by(st));
             let name = format!(
@@ -839,10 +835,16 @@ impl GraphBuilder {
                 &v.vpc_id,
             );
         }
+        // One pass over the network interfaces: per subnet, and per security
+        // group (what each group is attached to).
         let mut enis_per_subnet: HashMap<&str, usize> = HashMap::new();
+        let mut attachments: HashMap<&str, usize> = HashMap::new();
         for eni in &ec2.network_interfaces {
             if let Some(sn) = &eni.subnet_id {
                 *enis_per_subnet.entry(sn.as_str()).or_default() += 1;
+            }
+            for sg in &eni.groups {
+                *attachments.entry(sg.as_str()).or_default() += 1;
             }
         }
         for sn in &ec2.subnets {
@@ -868,12 +870,6 @@ impl GraphBuilder {
                 region,
                 &sn.subnet_id,
             );
-        }
-        let mut attachments: HashMap<&str, usize> = HashMap::new();
-        for eni in &ec2.network_interfaces {
-            for sg in &eni.groups {
-                *attachments.entry(sg.as_str()).or_default() += 1;
-            }
         }
         let mut referenced: HashMap<&str, usize> = HashMap::new();
         let mut ingress: HashMap<&str, usize> = HashMap::new();

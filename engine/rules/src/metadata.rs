@@ -247,10 +247,7 @@ impl RuleMeta {
             }
         }
         for dep in &meta.depends_on {
-            let (service, api) = match dep.split_once(':') {
-                Some((s, a)) => (s, Some(a)),
-                None => (dep.as_str(), None),
-            };
+            let (service, api) = dependency(dep);
             let api_ok = api.is_none_or(|a| {
                 a.chars().next().is_some_and(|c| c.is_ascii_uppercase())
                     && a.chars().all(|c| c.is_ascii_alphanumeric())
@@ -267,6 +264,15 @@ impl RuleMeta {
             }
         }
         Ok(meta)
+    }
+}
+
+/// Splits a `depends_on` entry into its service and, for `service:Api`,
+/// the operation.
+pub fn dependency(entry: &str) -> (&str, Option<&str>) {
+    match entry.split_once(':') {
+        Some((service, api)) => (service, Some(api)),
+        None => (entry, None),
     }
 }
 

@@ -13,12 +13,15 @@ pub fn root() -> PathBuf {
 
 /// Runs `palisade` with `args` from the repository root.
 pub fn palisade(args: &[&str]) -> Output {
-    Command::cargo_bin("palisade")
-        .expect("binary")
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("run palisade")
+    command().args(args).output().expect("run palisade")
+}
+
+/// The `palisade` command, run from the repository root, for callers that
+/// set more than arguments (environment variables).
+pub fn command() -> Command {
+    let mut cmd = Command::cargo_bin("palisade").expect("binary");
+    cmd.current_dir(root());
+    cmd
 }
 
 /// The exit code (a test fails if the process was killed by a signal).

@@ -1174,11 +1174,7 @@ impl GraphBuilder {
             // A group referenced twice (say, with different scope-downs), once
             // in Count and once enforcing, is enforced.
             count_only.retain(|g| !active.contains(g));
-            let rate_based = acl
-                .rules
-                .iter()
-                .filter(|r| r.statement_type == "RateBasedStatement")
-                .count();
+            let rules_of = |ty: &str| acl.rules.iter().filter(|r| r.statement_type == ty).count();
             let attrs = Attrs::default()
                 .s("name", &acl.name)
                 .s("scope", &acl.scope.to_ascii_uppercase())
@@ -1193,13 +1189,10 @@ impl GraphBuilder {
                 )
                 .set_s("managed_rule_groups", managed)
                 .set_s("count_only_managed_rule_groups", count_only)
-                .n("rate_based_rule_count", rate_based)
+                .n("rate_based_rule_count", rules_of("RateBasedStatement"))
                 .n(
                     "rule_group_reference_count",
-                    acl.rules
-                        .iter()
-                        .filter(|r| r.statement_type == "RuleGroupReferenceStatement")
-                        .count(),
+                    rules_of("RuleGroupReferenceStatement"),
                 );
             g.add(
                 t.web_acl.clone(),

@@ -10,6 +10,7 @@ use cedar_policy::{
     Effect, EntityTypeName, Policy, PolicyId, ResourceConstraint, Schema, ValidationMode, Validator,
 };
 use miette::Diagnostic;
+use sha2::{Digest, Sha256};
 
 use crate::error::{line_of_offset, Location, RulesError};
 use crate::metadata::RuleMeta;
@@ -30,6 +31,10 @@ pub struct Rule {
     pub policy_path: PathBuf,
     /// The policy's source text.
     pub policy_text: String,
+    /// SHA-256 over the policy text and the metadata file's text: everything
+    /// of this rule that can change a verdict (severity, parameter defaults,
+    /// depends_on, framework mappings, cost model) is in one or the other.
+    pub source_digest: [u8; 32],
 }
 
 /// A validated set of rules with their schema and default parameters.
@@ -45,6 +50,9 @@ pub struct RulePack {
     pub frameworks: Vec<crate::Framework>,
     /// The cost pack's price table (`rules/pricing/prices.toml`), if present.
     pub prices: Option<crate::PriceTable>,
+    /// SHA-256 over the schema, the framework files and the price table: the
+    /// pack-wide inputs of a verdict (see [`RulePack::fingerprint`]).
+    pub shared_digest: [u8; 32],
 }
 
 impl RulePack {
@@ -83,7 +91,7 @@ impl RulePack {
             }
         }
 
-        let mut metas: BTreeMap<String, (PathBuf, RuleMeta)> = BTreeMap::new();
+        let mut metas: BTreeMap<String, (PathBuf, RuleMeta, String)> = BTreeMap::new();
         let frameworks_dir = rules_dir.join("frameworks");
         let pricing_dir = rules_dir.join("pricing");
         let prices_path = pricing_dir.join("prices.toml");
@@ -113,7 +121,7 @@ impl RulePack {
                             ));
                         }
                     }
-                    if let Some((other, _)) = metas.get(&meta.id) {
+                    if let Some((other, ..)) = metas.get(&meta.id) {
                         problems.push((
                             loc(&path, 0),
                             format!(
@@ -123,7 +131,7 @@ impl RulePack {
                             ),
                         ));
                     } else {
-                        metas.insert(meta.id.clone(), (path, meta));
+                        metas.insert(meta.id.clone(), (path, meta, text));
                     }
                 }
                 Err(RulesError::Invalid(mut items)) => problems.append(&mut items),
@@ -139,7 +147,7 @@ impl RulePack {
                 ));
             }
         }
-        for (id, (path, _)) in &metas {
+        for (id, (path, ..)) in &metas {
             if !policies.contains_key(id) && !invalid_ids.contains(id) {
                 problems.push((
                     loc(path, 0),
@@ -152,11 +160,12 @@ impl RulePack {
         }
 
         let defaults =
-            Params::from_metadata(&schema, metas.values().map(|(p, m)| (p.as_path(), m)))?;
+            Params::from_metadata(&schema, metas.values().map(|(p, m, _)| (p.as_path(), m)))?;
         let rules: Vec<Rule> = policies
             .into_iter()
             .filter_map(|(id, (policy_path, policy_text, policy, resource_type))| {
-                metas.remove(&id).map(|(_, meta)| Rule {
+                metas.remove(&id).map(|(_, meta, meta_text)| Rule {
+                    source_digest: digest([policy_text.as_str(), meta_text.as_str()]),
                     id,
                     policy,
                     resource_type,
@@ -167,12 +176,20 @@ impl RulePack {
             })
             .collect();
         let frameworks = crate::frameworks::load(&frameworks_dir, &rules)?;
+        let mut shared_texts = vec![schema_text];
+        for path in files_with_ext(&frameworks_dir, "toml")? {
+            shared_texts.push(read(&path)?);
+        }
+        if prices.is_some() {
+            shared_texts.push(read(&prices_path)?);
+        }
         Ok(Self {
             schema,
             rules,
             defaults,
             frameworks,
             prices,
+            shared_digest: digest(shared_texts.iter().map(String::as_str)),
         })
     }
 
@@ -196,25 +213,33 @@ impl RulePack {
         }
     }
 
-    /// A version string for the loaded rules: a hash over every rule's
-    /// policy text and metadata id, so two scans can tell whether they ran
-    /// the same checks.
+    /// A version string for the loaded rules, so history can tell whether
+    /// two scans are comparable: the first 64 bits of a SHA-256 over the
+    /// pack-wide inputs (schema, frameworks, prices) and, per rule kept, its
+    /// id and the digest of its policy and metadata texts. Any edit that can
+    /// change a verdict (policy, severity, parameter defaults, depends_on,
+    /// framework mappings) changes it; so do edits to comments, which is the
+    /// safe direction.
     pub fn fingerprint(&self) -> String {
-        // FNV-1a 64: stable across platforms and releases, no extra dependency.
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut h = Sha256::new();
+        h.update(self.shared_digest);
         for r in &self.rules {
-            for b in
-                r.id.bytes()
-                    .chain([0])
-                    .chain(r.policy_text.bytes())
-                    .chain([0])
-            {
-                h ^= u64::from(b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
+            h.update(r.id.as_bytes());
+            h.update([0]);
+            h.update(r.source_digest);
         }
-        format!("{h:016x}")
+        hex::encode(&h.finalize()[..8])
     }
+}
+
+/// SHA-256 over texts, each length-prefixed so boundaries cannot shift.
+fn digest<'a>(texts: impl IntoIterator<Item = &'a str>) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for t in texts {
+        h.update((t.len() as u64).to_le_bytes());
+        h.update(t.as_bytes());
+    }
+    h.finalize().into()
 }
 
 fn loc(path: &Path, line: usize) -> Location {
@@ -342,4 +367,78 @@ fn diag_message(d: &dyn Diagnostic) -> String {
 /// Resolves an entity type name such as `AWS::IAM::User`.
 pub fn entity_type(name: &str) -> Option<EntityTypeName> {
     EntityTypeName::from_str(name).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// Copies the repository's `policies/` and `rules/` into a temporary
+    /// directory so a test can edit one file.
+    fn repo_copy() -> tempfile::TempDir {
+        fn copy(from: &Path, to: &Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for e in std::fs::read_dir(from).unwrap() {
+                let p = e.unwrap().path();
+                let dest = to.join(p.file_name().unwrap());
+                if p.is_dir() {
+                    copy(&p, &dest);
+                } else {
+                    std::fs::copy(&p, &dest).unwrap();
+                }
+            }
+        }
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let dir = tempfile::tempdir().unwrap();
+        copy(&root.join("policies"), &dir.path().join("policies"));
+        copy(&root.join("rules"), &dir.path().join("rules"));
+        dir
+    }
+
+    fn fingerprint(dir: &Path) -> String {
+        RulePack::load(&dir.join("policies"), &dir.join("rules"))
+            .unwrap()
+            .fingerprint()
+    }
+
+    /// Rewrites one file, replacing `from` (which must occur) with `to`.
+    fn edit(path: &Path, from: &str, to: &str) {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains(from), "{} lacks {from:?}", path.display());
+        std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    #[test]
+    fn fingerprint_changes_with_everything_that_changes_a_verdict() {
+        let dir = repo_copy();
+        let d = dir.path();
+        let base = fingerprint(d);
+        assert_eq!(base.len(), 16);
+        assert_eq!(fingerprint(d), base, "same pack, same fingerprint");
+
+        let meta = d.join("rules/iam/iam-access-key-not-rotated.toml");
+        let unused = d.join("rules/iam/iam-access-key-unused.toml");
+        let changes: [(&Path, &str, &str, &str); 5] = [
+            (&meta, "severity = \"medium\"", "severity = \"low\"", "severity"),
+            (&meta, "max_access_key_age_days = ", "max_access_key_age_days = 1", "parameter default"),
+            (&meta, "\"cis-aws-6.0\" = [\"2.13\"]", "\"cis-aws-6.0\" = [\"2.13\", \"2.14\"]", "framework mapping"),
+            (&unused, "[\"iam:GetAccessKeyLastUsed\"]", "[\"iam:GetAccessKeyLastUsed\", \"iam\"]", "depends_on"),
+            (&d.join("policies/schema.cedarschema"), "\n", "\n// comment\n", "schema"),
+        ];
+        let mut seen = std::collections::HashSet::from([base]);
+        for (path, from, to, what) in changes {
+            let before = std::fs::read_to_string(path).unwrap();
+            edit(path, from, to);
+            match RulePack::load(&d.join("policies"), &d.join("rules")) {
+                Ok(pack) => assert!(
+                    seen.insert(pack.fingerprint()),
+                    "changing the {what} kept the fingerprint"
+                ),
+                // An edit the loader refuses cannot produce a scan at all.
+                Err(e) => panic!("changing the {what} made the pack invalid: {e}"),
+            }
+            std::fs::write(path, before).unwrap();
+        }
+    }
 }

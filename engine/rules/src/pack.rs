@@ -420,11 +420,36 @@ mod tests {
         let meta = d.join("rules/iam/iam-access-key-not-rotated.toml");
         let unused = d.join("rules/iam/iam-access-key-unused.toml");
         let changes: [(&Path, &str, &str, &str); 5] = [
-            (&meta, "severity = \"medium\"", "severity = \"low\"", "severity"),
-            (&meta, "max_access_key_age_days = ", "max_access_key_age_days = 1", "parameter default"),
-            (&meta, "\"cis-aws-6.0\" = [\"2.13\"]", "\"cis-aws-6.0\" = [\"2.13\", \"2.14\"]", "framework mapping"),
-            (&unused, "[\"iam:GetAccessKeyLastUsed\"]", "[\"iam:GetAccessKeyLastUsed\", \"iam\"]", "depends_on"),
-            (&d.join("policies/schema.cedarschema"), "\n", "\n// comment\n", "schema"),
+            (
+                &meta,
+                "severity = \"medium\"",
+                "severity = \"low\"",
+                "severity",
+            ),
+            (
+                &meta,
+                "max_access_key_age_days = ",
+                "max_access_key_age_days = 1",
+                "parameter default",
+            ),
+            (
+                &meta,
+                "\"cis-aws-6.0\" = [\"2.13\"]",
+                "\"cis-aws-6.0\" = [\"2.13\", \"2.14\"]",
+                "framework mapping",
+            ),
+            (
+                &unused,
+                "[\"iam:GetAccessKeyLastUsed\"]",
+                "[\"iam:GetAccessKeyLastUsed\", \"iam\"]",
+                "depends_on",
+            ),
+            (
+                &d.join("policies/schema.cedarschema"),
+                "\n",
+                "\n// comment\n",
+                "schema",
+            ),
         ];
         let mut seen = std::collections::HashSet::from([base]);
         for (path, from, to, what) in changes {

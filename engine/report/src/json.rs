@@ -4,7 +4,8 @@
 //! scans do not double their memory.
 
 use chrono::{DateTime, Utc};
-use palisade_eval::{BaselineState, ResourceRef, Status, Waiver};
+use palisade_eval::{ResourceRef, Status};
+use palisade_triage::{BaselineEntry, BaselineState, Waiver};
 use serde::Serialize;
 
 use crate::{ReportError, ScanReport, Summary, TOOL_NAME, TOOL_VERSION};
@@ -69,7 +70,7 @@ struct FrameworkSection<'a> {
 #[derive(Serialize)]
 struct BaselineInfo<'a> {
     source: String,
-    fixed: &'a [palisade_eval::BaselineEntry],
+    fixed: &'a [BaselineEntry],
 }
 
 #[derive(Serialize)]

@@ -1,9 +1,14 @@
-//! Command-line arguments (clap derive). Resolution into a plan happens in
-//! each subcommand module.
+//! Command-line arguments (clap derive): the raw arguments, option groups
+//! shared between subcommands (`#[command(flatten)]`), and the value parsers
+//! that turn severities, packs and dates into typed values as clap parses
+//! them. Resolution into a plan happens in each subcommand module.
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use palisade_rules::{Pack, Severity};
 
 /// Palisade: policy and compliance scanning for AWS, with Cedar rule packs.
 #[derive(Debug, Parser)]
@@ -19,7 +24,7 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate a snapshot against the rule packs.
     Scan(Box<ScanArgs>),
-    /// List or explain rules.
+    /// List rules, explain one, or generate the rule docs (list, explain, docs).
     Rules(RulesArgs),
     /// Check the rule packs (strict Cedar validation) and a config file.
     Validate(ValidateArgs),
@@ -43,6 +48,41 @@ pub struct PackDirs {
     /// Directory with rule metadata (.toml) [default: alongside --policies]
     #[arg(long, value_name = "DIR", global = true)]
     pub rules: Option<PathBuf>,
+}
+
+/// The config file, for every command that reads `palisade.toml`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArg {
+    /// Config file: packs, fail_on, waivers, history, parameters
+    /// [default: ./palisade.toml if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The history database, for `scan --record`, `history` and `diff`. `--db`
+/// is its old spelling, kept as a hidden alias so existing scripts work.
+#[derive(Debug, Args, Clone, Default)]
+pub struct HistoryDbArg {
+    /// History database [default: `history` in the config, else .palisade/history.sqlite].
+    #[arg(long = "history-db", alias = "db", value_name = "FILE")]
+    pub history_db: Option<PathBuf>,
+}
+
+/// Parses a severity name; the names come from [`Severity::ALL`].
+pub fn severity() -> impl TypedValueParser<Value = Severity> {
+    PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
+        .try_map(|s| Severity::parse(&s).ok_or("unknown severity"))
+}
+
+/// Parses a pack name; the names come from [`Pack::ALL`].
+pub fn pack() -> impl TypedValueParser<Value = Pack> {
+    PossibleValuesParser::new(Pack::ALL.map(Pack::as_str))
+        .try_map(|s| Pack::parse(&s).ok_or("unknown pack"))
+}
+
+/// Parses a calendar date (YYYY-MM-DD).
+pub fn date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("not a date (YYYY-MM-DD): {e}"))
 }
 
 /// Output formats.
@@ -73,22 +113,22 @@ pub struct ScanArgs {
     /// AWS source for --live.
     #[command(flatten, next_help_heading = "Live collection (--live)")]
     pub source: crate::collect_cmd::SourceArgs,
-    /// Only these packs (repeatable): security, compliance, dr, cost.
-    #[arg(long = "pack", value_name = "PACK")]
-    pub packs: Vec<String>,
+    /// Only these packs (repeatable) [default: all, or packs in the config].
+    #[arg(long = "pack", value_name = "PACK", value_parser = pack())]
+    pub packs: Vec<Pack>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write the report here (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Exit 1 when a finding at or above this severity exists
-    /// (info, low, medium, high, critical) [default: info, or fail_on in the config].
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<String>,
-    /// Config file (packs, fail_on, parameters) [default: ./palisade.toml if present].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// Exit 1 when an open finding at or above this severity exists
+    /// [default: fail_on in the config, else info].
+    #[arg(long, value_name = "SEVERITY", value_parser = severity())]
+    pub fail_on: Option<Severity>,
+    /// The config file.
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// SARIF category (runAutomationDetails id prefix).
     #[arg(long, default_value = "palisade")]
     pub category: String,
@@ -103,8 +143,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE")]
     pub waivers: Option<PathBuf>,
     /// Evaluate waiver expiry as of this date (YYYY-MM-DD) instead of today (UTC).
-    #[arg(long, value_name = "DATE")]
-    pub today: Option<String>,
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub today: Option<NaiveDate>,
     /// Leave waived findings out of SARIF (GitHub ignores SARIF suppressions).
     #[arg(long)]
     pub sarif_omit_suppressed: bool,
@@ -115,9 +155,9 @@ pub struct ScanArgs {
     /// Record this scan and its findings in the history database.
     #[arg(long)]
     pub record: bool,
-    /// History database [default: `history` in the config, else .palisade/history.sqlite].
-    #[arg(long, value_name = "FILE")]
-    pub history_db: Option<PathBuf>,
+    /// The history database (with --record).
+    #[command(flatten)]
+    pub history_db: HistoryDbArg,
     /// Pack locations.
     #[command(flatten)]
     pub dirs: PackDirs,
@@ -126,7 +166,7 @@ pub struct ScanArgs {
 /// `palisade rules`.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// list or explain.
+    /// list, explain or docs.
     #[command(subcommand)]
     pub command: RulesCommand,
     /// Pack locations.
@@ -140,8 +180,8 @@ pub enum RulesCommand {
     /// List rules with severity, pack and title.
     List {
         /// Only this pack.
-        #[arg(long)]
-        pack: Option<String>,
+        #[arg(long, value_name = "PACK", value_parser = pack())]
+        pack: Option<Pack>,
     },
     /// Show a rule's metadata, parameters and Cedar policy.
     Explain {
@@ -159,9 +199,9 @@ pub enum RulesCommand {
 /// `palisade validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Config file to check as well.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// The config file, checked as well.
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Pack locations.
     #[command(flatten)]
     pub dirs: PackDirs,
@@ -181,12 +221,12 @@ pub struct InitArgs {
 /// `palisade history`.
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
-    /// History database [default: `history` in the config, else .palisade/history.sqlite].
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
-    /// Config file [default: ./palisade.toml if present].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// The history database.
+    #[command(flatten)]
+    pub history_db: HistoryDbArg,
+    /// The config file (for its `history`).
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Print the latest scan's summary (new, fixed, oldest open findings) as Markdown.
     #[arg(long)]
     pub markdown: bool,
@@ -199,12 +239,12 @@ pub struct DiffArgs {
     pub from: i64,
     /// Later scan id.
     pub to: i64,
-    /// History database [default: `history` in the config, else .palisade/history.sqlite].
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
-    /// Config file [default: ./palisade.toml if present].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    /// The history database.
+    #[command(flatten)]
+    pub history_db: HistoryDbArg,
+    /// The config file (for its `history`).
+    #[command(flatten)]
+    pub config: ConfigArg,
     /// Print the diff as JSON.
     #[arg(long)]
     pub json: bool,

@@ -137,7 +137,7 @@ pub fn collect_to(a: &SourceArgs, output: &Path) -> anyhow::Result<Code> {
     };
     let start = Instant::now();
     let snapshot = palisade_collect::collect_blocking(&opts)?;
-    write_snapshot(output, &snapshot).map_err(|e| anyhow::anyhow!("{e}"))?;
+    write_snapshot(output, &snapshot)?;
     let gaps: Vec<_> = snapshot.gaps().collect();
     let regions: usize = snapshot.accounts.iter().map(|a| a.regions.len()).sum();
     eprintln!(

@@ -9,34 +9,35 @@ use anyhow::Context as _;
 use palisade_history::{Diff, FindingRecord, History, ScanRecord};
 use palisade_report::escape::markdown;
 
-use crate::args::{DiffArgs, HistoryArgs};
+use crate::args::{ConfigArg, DiffArgs, HistoryArgs, HistoryDbArg};
+use crate::config::Config;
 use crate::exit::Code;
 
 /// Default database path, relative to the working directory.
 pub const DEFAULT_DB: &str = ".palisade/history.sqlite";
 
 /// The database path: flag, then config `history`, then the default.
-pub fn db_path(flag: Option<&Path>, config: Option<&palisade_rules::Config>) -> PathBuf {
+pub fn db_path(flag: Option<&Path>, config: Option<&Config>) -> PathBuf {
     flag.map(Path::to_owned)
         .or_else(|| config.and_then(|c| c.history.clone()))
         .unwrap_or_else(|| PathBuf::from(DEFAULT_DB))
 }
 
-fn open(flag: Option<&Path>, config: Option<&Path>) -> anyhow::Result<History> {
-    let config = crate::packs::config(config)?;
-    let path = db_path(flag, config.as_ref());
+fn open(db: &HistoryDbArg, config: &ConfigArg) -> anyhow::Result<History> {
+    let config = Config::find(config.config.as_deref())?;
+    let path = db_path(db.history_db.as_deref(), config.as_ref());
     if !path.exists() {
         anyhow::bail!(
             "{}: no history yet (record scans with `palisade scan --record`)",
             path.display()
         );
     }
-    History::open(&path).map_err(|e| anyhow::anyhow!("{e}"))
+    Ok(History::open(&path)?)
 }
 
 /// Runs `palisade history`.
 pub fn run_history(a: &HistoryArgs) -> anyhow::Result<Code> {
-    let h = open(a.db.as_deref(), a.config.as_deref())?;
+    let h = open(&a.history_db, &a.config)?;
     if a.markdown {
         print!("{}", nightly_markdown(&h)?);
         return Ok(Code::Clean);
@@ -45,7 +46,7 @@ pub fn run_history(a: &HistoryArgs) -> anyhow::Result<Code> {
         "{:>5}  {:<25}  {:>6}  {:<16}  {:<12}  ACCOUNTS",
         "ID", "SCAN TIME", "OPEN", "RULES", "SNAPSHOT"
     );
-    for s in h.scans().map_err(|e| anyhow::anyhow!("{e}"))? {
+    for s in h.scans()? {
         println!(
             "{:>5}  {:<25}  {:>6}  {:<16}  {:<12}  {}",
             s.id,
@@ -61,8 +62,8 @@ pub fn run_history(a: &HistoryArgs) -> anyhow::Result<Code> {
 
 /// Runs `palisade diff A B`.
 pub fn run_diff(a: &DiffArgs) -> anyhow::Result<Code> {
-    let h = open(a.db.as_deref(), a.config.as_deref())?;
-    let d = h.diff(a.from, a.to).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let h = open(&a.history_db, &a.config)?;
+    let d = h.diff(a.from, a.to)?;
     if a.json {
         println!(
             "{}",
@@ -106,20 +107,19 @@ pub fn run_diff(a: &DiffArgs) -> anyhow::Result<Code> {
 /// The nightly summary: the latest scan against the one before it, with the
 /// oldest open findings, as Markdown (for a chat or e-mail hook).
 pub fn nightly_markdown(h: &History) -> anyhow::Result<String> {
-    let err = |e: palisade_history::HistoryError| anyhow::anyhow!("{e}");
-    let Some(latest) = h.latest().map_err(err)? else {
+    let Some(latest) = h.latest()? else {
         anyhow::bail!("no scans recorded");
     };
-    let scans = h.scans().map_err(err)?;
+    let scans = h.scans()?;
     let scan: &ScanRecord = scans
         .iter()
         .find(|s| s.id == latest)
         .context("latest scan")?;
-    let diff = match h.previous(latest).map_err(err)? {
-        Some(prev) => Some(h.diff(prev, latest).map_err(err)?),
+    let diff = match h.previous(latest)? {
+        Some(prev) => Some(h.diff(prev, latest)?),
         None => None,
     };
-    let aged = h.aged(latest).map_err(err)?;
+    let aged = h.aged(latest)?;
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -82,14 +82,15 @@ mod tests {
 
     #[test]
     fn template_is_a_valid_config() {
-        let c = palisade_rules::Config::parse(Path::new("palisade.toml"), CONFIG_TEMPLATE)
+        let c = crate::config::Config::parse(Path::new("palisade.toml"), CONFIG_TEMPLATE)
             .expect("template parses");
         assert_eq!(c.fail_on, Some(palisade_rules::Severity::High));
-        let w =
-            palisade_eval::WaiverFile::parse(Path::new("waivers.toml"), WAIVERS_TEMPLATE, &|_| {
-                true
-            })
-            .expect("waivers parse");
+        let w = palisade_triage::WaiverFile::parse(
+            Path::new("waivers.toml"),
+            WAIVERS_TEMPLATE,
+            &|_| true,
+        )
+        .expect("waivers parse");
         assert!(w.waivers.is_empty());
     }
 

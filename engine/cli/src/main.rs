@@ -3,6 +3,7 @@
 
 mod args;
 mod collect_cmd;
+mod config;
 mod exit;
 mod history_cmd;
 mod init;
@@ -27,8 +28,66 @@ fn main() -> std::process::ExitCode {
     match outcome {
         Ok(code) => code.into(),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", chain(&e));
             exit::Code::Input.into()
         }
+    }
+}
+
+/// The error and every cause, joined by `: ` as `{e:#}` does, so the OS
+/// error behind "writing out.sarif" shows. Two refinements: a cause whose
+/// text is already shown is skipped (library errors such as
+/// `"{path}: {source}"` print their source themselves and also return it as
+/// their cause), and a multi-line cause (a list of rule pack problems)
+/// starts on its own line.
+fn chain(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        out.push_str(if text.contains('\n') { ":\n" } else { ": " });
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context as _;
+
+    /// Like the library errors: the source in the message and as the cause.
+    #[derive(Debug)]
+    struct Repeats {
+        path: &'static str,
+        source: std::io::Error,
+    }
+
+    impl std::fmt::Display for Repeats {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "{}: {}", self.path, self.source)
+        }
+    }
+
+    impl std::error::Error for Repeats {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    #[test]
+    fn chain_shows_every_cause_once() {
+        let os = || std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory");
+        let e = Err::<(), _>(os()).context("writing out.sarif").unwrap_err();
+        assert_eq!(chain(&e), "writing out.sarif: No such file or directory");
+        let e = anyhow::Error::new(Repeats {
+            path: "snap.json",
+            source: os(),
+        });
+        assert_eq!(chain(&e), "snap.json: No such file or directory");
+        let e = anyhow::anyhow!("a.cedar:1: x\nb.toml:2: y").context("invalid rule pack");
+        assert_eq!(chain(&e), "invalid rule pack:\na.cedar:1: x\nb.toml:2: y");
     }
 }

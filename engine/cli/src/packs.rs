@@ -1,9 +1,9 @@
-//! Finding and loading the rule packs and the config.
+//! Finding and loading the rule packs.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context as _};
-use palisade_rules::{Config, Pack, Params, RulePack};
+use anyhow::Context as _;
+use palisade_rules::RulePack;
 
 use crate::args::PackDirs;
 
@@ -31,51 +31,5 @@ pub fn dirs(d: &PackDirs) -> (PathBuf, PathBuf) {
 /// Loads and validates the rule packs.
 pub fn load(d: &PackDirs) -> anyhow::Result<RulePack> {
     let (policies, rules) = dirs(d);
-    RulePack::load(&policies, &rules).map_err(|e| anyhow::anyhow!("invalid rule pack:\n{e}"))
-}
-
-/// Loads the config: the explicit path, or `./palisade.toml` when present.
-pub fn config(explicit: Option<&Path>) -> anyhow::Result<Option<Config>> {
-    let path = match explicit {
-        Some(p) => p.to_owned(),
-        None => {
-            let p = PathBuf::from("palisade.toml");
-            if !p.is_file() {
-                return Ok(None);
-            }
-            p
-        }
-    };
-    Config::load(&path)
-        .map(Some)
-        .map_err(|e| anyhow::anyhow!("{e}"))
-}
-
-/// Parameters: defaults overridden by the config.
-pub fn params(pack: &RulePack, config: Option<&Config>) -> anyhow::Result<Params> {
-    match config {
-        Some(c) => pack
-            .defaults
-            .with_overrides(&pack.schema, &c.parameters, &c.path, &c.text)
-            .map_err(|e| anyhow::anyhow!("{e}")),
-        None => Ok(pack.defaults.clone()),
-    }
-}
-
-/// Parses pack names.
-pub fn parse_packs(names: &[String]) -> anyhow::Result<Vec<Pack>> {
-    names
-        .iter()
-        .map(|n| {
-            Pack::parse(n).with_context(|| {
-                format!("unknown pack {n:?} (expected security, compliance, dr or cost)")
-            })
-        })
-        .collect::<anyhow::Result<Vec<_>>>()
-        .and_then(|v| {
-            if v.is_empty() && !names.is_empty() {
-                bail!("no packs selected")
-            }
-            Ok(v)
-        })
+    RulePack::load(&policies, &rules).context("invalid rule pack")
 }

@@ -1,4 +1,5 @@
-//! `palisade rules list` and `palisade rules explain ID`.
+//! `palisade rules list`, `palisade rules explain ID` and `palisade rules
+//! docs` (Markdown pages generated from the metadata).
 
 use anyhow::{bail, Context as _};
 use palisade_rules::Pack;
@@ -12,10 +13,6 @@ pub fn run(a: &RulesArgs) -> anyhow::Result<Code> {
     let pack = packs::load(&a.dirs)?;
     match &a.command {
         RulesCommand::List { pack: only } => {
-            let only = only
-                .as_deref()
-                .map(|p| Pack::parse(p).with_context(|| format!("unknown pack {p:?}")))
-                .transpose()?;
             println!(
                 "{:<44} {:<9} {:<11} {:<7} TITLE",
                 "ID", "SEVERITY", "PACK", "SERVICE"

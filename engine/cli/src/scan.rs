@@ -1,39 +1,57 @@
-//! `palisade scan`: load snapshot and packs, evaluate, render, decide the
-//! exit code.
+//! `palisade scan`: resolve the inputs into a plan (every input checked
+//! before any AWS call), collect if `--live`, evaluate, triage, render, and
+//! map the gate's verdict to the exit code.
 
+use std::collections::HashSet;
 use std::io::IsTerminal as _;
+use std::path::PathBuf;
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
-use palisade_eval::{Evaluator, Status, Triage, WaiverFile};
+use palisade_eval::{Evaluator, Status};
 use palisade_model::load::write_atomic;
 use palisade_model::LoadedSnapshot;
 use palisade_report::sarif::SarifOptions;
 use palisade_report::ScanReport;
-use palisade_rules::Severity;
+use palisade_rules::{Framework, RulePack, Severity};
+use palisade_triage::{Baseline, Gate, Triage, Verdict, WaiverFile};
 
 use crate::args::{Format, ScanArgs};
+use crate::config::{self, Config};
 use crate::exit::Code;
 use crate::packs;
 
-/// Runs the subcommand.
-pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
-    let config = packs::config(a.config.as_deref())?;
-    let fail_on = match (&a.fail_on, config.as_ref().and_then(|c| c.fail_on)) {
-        (Some(s), _) => Severity::parse(s).with_context(|| format!("unknown severity {s:?} for --fail-on (expected info, low, medium, high or critical)"))?,
-        (None, Some(s)) => s,
-        (None, None) => Severity::Info,
+/// The resolved inputs of a scan.
+struct Plan {
+    config: Option<Config>,
+    /// The selected packs only.
+    pack: RulePack,
+    evaluator: Evaluator,
+    snapshot_path: PathBuf,
+    framework: Option<Framework>,
+    waivers: Option<WaiverFile>,
+    baseline: Option<Baseline>,
+    today: NaiveDate,
+    gate: Gate,
+}
+
+/// Checks every input (pack, config, parameters, framework, waivers,
+/// baseline): an error here is exit 2 before anything is collected.
+fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
+    let config = Config::find(a.config.config.as_deref())?;
+    let fail_on = a
+        .fail_on
+        .or_else(|| config.as_ref().and_then(|c| c.fail_on))
+        .unwrap_or(Severity::Info);
+    let packs_sel = if a.packs.is_empty() {
+        config.as_ref().map(|c| c.packs.clone()).unwrap_or_default()
+    } else {
+        a.packs.clone()
     };
-    let mut packs_sel = packs::parse_packs(&a.packs)?;
-    if packs_sel.is_empty() {
-        packs_sel = config.as_ref().map(|c| c.packs.clone()).unwrap_or_default();
-    }
-    // Every input (pack, config, parameters, framework, dates, waivers,
-    // baseline) is checked before any AWS call is made.
     let mut pack = packs::load(&a.dirs)?;
     let snapshot_path = match (&a.snapshot, a.live) {
         (Some(p), _) => p.clone(),
-        (None, true) => std::path::PathBuf::from("snapshot.json"),
+        (None, true) => PathBuf::from("snapshot.json"),
         (None, false) => anyhow::bail!("a snapshot file is required (or --live)"),
     };
     if !a.live && a.source.is_set() {
@@ -46,17 +64,12 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         })?),
         None => None,
     };
-    let params = packs::params(&pack, config.as_ref())?;
+    let params = config::params(&pack, config.as_ref())?;
     // Waivers may name rules of packs not selected in this run.
-    let all_rule_ids: std::collections::HashSet<String> =
-        pack.rules.iter().map(|r| r.id.clone()).collect();
+    let all_rule_ids: HashSet<String> = pack.rules.iter().map(|r| r.id.clone()).collect();
     pack.retain_packs(&packs_sel);
-    let evaluator = Evaluator::new(&pack, &params).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let today = match &a.today {
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .with_context(|| format!("--today {d:?} is not a date (YYYY-MM-DD)"))?,
-        None => chrono::Utc::now().date_naive(),
-    };
+    let evaluator = Evaluator::new(&pack, &params)?;
+    let today = a.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let waiver_path = a
         .waivers
         .clone()
@@ -64,23 +77,35 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     let waivers = waiver_path
         .as_deref()
         .map(|p| WaiverFile::load(p, &|id| all_rule_ids.contains(id)))
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let baseline = a
-        .baseline
-        .as_deref()
-        .map(palisade_report::baseline::load)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        .transpose()?;
+    let baseline = a.baseline.as_deref().map(Baseline::load).transpose()?;
+    Ok(Plan {
+        config,
+        pack,
+        evaluator,
+        snapshot_path,
+        framework,
+        waivers,
+        baseline,
+        today,
+        gate: Gate {
+            fail_on,
+            fail_on_new: a.fail_on_new,
+        },
+    })
+}
 
+/// Runs the subcommand.
+pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
+    let p = plan(a)?;
     if a.live {
         // Gaps are reported again by the scan (exit 3); an error here is exit 2.
-        crate::collect_cmd::collect_to(&a.source, &snapshot_path)?;
+        crate::collect_cmd::collect_to(&a.source, &p.snapshot_path)?;
     }
-    let mut snapshot =
-        LoadedSnapshot::from_path(&snapshot_path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut snapshot = LoadedSnapshot::from_path(&p.snapshot_path)?;
     // A service the collector never reported on is a gap, not a clean bill.
-    let mut regional: Vec<&str> = pack
+    let mut regional: Vec<&str> = p
+        .pack
         .rules
         .iter()
         .flat_map(|r| {
@@ -96,44 +121,60 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     regional.sort_unstable();
     regional.dedup();
     snapshot.snapshot.fill_missing_coverage(&["iam"], &regional);
-    let evaluation = evaluator.evaluate(&snapshot.snapshot);
+    let evaluation = p.evaluator.evaluate(&snapshot.snapshot);
 
-    let severity_of = |id: &str| {
-        pack.rule(id)
-            .map(|r| r.meta.severity.as_str().to_owned())
-            .unwrap_or_default()
-    };
+    let severity_of = |id: &str| p.pack.rule(id).map(|r| r.meta.severity);
     let triage = Triage::new(
         &evaluation.results,
         &severity_of,
-        baseline.as_ref(),
-        waivers.as_ref(),
-        today,
+        p.baseline.as_ref(),
+        p.waivers.as_ref(),
+        p.today,
     );
-    let report = ScanReport::new(&snapshot, &pack, &evaluation.results, &triage);
+    let report = ScanReport::new(&snapshot, &p.pack, &evaluation.results, &triage);
     if a.record {
-        record(a, config.as_ref(), &report)?;
+        record(a, p.config.as_ref(), &report)?;
     }
+    output(a, &report, p.framework.as_ref())?;
+    let verdict = p.gate.decide(
+        &snapshot.snapshot,
+        &evaluation.results,
+        &triage,
+        &severity_of,
+    );
+    Ok(match verdict {
+        Verdict::Clean => Code::Clean,
+        Verdict::Findings => Code::Findings,
+        Verdict::Incomplete => Code::Incomplete,
+    })
+}
 
+/// Renders the report in the chosen format to `--output` (atomically) or
+/// standard output.
+fn output(
+    a: &ScanArgs,
+    report: &ScanReport<'_>,
+    framework: Option<&Framework>,
+) -> anyhow::Result<()> {
     let text = match a.format {
         Format::Table => {
             let color = a.output.is_none()
                 && std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none();
-            match &framework {
-                Some(fw) => palisade_report::framework::render_table(&report, fw),
-                None => palisade_report::table::render(&report, color),
+            match framework {
+                Some(fw) => palisade_report::framework::render_table(report, fw),
+                None => palisade_report::table::render(report, color),
             }
         }
-        Format::Json => palisade_report::json::render(&report, framework.as_ref())?,
+        Format::Json => palisade_report::json::render(report, framework)?,
         Format::Sarif => palisade_report::sarif::render(
-            &report,
+            report,
             &SarifOptions {
                 category: a.category.clone(),
                 omit_suppressed: a.sarif_omit_suppressed,
             },
         )?,
-        Format::Junit => palisade_report::junit::render(&report),
+        Format::Junit => palisade_report::junit::render(report),
     };
     match &a.output {
         Some(path) => {
@@ -150,34 +191,13 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         }
         None => print!("{text}"),
     }
-
-    let incomplete = !report.gaps().is_empty()
-        || evaluation
-            .results
-            .iter()
-            .any(|r| matches!(r.status, Status::Error | Status::NotEvaluated));
-    // One place decides: open (unwaived) findings at or above the threshold,
-    // and with --fail-on-new only those not in the baseline.
-    let failing = report.open_findings().any(|f| {
-        report.severity(f) >= fail_on && (!a.fail_on_new || triage.is_new(&f.finding_id()))
-    });
-    Ok(if incomplete {
-        Code::Incomplete
-    } else if failing {
-        Code::Findings
-    } else {
-        Code::Clean
-    })
+    Ok(())
 }
 
 /// Records the scan and its findings in the history database.
-fn record(
-    a: &ScanArgs,
-    config: Option<&palisade_rules::Config>,
-    report: &ScanReport<'_>,
-) -> anyhow::Result<()> {
-    let path = crate::history_cmd::db_path(a.history_db.as_deref(), config);
-    let mut h = palisade_history::History::open(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+fn record(a: &ScanArgs, config: Option<&Config>, report: &ScanReport<'_>) -> anyhow::Result<()> {
+    let path = crate::history_cmd::db_path(a.history_db.history_db.as_deref(), config);
+    let mut h = palisade_history::History::open(&path)?;
     let snap = &report.snapshot.snapshot;
     let scan = palisade_history::ScanRecord {
         id: 0,
@@ -208,9 +228,7 @@ fn record(
             }
         })
         .collect();
-    let id = h
-        .record(&scan, &findings)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = h.record(&scan, &findings)?;
     eprintln!("recorded scan {id} in {}", path.display());
     Ok(())
 }

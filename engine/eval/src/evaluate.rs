@@ -1,5 +1,5 @@
 //! The evaluator: one PolicySet per resource type (from each policy's scope)
-//! with one baseline `permit`, one entity store per account, rayon over
+//! with one catch-all `permit`, one entity store per account, rayon over
 //! resources. A Deny's reasons are exactly the violated checks; every Cedar
 //! evaluation error becomes an `error` result, never a pass. Coverage gaps
 //! turn passes of the affected service into `not_evaluated`, and fails
@@ -82,7 +82,7 @@ enum GapEffect {
 /// A prepared evaluator for one rule pack and parameter set.
 pub struct Evaluator {
     partitions: HashMap<EntityTypeName, Partition>,
-    /// Every rule in one set, for the naive baseline benchmark.
+    /// Every rule in one set, for the unpartitioned (naive) benchmark.
     all_rules: PolicySet,
     rules: Vec<RuleInfo>,
     schema: Schema,
@@ -121,7 +121,11 @@ pub struct Timings {
     pub eval: std::time::Duration,
 }
 
-const BASELINE_ID: &str = "palisade-baseline-permit";
+/// Policy id of the catch-all `permit(principal, action, resource);` in
+/// every policy set: with it, a Deny's reasons are exactly the violated
+/// checks, and an Allow means none was violated. (Not to be confused with a
+/// baseline report, which is a previous scan: see `palisade-triage`.)
+const CATCH_ALL_PERMIT_ID: &str = "palisade-catch-all-permit";
 
 impl Evaluator {
     /// Prepares partitions for `pack` with `params`.
@@ -141,7 +145,7 @@ impl Evaluator {
         let mut partitions = HashMap::new();
         let mut all_rules = PolicySet::new();
         all_rules
-            .add(baseline_policy()?)
+            .add(catch_all_permit()?)
             .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
         for r in &pack.rules {
             all_rules
@@ -150,7 +154,7 @@ impl Evaluator {
         }
         for (_, (ty, rules)) in grouped {
             let mut set = PolicySet::new();
-            set.add(baseline_policy()?)
+            set.add(catch_all_permit()?)
                 .map_err(|e| EvaluatorError::PolicySet(e.to_string()))?;
             let mut rule_ids = Vec::new();
             for r in rules {
@@ -464,9 +468,9 @@ impl Evaluator {
     }
 }
 
-fn baseline_policy() -> Result<Policy, EvaluatorError> {
+fn catch_all_permit() -> Result<Policy, EvaluatorError> {
     Policy::parse(
-        Some(PolicyId::new(BASELINE_ID)),
+        Some(PolicyId::new(CATCH_ALL_PERMIT_ID)),
         "permit(principal, action, resource);",
     )
     .map_err(|e| EvaluatorError::PolicySet(e.to_string()))

@@ -4,7 +4,8 @@
 //! scans do not double their memory.
 
 use chrono::{DateTime, Utc};
-use palisade_eval::{BaselineState, ResourceRef, Status, Waiver};
+use palisade_eval::{CheckResult, ResourceRef, Status};
+use palisade_triage::{BaselineEntry, BaselineState, Waiver};
 use serde::Serialize;
 
 use crate::{ReportError, ScanReport, Summary, TOOL_NAME, TOOL_VERSION};
@@ -69,7 +70,7 @@ struct FrameworkSection<'a> {
 #[derive(Serialize)]
 struct BaselineInfo<'a> {
     source: String,
-    fixed: &'a [palisade_eval::BaselineEntry],
+    fixed: &'a [BaselineEntry],
 }
 
 #[derive(Serialize)]
@@ -119,6 +120,63 @@ struct ResultRow<'a> {
     cost: Option<&'a palisade_rules::CostEstimate>,
 }
 
+impl<'a> ResultRow<'a> {
+    /// The row of one result, with its triage (baseline state, waiver).
+    fn of(report: &'a ScanReport<'_>, r: &'a CheckResult) -> Self {
+        let rule = report.rule(&r.rule_id);
+        let fid = r.finding_id();
+        let t = report.triage;
+        ResultRow {
+            baseline_state: t.states.get(&fid).copied(),
+            suppression: t.waiver_for(&fid).map(|w| Suppression {
+                reason: &w.reason,
+                owner: &w.owner,
+                expires: w.expires,
+                waiver_line: w.line,
+            }),
+            finding_id: fid,
+            rule_id: &r.rule_id,
+            status: r.status,
+            severity: rule.map(|x| x.meta.severity.as_str()),
+            pack: rule.map(|x| x.meta.pack.as_str()),
+            title: rule.map(|x| x.meta.title.as_str()),
+            resource: &r.resource,
+            message: r.message.as_deref(),
+            cost: r.cost.as_ref(),
+            location: Location {
+                uri: &report.snapshot_uri,
+                line: report.line_of(&r.resource),
+            },
+        }
+    }
+}
+
+impl<'a> WaiverInfo<'a> {
+    /// The waiver file with its expired and stale waivers, if there is one.
+    fn of(report: &'a ScanReport<'_>) -> Option<Self> {
+        report.triage.waiver_file.as_ref().map(|p| WaiverInfo {
+            source: p.display().to_string(),
+            expired: report
+                .triage
+                .expired
+                .iter()
+                .filter_map(|(i, n)| {
+                    report.triage.waivers.get(*i).map(|w| ExpiredWaiver {
+                        waiver: w,
+                        matching_findings: *n,
+                    })
+                })
+                .collect(),
+            stale: report
+                .triage
+                .stale
+                .iter()
+                .filter_map(|i| report.triage.waivers.get(*i))
+                .collect(),
+        })
+    }
+}
+
 /// Renders the report as pretty JSON; with `framework`, adds the per-control
 /// results of that framework.
 pub fn render(
@@ -129,33 +187,7 @@ pub fn render(
     let results = report
         .results
         .iter()
-        .map(|r| {
-            let rule = report.rule(&r.rule_id);
-            let fid = r.finding_id();
-            let t = report.triage;
-            ResultRow {
-                baseline_state: t.states.get(&fid).copied(),
-                suppression: t.waiver_for(&fid).map(|w| Suppression {
-                    reason: &w.reason,
-                    owner: &w.owner,
-                    expires: w.expires,
-                    waiver_line: w.line,
-                }),
-                finding_id: fid,
-                rule_id: &r.rule_id,
-                status: r.status,
-                severity: rule.map(|x| x.meta.severity.as_str()),
-                pack: rule.map(|x| x.meta.pack.as_str()),
-                title: rule.map(|x| x.meta.title.as_str()),
-                resource: &r.resource,
-                message: r.message.as_deref(),
-                cost: r.cost.as_ref(),
-                location: Location {
-                    uri: &report.snapshot_uri,
-                    line: report.line_of(&r.resource),
-                },
-            }
-        })
+        .map(|r| ResultRow::of(report, r))
         .collect();
     let gaps = report
         .gaps()
@@ -202,26 +234,7 @@ pub fn render(
             source: p.display().to_string(),
             fixed: &report.triage.fixed,
         }),
-        waivers: report.triage.waiver_file.as_ref().map(|p| WaiverInfo {
-            source: p.display().to_string(),
-            expired: report
-                .triage
-                .expired
-                .iter()
-                .filter_map(|(i, n)| {
-                    report.triage.waivers.get(*i).map(|w| ExpiredWaiver {
-                        waiver: w,
-                        matching_findings: *n,
-                    })
-                })
-                .collect(),
-            stale: report
-                .triage
-                .stale
-                .iter()
-                .filter_map(|i| report.triage.waivers.get(*i))
-                .collect(),
-        }),
+        waivers: WaiverInfo::of(report),
         results,
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Render {

@@ -31,9 +31,7 @@ pub fn render(report: &ScanReport<'_>) -> String {
         let title = rule.map_or(rule_id, |r| r.meta.title.as_str());
         let open: Vec<_> = results
             .iter()
-            .filter(|r| {
-                r.status == Status::Fail && report.triage.waiver_for(&r.finding_id()).is_none()
-            })
+            .filter(|r| report.triage.is_open(r))
             .collect();
         let errs = results.iter().filter(|r| r.status == Status::Error).count();
         let skipped = results.len()

@@ -3,9 +3,9 @@
 //!
 //! Every renderer works from one [`ScanReport`]: the evaluation results joined
 //! with rule metadata and the snapshot's provenance. Strings that came from
-//! the cloud are escaped for each output ([`escape`]).
+//! the cloud are escaped for each output ([`escape`]). Waivers and baselines
+//! are applied before rendering, by `palisade-triage`.
 
-pub mod baseline;
 pub mod escape;
 pub mod framework;
 pub mod json;
@@ -14,9 +14,10 @@ pub mod sarif;
 pub mod summary;
 pub mod table;
 
-use palisade_eval::{CheckResult, Status, Triage};
+use palisade_eval::{CheckResult, Status};
 use palisade_model::{CoverageRecord, LoadedSnapshot};
 use palisade_rules::{Rule, RulePack, Severity};
+use palisade_triage::Triage;
 
 pub use summary::Summary;
 
@@ -89,8 +90,7 @@ impl<'a> ScanReport<'a> {
 
     /// Failed results that no active waiver suppresses.
     pub fn open_findings(&self) -> impl Iterator<Item = &'a CheckResult> + '_ {
-        self.findings()
-            .filter(|r| self.triage.waiver_for(&r.finding_id()).is_none())
+        self.findings().filter(|r| self.triage.is_open(r))
     }
 
     /// Coverage gaps of the snapshot, with account ids.

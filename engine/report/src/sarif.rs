@@ -8,8 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use palisade_eval::Status;
-use palisade_rules::Severity;
+use palisade_eval::{CheckResult, Status};
+use palisade_rules::{Rule, Severity};
+use palisade_triage::Waiver;
 use serde_json::{json, Value};
 
 use crate::escape::markdown;
@@ -48,134 +49,180 @@ fn level(sev: Severity) -> &'static str {
 /// Renders SARIF. The document is checked against serde-sarif's typed model
 /// before it is written.
 pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, ReportError> {
-    let mut rule_index: BTreeMap<&str, usize> = BTreeMap::new();
-    let rules: Vec<Value> = report
+    let rule_index: BTreeMap<&str, usize> = report
         .pack
         .rules
         .iter()
         .enumerate()
-        .map(|(i, r)| {
-            rule_index.insert(r.id.as_str(), i);
-            let m = &r.meta;
-            let mut tags = vec!["security".to_owned(), m.pack.as_str().to_owned(), m.service.clone()];
-            tags.extend(m.frameworks.keys().cloned());
-            let mut seen = std::collections::HashSet::new();
-            tags.retain(|t| seen.insert(t.clone()));
-            tags.truncate(20);
-            let refs = m.references.iter().map(|u| format!("- <{u}>")).collect::<Vec<_>>().join("\n");
-            let frameworks = m
-                .frameworks
-                .iter()
-                .map(|(f, ids)| format!("- {f}: {}", ids.join(", ")))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let help_md = format!(
-                "## Why it matters\n\n{}\n\n## Remediation\n\n{}\n\n## References\n\n{}\n\n## Frameworks\n\n{}\n",
-                m.rationale.trim(),
-                m.remediation.trim(),
-                refs,
-                frameworks
-            );
-            let help_text = format!("{}\n\nRemediation: {}", m.rationale.trim(), m.remediation.trim());
-            json!({
-                "id": r.id,
-                "name": r.id,
-                "shortDescription": { "text": m.title },
-                "fullDescription": { "text": m.rationale.trim() },
-                "help": { "text": help_text, "markdown": help_md },
-                "defaultConfiguration": { "level": level(m.severity) },
-                "properties": {
-                    "security-severity": m.severity.security_severity(),
-                    "precision": "very-high",
-                    "problem.severity": level(m.severity),
-                    "tags": tags,
-                    "severity": m.severity.as_str(),
-                    "pack": m.pack.as_str(),
-                }
-            })
-        })
+        .map(|(i, r)| (r.id.as_str(), i))
         .collect();
-
+    let index_of = |id: &str| rule_index.get(id).copied().unwrap_or(0);
+    let rules: Vec<Value> = report.pack.rules.iter().map(rule_descriptor).collect();
     let mut results: Vec<Value> = Vec::new();
     let mut notifications: Vec<Value> = Vec::new();
     for r in report.results {
         match r.status {
-            Status::Pass => continue,
+            Status::Pass => {}
             Status::Error | Status::NotEvaluated => {
                 notifications.push(json!({
                     "level": if r.status == Status::Error { "error" } else { "warning" },
                     "message": { "text": format!("{} on {}: {}", r.rule_id, r.resource.id, r.message.as_deref().unwrap_or(r.status.as_str())) },
                     "descriptor": { "id": r.rule_id },
-                    "associatedRule": { "id": r.rule_id, "index": rule_index.get(r.rule_id.as_str()).copied().unwrap_or(0) },
+                    "associatedRule": { "id": r.rule_id, "index": index_of(&r.rule_id) },
                 }));
-                continue;
             }
-            Status::Fail => {}
-        }
-        let fid = r.finding_id();
-        let waiver = report.triage.waiver_for(&fid);
-        if waiver.is_some() && opts.omit_suppressed {
-            continue;
-        }
-        let sev = report.severity(r);
-        let title = report
-            .rule(&r.rule_id)
-            .map_or(r.rule_id.as_str(), |x| x.meta.title.as_str());
-        let text = format!(
-            "{title}: {} `{}` in account {} ({}).",
-            r.resource.resource_type,
-            markdown(&r.resource.name),
-            r.resource.account_id,
-            r.resource.region
-        );
-        let mut result = json!({
-            "ruleId": r.rule_id,
-            "ruleIndex": rule_index.get(r.rule_id.as_str()).copied().unwrap_or(0),
-            "level": level(sev),
-            "kind": "fail",
-            "message": { "text": text },
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": { "uri": report.snapshot_uri },
-                    "region": { "startLine": report.line_of(&r.resource) }
-                },
-                "logicalLocations": [{
-                    "name": r.resource.name,
-                    "fullyQualifiedName": r.resource.id,
-                    "kind": "resource"
-                }]
-            }],
-            "partialFingerprints": { "palisadeFindingId/v1": fid },
-            "properties": {
-                "account": r.resource.account_id,
-                "region": r.resource.region,
-                "resourceType": r.resource.resource_type,
-                "severity": sev.as_str(),
+            Status::Fail => {
+                let fid = r.finding_id();
+                let waiver = report.triage.waiver_for(&fid);
+                if waiver.is_none() || !opts.omit_suppressed {
+                    results.push(finding(report, r, index_of(&r.rule_id), fid, waiver));
+                }
             }
-        });
-        if let Some(state) = report.triage.states.get(&fid) {
-            result["baselineState"] = json!(state.as_str());
         }
-        if let Some(c) = &r.cost {
-            result["properties"]["estimatedMonthlyCost"] = json!(c.monthly);
-            result["properties"]["costCurrency"] = json!(c.currency);
-            result["properties"]["costDetail"] = json!(c.detail);
-            result["properties"]["pricesAsOf"] = json!(c.prices_as_of);
-        }
-        if let Some(w) = waiver {
-            result["suppressions"] = json!([{
-                "kind": "external",
-                "status": "accepted",
-                "justification": w.reason,
-                "properties": { "owner": w.owner, "expires": w.expires.to_string(), "waiverLine": w.line }
-            }]);
-        }
-        results.push(result);
     }
-    if results.len() > GITHUB_MAX_RESULTS {
+    notifications.extend(run_notifications(report, results.len()));
+    let doc = document(report, opts, rules, results, notifications);
+    // Round-trip through the typed SARIF model so a shape error is ours to see.
+    let typed: serde_sarif::sarif::Sarif =
+        serde_json::from_value(doc).map_err(|e| ReportError::Render {
+            format: "sarif",
+            message: e.to_string(),
+        })?;
+    let mut text = serde_json::to_string_pretty(&typed).map_err(|e| ReportError::Render {
+        format: "sarif",
+        message: e.to_string(),
+    })?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// The `reportingDescriptor` of a rule: help text, severity, tags.
+fn rule_descriptor(r: &Rule) -> Value {
+    let m = &r.meta;
+    let mut tags = vec![
+        "security".to_owned(),
+        m.pack.as_str().to_owned(),
+        m.service.clone(),
+    ];
+    tags.extend(m.frameworks.keys().cloned());
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|t| seen.insert(t.clone()));
+    tags.truncate(20);
+    let refs = m
+        .references
+        .iter()
+        .map(|u| format!("- <{u}>"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let frameworks = m
+        .frameworks
+        .iter()
+        .map(|(f, ids)| format!("- {f}: {}", ids.join(", ")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let help_md = format!(
+        "## Why it matters\n\n{}\n\n## Remediation\n\n{}\n\n## References\n\n{}\n\n## Frameworks\n\n{}\n",
+        m.rationale.trim(),
+        m.remediation.trim(),
+        refs,
+        frameworks
+    );
+    let help_text = format!(
+        "{}\n\nRemediation: {}",
+        m.rationale.trim(),
+        m.remediation.trim()
+    );
+    json!({
+        "id": r.id,
+        "name": r.id,
+        "shortDescription": { "text": m.title },
+        "fullDescription": { "text": m.rationale.trim() },
+        "help": { "text": help_text, "markdown": help_md },
+        "defaultConfiguration": { "level": level(m.severity) },
+        "properties": {
+            "security-severity": m.severity.security_severity(),
+            "precision": "very-high",
+            "problem.severity": level(m.severity),
+            "tags": tags,
+            "severity": m.severity.as_str(),
+            "pack": m.pack.as_str(),
+        }
+    })
+}
+
+/// The SARIF result of one failed check (`fid` is its finding id, `waiver`
+/// the active waiver suppressing it).
+fn finding(
+    report: &ScanReport<'_>,
+    r: &CheckResult,
+    rule_index: usize,
+    fid: String,
+    waiver: Option<&Waiver>,
+) -> Value {
+    let sev = report.severity(r);
+    let title = report
+        .rule(&r.rule_id)
+        .map_or(r.rule_id.as_str(), |x| x.meta.title.as_str());
+    let text = format!(
+        "{title}: {} `{}` in account {} ({}).",
+        r.resource.resource_type,
+        markdown(&r.resource.name),
+        r.resource.account_id,
+        r.resource.region
+    );
+    let mut result = json!({
+        "ruleId": r.rule_id,
+        "ruleIndex": rule_index,
+        "level": level(sev),
+        "kind": "fail",
+        "message": { "text": text },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": report.snapshot_uri },
+                "region": { "startLine": report.line_of(&r.resource) }
+            },
+            "logicalLocations": [{
+                "name": r.resource.name,
+                "fullyQualifiedName": r.resource.id,
+                "kind": "resource"
+            }]
+        }],
+        "partialFingerprints": { "palisadeFindingId/v1": fid },
+        "properties": {
+            "account": r.resource.account_id,
+            "region": r.resource.region,
+            "resourceType": r.resource.resource_type,
+            "severity": sev.as_str(),
+        }
+    });
+    if let Some(state) = report.triage.states.get(&fid) {
+        result["baselineState"] = json!(state.as_str());
+    }
+    if let Some(c) = &r.cost {
+        result["properties"]["estimatedMonthlyCost"] = json!(c.monthly);
+        result["properties"]["costCurrency"] = json!(c.currency);
+        result["properties"]["costDetail"] = json!(c.detail);
+        result["properties"]["pricesAsOf"] = json!(c.prices_as_of);
+    }
+    if let Some(w) = waiver {
+        result["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": w.reason,
+            "properties": { "owner": w.owner, "expires": w.expires.to_string(), "waiverLine": w.line }
+        }]);
+    }
+    result
+}
+
+/// Notifications about the run as a whole: the GitHub result limit,
+/// expired and stale waivers, coverage gaps.
+fn run_notifications(report: &ScanReport<'_>, results: usize) -> Vec<Value> {
+    let mut notifications = Vec::new();
+    if results > GITHUB_MAX_RESULTS {
         notifications.push(json!({
             "level": "warning",
-            "message": { "text": format!("{} results exceed GitHub code scanning's limit of {GITHUB_MAX_RESULTS} per run; GitHub will drop the rest. Narrow with --pack or --fail-on, or split the scan per account.", results.len()) }
+            "message": { "text": format!("{results} results exceed GitHub code scanning's limit of {GITHUB_MAX_RESULTS} per run; GitHub will drop the rest. Narrow with --pack or --fail-on, or split the scan per account.") }
         }));
     }
     for (i, hits) in &report.triage.expired {
@@ -200,6 +247,17 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
             "message": { "text": format!("coverage gap in account {account}: {} {} in {} failed: {}", g.service, g.api, g.region, g.error.as_deref().unwrap_or("unknown error")) }
         }));
     }
+    notifications
+}
+
+/// The SARIF log: one run with the tool, invocation, artifact and results.
+fn document(
+    report: &ScanReport<'_>,
+    opts: &SarifOptions,
+    rules: Vec<Value>,
+    results: Vec<Value>,
+    notifications: Vec<Value>,
+) -> Value {
     let successful = !report
         .results
         .iter()
@@ -212,7 +270,7 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
         .iter()
         .map(|a| a.account_id.as_str())
         .collect();
-    let doc = json!({
+    json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -237,17 +295,5 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
                 "fixedSinceBaseline": report.triage.fixed.iter().map(|f| json!({ "findingId": f.finding_id, "ruleId": f.rule_id, "resource": f.resource_id })).collect::<Vec<_>>(),
             }
         }]
-    });
-    // Round-trip through the typed SARIF model so a shape error is ours to see.
-    let typed: serde_sarif::sarif::Sarif =
-        serde_json::from_value(doc).map_err(|e| ReportError::Render {
-            format: "sarif",
-            message: e.to_string(),
-        })?;
-    let mut text = serde_json::to_string_pretty(&typed).map_err(|e| ReportError::Render {
-        format: "sarif",
-        message: e.to_string(),
-    })?;
-    text.push('\n');
-    Ok(text)
+    })
 }

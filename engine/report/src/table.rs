@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use palisade_eval::Status;
+use palisade_eval::{CheckResult, Status};
 use palisade_rules::{Pack, Severity};
 
 use crate::escape::terminal;
@@ -13,7 +13,6 @@ use crate::ScanReport;
 /// Renders the table. `color` adds ANSI colours to severities.
 pub fn render(report: &ScanReport<'_>, color: bool) -> String {
     let mut out = String::new();
-    let triage = report.triage;
     let mut findings: Vec<_> = report.open_findings().collect();
     findings.sort_by(|a, b| {
         report
@@ -22,6 +21,22 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
             .then_with(|| a.rule_id.cmp(&b.rule_id))
             .then_with(|| a.resource.id.cmp(&b.resource.id))
     });
+    write_findings(&mut out, report, &findings, color);
+    write_triage(&mut out, report, findings.len());
+    write_problems(&mut out, report);
+    write_summary(&mut out, report, &findings);
+    out
+}
+
+/// The open findings, most severe first (with their baseline state when
+/// there is a baseline).
+fn write_findings(
+    out: &mut String,
+    report: &ScanReport<'_>,
+    findings: &[&CheckResult],
+    color: bool,
+) {
+    let triage = report.triage;
     let paint = |sev: Severity| -> String {
         let name = sev.as_str().to_uppercase();
         if !color {
@@ -50,7 +65,7 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
             "{:<8}  {state_col}{:<40}  {:<14}  {:<14}  RESOURCE",
             "SEVERITY", "RULE", "ACCOUNT", "REGION"
         );
-        for f in &findings {
+        for f in findings {
             let state = if with_baseline {
                 format!(
                     "{:<11}",
@@ -77,7 +92,13 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
             );
         }
     }
-    let suppressed = report.findings().count() - findings.len();
+}
+
+/// Suppressed findings, expired and stale waivers, findings fixed since the
+/// baseline.
+fn write_triage(out: &mut String, report: &ScanReport<'_>, open: usize) {
+    let triage = report.triage;
+    let suppressed = report.findings().count() - open;
     if suppressed > 0 {
         let source = triage
             .waiver_file
@@ -117,6 +138,10 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
             let _ = writeln!(out, "  {:<40}  {}", f.rule_id, terminal(&f.resource_id));
         }
     }
+}
+
+/// Evaluation errors and coverage gaps: what the scan did NOT check.
+fn write_problems(out: &mut String, report: &ScanReport<'_>) {
     let errors: Vec<_> = report
         .results
         .iter()
@@ -156,6 +181,11 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
             );
         }
     }
+}
+
+/// Counts, estimated cost, and failures by severity and pack.
+fn write_summary(out: &mut String, report: &ScanReport<'_>, findings: &[&CheckResult]) {
+    let triage = report.triage;
     let s = report.summary();
     let _ = writeln!(
         out,
@@ -220,5 +250,4 @@ pub fn render(report: &ScanReport<'_>, color: bool) -> String {
         })
         .collect();
     let _ = writeln!(out, "Failures by pack: {}", by_pack.join(", "));
-    out
 }

@@ -1,13 +1,14 @@
 //! Palisade rule packs: the Cedar schema of the resource graph, checks as
 //! Cedar policies validated in strict mode, their metadata (title, severity,
-//! pack, docs, framework mappings, parameters), and `palisade.toml` config.
+//! pack, docs, framework mappings, parameters), and the check of parameter
+//! overrides against the schema. (`palisade.toml` itself is read by the CLI;
+//! waivers and baselines live in `palisade-triage`.)
 //!
 //! Layout on disk: `policies/schema.cedarschema`, one `forbid` policy per
 //! `policies/**/<rule-id>.cedar`, and `rules/**/<rule-id>.toml` metadata.
 //! [`RulePack::load`] refuses a pack where any piece is missing or invalid,
 //! naming the file and line.
 
-pub mod config;
 pub mod error;
 pub mod frameworks;
 pub mod metadata;
@@ -15,10 +16,9 @@ pub mod pack;
 pub mod params;
 pub mod pricing;
 
-pub use config::Config;
 pub use error::RulesError;
 pub use frameworks::{Control, Framework, Mode};
-pub use metadata::{Pack, RuleMeta, Severity};
+pub use metadata::{Lifecycle, Pack, RuleMeta, Severity};
 pub use pack::{Rule, RulePack};
 pub use params::Params;
 pub use pricing::{CostEstimate, PriceTable};

@@ -109,10 +109,11 @@ impl fmt::Display for Pack {
     }
 }
 
-/// Lifecycle status of a rule.
+/// Lifecycle status of a rule (metadata key `status`). Not to be confused
+/// with a result's outcome, `palisade_eval::Status` (pass, fail, ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum Lifecycle {
     /// Stable: enabled by default.
     Stable,
     /// Preview: enabled, may change.
@@ -150,7 +151,7 @@ pub struct RuleMeta {
     #[serde(default)]
     pub parameters: BTreeMap<String, toml::Value>,
     /// Lifecycle status.
-    pub status: Status,
+    pub status: Lifecycle,
     /// Version that introduced the rule.
     pub since: String,
     /// Services whose COMPLETE data the verdict depends on, besides what the

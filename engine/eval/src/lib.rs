@@ -6,13 +6,14 @@
 //! gap). An evaluation error or a gap is never counted as a pass. Results are
 //! sorted by (rule id, resource id) so output is deterministic.
 
-pub mod cidr;
 pub mod evaluate;
+pub mod facts;
 pub mod graph;
 pub mod result;
 pub mod triage;
 
 pub use evaluate::{Evaluation, Evaluator, EvaluatorError, Timings};
+pub use facts::wildcard::wildcard_match;
 pub use graph::{AccountGraph, GraphBuilder};
 pub use result::{finding_id, CheckResult, ResourceRef, Status};
 pub use triage::{Baseline, BaselineEntry, BaselineState, Triage, Waiver, WaiverFile};

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::graph::wildcard_match;
+use crate::facts::wildcard::wildcard_match;
 use crate::result::{CheckResult, Status};
 
 /// How a finding relates to the baseline.

@@ -151,7 +151,7 @@ mod tests {
             entry(100, "deny", "-1", "0.0.0.0/0", None),
             entry(200, "allow", "6", "0.0.0.0/0", Some((0, 65_535))),
         ];
-        assert_eq!(reachable(&raw), vec![vec![], vec![]]);
+        assert_eq!(reachable(&raw), vec![Vec::<i64>::new(), Vec::new()]);
     }
 
     #[test]

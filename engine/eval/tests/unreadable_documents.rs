@@ -3,6 +3,8 @@
 //! results for every check over them and their statements (never a pass),
 //! and every other result of the scan is what it would be without them.
 
+#![allow(clippy::expect_used)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

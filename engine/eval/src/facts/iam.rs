@@ -60,7 +60,7 @@ impl<'a> Attachments<'a> {
             .filter(|p| p.is_aws_managed() && self.is_attached(p))
             .map(|p| p.name.as_str())
             .collect();
-        for arn in self.attached.iter().copied() {
+        for arn in &self.attached {
             if arn.contains(":iam::aws:policy/") {
                 if let Some(name) = arn.rsplit('/').next() {
                     names.push(name);

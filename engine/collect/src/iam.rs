@@ -81,15 +81,17 @@ pub fn counts(i: &Iam) -> String {
     )
 }
 
+/// A document that does not parse is kept as unreadable (the evaluator
+/// reports errors for the checks over it), never replaced by an empty one.
 fn doc(text: Option<&str>, what: &str, scope: &Scope) -> PolicyDocument {
-    match text.map(PolicyDocument::parse_text) {
-        Some(Ok(d)) => d,
-        Some(Err(e)) => {
-            tracing::warn!(account = %scope.account, what, error = %e, "unreadable policy document");
-            PolicyDocument::default()
-        }
-        None => PolicyDocument::default(),
+    let Some(text) = text else {
+        return PolicyDocument::default();
+    };
+    let d = PolicyDocument::read_text(text);
+    if let Some(e) = d.unreadable_reason() {
+        tracing::warn!(account = %scope.account, what, error = %e, "unreadable policy document");
     }
+    d
 }
 
 fn inline(list: &[PolicyDetail], owner: &str, scope: &Scope) -> Vec<InlinePolicy> {

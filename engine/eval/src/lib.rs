@@ -7,12 +7,12 @@
 //! sorted by (rule id, resource id) so output is deterministic. What a
 //! result means for the gate (waivers, baselines) is `palisade-triage`'s job.
 
-pub mod cidr;
 pub mod evaluate;
+pub mod facts;
 pub mod graph;
 pub mod result;
 
 pub use evaluate::{Evaluation, Evaluator, EvaluatorError, Timings};
-pub use graph::wildcard_match;
+pub use facts::wildcard::wildcard_match;
 pub use graph::{AccountGraph, GraphBuilder};
 pub use result::{finding_id, CheckResult, ResourceRef, Status};

@@ -1,9 +1,11 @@
 //! IAM policy documents: parsed tolerantly (URL-encoded or raw JSON text, or a
-//! JSON object; single values or arrays) into normalised statements.
+//! JSON object; single values or arrays) into normalised statements. A
+//! document that cannot be read at all is kept as written and marked
+//! [`Unreadable`], so the evaluator fails closed on it (an error result for
+//! the checks over that policy) instead of seeing an empty document.
 
 use std::collections::BTreeMap;
 
-use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
@@ -14,6 +16,19 @@ pub struct PolicyDocument {
     pub version: Option<String>,
     /// Statements in document order.
     pub statements: Vec<Statement>,
+    /// Set when the document could not be read; `statements` is then empty
+    /// and means nothing (never "no permissions").
+    pub unreadable: Option<Unreadable>,
+}
+
+/// A policy document that could not be read, kept as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreadable {
+    /// The document as it was found (text or JSON value); written back
+    /// unchanged when the snapshot is saved.
+    pub raw: Value,
+    /// Why it could not be read.
+    pub error: String,
 }
 
 /// One statement, with every list-or-scalar element normalised to a list.
@@ -137,7 +152,40 @@ impl PolicyDocument {
         Ok(Self {
             version,
             statements,
+            unreadable: None,
         })
+    }
+
+    /// A document that could not be read: `raw` as found, and why.
+    pub fn unreadable(raw: Value, error: impl std::fmt::Display) -> Self {
+        Self {
+            unreadable: Some(Unreadable {
+                raw,
+                error: error.to_string(),
+            }),
+            ..Self::default()
+        }
+    }
+
+    /// Reads document text as [`PolicyDocument::parse_text`] does, but never
+    /// fails: text that does not parse becomes an [`Unreadable`] document.
+    pub fn read_text(text: &str) -> Self {
+        Self::parse_text(text)
+            .unwrap_or_else(|e| Self::unreadable(Value::String(text.to_owned()), e))
+    }
+
+    /// Reads a JSON value (a document object, or its text) without failing:
+    /// a value that is not a document becomes an [`Unreadable`] document.
+    pub fn read_value(value: &Value) -> Self {
+        match value {
+            Value::String(text) => Self::read_text(text),
+            other => Self::from_value(other).unwrap_or_else(|e| Self::unreadable(other.clone(), e)),
+        }
+    }
+
+    /// Why the document could not be read, when it could not.
+    pub fn unreadable_reason(&self) -> Option<&str> {
+        self.unreadable.as_ref().map(|u| u.error.as_str())
     }
 
     /// The canonical JSON form (lists always arrays).
@@ -301,17 +349,20 @@ pub fn url_decode(text: &str) -> Option<String> {
 
 impl Serialize for PolicyDocument {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_value().serialize(s)
+        match &self.unreadable {
+            Some(u) => u.raw.serialize(s),
+            None => self.to_value().serialize(s),
+        }
     }
 }
 
+/// Never fails on a document that is valid JSON but not a readable policy:
+/// that becomes an [`Unreadable`] document (one policy's bad data must give
+/// errors for that policy, not reject the whole snapshot).
 impl<'de> Deserialize<'de> for PolicyDocument {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(d)?;
-        match &value {
-            Value::String(text) => PolicyDocument::parse_text(text).map_err(D::Error::custom),
-            other => PolicyDocument::from_value(other).map_err(D::Error::custom),
-        }
+        Ok(PolicyDocument::read_value(&value))
     }
 }
 
@@ -343,5 +394,30 @@ mod tests {
     #[test]
     fn bad_effect_is_an_error() {
         assert!(PolicyDocument::parse_text(r#"{"Statement":[{"Effect":"Maybe"}]}"#).is_err());
+    }
+
+    #[test]
+    fn unreadable_documents_are_kept_and_marked_never_empty() {
+        for raw in [
+            serde_json::json!("%7Bnot json"),
+            serde_json::json!({"Statement": [{"Effect": "Maybe"}]}),
+            serde_json::json!(42),
+        ] {
+            let doc: PolicyDocument = serde_json::from_value(raw.clone()).expect("deserialises");
+            assert!(doc.unreadable_reason().is_some(), "{raw}");
+            assert!(doc.statements.is_empty());
+            // Written back as found, and read back as unreadable again.
+            let back = serde_json::to_value(&doc).expect("serialises");
+            assert_eq!(back, raw);
+            let again: PolicyDocument = serde_json::from_value(back).expect("deserialises");
+            assert_eq!(again, doc);
+        }
+        let ok = PolicyDocument::read_text(r#"{"Statement":{"Effect":"Allow","Action":"*"}}"#);
+        assert_eq!(ok.unreadable_reason(), None);
+        assert_eq!(ok.statements.len(), 1);
+        let bad = PolicyDocument::read_text("{");
+        assert!(bad
+            .unreadable_reason()
+            .is_some_and(|e| e.contains("not JSON")));
     }
 }

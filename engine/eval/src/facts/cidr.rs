@@ -71,6 +71,12 @@ impl Cidr {
     }
 }
 
+/// Prefix length of a CIDR text, -1 when absent or unparsable.
+pub fn prefix_length(cidr: Option<&str>) -> i64 {
+    cidr.and_then(Cidr::parse)
+        .map_or(-1, |c| i64::from(c.prefix_len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +94,15 @@ mod tests {
         assert!(c("::/0").contains(&c("2001:db8::/32")));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
         assert!(Cidr::parse("nonsense").is_none());
+    }
+
+    #[test]
+    fn host_routes_and_prefix_lengths() {
+        assert_eq!(c("10.1.2.3"), c("10.1.2.3/32"));
+        assert_eq!(c("2001:db8::1").prefix_len(), 128);
+        assert!(c("10.1.2.3").contains(&c("10.1.2.3/32")));
+        assert_eq!(prefix_length(Some("10.0.0.0/16")), 16);
+        assert_eq!(prefix_length(Some("bad")), -1);
+        assert_eq!(prefix_length(None), -1);
     }
 }

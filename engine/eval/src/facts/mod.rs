@@ -1,0 +1,31 @@
+//! Pure, Cedar-free facts the graph builder derives from snapshot data.
+//! Each module computes one kind of fact and is unit-tested on its own; the
+//! schema comment of every DERIVED attribute names the module that
+//! computes it (`policies/schema.cedarschema`).
+//!
+//! - [`wildcard`]: IAM-style `*`/`?` matching.
+//! - [`actions`]: granted sensitive actions, Allow action lists, service
+//!   wildcards, whole-type resource patterns.
+//! - [`conditions`]: condition-key analysis and resource-policy facts.
+//! - [`iam`]: policy attachments, group members, setup-time keys.
+//! - [`arn`]: accounts and regions named by ARNs and principals.
+//! - [`cidr`]: CIDR parsing and containment.
+//! - [`ports`]: protocol normalisation and port coverage.
+//! - [`nacl`]: network ACL rule order and reachable ports.
+//! - [`schedule`]: backup schedule intervals.
+//! - [`storage`]: recovery-point storage sizes.
+//! - [`backup`]: vault lock mode, copy destinations, selection matching.
+//! - [`waf`]: managed rule groups (enforced or count-only), rule types.
+
+pub mod actions;
+pub mod arn;
+pub mod backup;
+pub mod cidr;
+pub mod conditions;
+pub mod iam;
+pub mod nacl;
+pub mod ports;
+pub mod schedule;
+pub mod storage;
+pub mod waf;
+pub mod wildcard;

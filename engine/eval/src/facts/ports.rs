@@ -1,0 +1,77 @@
+//! Protocol and port facts: protocol normalisation, which ports of interest
+//! a security group rule's range covers, and whether it covers every port.
+
+/// Normalises an IP protocol (`-1`, names or numbers) to `all`, `tcp`, `udp`,
+/// `icmp`, `icmpv6`, or the number as written.
+pub fn normalise_protocol(p: &str) -> String {
+    match p.trim().to_ascii_lowercase().as_str() {
+        "-1" | "all" => "all".into(),
+        "6" | "tcp" => "tcp".into(),
+        "17" | "udp" => "udp".into(),
+        "1" | "icmp" => "icmp".into(),
+        "58" | "icmpv6" => "icmpv6".into(),
+        other => other.to_owned(),
+    }
+}
+
+/// The `ports_of_interest` a rule of (normalised) `protocol` over
+/// `from..=to` covers: all of them for `all`, those in range for tcp/udp
+/// (a negative bound means every port), none for other protocols.
+pub fn ports_in(ports_of_interest: &[i64], protocol: &str, from: i64, to: i64) -> Vec<i64> {
+    match protocol {
+        "all" => ports_of_interest.to_vec(),
+        "tcp" | "udp" => {
+            let (lo, hi) = if from < 0 || to < 0 {
+                (0, 65_535)
+            } else {
+                (from, to)
+            };
+            ports_of_interest
+                .iter()
+                .copied()
+                .filter(|p| *p >= lo && *p <= hi)
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// True when a security group rule covers every port of its protocol:
+/// protocol `all`, or tcp/udp from 0 (or unset) to 65535 (or unset).
+pub fn sg_all_ports(protocol: &str, from: i64, to: i64) -> bool {
+    protocol == "all"
+        || ((protocol == "tcp" || protocol == "udp") && from <= 0 && !(0..65_535).contains(&to))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocols() {
+        assert_eq!(normalise_protocol("-1"), "all");
+        assert_eq!(normalise_protocol("6"), "tcp");
+        assert_eq!(normalise_protocol("UDP"), "udp");
+        assert_eq!(normalise_protocol("50"), "50");
+    }
+
+    #[test]
+    fn covered_ports() {
+        let ports = [22, 443, 3389];
+        assert_eq!(ports_in(&ports, "all", -1, -1), vec![22, 443, 3389]);
+        assert_eq!(ports_in(&ports, "tcp", 0, 1024), vec![22, 443]);
+        assert_eq!(ports_in(&ports, "udp", -1, -1), vec![22, 443, 3389]);
+        assert_eq!(ports_in(&ports, "tcp", 3389, 3389), vec![3389]);
+        assert!(ports_in(&ports, "icmp", -1, -1).is_empty());
+    }
+
+    #[test]
+    fn all_ports() {
+        assert!(sg_all_ports("all", 80, 80));
+        assert!(sg_all_ports("tcp", 0, 65_535));
+        assert!(sg_all_ports("tcp", -1, -1));
+        assert!(!sg_all_ports("tcp", 0, 1024));
+        assert!(!sg_all_ports("tcp", 22, 65_535));
+        assert!(!sg_all_ports("icmp", -1, -1));
+    }
+}

@@ -1,0 +1,102 @@
+//! Snapshot -> Cedar entities, one account at a time, one module per
+//! service. Sub-entities for everything a check quantifies over (security
+//! group rules, NACL entries, policy and trust statements, WAF rules, backup
+//! rules and selections), parents chained up to the account, and derived
+//! facts computed once (by the pure [`crate::facts`] modules; documented in
+//! `policies/schema.cedarschema`).
+//!
+//! - `node`: the entity builder (`g.node(&ty, id, region)...add()`).
+//! - `types`: the entity type names.
+//! - `account`: the account and region entities.
+//! - `iam`, `iam_policy`: users, groups, roles, access keys; managed and
+//!   inline policies, their statements, trust statements.
+//! - `ec2`, `nacl`: VPCs, subnets, security groups and rules; network ACLs.
+//! - `wafv2`, `backup`, `config`: web ACLs, backup vaults/plans/resources,
+//!   configuration recorders.
+
+mod account;
+mod backup;
+mod config;
+mod ec2;
+mod iam;
+mod iam_policy;
+mod nacl;
+mod node;
+mod types;
+mod wafv2;
+
+use cedar_policy::{Entity, EntityTypeName, EntityUid};
+use chrono::{DateTime, Utc};
+use palisade_model::{Account, RegionData};
+
+use crate::facts::iam::Attachments;
+use crate::result::ResourceRef;
+use node::Ctx;
+use types::Types;
+
+/// The entities of one account plus the resources to evaluate.
+#[derive(Debug, Default)]
+pub struct AccountGraph {
+    /// Every entity (resources and their ancestors).
+    pub entities: Vec<Entity>,
+    /// Evaluated resources: (entity uid, entity type, reference for reports).
+    pub resources: Vec<(EntityUid, EntityTypeName, ResourceRef)>,
+    /// Resources whose data could not be turned into a valid entity; every
+    /// check over their type reports an `error` for them.
+    pub broken: Vec<(EntityTypeName, ResourceRef, String)>,
+}
+
+/// Builds account graphs; holds what is shared across accounts.
+#[derive(Debug, Clone)]
+pub struct GraphBuilder {
+    types: Types,
+    scan_time: DateTime<Utc>,
+    ports_of_interest: Vec<i64>,
+}
+
+impl GraphBuilder {
+    /// A builder for a snapshot taken at `scan_time`, computing port facts for
+    /// `ports_of_interest`.
+    pub fn new(scan_time: DateTime<Utc>, ports_of_interest: Vec<i64>) -> Self {
+        Self {
+            types: Types::default(),
+            scan_time,
+            ports_of_interest,
+        }
+    }
+
+    /// Whole days from `t` to the scan time.
+    fn days_since(&self, t: Option<DateTime<Utc>>) -> Option<i64> {
+        t.map(|t| (self.scan_time - t).num_days())
+    }
+
+    /// Builds the graph of one account.
+    pub fn build(&self, account: &Account) -> AccountGraph {
+        let mut g = Ctx {
+            graph: AccountGraph::default(),
+            account,
+        };
+        let attachments = Attachments::of(&account.iam);
+        let acct_uid = self.build_account(&mut g, &attachments);
+        self.build_iam(&mut g, &acct_uid, &attachments);
+
+        let mut regions: Vec<&str> = account.regions.iter().map(String::as_str).collect();
+        regions.extend(account.region_data.iter().map(|r| r.region.as_str()));
+        regions.sort_unstable();
+        regions.dedup();
+        let empty = RegionData::default();
+        for region in regions {
+            let data = account
+                .region_data
+                .iter()
+                .find(|r| r.region == region)
+                .unwrap_or(&empty);
+            let region_uid = self.build_region(&mut g, &acct_uid, region, data);
+            self.build_ec2(&mut g, &region_uid, region, data);
+            self.build_waf(&mut g, &region_uid, region, data);
+            self.build_backup(&mut g, &region_uid, region, data);
+            self.build_config(&mut g, &region_uid, region, data);
+        }
+        g.graph
+    }
+}

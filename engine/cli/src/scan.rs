@@ -104,7 +104,9 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     }
     let mut snapshot = LoadedSnapshot::from_path(&p.snapshot_path)?;
     // A service the collector never reported on is a gap, not a clean bill.
-    let mut regional: Vec<&str> = p
+    // IAM always; every other service the rules read, global or regional
+    // as the service is (names are validated when the pack loads).
+    let mut services: Vec<palisade_model::Service> = p
         .pack
         .rules
         .iter()
@@ -116,11 +118,20 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
                 .map(|d| palisade_rules::metadata::dependency(d).0);
             std::iter::once(r.meta.service.as_str()).chain(deps)
         })
-        .filter(|s| *s != "iam")
+        .filter_map(|s| s.parse().ok())
+        .chain([palisade_model::Service::Iam])
         .collect();
-    regional.sort_unstable();
-    regional.dedup();
-    snapshot.snapshot.fill_missing_coverage(&["iam"], &regional);
+    services.sort_unstable();
+    services.dedup();
+    let (global, regional): (Vec<_>, Vec<_>) = services.iter().partition(|s| s.is_global());
+    let names = |v: Vec<&palisade_model::Service>| {
+        let mut v: Vec<&str> = v.into_iter().map(|s| s.as_str()).collect();
+        v.sort_unstable();
+        v
+    };
+    snapshot
+        .snapshot
+        .fill_missing_coverage(&names(global), &names(regional));
     let evaluation = p.evaluator.evaluate(&snapshot.snapshot);
 
     let severity_of = |id: &str| p.pack.rule(id).map(|r| r.meta.severity);

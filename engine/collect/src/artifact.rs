@@ -5,34 +5,31 @@ use aws_sdk_artifact::Client;
 use palisade_model::ArtifactReport;
 
 use crate::ops;
+use crate::pages::drain;
 use crate::scope::{ts, Scope};
 
-/// Lists every report's metadata.
+/// Lists every report's metadata. A listing cut short keeps the reports
+/// read (each describes itself; nothing is evaluated on them) and is a gap.
 pub async fn collect(client: &Client, scope: &Scope) -> Vec<ArtifactReport> {
-    let op = &ops::ARTIFACT_LIST_REPORTS;
-    let mut out = Vec::new();
-    let mut pages = client.list_reports().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for r in page.reports() {
-            let Some(arn) = r.arn() else { continue };
-            out.push(ArtifactReport {
-                arn: arn.to_owned(),
-                id: r.id().unwrap_or_default().to_owned(),
-                name: r.name().unwrap_or_default().to_owned(),
-                category: r.category().map(str::to_owned),
-                series: r.series().map(str::to_owned),
-                version: r.version(),
-                period_start: ts(r.period_start()),
-                period_end: ts(r.period_end()),
-                state: r.state().map(|s| s.as_str().to_owned()),
-            });
-        }
-    }
-    scope.ok(op);
-    out
+    let pages = client.list_reports().into_paginator().send();
+    drain(scope, &ops::ARTIFACT_LIST_REPORTS, pages)
+        .await
+        .flat_map(|p| p.reports().iter().filter_map(report))
+        .with_partial()
+}
+
+fn report(r: &aws_sdk_artifact::types::ReportSummary) -> Option<ArtifactReport> {
+    Some(ArtifactReport {
+        arn: r.arn()?.to_owned(),
+        id: r.id().unwrap_or_default().to_owned(),
+        name: r.name().unwrap_or_default().to_owned(),
+        category: r.category().map(str::to_owned),
+        series: r.series().map(str::to_owned),
+        version: r.version(),
+        period_start: ts(r.period_start()),
+        period_end: ts(r.period_end()),
+        state: r.state().map(|s| s.as_str().to_owned()),
+    })
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use palisade_model::backup::{
 };
 use palisade_model::policy::PolicyDocument;
 
-use crate::error;
 use crate::ops;
+use crate::pages::drain;
 use crate::scope::{ts, Scope};
 
 /// Collects one region.
@@ -38,32 +38,15 @@ pub fn counts(b: &Backup) -> String {
 }
 
 async fn vaults(client: &Client, scope: &Scope) -> Vec<BackupVault> {
-    let op = &ops::BACKUP_LIST_BACKUP_VAULTS;
-    let mut out = Vec::new();
-    let mut pages = client.list_backup_vaults().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for v in page.backup_vault_list() {
-            let (Some(arn), Some(name)) = (v.backup_vault_arn(), v.backup_vault_name()) else {
-                continue;
-            };
-            out.push(BackupVault {
-                arn: arn.to_owned(),
-                name: name.to_owned(),
-                encryption_key_arn: v.encryption_key_arn().map(str::to_owned),
-                locked: v.locked().unwrap_or(false),
-                lock_date: ts(v.lock_date()),
-                min_retention_days: v.min_retention_days(),
-                max_retention_days: v.max_retention_days(),
-                number_of_recovery_points: v.number_of_recovery_points(),
-                access_policy: None,
-                recovery_point_storage: None,
-            });
-        }
-    }
-    scope.ok(op);
+    let pages = client.list_backup_vaults().into_paginator().send();
+    // A listing cut short keeps the vaults it read, and they still get their
+    // per-vault calls: each vault is judged on its own access policy, never
+    // on a policy left unread. The gap keeps the region's backup rules from
+    // passing.
+    let out = drain(scope, &ops::BACKUP_LIST_BACKUP_VAULTS, pages)
+        .await
+        .flat_map(|p| p.backup_vault_list().iter().filter_map(vault))
+        .with_partial();
     // Per-vault calls for several vaults at once, results in listing order.
     stream::iter(out)
         .map(|mut v| async move {
@@ -80,6 +63,21 @@ async fn vaults(client: &Client, scope: &Scope) -> Vec<BackupVault> {
         .await
 }
 
+fn vault(v: &aws_sdk_backup::types::BackupVaultListMember) -> Option<BackupVault> {
+    Some(BackupVault {
+        arn: v.backup_vault_arn()?.to_owned(),
+        name: v.backup_vault_name()?.to_owned(),
+        encryption_key_arn: v.encryption_key_arn().map(str::to_owned),
+        locked: v.locked().unwrap_or(false),
+        lock_date: ts(v.lock_date()),
+        min_retention_days: v.min_retention_days(),
+        max_retention_days: v.max_retention_days(),
+        number_of_recovery_points: v.number_of_recovery_points(),
+        access_policy: None,
+        recovery_point_storage: None,
+    })
+}
+
 /// Recovery points of a vault summed per creating rule and storage class
 /// (sizes price the cost pack's storage findings). `None` when the listing
 /// failed: sizes unknown, never zero.
@@ -89,43 +87,47 @@ async fn recovery_point_storage(
     vault: &str,
 ) -> Option<Vec<RecoveryPointStorage>> {
     use std::collections::BTreeMap;
-    let op = &ops::BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT;
-    // (plan id, rule id, storage class) -> (recovery points, bytes)
-    type Key = (Option<String>, Option<String>, String);
-    let mut sums: BTreeMap<Key, (i64, i64)> = BTreeMap::new();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    let mut pages = client
+    let pages = client
         .list_recovery_points_by_backup_vault()
         .backup_vault_name(vault)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
-        let page = scope.check(op, page)?;
-        for rp in page.recovery_points() {
-            let created = rp.created_by();
-            let key = (
-                created.and_then(|c| c.backup_plan_id()).map(str::to_owned),
-                created.and_then(|c| c.backup_rule_id()).map(str::to_owned),
-                // The listing has no storage class; a recovery point is cold
-                // once its calculated MoveToColdStorageAt has passed.
-                if rp
-                    .calculated_lifecycle()
-                    .and_then(|l| l.move_to_cold_storage_at())
-                    .is_some_and(|t| t.secs() <= now)
-                {
-                    "COLD".to_owned()
-                } else {
-                    "WARM".to_owned()
-                },
-            );
-            let e = sums.entry(key).or_default();
-            e.0 += 1;
-            e.1 += rp.backup_size_in_bytes().unwrap_or(0);
-        }
+    // Sums over part of the recovery points would understate the cost:
+    // a listing cut short leaves the sizes unknown.
+    let pages = drain(
+        scope,
+        &ops::BACKUP_LIST_RECOVERY_POINTS_BY_BACKUP_VAULT,
+        pages,
+    )
+    .await
+    .complete()?;
+    // (plan id, rule id, storage class) -> (recovery points, bytes)
+    type Key = (Option<String>, Option<String>, String);
+    let mut sums: BTreeMap<Key, (i64, i64)> = BTreeMap::new();
+    for rp in pages.iter().flat_map(|p| p.recovery_points()) {
+        let created = rp.created_by();
+        let key = (
+            created.and_then(|c| c.backup_plan_id()).map(str::to_owned),
+            created.and_then(|c| c.backup_rule_id()).map(str::to_owned),
+            // The listing has no storage class; a recovery point is cold
+            // once its calculated MoveToColdStorageAt has passed.
+            if rp
+                .calculated_lifecycle()
+                .and_then(|l| l.move_to_cold_storage_at())
+                .is_some_and(|t| t.secs() <= now)
+            {
+                "COLD".to_owned()
+            } else {
+                "WARM".to_owned()
+            },
+        );
+        let e = sums.entry(key).or_default();
+        e.0 += 1;
+        e.1 += rp.backup_size_in_bytes().unwrap_or(0);
     }
-    scope.ok(op);
     Some(
         sums.into_iter()
             .map(
@@ -145,54 +147,44 @@ async fn recovery_point_storage(
 
 async fn access_policy(client: &Client, scope: &Scope, vault: &str) -> Option<PolicyDocument> {
     let op = &ops::BACKUP_GET_BACKUP_VAULT_ACCESS_POLICY;
-    match client
+    let res = client
         .get_backup_vault_access_policy()
         .backup_vault_name(vault)
         .send()
-        .await
-    {
-        Ok(out) => {
-            scope.ok(op);
-            let text = out.policy()?;
-            match PolicyDocument::parse_text(text) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    scope.fail(op, format!("vault {vault}: {e}"));
-                    None
-                }
-            }
-        }
-        // No access policy on this vault: a fact.
-        Err(e) if error::code(&e) == Some("ResourceNotFoundException") => {
-            scope.ok(op);
-            None
-        }
+        .await;
+    // No access policy on this vault (ResourceNotFoundException): a fact.
+    let out = scope
+        .check_optional(op, res, "ResourceNotFoundException")
+        .flatten()?;
+    match PolicyDocument::parse_text(out.policy()?) {
+        Ok(d) => Some(d),
         Err(e) => {
-            scope.fail(op, error::describe(&e));
+            scope.fail(op, format!("vault {vault}: {e}"));
             None
         }
     }
 }
 
 async fn plans(client: &Client, scope: &Scope) -> Vec<BackupPlan> {
-    let op = &ops::BACKUP_LIST_BACKUP_PLANS;
-    let mut listed = Vec::new();
-    let mut pages = client.list_backup_plans().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return Vec::new();
-        };
-        for p in page.backup_plans_list() {
-            if let (Some(arn), Some(id)) = (p.backup_plan_arn(), p.backup_plan_id()) {
-                listed.push((
-                    arn.to_owned(),
-                    id.to_owned(),
+    let pages = client.list_backup_plans().into_paginator().send();
+    // A listing cut short yields no plans: the gap makes the plan rules and
+    // the rules that need every plan (which depend on ListBackupPlans) not
+    // evaluated in this region.
+    let Some(listed) = drain(scope, &ops::BACKUP_LIST_BACKUP_PLANS, pages)
+        .await
+        .flat_map(|p| {
+            p.backup_plans_list().iter().filter_map(|p| {
+                Some((
+                    p.backup_plan_arn()?.to_owned(),
+                    p.backup_plan_id()?.to_owned(),
                     p.backup_plan_name().unwrap_or_default().to_owned(),
-                ));
-            }
-        }
-    }
-    scope.ok(op);
+                ))
+            })
+        })
+        .complete()
+    else {
+        return Vec::new();
+    };
     // Per-plan calls for several plans at once, results in listing order.
     stream::iter(listed)
         .map(|(arn, id, name)| plan(client, scope, arn, id, name))
@@ -250,24 +242,24 @@ fn rule(r: &aws_sdk_backup::types::BackupRule) -> BackupRule {
 }
 
 async fn selections(client: &Client, scope: &Scope, plan_id: &str) -> Vec<BackupSelection> {
-    let op = &ops::BACKUP_LIST_BACKUP_SELECTIONS;
-    let mut listed = Vec::new();
-    let mut pages = client
+    let pages = client
         .list_backup_selections()
         .backup_plan_id(plan_id)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return Vec::new();
-        };
-        for s in page.backup_selections_list() {
-            if let Some(id) = s.selection_id() {
-                listed.push(id.to_owned());
-            }
-        }
-    }
-    scope.ok(op);
+    // A listing cut short yields no selections: the gap makes the rules that
+    // depend on ListBackupSelections not evaluated.
+    let Some(listed) = drain(scope, &ops::BACKUP_LIST_BACKUP_SELECTIONS, pages)
+        .await
+        .flat_map(|p| {
+            p.backup_selections_list()
+                .iter()
+                .filter_map(|s| s.selection_id().map(str::to_owned))
+        })
+        .complete()
+    else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for id in listed {
         let res = client
@@ -307,26 +299,21 @@ async fn selections(client: &Client, scope: &Scope, plan_id: &str) -> Vec<Backup
 }
 
 async fn protected_resources(client: &Client, scope: &Scope) -> Vec<ProtectedResource> {
-    let op = &ops::BACKUP_LIST_PROTECTED_RESOURCES;
-    let mut out = Vec::new();
-    let mut pages = client.list_protected_resources().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for r in page.results() {
-            let Some(arn) = r.resource_arn() else {
-                continue;
-            };
-            out.push(ProtectedResource {
-                resource_arn: arn.to_owned(),
-                resource_type: r.resource_type().unwrap_or_default().to_owned(),
-                last_backup_time: ts(r.last_backup_time()),
-            });
-        }
-    }
-    scope.ok(op);
-    out
+    let pages = client.list_protected_resources().into_paginator().send();
+    // A listing cut short keeps the resources read; the gap keeps the rules
+    // that compare them with the selections from judging.
+    drain(scope, &ops::BACKUP_LIST_PROTECTED_RESOURCES, pages)
+        .await
+        .flat_map(|p| {
+            p.results().iter().filter_map(|r| {
+                Some(ProtectedResource {
+                    resource_arn: r.resource_arn()?.to_owned(),
+                    resource_type: r.resource_type().unwrap_or_default().to_owned(),
+                    last_backup_time: ts(r.last_backup_time()),
+                })
+            })
+        })
+        .with_partial()
 }
 
 #[cfg(test)]
@@ -334,7 +321,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::replay::{config, event, paths, scope};
+    use crate::replay::{config, event, paths, scope, with_retries};
 
     const BASE: &str = "https://backup.eu-west-1.amazonaws.com";
 
@@ -452,6 +439,131 @@ mod tests {
             .as_deref()
             .unwrap()
             .starts_with("AccessDeniedException: not authorized"));
+    }
+
+    /// The regression behind issue 9: `ListBackupVaults` failing after page
+    /// 1 left the vaults read without their access-policy call and without a
+    /// gap, so `backup-vault-deletion-not-denied` failed them.
+    #[tokio::test]
+    async fn vaults_of_a_listing_cut_short_are_a_gap_and_no_finding() {
+        let throttled = || {
+            event(
+                "GET",
+                &format!("{BASE}/backup-vaults?nextToken=page2"),
+                400,
+                r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+            )
+        };
+        // The vault's two per-vault calls run concurrently, so either may
+        // come first: one body answers both (each ignores the other's field).
+        let per_vault = || {
+            event(
+                "GET",
+                &format!("{BASE}/backup-vaults/prod/access-policy"),
+                200,
+                r#"{"BackupVaultName":"prod","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":[\"backup:DeleteRecoveryPoint\"],\"Resource\":\"*\"}]}","RecoveryPoints":[]}"#,
+            )
+        };
+        let (conf, http) = config(vec![
+            event(
+                "GET",
+                &format!("{BASE}/backup-vaults"),
+                200,
+                r#"{"BackupVaultList":[{"BackupVaultName":"prod","BackupVaultArn":"arn:aws:backup:eu-west-1:111111111111:backup-vault:prod","NumberOfRecoveryPoints":0}],"NextToken":"page2"}"#,
+            ),
+            throttled(),
+            throttled(),
+            per_vault(),
+            per_vault(),
+        ]);
+        let client = Client::new(&with_retries(conf, 2));
+        let (scope, coverage) = scope();
+        let vaults = vaults(&client, &scope).await;
+
+        let mut sent = paths(&http);
+        sent[3..].sort();
+        assert_eq!(
+            sent,
+            [
+                "/backup-vaults",
+                "/backup-vaults?nextToken=page2",
+                "/backup-vaults?nextToken=page2",
+                "/backup-vaults/prod/access-policy",
+                "/backup-vaults/prod/recovery-points",
+            ],
+            "page 2 retried until the attempts ran out, then the vault read is still queried"
+        );
+        let records = coverage.records();
+        let list = records
+            .iter()
+            .find(|r| r.api == "ListBackupVaults")
+            .unwrap();
+        assert!(list.is_gap(), "{list:?}");
+        assert!(list
+            .error
+            .as_deref()
+            .unwrap()
+            .starts_with("ThrottlingException"));
+        let policy_call = records
+            .iter()
+            .find(|r| r.api == "GetBackupVaultAccessPolicy")
+            .unwrap();
+        assert!(!policy_call.is_gap());
+        assert_eq!(vaults.len(), 1);
+        assert!(vaults[0].access_policy.is_some(), "the policy was read");
+
+        let results = scan(vaults, records);
+        let verdicts: Vec<_> = results
+            .iter()
+            .filter(|r| r.rule_id == "backup-vault-deletion-not-denied")
+            .map(|r| (r.resource.id.as_str(), r.status))
+            .collect();
+        // The vault read is not evaluated (its pass is downgraded by the
+        // gap), and the gap itself is reported for the rule: no fail.
+        assert_eq!(
+            verdicts,
+            [
+                (
+                    "111111111111/eu-west-1/gap/backup",
+                    palisade_eval::Status::NotEvaluated
+                ),
+                (
+                    "arn:aws:backup:eu-west-1:111111111111:backup-vault:prod",
+                    palisade_eval::Status::NotEvaluated
+                )
+            ]
+        );
+    }
+
+    /// Scans one eu-west-1 account holding `vaults` with the repository's
+    /// rule pack.
+    fn scan(
+        vaults: Vec<BackupVault>,
+        coverage: Vec<palisade_model::CoverageRecord>,
+    ) -> Vec<palisade_eval::CheckResult> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let pack =
+            palisade_rules::RulePack::load(&root.join("policies"), &root.join("rules")).unwrap();
+        let mut snapshot = palisade_model::Snapshot::new(chrono::Utc::now(), "test");
+        snapshot.accounts.push(palisade_model::Account {
+            account_id: "111111111111".into(),
+            partition: "aws".into(),
+            regions: vec!["eu-west-1".into()],
+            coverage,
+            region_data: vec![palisade_model::RegionData {
+                region: "eu-west-1".into(),
+                backup: Backup {
+                    vaults,
+                    ..Backup::default()
+                },
+                ..palisade_model::RegionData::default()
+            }],
+            ..palisade_model::Account::default()
+        });
+        palisade_eval::Evaluator::new(&pack, &pack.defaults)
+            .unwrap()
+            .evaluate(&snapshot)
+            .results
     }
 
     #[tokio::test]

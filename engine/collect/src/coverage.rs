@@ -22,16 +22,16 @@ impl Coverage {
     /// Records that `op` succeeded in `region` (unless it already failed there).
     pub fn ok(&self, op: &Operation, region: &str) {
         let mut map = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        map.entry((region.to_owned(), op.service, op.api))
+        map.entry((region.to_owned(), op.service.as_str(), op.api))
             .or_insert(None);
     }
 
     /// Records that `op` failed in `region`; its data is missing.
     pub fn failed(&self, op: &Operation, region: &str, error: String) {
-        tracing::warn!(service = op.service, api = op.api, region, %error, "call failed");
+        tracing::warn!(service = op.service.as_str(), api = op.api, region, %error, "call failed");
         let mut map = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         let slot = map
-            .entry((region.to_owned(), op.service, op.api))
+            .entry((region.to_owned(), op.service.as_str(), op.api))
             .or_insert(None);
         if slot.is_none() {
             *slot = Some(error);

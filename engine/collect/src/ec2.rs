@@ -4,16 +4,17 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ec2::Client;
+use aws_sdk_ec2::{types, Client};
 use palisade_model::ec2::{
     Ec2, NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange, SecurityGroup,
     SecurityGroupRule, Subnet, Vpc,
 };
 
 use crate::ops;
+use crate::pages::{drain, Listing};
 use crate::scope::Scope;
 
-fn tags(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
+fn tags(tags: &[types::Tag]) -> BTreeMap<String, String> {
     tags.iter()
         .filter_map(|t| {
             Some((
@@ -24,24 +25,47 @@ fn tags(tags: &[aws_sdk_ec2::types::Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Collects one region.
+/// Collects one region. Every listing keeps what it read when a later page
+/// fails: each resource is judged on its own data, and the gap (recorded by
+/// [`drain`]) keeps the service's rules from passing in this region.
 pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
-    let (vpcs, subnets, security_groups, security_group_rules, network_acls, network_interfaces) = tokio::join!(
-        vpcs(client, scope),
-        subnets(client, scope),
-        security_groups(client, scope),
-        security_group_rules(client, scope),
-        network_acls(client, scope),
-        network_interfaces(client, scope),
+    let vpcs = client.describe_vpcs().into_paginator().send();
+    let subnets = client.describe_subnets().into_paginator().send();
+    let groups = client.describe_security_groups().into_paginator().send();
+    let rules = client
+        .describe_security_group_rules()
+        .into_paginator()
+        .send();
+    let acls = client.describe_network_acls().into_paginator().send();
+    let enis = client.describe_network_interfaces().into_paginator().send();
+    let (vpcs, subnets, groups, rules, acls, enis) = tokio::join!(
+        drain(scope, &ops::EC2_DESCRIBE_VPCS, vpcs),
+        drain(scope, &ops::EC2_DESCRIBE_SUBNETS, subnets),
+        drain(scope, &ops::EC2_DESCRIBE_SECURITY_GROUPS, groups),
+        drain(scope, &ops::EC2_DESCRIBE_SECURITY_GROUP_RULES, rules),
+        drain(scope, &ops::EC2_DESCRIBE_NETWORK_ACLS, acls),
+        drain(scope, &ops::EC2_DESCRIBE_NETWORK_INTERFACES, enis),
     );
     Ec2 {
-        vpcs,
-        subnets,
-        security_groups,
-        security_group_rules,
-        network_acls,
-        network_interfaces,
+        vpcs: read(&vpcs, |p| p.vpcs(), |v| vpc(scope, v)),
+        subnets: read(&subnets, |p| p.subnets(), |n| subnet(scope, n)),
+        security_groups: read(&groups, |p| p.security_groups(), |g| group(scope, g)),
+        security_group_rules: read(&rules, |p| p.security_group_rules(), |r| rule(scope, r)),
+        network_acls: read(&acls, |p| p.network_acls(), |a| acl(scope, a)),
+        network_interfaces: read(&enis, |p| p.network_interfaces(), |n| eni(scope, n)),
     }
+}
+
+/// The resources of every page read, complete or not (see [`collect`]):
+/// `list` gives a page's items, `convert` turns one into the model's.
+fn read<'a, P, S: 'a, U>(
+    listing: &'a Listing<P>,
+    list: impl Fn(&'a P) -> &'a [S],
+    convert: impl Fn(&'a S) -> Option<U>,
+) -> Vec<U> {
+    listing
+        .flat_map(|p| list(p).iter().filter_map(&convert))
+        .with_partial()
 }
 
 /// A short summary for the progress display.
@@ -57,205 +81,124 @@ pub fn counts(e: &Ec2) -> String {
     )
 }
 
-async fn vpcs(client: &Client, scope: &Scope) -> Vec<Vpc> {
-    let op = &ops::EC2_DESCRIBE_VPCS;
-    let mut out = Vec::new();
-    let mut pages = client.describe_vpcs().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for v in page.vpcs() {
-            let Some(id) = v.vpc_id() else { continue };
-            out.push(Vpc {
-                arn: scope.arn("ec2", &format!("vpc/{id}")),
-                vpc_id: id.to_owned(),
-                cidr_block: v.cidr_block().map(str::to_owned),
-                is_default: v.is_default().unwrap_or(false),
-                tags: tags(v.tags()),
-            });
-        }
-    }
-    scope.ok(op);
-    out
+fn vpc(scope: &Scope, v: &types::Vpc) -> Option<Vpc> {
+    let id = v.vpc_id()?;
+    Some(Vpc {
+        arn: scope.arn("ec2", &format!("vpc/{id}")),
+        vpc_id: id.to_owned(),
+        cidr_block: v.cidr_block().map(str::to_owned),
+        is_default: v.is_default().unwrap_or(false),
+        tags: tags(v.tags()),
+    })
 }
 
-async fn subnets(client: &Client, scope: &Scope) -> Vec<Subnet> {
-    let op = &ops::EC2_DESCRIBE_SUBNETS;
-    let mut out = Vec::new();
-    let mut pages = client.describe_subnets().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for n in page.subnets() {
-            let Some(id) = n.subnet_id() else { continue };
-            out.push(Subnet {
-                arn: n
-                    .subnet_arn()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| scope.arn("ec2", &format!("subnet/{id}"))),
-                subnet_id: id.to_owned(),
-                vpc_id: n.vpc_id().map(str::to_owned),
-                cidr_block: n.cidr_block().map(str::to_owned),
-                availability_zone: n.availability_zone().map(str::to_owned),
-                map_public_ip_on_launch: n.map_public_ip_on_launch().unwrap_or(false),
-                default_for_az: n.default_for_az().unwrap_or(false),
-                tags: tags(n.tags()),
-            });
-        }
-    }
-    scope.ok(op);
-    out
+fn subnet(scope: &Scope, n: &types::Subnet) -> Option<Subnet> {
+    let id = n.subnet_id()?;
+    Some(Subnet {
+        arn: n
+            .subnet_arn()
+            .map(str::to_owned)
+            .unwrap_or_else(|| scope.arn("ec2", &format!("subnet/{id}"))),
+        subnet_id: id.to_owned(),
+        vpc_id: n.vpc_id().map(str::to_owned),
+        cidr_block: n.cidr_block().map(str::to_owned),
+        availability_zone: n.availability_zone().map(str::to_owned),
+        map_public_ip_on_launch: n.map_public_ip_on_launch().unwrap_or(false),
+        default_for_az: n.default_for_az().unwrap_or(false),
+        tags: tags(n.tags()),
+    })
 }
 
-async fn security_groups(client: &Client, scope: &Scope) -> Vec<SecurityGroup> {
-    let op = &ops::EC2_DESCRIBE_SECURITY_GROUPS;
-    let mut out = Vec::new();
-    let mut pages = client.describe_security_groups().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for g in page.security_groups() {
-            let Some(id) = g.group_id() else { continue };
-            out.push(SecurityGroup {
-                arn: scope.arn("ec2", &format!("security-group/{id}")),
-                group_id: id.to_owned(),
-                group_name: g.group_name().unwrap_or_default().to_owned(),
-                description: g.description().unwrap_or_default().to_owned(),
-                vpc_id: g.vpc_id().map(str::to_owned),
-                tags: tags(g.tags()),
-            });
-        }
-    }
-    scope.ok(op);
-    out
+fn group(scope: &Scope, g: &types::SecurityGroup) -> Option<SecurityGroup> {
+    let id = g.group_id()?;
+    Some(SecurityGroup {
+        arn: scope.arn("ec2", &format!("security-group/{id}")),
+        group_id: id.to_owned(),
+        group_name: g.group_name().unwrap_or_default().to_owned(),
+        description: g.description().unwrap_or_default().to_owned(),
+        vpc_id: g.vpc_id().map(str::to_owned),
+        tags: tags(g.tags()),
+    })
 }
 
-async fn security_group_rules(client: &Client, scope: &Scope) -> Vec<SecurityGroupRule> {
-    let op = &ops::EC2_DESCRIBE_SECURITY_GROUP_RULES;
-    let mut out = Vec::new();
-    let mut pages = client
-        .describe_security_group_rules()
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for r in page.security_group_rules() {
-            let Some(id) = r.security_group_rule_id() else {
-                continue;
-            };
-            out.push(SecurityGroupRule {
-                arn: scope.arn("ec2", &format!("security-group-rule/{id}")),
-                rule_id: id.to_owned(),
-                group_id: r.group_id().unwrap_or_default().to_owned(),
-                is_egress: r.is_egress().unwrap_or(false),
-                ip_protocol: r.ip_protocol().unwrap_or("-1").to_owned(),
-                from_port: r.from_port().map(i64::from),
-                to_port: r.to_port().map(i64::from),
-                cidr_ipv4: r.cidr_ipv4().map(str::to_owned),
-                cidr_ipv6: r.cidr_ipv6().map(str::to_owned),
-                prefix_list_id: r.prefix_list_id().map(str::to_owned),
-                referenced_group_id: r
-                    .referenced_group_info()
-                    .and_then(|g| g.group_id())
-                    .map(str::to_owned),
-                description: r.description().filter(|d| !d.is_empty()).map(str::to_owned),
-            });
-        }
-    }
-    scope.ok(op);
-    out
+fn rule(scope: &Scope, r: &types::SecurityGroupRule) -> Option<SecurityGroupRule> {
+    let id = r.security_group_rule_id()?;
+    Some(SecurityGroupRule {
+        arn: scope.arn("ec2", &format!("security-group-rule/{id}")),
+        rule_id: id.to_owned(),
+        group_id: r.group_id().unwrap_or_default().to_owned(),
+        is_egress: r.is_egress().unwrap_or(false),
+        ip_protocol: r.ip_protocol().unwrap_or("-1").to_owned(),
+        from_port: r.from_port().map(i64::from),
+        to_port: r.to_port().map(i64::from),
+        cidr_ipv4: r.cidr_ipv4().map(str::to_owned),
+        cidr_ipv6: r.cidr_ipv6().map(str::to_owned),
+        prefix_list_id: r.prefix_list_id().map(str::to_owned),
+        referenced_group_id: r
+            .referenced_group_info()
+            .and_then(|g| g.group_id())
+            .map(str::to_owned),
+        description: r.description().filter(|d| !d.is_empty()).map(str::to_owned),
+    })
 }
 
-async fn network_acls(client: &Client, scope: &Scope) -> Vec<NetworkAcl> {
-    let op = &ops::EC2_DESCRIBE_NETWORK_ACLS;
-    let mut out = Vec::new();
-    let mut pages = client.describe_network_acls().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for a in page.network_acls() {
-            let Some(id) = a.network_acl_id() else {
-                continue;
-            };
-            let entries = a
-                .entries()
-                .iter()
-                .map(|e| NetworkAclEntry {
-                    rule_number: e.rule_number().map(i64::from).unwrap_or_default(),
-                    protocol: e.protocol().unwrap_or("-1").to_owned(),
-                    rule_action: e
-                        .rule_action()
-                        .map(|a| a.as_str().to_ascii_lowercase())
-                        .unwrap_or_default(),
-                    egress: e.egress().unwrap_or(false),
-                    cidr_block: e.cidr_block().map(str::to_owned),
-                    ipv6_cidr_block: e.ipv6_cidr_block().map(str::to_owned),
-                    port_range: e.port_range().and_then(|p| {
-                        Some(PortRange {
-                            from: i64::from(p.from()?),
-                            to: i64::from(p.to()?),
-                        })
-                    }),
+fn acl(scope: &Scope, a: &types::NetworkAcl) -> Option<NetworkAcl> {
+    let id = a.network_acl_id()?;
+    let entries = a
+        .entries()
+        .iter()
+        .map(|e| NetworkAclEntry {
+            rule_number: e.rule_number().map(i64::from).unwrap_or_default(),
+            protocol: e.protocol().unwrap_or("-1").to_owned(),
+            rule_action: e
+                .rule_action()
+                .map(|a| a.as_str().to_ascii_lowercase())
+                .unwrap_or_default(),
+            egress: e.egress().unwrap_or(false),
+            cidr_block: e.cidr_block().map(str::to_owned),
+            ipv6_cidr_block: e.ipv6_cidr_block().map(str::to_owned),
+            port_range: e.port_range().and_then(|p| {
+                Some(PortRange {
+                    from: i64::from(p.from()?),
+                    to: i64::from(p.to()?),
                 })
-                .collect();
-            out.push(NetworkAcl {
-                arn: scope.arn("ec2", &format!("network-acl/{id}")),
-                network_acl_id: id.to_owned(),
-                vpc_id: a.vpc_id().map(str::to_owned),
-                is_default: a.is_default().unwrap_or(false),
-                entries,
-                associated_subnets: a
-                    .associations()
-                    .iter()
-                    .filter_map(|s| s.subnet_id().map(str::to_owned))
-                    .collect(),
-                tags: tags(a.tags()),
-            });
-        }
-    }
-    scope.ok(op);
-    out
+            }),
+        })
+        .collect();
+    Some(NetworkAcl {
+        arn: scope.arn("ec2", &format!("network-acl/{id}")),
+        network_acl_id: id.to_owned(),
+        vpc_id: a.vpc_id().map(str::to_owned),
+        is_default: a.is_default().unwrap_or(false),
+        entries,
+        associated_subnets: a
+            .associations()
+            .iter()
+            .filter_map(|s| s.subnet_id().map(str::to_owned))
+            .collect(),
+        tags: tags(a.tags()),
+    })
 }
 
-async fn network_interfaces(client: &Client, scope: &Scope) -> Vec<NetworkInterface> {
-    let op = &ops::EC2_DESCRIBE_NETWORK_INTERFACES;
-    let mut out = Vec::new();
-    let mut pages = client.describe_network_interfaces().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for n in page.network_interfaces() {
-            let Some(id) = n.network_interface_id() else {
-                continue;
-            };
-            out.push(NetworkInterface {
-                arn: scope.arn("ec2", &format!("network-interface/{id}")),
-                network_interface_id: id.to_owned(),
-                interface_type: n.interface_type().map(|t| t.as_str().to_owned()),
-                subnet_id: n.subnet_id().map(str::to_owned),
-                vpc_id: n.vpc_id().map(str::to_owned),
-                attached_instance_id: n
-                    .attachment()
-                    .and_then(|a| a.instance_id())
-                    .map(str::to_owned),
-                groups: n
-                    .groups()
-                    .iter()
-                    .filter_map(|g| g.group_id().map(str::to_owned))
-                    .collect(),
-                description: n.description().filter(|d| !d.is_empty()).map(str::to_owned),
-            });
-        }
-    }
-    scope.ok(op);
-    out
+fn eni(scope: &Scope, n: &types::NetworkInterface) -> Option<NetworkInterface> {
+    let id = n.network_interface_id()?;
+    Some(NetworkInterface {
+        arn: scope.arn("ec2", &format!("network-interface/{id}")),
+        network_interface_id: id.to_owned(),
+        interface_type: n.interface_type().map(|t| t.as_str().to_owned()),
+        subnet_id: n.subnet_id().map(str::to_owned),
+        vpc_id: n.vpc_id().map(str::to_owned),
+        attached_instance_id: n
+            .attachment()
+            .and_then(|a| a.instance_id())
+            .map(str::to_owned),
+        groups: n
+            .groups()
+            .iter()
+            .filter_map(|g| g.group_id().map(str::to_owned))
+            .collect(),
+        description: n.description().filter(|d| !d.is_empty()).map(str::to_owned),
+    })
 }
 
 /// The regions enabled for the account (`DescribeRegions`), sorted.

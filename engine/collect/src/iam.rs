@@ -19,6 +19,7 @@ use palisade_model::policy::PolicyDocument;
 
 use crate::error;
 use crate::ops;
+use crate::pages::drain;
 use crate::scope::{ts, Scope};
 
 /// Per-user calls in flight at once.
@@ -116,82 +117,81 @@ fn tag_map(tags: &[aws_sdk_iam::types::Tag]) -> BTreeMap<String, String> {
         .collect()
 }
 
+fn attached(list: &[aws_sdk_iam::types::AttachedPolicy]) -> Vec<String> {
+    list.iter()
+        .filter_map(|p| p.policy_arn().map(str::to_owned))
+        .collect()
+}
+
+fn user(u: &aws_sdk_iam::types::UserDetail, scope: &Scope) -> Option<User> {
+    let (arn, name) = (u.arn()?, u.user_name()?);
+    Some(User {
+        arn: arn.to_owned(),
+        name: name.to_owned(),
+        path: u.path().unwrap_or("/").to_owned(),
+        create_date: ts(u.create_date()),
+        groups: u.group_list().to_vec(),
+        attached_policies: attached(u.attached_managed_policies()),
+        inline_policies: inline(u.user_policy_list(), arn, scope),
+        tags: tag_map(u.tags()),
+        ..User::default()
+    })
+}
+
+fn group(g: &aws_sdk_iam::types::GroupDetail, scope: &Scope) -> Option<Group> {
+    let (arn, name) = (g.arn()?, g.group_name()?);
+    Some(Group {
+        arn: arn.to_owned(),
+        name: name.to_owned(),
+        attached_policies: attached(g.attached_managed_policies()),
+        inline_policies: inline(g.group_policy_list(), arn, scope),
+    })
+}
+
+fn role(r: &aws_sdk_iam::types::RoleDetail, scope: &Scope) -> Option<Role> {
+    let (arn, name) = (r.arn()?, r.role_name()?);
+    Some(Role {
+        arn: arn.to_owned(),
+        name: name.to_owned(),
+        path: r.path().unwrap_or("/").to_owned(),
+        create_date: ts(r.create_date()),
+        last_used: ts(r.role_last_used().and_then(|l| l.last_used_date())),
+        trust_policy: doc(r.assume_role_policy_document(), arn, scope),
+        attached_policies: attached(r.attached_managed_policies()),
+        inline_policies: inline(r.role_policy_list(), arn, scope),
+        tags: tag_map(r.tags()),
+    })
+}
+
 type Details = (Vec<User>, Vec<Group>, Vec<Role>, Vec<ManagedPolicy>);
 
 async fn authorization_details(client: &Client, scope: &Scope) -> Details {
-    let op = &ops::IAM_GET_ACCOUNT_AUTHORIZATION_DETAILS;
-    let (mut users, mut groups, mut roles) = (Vec::new(), Vec::new(), Vec::new());
-    let mut all_policies: Vec<ManagedPolicyDetail> = Vec::new();
-    let mut pages = client
+    let pages = client
         .get_account_authorization_details()
         .into_paginator()
         .send();
-    let mut complete = true;
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            complete = false;
-            break;
-        };
-        for u in page.user_detail_list() {
-            let (Some(arn), Some(name)) = (u.arn(), u.user_name()) else {
-                continue;
-            };
-            users.push(User {
-                arn: arn.to_owned(),
-                name: name.to_owned(),
-                path: u.path().unwrap_or("/").to_owned(),
-                create_date: ts(u.create_date()),
-                groups: u.group_list().to_vec(),
-                attached_policies: u
-                    .attached_managed_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned))
-                    .collect(),
-                inline_policies: inline(u.user_policy_list(), arn, scope),
-                tags: tag_map(u.tags()),
-                ..User::default()
-            });
-        }
-        for g in page.group_detail_list() {
-            let (Some(arn), Some(name)) = (g.arn(), g.group_name()) else {
-                continue;
-            };
-            groups.push(Group {
-                arn: arn.to_owned(),
-                name: name.to_owned(),
-                attached_policies: g
-                    .attached_managed_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned))
-                    .collect(),
-                inline_policies: inline(g.group_policy_list(), arn, scope),
-            });
-        }
-        for r in page.role_detail_list() {
-            let (Some(arn), Some(name)) = (r.arn(), r.role_name()) else {
-                continue;
-            };
-            roles.push(Role {
-                arn: arn.to_owned(),
-                name: name.to_owned(),
-                path: r.path().unwrap_or("/").to_owned(),
-                create_date: ts(r.create_date()),
-                last_used: ts(r.role_last_used().and_then(|l| l.last_used_date())),
-                trust_policy: doc(r.assume_role_policy_document(), arn, scope),
-                attached_policies: r
-                    .attached_managed_policies()
-                    .iter()
-                    .filter_map(|p| p.policy_arn().map(str::to_owned))
-                    .collect(),
-                inline_policies: inline(r.role_policy_list(), arn, scope),
-                tags: tag_map(r.tags()),
-            });
-        }
-        all_policies.extend(page.policies().iter().cloned());
-    }
-    if complete {
-        scope.ok(op);
-    }
+    // A listing cut short keeps what it read: each principal and policy is
+    // judged on its own documents, and the gap keeps IAM rules from passing
+    // (rules that judge absence depend on this operation).
+    let pages = drain(scope, &ops::IAM_GET_ACCOUNT_AUTHORIZATION_DETAILS, pages)
+        .await
+        .with_partial();
+    let users: Vec<User> = pages
+        .iter()
+        .flat_map(|p| p.user_detail_list())
+        .filter_map(|u| user(u, scope))
+        .collect();
+    let groups: Vec<Group> = pages
+        .iter()
+        .flat_map(|p| p.group_detail_list())
+        .filter_map(|g| group(g, scope))
+        .collect();
+    let roles: Vec<Role> = pages
+        .iter()
+        .flat_map(|p| p.role_detail_list())
+        .filter_map(|r| role(r, scope))
+        .collect();
+    let all_policies: Vec<&ManagedPolicyDetail> = pages.iter().flat_map(|p| p.policies()).collect();
     // Customer managed policies, and the AWS managed ones something uses.
     let referenced: BTreeSet<&str> = users
         .iter()
@@ -201,7 +201,7 @@ async fn authorization_details(client: &Client, scope: &Scope) -> Details {
         .map(String::as_str)
         .collect();
     let mut policies: Vec<ManagedPolicy> = all_policies
-        .iter()
+        .into_iter()
         .filter_map(|p| {
             let arn = p.arn()?;
             let attachments = i64::from(p.attachment_count().unwrap_or(0));
@@ -320,32 +320,22 @@ fn parse_report(csv: &str) -> Report {
 }
 
 async fn password_policy(client: &Client, scope: &Scope) -> Option<PasswordPolicy> {
-    let op = &ops::IAM_GET_ACCOUNT_PASSWORD_POLICY;
-    match client.get_account_password_policy().send().await {
-        Ok(out) => {
-            scope.ok(op);
-            out.password_policy().map(|p| PasswordPolicy {
-                minimum_password_length: p.minimum_password_length().map(i64::from).unwrap_or(0),
-                require_symbols: p.require_symbols(),
-                require_numbers: p.require_numbers(),
-                require_uppercase: p.require_uppercase_characters(),
-                require_lowercase: p.require_lowercase_characters(),
-                allow_users_to_change: p.allow_users_to_change_password(),
-                max_password_age: p.max_password_age().map(i64::from),
-                password_reuse_prevention: p.password_reuse_prevention().map(i64::from),
-                hard_expiry: p.hard_expiry().unwrap_or(false),
-            })
-        }
-        // No policy set: a fact, not a gap.
-        Err(e) if error::code(&e) == Some("NoSuchEntity") => {
-            scope.ok(op);
-            None
-        }
-        Err(e) => {
-            scope.fail(op, error::describe(&e));
-            None
-        }
-    }
+    let res = client.get_account_password_policy().send().await;
+    // No policy set (NoSuchEntity): a fact, not a gap.
+    let out = scope
+        .check_optional(&ops::IAM_GET_ACCOUNT_PASSWORD_POLICY, res, "NoSuchEntity")
+        .flatten()?;
+    out.password_policy().map(|p| PasswordPolicy {
+        minimum_password_length: p.minimum_password_length().map(i64::from).unwrap_or(0),
+        require_symbols: p.require_symbols(),
+        require_numbers: p.require_numbers(),
+        require_uppercase: p.require_uppercase_characters(),
+        require_lowercase: p.require_lowercase_characters(),
+        allow_users_to_change: p.allow_users_to_change_password(),
+        max_password_age: p.max_password_age().map(i64::from),
+        password_reuse_prevention: p.password_reuse_prevention().map(i64::from),
+        hard_expiry: p.hard_expiry().unwrap_or(false),
+    })
 }
 
 async fn summary(client: &Client, scope: &Scope) -> BTreeMap<String, i64> {
@@ -366,22 +356,20 @@ async fn summary(client: &Client, scope: &Scope) -> BTreeMap<String, i64> {
 
 /// Virtual MFA devices: (serial number, ARN of the user it is assigned to).
 async fn virtual_mfa_devices(client: &Client, scope: &Scope) -> Vec<(String, Option<String>)> {
-    let op = &ops::IAM_LIST_VIRTUAL_MFA_DEVICES;
-    let mut out = Vec::new();
-    let mut pages = client.list_virtual_mfa_devices().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for d in page.virtual_mfa_devices() {
-            out.push((
-                d.serial_number().to_owned(),
-                d.user().map(|u| u.arn().to_owned()),
-            ));
-        }
-    }
-    scope.ok(op);
-    out
+    let pages = client.list_virtual_mfa_devices().into_paginator().send();
+    // A listing cut short keeps what it read; the gap keeps IAM rules from
+    // passing (the MFA rules depend on IAM as a whole).
+    drain(scope, &ops::IAM_LIST_VIRTUAL_MFA_DEVICES, pages)
+        .await
+        .flat_map(|p| {
+            p.virtual_mfa_devices().iter().map(|d| {
+                (
+                    d.serial_number().to_owned(),
+                    d.user().map(|u| u.arn().to_owned()),
+                )
+            })
+        })
+        .with_partial()
 }
 
 async fn user_details(
@@ -404,22 +392,13 @@ async fn user_details(
     user
 }
 
+/// Whether the user has a console password (no login profile: a fact).
 async fn login_profile(client: &Client, scope: &Scope, user: &str) -> bool {
-    let op = &ops::IAM_GET_LOGIN_PROFILE;
-    match client.get_login_profile().user_name(user).send().await {
-        Ok(_) => {
-            scope.ok(op);
-            true
-        }
-        Err(e) if error::code(&e) == Some("NoSuchEntity") => {
-            scope.ok(op);
-            false
-        }
-        Err(e) => {
-            scope.fail(op, error::describe(&e));
-            false
-        }
-    }
+    let res = client.get_login_profile().user_name(user).send().await;
+    matches!(
+        scope.check_optional(&ops::IAM_GET_LOGIN_PROFILE, res, "NoSuchEntity"),
+        Some(Some(_))
+    )
 }
 
 async fn mfa_devices(
@@ -428,60 +407,54 @@ async fn mfa_devices(
     user: &str,
     virtual_mfa: &[(String, Option<String>)],
 ) -> Vec<MfaDevice> {
-    let op = &ops::IAM_LIST_MFA_DEVICES;
-    let mut out = Vec::new();
-    let mut pages = client
+    let pages = client
         .list_mfa_devices()
         .user_name(user)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return out;
-        };
-        for d in page.mfa_devices() {
-            let serial = d.serial_number();
-            let is_virtual = virtual_mfa.iter().any(|(s, _)| s == serial)
-                || (serial.starts_with("arn:") && serial.contains(":mfa/"));
-            out.push(MfaDevice {
-                serial_number: serial.to_owned(),
-                kind: if is_virtual { "virtual" } else { "hardware" }.to_owned(),
-                enable_date: ts(Some(d.enable_date())),
-            });
-        }
-    }
-    scope.ok(op);
-    out
+    // Devices read are devices the user has; the gap keeps the MFA rules
+    // (which depend on ListMFADevices) from judging this user.
+    drain(scope, &ops::IAM_LIST_MFA_DEVICES, pages)
+        .await
+        .flat_map(|p| {
+            p.mfa_devices().iter().map(|d| {
+                let serial = d.serial_number();
+                let is_virtual = virtual_mfa.iter().any(|(s, _)| s == serial)
+                    || (serial.starts_with("arn:") && serial.contains(":mfa/"));
+                MfaDevice {
+                    serial_number: serial.to_owned(),
+                    kind: if is_virtual { "virtual" } else { "hardware" }.to_owned(),
+                    enable_date: ts(Some(d.enable_date())),
+                }
+            })
+        })
+        .with_partial()
 }
 
 async fn access_keys(client: &Client, scope: &Scope, user: &str) -> Vec<AccessKey> {
-    let op = &ops::IAM_LIST_ACCESS_KEYS;
-    let mut keys = Vec::new();
-    let mut pages = client
+    let pages = client
         .list_access_keys()
         .user_name(user)
         .into_paginator()
         .send();
-    while let Some(page) = pages.next().await {
-        let Some(page) = scope.check(op, page) else {
-            return keys;
-        };
-        for k in page.access_key_metadata() {
-            let Some(id) = k.access_key_id() else {
-                continue;
-            };
-            keys.push(AccessKey {
-                access_key_id: id.to_owned(),
-                status: k
-                    .status()
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_default(),
-                create_date: ts(k.create_date()),
-                ..AccessKey::default()
-            });
-        }
-    }
-    scope.ok(op);
+    // Keys read are keys the user has, each judged on its own data; the gap
+    // keeps IAM rules from passing.
+    let mut keys = drain(scope, &ops::IAM_LIST_ACCESS_KEYS, pages)
+        .await
+        .flat_map(|p| {
+            p.access_key_metadata().iter().filter_map(|k| {
+                Some(AccessKey {
+                    access_key_id: k.access_key_id()?.to_owned(),
+                    status: k
+                        .status()
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_default(),
+                    create_date: ts(k.create_date()),
+                    ..AccessKey::default()
+                })
+            })
+        })
+        .with_partial();
     let last_used = &ops::IAM_GET_ACCESS_KEY_LAST_USED;
     for key in &mut keys {
         let out = client

@@ -4,7 +4,8 @@
 //!
 //! Every API call's outcome becomes a coverage record; a call that still
 //! fails after the SDK's retries is a gap (`status: failed`) and the rest of
-//! the collection continues. [`ops::ALL`] lists every operation called, and
+//! the collection continues. [`ops::ALL`] (the catalogue in
+//! [`palisade_model::service`]) lists every operation called, and
 //! `iam-policy.json` beside this crate is the least-privilege policy that
 //! allows exactly those.
 
@@ -21,6 +22,7 @@ pub mod ec2;
 pub mod error;
 pub mod iam;
 pub mod ops;
+pub mod pages;
 #[cfg(test)]
 mod replay;
 pub mod scope;
@@ -31,7 +33,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{SubsecRound as _, Utc};
-use palisade_model::{Account, ArtifactReport, RegionData, Snapshot, GLOBAL_REGION};
+use palisade_model::{Account, ArtifactReport, RegionData, Service, Snapshot, GLOBAL_REGION};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -294,12 +296,14 @@ fn spawn_account(
     regions: &[String],
     coverage: &Coverage,
 ) {
-    let mut jobs: Vec<(&'static str, String)> = vec![
-        ("iam", GLOBAL_REGION.to_owned()),
-        ("artifact", GLOBAL_REGION.to_owned()),
-    ];
+    // Global services once per account, regional ones once per region.
+    let mut jobs: Vec<(Service, String)> = Service::ALL
+        .into_iter()
+        .filter(|s| s.is_global())
+        .map(|s| (s, GLOBAL_REGION.to_owned()))
+        .collect();
     for r in regions {
-        for service in ["ec2", "wafv2", "backup", "config"] {
+        for service in Service::ALL.into_iter().filter(|s| !s.is_global()) {
             jobs.push((service, r.clone()));
         }
     }
@@ -312,41 +316,49 @@ fn spawn_account(
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let (part, counts) = run_service(service, &session, &scope).await;
-            progress.done(&scope.account, service, &region, &counts, scope.failures());
+            progress.done(
+                &scope.account,
+                service.as_str(),
+                &region,
+                &counts,
+                scope.failures(),
+            );
             (idx, region, part)
         });
     }
 }
 
-async fn run_service(service: &str, s: &Session, scope: &Scope) -> (Part, String) {
+/// Runs one service's collector in `scope`'s region (global services from
+/// the home region), with its counts for the progress display.
+async fn run_service(service: Service, s: &Session, scope: &Scope) -> (Part, String) {
     let region = scope.region.as_str();
     match service {
-        "iam" => {
+        Service::Iam => {
             let v = iam::collect(&session::iam(s, session::HOME_REGION), scope).await;
             let c = iam::counts(&v);
             (Part::Iam(v), c)
         }
-        "artifact" => {
+        Service::Artifact => {
             let v = artifact::collect(&session::artifact(s, session::HOME_REGION), scope).await;
             let c = format!("{} reports", v.len());
             (Part::Artifact(v), c)
         }
-        "ec2" => {
+        Service::Ec2 => {
             let v = ec2::collect(&session::ec2(s, region), scope).await;
             let c = ec2::counts(&v);
             (Part::Ec2(v), c)
         }
-        "wafv2" => {
+        Service::Wafv2 => {
             let v = waf::collect(&session::wafv2(s, region), scope).await;
             let c = waf::counts(&v);
             (Part::Waf(v), c)
         }
-        "backup" => {
+        Service::Backup => {
             let v = backup::collect(&session::backup(s, region), scope).await;
             let c = backup::counts(&v);
             (Part::Backup(v), c)
         }
-        _ => {
+        Service::Config => {
             let v = config::collect(&session::config(s, region), scope).await;
             let c = config::counts(&v);
             (Part::Config(v), c)

@@ -4,6 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
@@ -49,6 +52,20 @@ pub fn config(events: Vec<ReplayEvent>) -> (SdkConfig, StaticReplayClient) {
         .http_client(http.clone())
         .build();
     (config, http)
+}
+
+/// `config` retrying each call `attempts` times in all, with a 1 ms backoff
+/// (for recorded throttling that outlasts the retries).
+pub fn with_retries(config: SdkConfig, attempts: u32) -> SdkConfig {
+    config
+        .into_builder()
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(attempts)
+                .with_initial_backoff(Duration::from_millis(1))
+                .with_max_backoff(Duration::from_millis(1)),
+        )
+        .build()
 }
 
 /// A scope for account 111111111111 in eu-west-1.

@@ -68,6 +68,28 @@ impl Scope {
         }
     }
 
+    /// Records the outcome of one call of `op` whose error code `absent`
+    /// means "there is none" (no password policy, no vault access policy):
+    /// a fact, recorded as `ok`. Returns `Some(Some(output))` on success,
+    /// `Some(None)` when absent, and `None` (a gap) on any other failure.
+    pub fn check_optional<T, E>(
+        &self,
+        op: &Operation,
+        result: Result<T, SdkError<E, HttpResponse>>,
+        absent: &str,
+    ) -> Option<Option<T>>
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        match result {
+            Err(e) if error::code(&e) == Some(absent) => {
+                self.ok(op);
+                Some(None)
+            }
+            other => self.check(op, other).map(Some),
+        }
+    }
+
     /// Number of failed calls recorded through this scope.
     pub fn failures(&self) -> usize {
         self.failures.load(Ordering::Relaxed)

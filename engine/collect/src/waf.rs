@@ -2,13 +2,21 @@
 //! us-east-1) with rules, default action, logging configuration and the
 //! resources each ACL is associated with.
 
+use aws_sdk_wafv2::config::http::HttpResponse;
+use aws_sdk_wafv2::error::SdkError;
+use aws_sdk_wafv2::operation::list_web_acls::{ListWebACLsError, ListWebAcLsOutput};
 use aws_sdk_wafv2::types::{ResourceType, Scope as WafScope, Statement};
 use aws_sdk_wafv2::Client;
+use aws_smithy_async::future::pagination_stream::fn_stream::FnStream;
+use aws_smithy_async::future::pagination_stream::PaginationStream;
 use futures_util::stream::{self, StreamExt as _};
 use palisade_model::waf::{WafRule, Wafv2, WebAcl};
 
-use crate::error;
 use crate::ops;
+use crate::pages::drain;
+
+type WebAclPages =
+    PaginationStream<Result<ListWebAcLsOutput, SdkError<ListWebACLsError, HttpResponse>>>;
 use crate::scope::Scope;
 
 /// The resource types a REGIONAL web ACL can protect; ListResourcesForWebACL
@@ -38,31 +46,20 @@ pub fn counts(w: &Wafv2) -> String {
 }
 
 async fn collect_scope(client: &Client, scope: &Scope, waf_scope: WafScope) -> Vec<WebAcl> {
-    let list = &ops::WAFV2_LIST_WEB_ACLS;
-    let mut summaries = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let out = client
-            .list_web_acls()
-            .scope(waf_scope.clone())
-            .limit(100)
-            .set_next_marker(marker.clone())
-            .send()
-            .await;
-        let Some(out) = scope.check(list, out) else {
-            return Vec::new();
-        };
-        for s in out.web_acls() {
-            if let (Some(name), Some(id)) = (s.name(), s.id()) {
-                summaries.push((name.to_owned(), id.to_owned()));
-            }
-        }
-        // Stop on an empty page too: some endpoints echo a marker forever.
-        match out.next_marker() {
-            Some(m) if !m.is_empty() && !out.web_acls().is_empty() => marker = Some(m.to_owned()),
-            _ => break,
-        }
-    }
+    let pages = list_web_acls(client, waf_scope.clone());
+    // A listing cut short yields no web ACLs of this scope: the gap keeps
+    // the region's WAF rules from passing.
+    let Some(summaries) = drain(scope, &ops::WAFV2_LIST_WEB_ACLS, pages)
+        .await
+        .flat_map(|p| {
+            p.web_acls()
+                .iter()
+                .filter_map(|s| Some((s.name()?.to_owned(), s.id()?.to_owned())))
+        })
+        .complete()
+    else {
+        return Vec::new();
+    };
     // Per-ACL calls for several ACLs at once, results in listing order.
     stream::iter(summaries)
         .map(|(name, id)| web_acl(client, scope, waf_scope.clone(), name, id))
@@ -70,6 +67,35 @@ async fn collect_scope(client: &Client, scope: &Scope, waf_scope: WafScope) -> V
         .filter_map(|acl| async move { acl })
         .collect()
         .await
+}
+
+/// The pages of ListWebACLs, which the SDK offers no paginator for: the
+/// same stream shape as the generated paginators, following `NextMarker`.
+fn list_web_acls(client: &Client, waf_scope: WafScope) -> WebAclPages {
+    let client = client.clone();
+    PaginationStream::new(FnStream::new(move |tx| {
+        Box::pin(async move {
+            let mut marker: Option<String> = None;
+            loop {
+                let out = client
+                    .list_web_acls()
+                    .scope(waf_scope.clone())
+                    .limit(100)
+                    .set_next_marker(marker.take())
+                    .send()
+                    .await;
+                // Stop on an empty page too: some endpoints echo a marker forever.
+                marker = out.as_ref().ok().and_then(|o| {
+                    o.next_marker()
+                        .filter(|m| !m.is_empty() && !o.web_acls().is_empty())
+                        .map(str::to_owned)
+                });
+                if tx.send(out).await.is_err() || marker.is_none() {
+                    return;
+                }
+            }
+        })
+    }))
 }
 
 /// One web ACL with its logging configuration and associations; `None` when
@@ -210,28 +236,21 @@ fn statement_type(s: &Statement) -> &'static str {
 
 async fn logging(client: &Client, scope: &Scope, arn: &str) -> Vec<String> {
     let op = &ops::WAFV2_GET_LOGGING_CONFIGURATION;
-    match client
+    let res = client
         .get_logging_configuration()
         .resource_arn(arn)
         .send()
-        .await
-    {
-        Ok(out) => {
-            scope.ok(op);
+        .await;
+    // No logging configuration (WAFNonexistentItemException): logging is
+    // off, a fact. A failed call is a gap (the logging rule depends on it).
+    scope
+        .check_optional(op, res, "WAFNonexistentItemException")
+        .flatten()
+        .and_then(|out| {
             out.logging_configuration()
                 .map(|l| l.log_destination_configs().to_vec())
-                .unwrap_or_default()
-        }
-        // No logging configuration: logging is off (a fact).
-        Err(e) if error::code(&e) == Some("WAFNonexistentItemException") => {
-            scope.ok(op);
-            Vec::new()
-        }
-        Err(e) => {
-            scope.fail(op, error::describe(&e));
-            Vec::new()
-        }
-    }
+        })
+        .unwrap_or_default()
 }
 
 /// Associated resources of every regional type; `None` when any list failed.

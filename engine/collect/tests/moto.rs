@@ -215,7 +215,7 @@ fn moto_account_is_collected_completely_and_scanned() {
     // Every coverage record names an operation of the shipped list.
     let known: BTreeSet<(&str, &str)> = palisade_collect::ops::ALL
         .iter()
-        .map(|o| (o.service, o.api))
+        .map(|o| (o.service.as_str(), o.api))
         .collect();
     for c in &account.coverage {
         assert!(

@@ -12,11 +12,13 @@ pub mod error;
 pub mod iam;
 pub mod load;
 pub mod policy;
+pub mod service;
 pub mod snapshot;
 pub mod waf;
 
 pub use error::SnapshotError;
 pub use load::{LineIndex, LoadedSnapshot};
+pub use service::{Operation, Service, UnknownService, OPERATIONS};
 pub use snapshot::{Account, ArtifactReport, CoverageRecord, CoverageStatus, RegionData, Snapshot};
 
 /// The `format` marker every snapshot file carries.

@@ -5,7 +5,8 @@
 //! waivers and baselines live in `palisade-triage`.)
 //!
 //! Layout on disk: `policies/schema.cedarschema`, one `forbid` policy per
-//! `policies/**/<rule-id>.cedar`, and `rules/**/<rule-id>.toml` metadata.
+//! `policies/<service>/<rule-id>.cedar`, and `rules/<service>/<rule-id>.toml`
+//! metadata, where `<service>` is the rule's service.
 //! [`RulePack::load`] refuses a pack where any piece is missing or invalid,
 //! naming the file and line.
 

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use palisade_model::Service;
+
 use crate::error::{parse_toml, RulesError};
 
 /// Finding severity, ordered from least to most severe.
@@ -134,8 +136,9 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// Pack.
     pub pack: Pack,
-    /// AWS service whose data the rule reads (`iam`, `ec2`, `wafv2`, `backup`,
-    /// `config`); a coverage gap of that service makes the rule not evaluated.
+    /// AWS service whose data the rule reads, one of [`Service`] (`iam`,
+    /// `ec2`, `wafv2`, `backup`, `config`, `artifact`; checked at load); a
+    /// coverage gap of that service makes the rule's passes not evaluated.
     pub service: String,
     /// Why it matters.
     pub rationale: String,
@@ -161,7 +164,8 @@ pub struct RuleMeta {
     /// in any of these services turns both passes and fails in the gap's
     /// scope into `not_evaluated`. A gap in `service` alone only downgrades
     /// passes, since a fail on data that was read is still a fail. Entries
-    /// name a service (`backup`) or one operation (`iam:GetAccountPasswordPolicy`).
+    /// name a service (`backup`) or one operation the collectors call
+    /// (`iam:GetAccountPasswordPolicy`); both are checked at load.
     #[serde(default)]
     pub depends_on: Vec<String>,
     /// Infrastructure-as-code remediation snippets.
@@ -247,20 +251,19 @@ impl RuleMeta {
                 ));
             }
         }
+        if let Err(e) = meta.service.parse::<Service>() {
+            return Err(RulesError::at(
+                path,
+                line_of_key(text, "service"),
+                format!("`service`: {e}"),
+            ));
+        }
         for dep in &meta.depends_on {
-            let (service, api) = dependency(dep);
-            let api_ok = api.is_none_or(|a| {
-                a.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                    && a.chars().all(|c| c.is_ascii_alphanumeric())
-            });
-            if !SERVICES.contains(&service) || !api_ok {
+            if let Err(why) = check_dependency(dep) {
                 return Err(RulesError::at(
                     path,
                     line_of_key(text, "depends_on"),
-                    format!(
-                        "`depends_on` entry {dep:?} is not a service ({}) or `service:ApiName`",
-                        SERVICES.join(", ")
-                    ),
+                    format!("`depends_on` entry {dep:?}: {why}"),
                 ));
             }
         }
@@ -277,8 +280,24 @@ pub fn dependency(entry: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Services the collectors read, as named in coverage records.
-pub const SERVICES: &[&str] = &["iam", "ec2", "wafv2", "backup", "config", "artifact"];
+/// Checks that a `depends_on` entry names a [`Service`] or one operation of
+/// the collectors' catalogue ([`palisade_model::OPERATIONS`]).
+fn check_dependency(entry: &str) -> Result<(), String> {
+    let (service, api) = dependency(entry);
+    let service = service.parse::<Service>().map_err(|e| e.to_string())?;
+    match api {
+        None => Ok(()),
+        Some(api) if service.operation(api).is_some() => Ok(()),
+        Some(api) => Err(format!(
+            "the collectors do not call {service}:{api} (they call: {})",
+            service
+                .operations()
+                .map(|o| o.api)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}
 
 /// 1-based line of the first `key =` in a TOML text (0 if absent).
 pub fn line_of_key(text: &str, key: &str) -> usize {
@@ -315,6 +334,31 @@ mod tests {
             let err = RuleMeta::parse(Path::new("rules/x.toml"), &text).expect_err(bad);
             assert!(err.to_string().starts_with("rules/x.toml:10:"), "{err}");
         }
+    }
+
+    #[test]
+    fn service_must_be_a_known_service() {
+        let text = "id = \"x\"\ntitle = \"t\"\nseverity = \"low\"\npack = \"dr\"\nservice = \"bakcup\"\nrationale = \"r\"\nremediation = \"m\"\nstatus = \"stable\"\nsince = \"0.1.0\"\n";
+        let err = RuleMeta::parse(Path::new("rules/x.toml"), text).expect_err("typo");
+        assert_eq!(
+            err.to_string(),
+            "rules/x.toml:5: `service`: unknown service \"bakcup\" (known: iam, ec2, wafv2, backup, config, artifact)"
+        );
+    }
+
+    #[test]
+    fn depends_on_operations_must_be_called_by_the_collectors() {
+        let base = "id = \"x\"\ntitle = \"t\"\nseverity = \"low\"\npack = \"dr\"\nservice = \"ec2\"\nrationale = \"r\"\nremediation = \"m\"\nstatus = \"stable\"\nsince = \"0.1.0\"\n";
+        let text = format!("{base}depends_on = [\"ec2:DescribeInstances\"]\n");
+        let err = RuleMeta::parse(Path::new("rules/x.toml"), &text).expect_err("not called");
+        assert_eq!(
+            err.to_string(),
+            "rules/x.toml:10: `depends_on` entry \"ec2:DescribeInstances\": the collectors do not call ec2:DescribeInstances (they call: DescribeRegions, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkAcls, DescribeNetworkInterfaces)"
+        );
+        // An operation of another service is not one of this one's.
+        let text = format!("{base}depends_on = [\"iam:DescribeVpcs\"]\n");
+        let err = RuleMeta::parse(Path::new("rules/x.toml"), &text).expect_err("wrong service");
+        assert!(err.to_string().starts_with("rules/x.toml:10: "), "{err}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Loading a rule pack: the schema, every policy (one `forbid` per file,
 //! scoped to one resource type, validated in strict mode), and every metadata
-//! file; a policy without metadata or metadata without a policy is refused.
+//! file; a policy without metadata or metadata without a policy is refused,
+//! and so is a rule whose files are not in its service's directory.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use miette::Diagnostic;
 use sha2::{Digest, Sha256};
 
 use crate::error::{line_of_offset, Location, RulesError};
-use crate::metadata::RuleMeta;
+use crate::metadata::{line_of_key, RuleMeta};
 use crate::params::Params;
 
 /// One check: its policy, the resource type it applies to, and its metadata.
@@ -63,35 +64,8 @@ impl RulePack {
         let schema = parse_schema(&schema_path, &schema_text)?;
 
         let mut problems: Vec<(Location, String)> = Vec::new();
-        let mut policies: BTreeMap<String, (PathBuf, String, Policy, EntityTypeName)> =
-            BTreeMap::new();
         let validator = Validator::new(schema.clone());
-        // Ids whose policy file exists but is invalid: their metadata is not
-        // also reported as orphaned.
-        let mut invalid_ids: Vec<String> = Vec::new();
-        for path in files_with_ext(policies_dir, "cedar")? {
-            let text = read(&path)?;
-            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
-                invalid_ids.push(stem.to_owned());
-            }
-            match load_policy(&path, &text, &validator) {
-                Ok((id, policy, ty)) => {
-                    if let Some((other, ..)) = policies.get(&id) {
-                        problems.push((
-                            loc(&path, 0),
-                            format!("rule id {id:?} is also defined in {}", other.display()),
-                        ));
-                    } else {
-                        invalid_ids.retain(|i| *i != id);
-                        policies.insert(id, (path, text, policy, ty));
-                    }
-                }
-                Err(RulesError::Invalid(mut items)) => problems.append(&mut items),
-                Err(e) => return Err(e),
-            }
-        }
-
-        let mut metas: BTreeMap<String, (PathBuf, RuleMeta, String)> = BTreeMap::new();
+        let (policies, invalid_ids) = load_policies(policies_dir, &validator, &mut problems)?;
         let frameworks_dir = rules_dir.join("frameworks");
         let pricing_dir = rules_dir.join("pricing");
         let prices_path = pricing_dir.join("prices.toml");
@@ -100,45 +74,14 @@ impl RulePack {
         } else {
             None
         };
-        for path in files_with_ext(rules_dir, "toml")?
-            .into_iter()
-            .filter(|p| !p.starts_with(&frameworks_dir) && !p.starts_with(&pricing_dir))
-        {
-            let text = read(&path)?;
-            match RuleMeta::parse(&path, &text) {
-                Ok(meta) => {
-                    if let Some(model) = &meta.cost {
-                        let missing = match &prices {
-                            Some(t) => t.missing(model).join(", "),
-                            None => format!("{} (no price table)", prices_path.display()),
-                        };
-                        if !missing.is_empty() {
-                            problems.push((
-                                loc(&path, crate::metadata::line_of_key(&text, "price")),
-                                format!(
-                                    "cost model names prices not in the price table: {missing}"
-                                ),
-                            ));
-                        }
-                    }
-                    if let Some((other, ..)) = metas.get(&meta.id) {
-                        problems.push((
-                            loc(&path, 0),
-                            format!(
-                                "rule id {:?} is also defined in {}",
-                                meta.id,
-                                other.display()
-                            ),
-                        ));
-                    } else {
-                        metas.insert(meta.id.clone(), (path, meta, text));
-                    }
-                }
-                Err(RulesError::Invalid(mut items)) => problems.append(&mut items),
-                Err(e) => return Err(e),
-            }
-        }
+        let mut metas = load_metadata(rules_dir, prices.as_ref(), &mut problems)?;
 
+        problems.extend(directory_mismatches(
+            policies_dir,
+            rules_dir,
+            &policies,
+            &metas,
+        ));
         for (id, (path, ..)) in &policies {
             if !metas.contains_key(id) {
                 problems.push((
@@ -160,11 +103,11 @@ impl RulePack {
         }
 
         let defaults =
-            Params::from_metadata(&schema, metas.values().map(|(p, m, _)| (p.as_path(), m)))?;
+            Params::from_metadata(&schema, metas.values().map(|(p, m, ..)| (p.as_path(), m)))?;
         let rules: Vec<Rule> = policies
             .into_iter()
             .filter_map(|(id, (policy_path, policy_text, policy, resource_type))| {
-                metas.remove(&id).map(|(_, meta, meta_text)| Rule {
+                metas.remove(&id).map(|(_, meta, _, meta_text)| Rule {
                     source_digest: digest([policy_text.as_str(), meta_text.as_str()]),
                     id,
                     policy,
@@ -240,6 +183,153 @@ fn digest<'a>(texts: impl IntoIterator<Item = &'a str>) -> [u8; 32] {
         h.update(t.as_bytes());
     }
     h.finalize().into()
+}
+
+/// A parsed policy file: path, text, policy and the resource type it scopes.
+type PolicyEntry = (PathBuf, String, Policy, EntityTypeName);
+
+/// A parsed metadata file: path, metadata, the line of its `service` key and
+/// the file's text (for the fingerprint).
+type MetaEntry = (PathBuf, RuleMeta, usize, String);
+
+/// Every policy under `policies_dir` by id, and the ids whose policy file
+/// exists but is invalid (their metadata is then not also reported as
+/// orphaned). Problems are appended to `problems`.
+fn load_policies(
+    policies_dir: &Path,
+    validator: &Validator,
+    problems: &mut Vec<(Location, String)>,
+) -> Result<(BTreeMap<String, PolicyEntry>, Vec<String>), RulesError> {
+    let mut policies: BTreeMap<String, PolicyEntry> = BTreeMap::new();
+    let mut invalid_ids: Vec<String> = Vec::new();
+    for path in files_with_ext(policies_dir, "cedar")? {
+        let text = read(&path)?;
+        if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+            invalid_ids.push(stem.to_owned());
+        }
+        match load_policy(&path, &text, validator) {
+            Ok((id, policy, ty)) => {
+                if let Some((other, ..)) = policies.get(&id) {
+                    problems.push((
+                        loc(&path, 0),
+                        format!("rule id {id:?} is also defined in {}", other.display()),
+                    ));
+                } else {
+                    invalid_ids.retain(|i| *i != id);
+                    policies.insert(id, (path, text, policy, ty));
+                }
+            }
+            Err(RulesError::Invalid(mut items)) => problems.append(&mut items),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((policies, invalid_ids))
+}
+
+/// Every rule metadata file under `rules_dir` (frameworks and pricing
+/// aside) by id, with cost models checked against `prices`. Problems are
+/// appended to `problems`.
+fn load_metadata(
+    rules_dir: &Path,
+    prices: Option<&crate::PriceTable>,
+    problems: &mut Vec<(Location, String)>,
+) -> Result<BTreeMap<String, MetaEntry>, RulesError> {
+    let frameworks_dir = rules_dir.join("frameworks");
+    let pricing_dir = rules_dir.join("pricing");
+    let mut metas: BTreeMap<String, MetaEntry> = BTreeMap::new();
+    for path in files_with_ext(rules_dir, "toml")?
+        .into_iter()
+        .filter(|p| !p.starts_with(&frameworks_dir) && !p.starts_with(&pricing_dir))
+    {
+        let text = read(&path)?;
+        let meta = match RuleMeta::parse(&path, &text) {
+            Ok(meta) => meta,
+            Err(RulesError::Invalid(mut items)) => {
+                problems.append(&mut items);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(model) = &meta.cost {
+            let missing = match prices {
+                Some(t) => t.missing(model).join(", "),
+                None => format!(
+                    "{} (no price table)",
+                    pricing_dir.join("prices.toml").display()
+                ),
+            };
+            if !missing.is_empty() {
+                problems.push((
+                    loc(&path, line_of_key(&text, "price")),
+                    format!("cost model names prices not in the price table: {missing}"),
+                ));
+            }
+        }
+        if let Some((other, ..)) = metas.get(&meta.id) {
+            problems.push((
+                loc(&path, 0),
+                format!(
+                    "rule id {:?} is also defined in {}",
+                    meta.id,
+                    other.display()
+                ),
+            ));
+        } else {
+            let line = line_of_key(&text, "service");
+            metas.insert(meta.id.clone(), (path, meta, line, text));
+        }
+    }
+    Ok(metas)
+}
+
+/// Rules whose metadata (`rules/<dir>/<id>.toml`) or policy
+/// (`policies/<dir>/<id>.cedar`) sits in a directory other than the rule's
+/// `service`; reported at the metadata's `service` line.
+fn directory_mismatches(
+    policies_dir: &Path,
+    rules_dir: &Path,
+    policies: &BTreeMap<String, PolicyEntry>,
+    metas: &BTreeMap<String, MetaEntry>,
+) -> Vec<(Location, String)> {
+    let mut out = Vec::new();
+    for (id, (meta_path, meta, line, _)) in metas {
+        let files = std::iter::once((rules_dir, meta_path)).chain(
+            policies
+                .get(id)
+                .map(|(policy_path, ..)| (policies_dir, policy_path)),
+        );
+        for (root, file) in files {
+            let dir = directory_of(root, file);
+            if dir != meta.service {
+                out.push((
+                    loc(meta_path, *line),
+                    format!(
+                        "rule {id:?} has service {:?} but {} is in directory {dir:?}; \
+                         a rule's files live in rules/{}/ and policies/{}/",
+                        meta.service,
+                        file.display(),
+                        meta.service,
+                        meta.service
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The directory of `file` below `root`, `/`-separated (`""` at the top).
+fn directory_of(root: &Path, file: &Path) -> String {
+    file.strip_prefix(root)
+        .ok()
+        .and_then(Path::parent)
+        .map(|d| {
+            d.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .unwrap_or_default()
 }
 
 fn loc(path: &Path, line: usize) -> Location {
@@ -372,28 +462,117 @@ pub fn entity_type(name: &str) -> Option<EntityTypeName> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+
     use super::*;
 
-    /// Copies the repository's `policies/` and `rules/` into a temporary
-    /// directory so a test can edit one file.
-    fn repo_copy() -> tempfile::TempDir {
+    /// A copy of the repository's rule pack that a test may rearrange.
+    fn repository_pack_copy() -> tempfile::TempDir {
         fn copy(from: &Path, to: &Path) {
             std::fs::create_dir_all(to).unwrap();
-            for e in std::fs::read_dir(from).unwrap() {
-                let p = e.unwrap().path();
-                let dest = to.join(p.file_name().unwrap());
+            for entry in std::fs::read_dir(from).unwrap() {
+                let p = entry.unwrap().path();
+                let target = to.join(p.file_name().unwrap());
                 if p.is_dir() {
-                    copy(&p, &dest);
+                    copy(&p, &target);
                 } else {
-                    std::fs::copy(&p, &dest).unwrap();
+                    std::fs::copy(&p, &target).unwrap();
                 }
             }
         }
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
         let dir = tempfile::tempdir().unwrap();
-        copy(&root.join("policies"), &dir.path().join("policies"));
-        copy(&root.join("rules"), &dir.path().join("rules"));
+        for d in ["policies", "rules"] {
+            copy(&root.join(d), &dir.path().join(d));
+        }
         dir
+    }
+
+    fn load_err(dir: &Path) -> String {
+        RulePack::load(&dir.join("policies"), &dir.join("rules"))
+            .expect_err("the pack must be refused")
+            .to_string()
+    }
+
+    const ID: &str = "backup-vault-deletion-not-denied";
+
+    #[test]
+    fn the_repository_pack_loads() {
+        let dir = repository_pack_copy();
+        RulePack::load(&dir.path().join("policies"), &dir.path().join("rules")).unwrap();
+    }
+
+    #[test]
+    fn metadata_outside_its_service_directory_is_refused_at_the_service_line() {
+        let dir = repository_pack_copy();
+        let rules = dir.path().join("rules");
+        let moved = rules.join(format!("ec2/{ID}.toml"));
+        std::fs::rename(rules.join(format!("backup/{ID}.toml")), &moved).unwrap();
+        let err = load_err(dir.path());
+        // `service = "backup"` is line 5 of the file.
+        assert_eq!(
+            err,
+            format!(
+                "{}:5: rule \"{ID}\" has service \"backup\" but {} is in directory \"ec2\"; \
+                 a rule's files live in rules/backup/ and policies/backup/",
+                moved.display(),
+                moved.display()
+            )
+        );
+    }
+
+    #[test]
+    fn policy_outside_its_service_directory_is_refused_at_the_service_line() {
+        let dir = repository_pack_copy();
+        let policies = dir.path().join("policies");
+        let moved = policies.join(format!("wafv2/{ID}.cedar"));
+        std::fs::rename(policies.join(format!("backup/{ID}.cedar")), &moved).unwrap();
+        let err = load_err(dir.path());
+        let meta = dir.path().join(format!("rules/backup/{ID}.toml"));
+        assert_eq!(
+            err,
+            format!(
+                "{}:5: rule \"{ID}\" has service \"backup\" but {} is in directory \"wafv2\"; \
+                 a rule's files live in rules/backup/ and policies/backup/",
+                meta.display(),
+                moved.display()
+            )
+        );
+    }
+
+    #[test]
+    fn unknown_service_and_operation_are_refused_with_file_and_line() {
+        let dir = repository_pack_copy();
+        let meta = dir.path().join(format!("rules/backup/{ID}.toml"));
+        let text = std::fs::read_to_string(&meta).unwrap();
+        std::fs::write(
+            &meta,
+            text.replace("service = \"backup\"", "service = \"backups\""),
+        )
+        .unwrap();
+        let err = load_err(dir.path());
+        assert!(
+            err.starts_with(&format!(
+                "{}:5: `service`: unknown service \"backups\"",
+                meta.display()
+            )),
+            "{err}"
+        );
+        std::fs::write(
+            &meta,
+            text.replace(
+                "backup:GetBackupVaultAccessPolicy",
+                "backup:GetBackupVaultPolicy",
+            ),
+        )
+        .unwrap();
+        let err = load_err(dir.path());
+        assert!(
+            err.starts_with(&format!(
+                "{}:6: `depends_on` entry \"backup:GetBackupVaultPolicy\": the collectors do not call",
+                meta.display()
+            )),
+            "{err}"
+        );
     }
 
     fn fingerprint(dir: &Path) -> String {
@@ -411,7 +590,7 @@ mod tests {
 
     #[test]
     fn fingerprint_changes_with_everything_that_changes_a_verdict() {
-        let dir = repo_copy();
+        let dir = repository_pack_copy();
         let d = dir.path();
         let base = fingerprint(d);
         assert_eq!(base.len(), 16);

@@ -100,7 +100,7 @@ fn every_rule_has_exactly_its_reviewed_results_on_its_fixtures() {
         let id = rule.id.clone();
         let matched = std::panic::catch_unwind(move || {
             insta::with_settings!({ omit_expression => true, description => format!("rule {id}: results on fixtures/rules/{id}/fail.json and pass.json") }, {
-                insta::assert_snapshot!(id.clone(), text);
+                insta::assert_snapshot!(id.as_str(), text);
             });
         });
         if matched.is_err() {

@@ -56,6 +56,23 @@ impl Scan {
     }
 }
 
+/// The Markdown characters that open links, images, HTML and table cells
+/// (`[`, `]`, `<`, `>`, `|`) where `text` does not backslash-escape them.
+pub fn unescaped_markdown(text: &str) -> Vec<char> {
+    let mut out = Vec::new();
+    let mut escaped = false;
+    for c in text.chars() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if matches!(c, '[' | ']' | '<' | '>' | '|') {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The hostile characters no terminal or Markdown output may carry raw:
 /// C0 and C1 controls (line breaks aside) and bidirectional overrides.
 pub fn raw_controls(text: &str) -> Vec<char> {

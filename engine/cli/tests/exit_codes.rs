@@ -333,7 +333,7 @@ fn exit_code_matrix() {
 fn fail_on_new_exits_0_on_an_unchanged_baseline_and_1_on_a_new_finding() {
     let dir = tempfile::tempdir().expect("tmp");
     with_baseline(dir.path(), &groups(&["auditors"]));
-    let cases = vec![
+    let cases = [
         Case {
             name: "unchanged, --fail-on-new",
             files: vec![("s.json", groups(&["auditors"]))],

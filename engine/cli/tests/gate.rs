@@ -14,17 +14,7 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("utf8 path")
 }
 
-fn sarif_errors(doc: &Value) -> Vec<String> {
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(root().join("fixtures/schemas/sarif-schema-2.1.0.json"))
-            .expect("schema"),
-    )
-    .expect("json");
-    let v = jsonschema::validator_for(&schema).expect("compile");
-    v.iter_errors(doc)
-        .map(|e| format!("{e} at {}", e.instance_path))
-        .collect()
-}
+use palisade_test_kit::sarif::errors as sarif_errors;
 
 fn demo_time_plus_one_day(demo: &mut Value) {
     demo["scan_time"] = Value::String("2026-11-21T02:00:00Z".into());
@@ -314,19 +304,50 @@ fn malformed_waivers_exit_2_with_file_and_line() {
 }
 
 #[test]
-fn junit_output_is_well_formed() {
+fn junit_output_parses_and_matches_the_json_report() {
     let o = palisade(&["scan", "fixtures/demo/snapshot.json", "--format", "junit"]);
     assert_eq!(code(&o), 1);
     let xml = String::from_utf8(o.stdout).expect("utf8");
     assert!(xml.starts_with("<?xml"));
-    assert!(xml.contains("<testsuite name=\"iam-root-mfa-disabled\""));
-    assert!(xml.contains("<failure type=\"critical\""));
-    // Balanced elements and no raw markup from untrusted names.
+    // Hostile names are covered by hostile.rs; here, the structure.
+    let doc = roxmltree::Document::parse(&xml).expect("well-formed XML");
+    let o = palisade(&["scan", "fixtures/demo/snapshot.json", "--format", "json"]);
+    let json: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let results = json["results"].as_array().expect("results");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
     assert_eq!(
-        xml.matches("<testsuite ").count(),
-        xml.matches("</testsuite>").count()
+        root.attribute("tests"),
+        Some(results.len().to_string().as_str())
     );
-    assert!(!xml.contains("<script"), "untrusted content not escaped");
+    let fails = results.iter().filter(|r| r["status"] == "fail").count();
+    assert_eq!(root.attribute("failures"), Some(fails.to_string().as_str()));
+    let rules: std::collections::BTreeSet<&str> = results
+        .iter()
+        .filter_map(|r| r["rule_id"].as_str())
+        .collect();
+    let suites: Vec<&str> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .filter_map(|n| n.attribute("name"))
+        .collect();
+    assert_eq!(suites, rules.into_iter().collect::<Vec<_>>());
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(cases, results.len());
+    let root_mfa = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .filter(|n| {
+            n.parent()
+                .and_then(|c| c.attribute("classname"))
+                .is_some_and(|c| c == "iam-root-mfa-disabled")
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(root_mfa.len(), 1, "the dev account's root MFA finding");
+    assert_eq!(root_mfa[0].attribute("type"), Some("critical"));
 }
 
 #[test]

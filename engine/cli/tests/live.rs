@@ -6,8 +6,8 @@
 
 #[allow(dead_code)] // `palisade()` is for the other test binaries
 mod common;
-#[path = "../../collect/tests/common/mod.rs"]
-mod harness;
+
+use palisade_test_kit::moto as harness;
 
 use std::path::Path;
 use std::process::Output;

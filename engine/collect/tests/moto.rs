@@ -7,13 +7,11 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::time::Instant;
 
 use common::{moto, options, Faults, Proxy, ACCOUNT};
 use palisade_eval::{Evaluator, Status};
 use palisade_model::{CoverageStatus, Snapshot};
-use palisade_rules::RulePack;
 
 fn collect(endpoint: &str, tweak: impl FnOnce(&mut palisade_collect::CollectOptions)) -> Snapshot {
     let mut opts = options(endpoint);
@@ -38,8 +36,7 @@ fn region<'a>(s: &'a Snapshot, r: &str) -> &'a palisade_model::RegionData {
 }
 
 fn evaluate(s: &Snapshot) -> Vec<palisade_eval::CheckResult> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let pack = RulePack::load(&root.join("policies"), &root.join("rules")).expect("rule pack");
+    let pack = palisade_test_kit::pack();
     let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
     evaluator.evaluate(s).results
 }

@@ -4,20 +4,14 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-
 use palisade_eval::{Evaluator, Status};
 use palisade_model::LoadedSnapshot;
-use palisade_rules::{Pack, RulePack};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use palisade_rules::Pack;
+use palisade_test_kit::{fixture, pack};
 
 #[test]
 fn every_cost_finding_carries_a_dated_estimate() {
-    let r = root();
-    let pack = RulePack::load(&r.join("policies"), &r.join("rules")).expect("pack loads");
+    let pack = pack();
     let prices = pack.prices.clone().expect("rules/pricing/prices.toml");
     let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
     let cost_rules: Vec<_> = pack
@@ -25,16 +19,15 @@ fn every_cost_finding_carries_a_dated_estimate() {
         .iter()
         .filter(|r| r.meta.pack == Pack::Cost)
         .collect();
-    assert!(cost_rules.len() >= 8, "{}", cost_rules.len());
+    assert_eq!(cost_rules.len(), 11, "the cost pack has 11 rules");
     let mut problems = Vec::new();
     for rule in cost_rules {
         let Some(model) = &rule.meta.cost else {
             problems.push(format!("{}: cost rule without a [cost] model", rule.id));
             continue;
         };
-        let snap =
-            LoadedSnapshot::from_path(&r.join("fixtures/rules").join(&rule.id).join("fail.json"))
-                .expect("fixture");
+        let snap = LoadedSnapshot::from_path(&fixture("rules").join(&rule.id).join("fail.json"))
+            .expect("fixture");
         let fails: Vec<_> = evaluator
             .evaluate(&snap.snapshot)
             .results
@@ -66,10 +59,9 @@ fn every_cost_finding_carries_a_dated_estimate() {
 
 #[test]
 fn unassociated_web_acl_costs_the_acl_plus_its_rules() {
-    let r = root();
-    let pack = RulePack::load(&r.join("policies"), &r.join("rules")).expect("pack loads");
+    let pack = pack();
     let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
-    let snap = LoadedSnapshot::from_path(&r.join("fixtures/demo/snapshot.json")).expect("demo");
+    let snap = LoadedSnapshot::from_path(&fixture("demo/snapshot.json")).expect("demo");
     let acls: Vec<_> = evaluator
         .evaluate(&snap.snapshot)
         .results
@@ -93,13 +85,11 @@ fn unassociated_web_acl_costs_the_acl_plus_its_rules() {
 
 #[test]
 fn backup_storage_is_priced_from_collected_recovery_point_sizes() {
-    let r = root();
-    let pack = RulePack::load(&r.join("policies"), &r.join("rules")).expect("pack loads");
+    let pack = pack();
     let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
-    let snap = LoadedSnapshot::from_path(
-        &r.join("fixtures/rules/backup-rule-indefinite-retention/fail.json"),
-    )
-    .expect("fixture");
+    let snap =
+        LoadedSnapshot::from_path(&fixture("rules/backup-rule-indefinite-retention/fail.json"))
+            .expect("fixture");
     let fail = evaluator
         .evaluate(&snap.snapshot)
         .results

@@ -3,17 +3,14 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::path::Path;
-
 use palisade_eval::{Evaluator, Status};
 use palisade_model::LoadedSnapshot;
-use palisade_rules::RulePack;
+use palisade_test_kit::{fixture, pack};
 
 #[test]
 fn partitioned_equals_naive_and_is_deterministic() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let pack = RulePack::load(&root.join("policies"), &root.join("rules")).expect("pack");
-    let snap = LoadedSnapshot::from_path(&root.join("fixtures/demo/snapshot.json")).expect("demo");
+    let pack = pack();
+    let snap = LoadedSnapshot::from_path(&fixture("demo/snapshot.json")).expect("demo");
     let ev = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
     let a = ev.evaluate(&snap.snapshot);
     let b = ev.evaluate_naive(&snap.snapshot);

@@ -4,18 +4,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-
-use palisade_rules::RulePack;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 #[test]
 fn every_rule_has_iac_remediation_or_says_why_not() {
-    let r = root();
-    let pack = RulePack::load(&r.join("policies"), &r.join("rules")).expect("pack loads");
+    let pack = palisade_test_kit::pack();
     let mut problems = Vec::new();
     for rule in &pack.rules {
         let Some(iac) = &rule.meta.iac else {

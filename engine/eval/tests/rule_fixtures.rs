@@ -1,39 +1,64 @@
-//! One table-driven test over every rule: its violating fixture must fail it,
-//! its compliant fixture must pass it, neither may error, and every fixture
-//! directory must belong to a rule.
+//! One table-driven test over every rule: the exact set of (resource, status)
+//! results of the rule on its violating and its compliant fixture, as one
+//! reviewed insta snapshot per rule (`snapshots/rule_fixtures__<id>.snap`),
+//! so a rule that fires on the wrong resource, or stops firing on one, is
+//! caught. Independently of the snapshots: the violating fixture must fail
+//! the rule, the compliant one only pass it, neither may error, and every
+//! fixture directory and snapshot must belong to a rule.
+//!
+//! After a deliberate change, review the new snapshots with `cargo insta
+//! review` (or `INSTA_UPDATE=always` and `git diff`); CI never writes them.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use palisade_eval::{Evaluator, Status};
+use palisade_eval::{CheckResult, Evaluator, Status};
 use palisade_model::LoadedSnapshot;
-use palisade_rules::RulePack;
+use palisade_test_kit::{fixture, pack};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+/// The number of rules in the repository pack: a rule added or removed
+/// without its fixtures and snapshot shows up here first.
+const RULES: usize = 122;
+
+fn snapshots_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots")
 }
 
-fn pack() -> RulePack {
-    let r = root();
-    match RulePack::load(&r.join("policies"), &r.join("rules")) {
-        Ok(p) => p,
-        Err(e) => panic!("rule pack does not load:\n{e}"),
+/// The rule's results on one fixture, one line per result, sorted.
+fn lines(results: &[&CheckResult]) -> String {
+    let mut rows: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let mut row = format!("  {:<13} {}", r.status.as_str(), r.resource.id);
+            if let Some(m) = &r.message {
+                let _ = write!(row, "  ({m})");
+            }
+            row
+        })
+        .collect();
+    rows.sort();
+    if rows.is_empty() {
+        return "  (no results)\n".to_owned();
     }
+    rows.join("\n") + "\n"
 }
 
 #[test]
-fn every_rule_fails_its_violating_fixture_and_passes_its_compliant_one() {
+fn every_rule_has_exactly_its_reviewed_results_on_its_fixtures() {
     let pack = pack();
-    assert!(
-        pack.rules.len() >= 25,
-        "expected at least 25 rules, found {}",
-        pack.rules.len()
+    assert_eq!(
+        pack.rules.len(),
+        RULES,
+        "the pack's rule count changed: update RULES and add the rule's fixtures and snapshot"
     );
     let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
     let mut problems = Vec::new();
+    let mut mismatched = Vec::new();
     for rule in &pack.rules {
-        let dir = root().join("fixtures/rules").join(&rule.id);
+        let dir = fixture("rules").join(&rule.id);
+        let mut text = String::new();
         for (case, want) in [("fail.json", Status::Fail), ("pass.json", Status::Pass)] {
             let path = dir.join(case);
             let snap = match LoadedSnapshot::from_path(&path) {
@@ -43,12 +68,8 @@ fn every_rule_fails_its_violating_fixture_and_passes_its_compliant_one() {
                     continue;
                 }
             };
-            let results: Vec<_> = evaluator
-                .evaluate(&snap.snapshot)
-                .results
-                .into_iter()
-                .filter(|r| r.rule_id == rule.id)
-                .collect();
+            let all = evaluator.evaluate(&snap.snapshot).results;
+            let results: Vec<&CheckResult> = all.iter().filter(|r| r.rule_id == rule.id).collect();
             let count = |s: Status| results.iter().filter(|r| r.status == s).count();
             if count(Status::Error) > 0 {
                 let msgs: Vec<_> = results.iter().filter_map(|r| r.message.clone()).collect();
@@ -60,23 +81,60 @@ fn every_rule_fails_its_violating_fixture_and_passes_its_compliant_one() {
                     rule.id,
                     results.len()
                 )),
-                Status::Pass if count(Status::Pass) == 0 || count(Status::Fail) > 0 => problems
-                    .push(format!(
-                        "{}/{case}: expected only passes, got {} pass / {} fail",
+                Status::Pass
+                    if count(Status::Pass) == 0 || results.len() != count(Status::Pass) =>
+                {
+                    problems.push(format!(
+                        "{}/{case}: expected only passes, got {} pass / {} fail / {} other",
                         rule.id,
                         count(Status::Pass),
-                        count(Status::Fail)
-                    )),
+                        count(Status::Fail),
+                        results.len() - count(Status::Pass) - count(Status::Fail)
+                    ))
+                }
                 _ => {}
             }
+            let _ = writeln!(text, "{case}");
+            text.push_str(&lines(&results));
+        }
+        let id = rule.id.clone();
+        let matched = std::panic::catch_unwind(move || {
+            insta::with_settings!({ omit_expression => true, description => format!("rule {id}: results on fixtures/rules/{id}/fail.json and pass.json") }, {
+                insta::assert_snapshot!(id.as_str(), text);
+            });
+        });
+        if matched.is_err() {
+            mismatched.push(rule.id.clone());
         }
     }
-    let fixtures = std::fs::read_dir(root().join("fixtures/rules")).expect("fixtures/rules");
-    for entry in fixtures.flatten() {
+    for entry in std::fs::read_dir(fixture("rules"))
+        .expect("fixtures/rules")
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
         if pack.rule(&name).is_none() {
             problems.push(format!("fixtures/rules/{name} belongs to no rule"));
         }
+    }
+    for entry in std::fs::read_dir(snapshots_dir())
+        .expect("snapshots")
+        .flatten()
+    {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(id) = name
+            .strip_prefix("rule_fixtures__")
+            .and_then(|n| n.strip_suffix(".snap"))
+        {
+            if pack.rule(id).is_none() {
+                problems.push(format!("tests/snapshots/{name} belongs to no rule"));
+            }
+        }
+    }
+    if !mismatched.is_empty() {
+        problems.push(format!(
+            "results differ from the reviewed snapshots (diffs above) for: {}",
+            mismatched.join(", ")
+        ));
     }
     assert!(
         problems.is_empty(),

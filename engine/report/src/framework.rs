@@ -156,3 +156,69 @@ pub fn render_table(report: &ScanReport<'_>, fw: &Framework) -> String {
     );
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{controls, render_table, ControlStatus};
+    use crate::testing::{pack, raw_controls, Scan};
+
+    fn cis() -> &'static palisade_rules::Framework {
+        pack().framework("cis-aws-6.0").expect("cis-aws-6.0")
+    }
+
+    #[test]
+    fn hostile_resources_are_listed_exactly_and_the_table_stays_inert() {
+        let scan = Scan::hostile();
+        let report = scan.report();
+        let results = controls(&report, cis());
+        // CIS 2.9: console users without MFA; the hostile user is one.
+        let mfa = results.iter().find(|c| c.id == "2.9").expect("CIS 2.9");
+        assert_eq!(mfa.status, ControlStatus::Fail);
+        let user = &scan.snapshot.snapshot.accounts[0].iam.users[0].arn;
+        assert_eq!(mfa.failing_resources, [user.as_str()]);
+        let table = render_table(&report, cis());
+        assert!(raw_controls(&table).is_empty(), "{table}");
+    }
+
+    #[test]
+    fn demo_controls_fail_pass_and_stay_manual_as_mapped() {
+        let scan = Scan::of("demo/snapshot.json");
+        let report = scan.report();
+        let fw = cis();
+        let results = controls(&report, fw);
+        assert_eq!(results.len(), fw.controls.len());
+        let root_mfa = results.iter().find(|c| c.id == "2.4").expect("CIS 2.4");
+        assert_eq!(root_mfa.status, ControlStatus::Fail);
+        assert_eq!(root_mfa.failing_resources, ["222222222222"]);
+        for (c, def) in results.iter().zip(&fw.controls) {
+            assert_eq!(c.id, def.id);
+            if def.mode == palisade_rules::Mode::Manual {
+                assert_eq!(c.status, ControlStatus::Manual, "{}", c.id);
+            }
+            // A failing control names its resources; a passing one has none.
+            assert_eq!(
+                c.status == ControlStatus::Fail,
+                !c.failing_resources.is_empty(),
+                "{}",
+                c.id
+            );
+        }
+        let table = render_table(&report, fw);
+        let count = |s: ControlStatus| results.iter().filter(|c| c.status == s).count();
+        let summary = format!(
+            "{} controls: {} pass, {} fail, {} not evaluated, {} not applicable, {} manual",
+            results.len(),
+            count(ControlStatus::Pass),
+            count(ControlStatus::Fail),
+            count(ControlStatus::NotEvaluated),
+            count(ControlStatus::NotApplicable),
+            count(ControlStatus::Manual)
+        );
+        assert!(table.contains(&summary), "{table}");
+        assert_eq!(
+            table.lines().filter(|l| l.starts_with("2.4 ")).count(),
+            1,
+            "{table}"
+        );
+    }
+}

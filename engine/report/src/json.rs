@@ -244,3 +244,55 @@ pub fn render(
     text.push('\n');
     Ok(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use crate::testing::Scan;
+
+    #[test]
+    fn hostile_strings_round_trip_exactly_through_json() {
+        let scan = Scan::hostile();
+        let report = scan.report();
+        let text = super::render(&report, None).unwrap();
+        let doc: Value = serde_json::from_str(&text).expect("valid JSON");
+        let rows = doc["results"].as_array().unwrap();
+        assert_eq!(rows.len(), scan.results.len());
+        for (row, r) in rows.iter().zip(&scan.results) {
+            // JSON is data: the consumer escapes. It must carry the exact strings.
+            assert_eq!(row["resource"]["id"], r.resource.id.as_str());
+            assert_eq!(row["resource"]["name"], r.resource.name.as_str());
+            assert_eq!(row["resource"]["region"], r.resource.region.as_str());
+            assert_eq!(row["status"], r.status.as_str());
+        }
+        assert!(rows
+            .iter()
+            .any(|r| r["resource"]["name"].as_str().unwrap().contains("\u{202E}")));
+        let gap = &doc["gaps"][0];
+        assert!(gap["api"].as_str().unwrap().contains("<script>"));
+        // JSON escapes C0 controls (ESC, BEL, CR, LF) in strings; C1 and
+        // bidi characters are legal JSON text and kept exact.
+        assert!(!text.chars().any(|c| c.is_ascii_control() && c != '\n'));
+    }
+
+    #[test]
+    fn summary_counts_are_exact() {
+        let scan = Scan::hostile();
+        let report = scan.report();
+        let doc: Value = serde_json::from_str(&super::render(&report, None).unwrap()).unwrap();
+        let count = |s: &str| {
+            scan.results
+                .iter()
+                .filter(|r| r.status.as_str() == s)
+                .count()
+        };
+        for s in ["fail", "pass", "error", "not_evaluated"] {
+            assert_eq!(doc["summary"]["by_status"][s], count(s), "{s}");
+        }
+        assert_eq!(doc["summary"]["gaps"], 1);
+        assert_eq!(doc["rules"]["count"], crate::testing::pack().rules.len());
+        assert_eq!(doc["format"], "palisade-report");
+        assert_eq!(doc["version"], 1);
+    }
+}

@@ -110,6 +110,7 @@ pub fn render(report: &ScanReport<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use crate::escape::xml;
+    use crate::testing::Scan;
 
     #[test]
     fn xml_escaping() {
@@ -117,5 +118,98 @@ mod tests {
             xml("<a href=\"x\">&'</a>\u{1b}"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;\u{FFFD}"
         );
+    }
+
+    #[test]
+    fn hostile_junit_parses_and_carries_the_names_as_text() {
+        let scan = Scan::hostile();
+        let report = scan.report();
+        let text = super::render(&report);
+        let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "testsuites");
+        // Only our elements: injected markup stays text.
+        for n in doc.descendants().filter(|n| n.is_element()) {
+            assert!(
+                [
+                    "testsuites",
+                    "testsuite",
+                    "testcase",
+                    "failure",
+                    "error",
+                    "skipped"
+                ]
+                .contains(&n.tag_name().name()),
+                "unexpected element <{}>",
+                n.tag_name().name()
+            );
+        }
+        let cases: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .collect();
+        assert_eq!(cases.len(), scan.results.len());
+        let count = |tag: &str| doc.descendants().filter(|n| n.has_tag_name(tag)).count();
+        let status =
+            |s: palisade_eval::Status| scan.results.iter().filter(|r| r.status == s).count();
+        assert_eq!(count("failure"), status(palisade_eval::Status::Fail));
+        assert_eq!(count("error"), status(palisade_eval::Status::Error));
+        assert_eq!(
+            count("skipped"),
+            status(palisade_eval::Status::NotEvaluated)
+        );
+        assert_eq!(
+            root.attribute("tests"),
+            Some(scan.results.len().to_string().as_str())
+        );
+        assert_eq!(
+            root.attribute("failures"),
+            Some(report.open_findings().count().to_string().as_str())
+        );
+        // Every result's name decodes to its resource (XML-illegal characters
+        // replaced), in result order.
+        for (case, r) in cases.iter().zip(&scan.results) {
+            let want = format!(
+                "{} [{} {}]",
+                r.resource.id, r.resource.account_id, r.resource.region
+            );
+            let want: String = want
+                .chars()
+                .map(|c| match c {
+                    '\t' | '\n' | '\r' => c,
+                    c if (c as u32) < 0x20 => '\u{FFFD}',
+                    c => c,
+                })
+                .collect();
+            assert_eq!(case.attribute("name"), Some(want.as_str()));
+        }
+        assert!(cases.iter().any(|c| c
+            .attribute("name")
+            .is_some_and(|n| n.contains("<script>alert(1)</script>"))));
+    }
+
+    #[test]
+    fn suites_are_one_per_rule_with_consistent_counts() {
+        let scan = Scan::of("demo/snapshot.json");
+        let report = scan.report();
+        let text = super::render(&report);
+        let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+        let rules: std::collections::BTreeSet<&str> =
+            scan.results.iter().map(|r| r.rule_id.as_str()).collect();
+        let suites: Vec<_> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
+        assert_eq!(suites.len(), rules.len());
+        for s in suites {
+            let n = |a: &str| s.attribute(a).unwrap().parse::<usize>().unwrap();
+            let cases = s.children().filter(|c| c.has_tag_name("testcase")).count();
+            let failures = s
+                .descendants()
+                .filter(|c| c.has_tag_name("failure"))
+                .count();
+            assert_eq!(n("tests"), cases);
+            assert_eq!(n("failures"), failures);
+        }
     }
 }

@@ -13,6 +13,8 @@ pub mod junit;
 pub mod sarif;
 pub mod summary;
 pub mod table;
+#[cfg(test)]
+mod testing;
 
 use palisade_eval::{CheckResult, Status};
 use palisade_model::{CoverageRecord, LoadedSnapshot};

@@ -38,6 +38,16 @@ impl Default for SarifOptions {
     }
 }
 
+/// A region as it comes (`eu-west-1`), or Markdown-escaped when it holds
+/// anything but letters, digits and dashes: the snapshot is untrusted.
+fn markdown_if_needed(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(markdown(s))
+    }
+}
+
 fn level(sev: Severity) -> &'static str {
     match sev {
         Severity::Critical | Severity::High => "error",
@@ -168,7 +178,7 @@ fn finding(
         r.resource.resource_type,
         markdown(&r.resource.name),
         r.resource.account_id,
-        r.resource.region
+        markdown_if_needed(&r.resource.region)
     );
     let mut result = json!({
         "ruleId": r.rule_id,
@@ -296,4 +306,88 @@ fn document(
             }
         }]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::{render, SarifOptions};
+    use crate::testing::{raw_controls, unescaped_markdown, Scan};
+
+    #[test]
+    fn hostile_sarif_is_schema_valid_and_messages_are_inert_markdown() {
+        let scan = Scan::hostile();
+        let report = scan.report();
+        let doc: Value =
+            serde_json::from_str(&render(&report, &SarifOptions::default()).unwrap()).unwrap();
+        palisade_test_kit::sarif::assert_valid(&doc);
+        let run = &doc["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), report.findings().count());
+        for r in results {
+            let text = r["message"]["text"].as_str().unwrap();
+            // GitHub renders result messages: no link, table, HTML or control
+            // sequence may come through from a resource name.
+            assert!(raw_controls(text).is_empty(), "{text:?}");
+            // Only the code span around the name is Markdown of ours.
+            let (before, rest) = text.split_once('`').expect("code span");
+            let (name, after) = rest.rsplit_once('`').expect("code span");
+            for part in [before, name, after] {
+                let bad = unescaped_markdown(part);
+                assert!(bad.is_empty(), "unescaped {bad:?} in {text:?}");
+            }
+            // The logical location keeps the exact id for machines.
+            let fqn = r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+                .as_str()
+                .unwrap();
+            assert!(scan.results.iter().any(|x| x.resource.id == fqn));
+        }
+        // Errors and the coverage gap are notifications; the run is unsuccessful.
+        let inv = &run["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        let notes = inv["toolExecutionNotifications"].as_array().unwrap();
+        let errors = scan
+            .results
+            .iter()
+            .filter(|r| r.status == palisade_eval::Status::Error)
+            .count();
+        assert!(errors > 0);
+        assert_eq!(
+            notes.iter().filter(|n| n["level"] == "error").count(),
+            errors
+        );
+    }
+
+    #[test]
+    fn omit_suppressed_and_category_apply() {
+        let scan = Scan::of("demo/snapshot.json");
+        let report = scan.report();
+        let opts = SarifOptions {
+            category: "palisade/prod".into(),
+            omit_suppressed: true,
+        };
+        let doc: Value = serde_json::from_str(&render(&report, &opts).unwrap()).unwrap();
+        palisade_test_kit::sarif::assert_valid(&doc);
+        let run = &doc["runs"][0];
+        assert_eq!(
+            run["automationDetails"]["id"],
+            "palisade/prod/111111111111+222222222222/"
+        );
+        // No waivers: nothing to omit.
+        assert_eq!(
+            run["results"].as_array().map(Vec::len),
+            Some(report.findings().count())
+        );
+        assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        assert_eq!(rules.len(), crate::testing::pack().rules.len());
+        for r in run["results"].as_array().unwrap() {
+            let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+            assert_eq!(
+                rules[idx]["id"], r["ruleId"],
+                "ruleIndex points at its rule"
+            );
+        }
+    }
 }

@@ -87,7 +87,7 @@ fn write_findings(
                 paint(report.severity(f)),
                 f.rule_id,
                 f.resource.account_id,
-                f.resource.region,
+                terminal(&f.resource.region),
                 terminal(&f.resource.name)
             );
         }
@@ -135,7 +135,13 @@ fn write_triage(out: &mut String, report: &ScanReport<'_>, open: usize) {
     if !triage.fixed.is_empty() {
         let _ = writeln!(out, "\nFIXED since the baseline ({}):", triage.fixed.len());
         for f in &triage.fixed {
-            let _ = writeln!(out, "  {:<40}  {}", f.rule_id, terminal(&f.resource_id));
+            // A baseline is a file from elsewhere: its ids are untrusted too.
+            let _ = writeln!(
+                out,
+                "  {:<40}  {}",
+                terminal(&f.rule_id),
+                terminal(&f.resource_id)
+            );
         }
     }
 }
@@ -174,9 +180,9 @@ fn write_problems(out: &mut String, report: &ScanReport<'_>) {
             let _ = writeln!(
                 out,
                 "  {account}  {:<10} {:<14} {:<36} {}",
-                g.service,
-                g.region,
-                g.api,
+                terminal(&g.service),
+                terminal(&g.region),
+                terminal(&g.api),
                 terminal(g.error.as_deref().unwrap_or(""))
             );
         }
@@ -250,4 +256,71 @@ fn write_summary(out: &mut String, report: &ScanReport<'_>, findings: &[&CheckRe
         })
         .collect();
     let _ = writeln!(out, "Failures by pack: {}", by_pack.join(", "));
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{raw_controls, Scan};
+
+    /// The table with the severity colours (the only escape sequences the
+    /// table may contain) removed.
+    fn without_paint(text: &str) -> String {
+        let mut out = text.to_owned();
+        for code in ["1;31", "31", "33", "36", "2", "0"] {
+            out = out.replace(&format!("\u{1b}[{code}m"), "");
+        }
+        out
+    }
+
+    #[test]
+    fn hostile_strings_reach_the_terminal_inert_with_and_without_colour() {
+        let scan = Scan::hostile();
+        let report = scan.report();
+        for color in [false, true] {
+            let text = super::render(&report, color);
+            let bad = raw_controls(&without_paint(&text));
+            assert!(bad.is_empty(), "colour {color}: raw {bad:?} in:\n{text}");
+            // One line per open finding, none broken by an injected newline.
+            let open = report.open_findings().count();
+            assert!(open > 0);
+            let rows = without_paint(&text)
+                .lines()
+                .filter(|l| {
+                    ["CRITICAL ", "HIGH ", "MEDIUM ", "LOW ", "INFO "]
+                        .iter()
+                        .any(|s| l.starts_with(s))
+                })
+                .count();
+            assert_eq!(rows, open, "{text}");
+        }
+        let text = super::render(&report, true);
+        assert!(text.contains("\u{1b}[1;31mCRITICAL"), "colour is applied");
+        // The injected parts are still visible, as text.
+        let plain = super::render(&report, false);
+        assert!(plain.contains("\u{FFFD}[31mRED"), "{plain}");
+        assert!(plain.contains("COVERAGE GAPS (1)"), "{plain}");
+        assert!(plain.contains("EVALUATION ERRORS"), "{plain}");
+    }
+
+    #[test]
+    fn demo_table_counts_match_the_results() {
+        let scan = Scan::of("demo/snapshot.json");
+        let report = scan.report();
+        let text = super::render(&report, false);
+        let s = report.summary();
+        assert!(text.contains(&format!(
+            "Summary: {} rules, {} resources, {} checks: {} fail, {} pass, 0 error, 0 not evaluated",
+            s.rules,
+            s.resources,
+            report.results.len(),
+            report.findings().count(),
+            report
+                .results
+                .iter()
+                .filter(|r| r.status == palisade_eval::Status::Pass)
+                .count()
+        )));
+        assert!(!text.contains("COVERAGE GAPS"));
+        assert!(!text.contains("No open findings"));
+    }
 }

@@ -1,15 +1,11 @@
 //! Helpers shared by the end-to-end tests: the repository root and running
 //! the built `palisade` binary from it.
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
 
-/// The repository root (tests run the binary from there).
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub use palisade_test_kit::root;
 
 /// Runs `palisade` with `args` from the repository root.
 pub fn palisade(args: &[&str]) -> Output {

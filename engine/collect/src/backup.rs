@@ -541,9 +541,7 @@ mod tests {
         vaults: Vec<BackupVault>,
         coverage: Vec<palisade_model::CoverageRecord>,
     ) -> Vec<palisade_eval::CheckResult> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let pack =
-            palisade_rules::RulePack::load(&root.join("policies"), &root.join("rules")).unwrap();
+        let pack = palisade_test_kit::pack();
         let mut snapshot = palisade_model::Snapshot::new(chrono::Utc::now(), "test");
         snapshot.accounts.push(palisade_model::Account {
             account_id: "111111111111".into(),

@@ -7,9 +7,9 @@
 use std::sync::OnceLock;
 
 use palisade_eval::{CheckResult, Evaluator};
-use palisade_triage::Triage;
 use palisade_model::LoadedSnapshot;
 use palisade_rules::RulePack;
+use palisade_triage::Triage;
 
 use crate::ScanReport;
 

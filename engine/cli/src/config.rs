@@ -72,18 +72,7 @@ impl Config {
 
     /// Parses config text; `path` is used in errors (`path:line: message`).
     pub fn parse(path: &Path, text: &str) -> anyhow::Result<Self> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| palisade_rules::error::line_of_offset(text, s.start))
-                .unwrap_or(0);
-            let at = if line > 0 {
-                format!("{}:{line}", path.display())
-            } else {
-                path.display().to_string()
-            };
-            anyhow::anyhow!("{at}: {}", e.message())
-        })?;
+        let raw: RawConfig = palisade_rules::error::parse_toml(path, text)?;
         Ok(Self {
             packs: raw.packs,
             fail_on: raw.fail_on,

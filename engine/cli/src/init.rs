@@ -96,9 +96,7 @@ mod tests {
 
     #[test]
     fn template_documents_every_parameter() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let pack = palisade_rules::RulePack::load(&root.join("policies"), &root.join("rules"))
-            .expect("pack");
+        let pack = palisade_test_kit::pack();
         for (name, _) in pack.defaults.iter() {
             assert!(
                 CONFIG_TEMPLATE.contains(&format!("# {name} = ")),

@@ -4,16 +4,14 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
 
 const DEMO: &str = "fixtures/demo/snapshot.json";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use palisade_test_kit::root;
 
 fn palisade(args: &[&str]) -> Output {
     Command::cargo_bin("palisade")

@@ -156,13 +156,17 @@ async fn access_policy(client: &Client, scope: &Scope, vault: &str) -> Option<Po
     let out = scope
         .check_optional(op, res, "ResourceNotFoundException")
         .flatten()?;
-    match PolicyDocument::parse_text(out.policy()?) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            scope.fail(op, format!("vault {vault}: {e}"));
-            None
-        }
+    // A policy that is absent from the answer or does not parse is kept as
+    // unreadable: the evaluator reports errors for this vault's policy
+    // checks, and the other vaults of the region are still judged.
+    let d = match out.policy() {
+        Some(text) => PolicyDocument::read_text(text),
+        None => PolicyDocument::unreadable(serde_json::Value::Null, "no policy in the response"),
+    };
+    if let Some(e) = d.unreadable_reason() {
+        tracing::warn!(account = %scope.account, vault, error = %e, "unreadable vault access policy");
     }
+    Some(d)
 }
 
 async fn plans(client: &Client, scope: &Scope) -> Vec<BackupPlan> {

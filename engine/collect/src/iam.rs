@@ -82,13 +82,14 @@ pub fn counts(i: &Iam) -> String {
     )
 }
 
-/// A document that does not parse is kept as unreadable (the evaluator
-/// reports errors for the checks over it), never replaced by an empty one.
+/// A document that is missing from the answer or does not parse is kept as
+/// unreadable (the evaluator reports errors for the checks over it), never
+/// replaced by an empty one that every check would pass.
 fn doc(text: Option<&str>, what: &str, scope: &Scope) -> PolicyDocument {
-    let Some(text) = text else {
-        return PolicyDocument::default();
+    let d = match text {
+        Some(text) => PolicyDocument::read_text(text),
+        None => PolicyDocument::unreadable(serde_json::Value::Null, "no document in the response"),
     };
-    let d = PolicyDocument::read_text(text);
     if let Some(e) = d.unreadable_reason() {
         tracing::warn!(account = %scope.account, what, error = %e, "unreadable policy document");
     }

@@ -137,65 +137,11 @@ struct Target {
 /// Collects every requested account and region into one snapshot.
 pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     let scan_time = Utc::now().trunc_subsecs(0);
-    if !opts.accounts.is_empty() && opts.role_arn.is_none() {
-        return Err(CollectError::Usage(
-            "--accounts needs --role-arn (the role to assume in each account)".into(),
-        ));
-    }
-    for a in &opts.accounts {
-        if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(CollectError::Usage(format!(
-                "{a:?} is not a 12-digit AWS account id"
-            )));
-        }
-    }
+    check_accounts(opts)?;
     let base = Session::new(session::base_config(opts).await);
     let (caller_account, caller_arn) = base.identity().await?;
     tracing::info!(account = %caller_account, arn = %caller_arn, "caller identity");
-
-    let mut targets = Vec::new();
-    match &opts.role_arn {
-        None => targets.push(Target {
-            account: caller_account.clone(),
-            partition: session::partition_of(&caller_arn),
-            session: Some(base.clone()),
-            setup_error: None,
-        }),
-        Some(role) => {
-            let accounts = if opts.accounts.is_empty() {
-                vec![session::account_of(role)
-                    .ok_or_else(|| CollectError::Usage(format!("no account in {role:?}")))?
-                    .to_owned()]
-            } else {
-                opts.accounts.clone()
-            };
-            for account in accounts {
-                let arn = session::role_for_account(role, &account)?;
-                let assumed = base.assume(&arn).await;
-                let target = match assumed.identity().await {
-                    Ok((id, assumed_arn)) if id == account => Target {
-                        account,
-                        partition: session::partition_of(&assumed_arn),
-                        session: Some(assumed),
-                        setup_error: None,
-                    },
-                    Ok((id, _)) => Target {
-                        setup_error: Some(format!("assuming {arn} landed in account {id}")),
-                        account,
-                        partition: session::partition_of(&arn),
-                        session: None,
-                    },
-                    Err(e) => Target {
-                        setup_error: Some(format!("cannot assume {arn}: {e}")),
-                        account,
-                        partition: session::partition_of(&arn),
-                        session: None,
-                    },
-                };
-                targets.push(target);
-            }
-        }
-    }
+    let targets = targets(opts, &base, caller_account, &caller_arn).await?;
 
     let progress = Progress::new(opts.progress);
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
@@ -237,7 +183,96 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         );
         accounts.push((account, coverage));
     }
+    join_parts(&mut tasks, &mut accounts).await;
 
+    let mut snapshot = Snapshot::new(scan_time, env!("CARGO_PKG_VERSION"));
+    for (mut account, coverage) in accounts {
+        account.coverage = coverage.records();
+        let order = account.regions.clone();
+        account
+            .region_data
+            .sort_by_key(|r| order.iter().position(|o| *o == r.region));
+        snapshot.accounts.push(account);
+    }
+    Ok(snapshot)
+}
+
+/// Refuses `--accounts` without a role to assume, and account ids that are
+/// not 12 digits, before any AWS call.
+fn check_accounts(opts: &CollectOptions) -> Result<(), CollectError> {
+    if !opts.accounts.is_empty() && opts.role_arn.is_none() {
+        return Err(CollectError::Usage(
+            "--accounts needs --role-arn (the role to assume in each account)".into(),
+        ));
+    }
+    for a in &opts.accounts {
+        if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(CollectError::Usage(format!(
+                "{a:?} is not a 12-digit AWS account id"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The accounts to collect: the caller's own, or every requested account
+/// through the role (an account whose role cannot be assumed, or that lands
+/// elsewhere, is kept with its setup error so it becomes a gap).
+async fn targets(
+    opts: &CollectOptions,
+    base: &Session,
+    caller_account: String,
+    caller_arn: &str,
+) -> Result<Vec<Target>, CollectError> {
+    let Some(role) = &opts.role_arn else {
+        return Ok(vec![Target {
+            account: caller_account,
+            partition: session::partition_of(caller_arn),
+            session: Some(base.clone()),
+            setup_error: None,
+        }]);
+    };
+    let accounts = if opts.accounts.is_empty() {
+        vec![session::account_of(role)
+            .ok_or_else(|| CollectError::Usage(format!("no account in {role:?}")))?
+            .to_owned()]
+    } else {
+        opts.accounts.clone()
+    };
+    let mut targets = Vec::new();
+    for account in accounts {
+        let arn = session::role_for_account(role, &account)?;
+        let assumed = base.assume(&arn).await;
+        let target = match assumed.identity().await {
+            Ok((id, assumed_arn)) if id == account => Target {
+                account,
+                partition: session::partition_of(&assumed_arn),
+                session: Some(assumed),
+                setup_error: None,
+            },
+            Ok((id, _)) => Target {
+                setup_error: Some(format!("assuming {arn} landed in account {id}")),
+                account,
+                partition: session::partition_of(&arn),
+                session: None,
+            },
+            Err(e) => Target {
+                setup_error: Some(format!("cannot assume {arn}: {e}")),
+                account,
+                partition: session::partition_of(&arn),
+                session: None,
+            },
+        };
+        targets.push(target);
+    }
+    Ok(targets)
+}
+
+/// Waits for every collector task and files its part under its account.
+async fn join_parts(
+    tasks: &mut JoinSet<(usize, String, Part)>,
+    accounts: &mut [(Account, Coverage)],
+) {
     while let Some(joined) = tasks.join_next().await {
         let (idx, region, part) = match joined {
             Ok(v) => v,
@@ -257,17 +292,6 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
             Part::Config(c) => region_entry(account, &region).config = c,
         }
     }
-
-    let mut snapshot = Snapshot::new(scan_time, env!("CARGO_PKG_VERSION"));
-    for (mut account, coverage) in accounts {
-        account.coverage = coverage.records();
-        let order = account.regions.clone();
-        account
-            .region_data
-            .sort_by_key(|r| order.iter().position(|o| *o == r.region));
-        snapshot.accounts.push(account);
-    }
-    Ok(snapshot)
 }
 
 /// The region entry of `account`, created on first use.

@@ -14,10 +14,10 @@ use palisade_model::waf::{WafRule, Wafv2, WebAcl};
 
 use crate::ops;
 use crate::pages::drain;
+use crate::scope::Scope;
 
 type WebAclPages =
     PaginationStream<Result<ListWebAcLsOutput, SdkError<ListWebACLsError, HttpResponse>>>;
-use crate::scope::Scope;
 
 /// The resource types a REGIONAL web ACL can protect; ListResourcesForWebACL
 /// lists one type per call (it defaults to load balancers only).

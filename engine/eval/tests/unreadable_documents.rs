@@ -6,32 +6,23 @@
 #![allow(clippy::expect_used)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use palisade_eval::{CheckResult, Evaluator, Status};
 use palisade_model::LoadedSnapshot;
-use palisade_rules::RulePack;
 
 const POLICY: &str = "arn:aws:iam::111111111111:policy/";
 const ALICE: &str = "arn:aws:iam::111111111111:user/alice";
 const ROLE: &str = "arn:aws:iam::111111111111:role/";
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn fixture() -> serde_json::Value {
-    let path = root().join("fixtures/unreadable-documents/snapshot.json");
+    let path = palisade_test_kit::fixture("unreadable-documents/snapshot.json");
     let text = std::fs::read_to_string(&path).expect("fixture");
     serde_json::from_str(&text).expect("fixture is JSON")
 }
 
 fn evaluate(snapshot: &serde_json::Value) -> Vec<CheckResult> {
-    let r = root();
-    let pack = match RulePack::load(&r.join("policies"), &r.join("rules")) {
-        Ok(p) => p,
-        Err(e) => panic!("rule pack does not load:\n{e}"),
-    };
+    let pack = palisade_test_kit::pack();
     let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
     let text = serde_json::to_string_pretty(snapshot).expect("serialise");
     let snap = LoadedSnapshot::from_bytes(Path::new("snapshot.json"), text.as_bytes())

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use palisade_eval::{wildcard_match, CheckResult};
+use palisade_rules::error::line_of_offset;
 use serde::{Deserialize, Serialize};
 
 use crate::error::TriageError;
@@ -96,14 +97,6 @@ struct RawWaiver {
     expires: toml::Value,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
 impl WaiverFile {
     /// Reads and validates a waiver file. `rule_exists` rejects unknown rule ids.
     pub fn load(path: &Path, rule_exists: &dyn Fn(&str) -> bool) -> Result<Self, TriageError> {
@@ -123,12 +116,12 @@ impl WaiverFile {
             message,
         };
         let raw: RawFile = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+            let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(0);
             invalid(line, e.message().to_owned())
         })?;
         let mut waivers = Vec::new();
         for spanned in raw.waiver {
-            let line = line_of(text, spanned.span().start);
+            let line = line_of_offset(text, spanned.span().start);
             let w = spanned.into_inner();
             for (field, value) in [
                 ("reason", &w.reason),

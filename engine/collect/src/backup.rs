@@ -539,6 +539,39 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn an_unparsable_vault_policy_is_an_error_result_not_a_gap_or_a_pass() {
+        let (conf, _http) = config(vec![event(
+            "GET",
+            &format!("{BASE}/backup-vaults/prod/access-policy"),
+            200,
+            r#"{"BackupVaultName":"prod","Policy":"{\"Version\": \"2012-10-17\", \"Statement\": ["}"#,
+        )]);
+        let client = Client::new(&with_retries(conf, 1));
+        let (scope, coverage) = scope();
+        let policy = access_policy(&client, &scope, "prod").await;
+        let records = coverage.records();
+        assert!(
+            records.iter().all(|r| !r.is_gap()),
+            "the call answered: no gap that would downgrade the region's other vaults: {records:?}"
+        );
+        let policy = policy.expect("the unreadable document is kept");
+        assert!(policy.unreadable_reason().is_some());
+        let arn = "arn:aws:backup:eu-west-1:111111111111:backup-vault:prod";
+        let vault = BackupVault {
+            arn: arn.into(),
+            name: "prod".into(),
+            access_policy: Some(policy),
+            ..BackupVault::default()
+        };
+        let verdicts: Vec<_> = scan(vec![vault], records)
+            .into_iter()
+            .filter(|r| r.rule_id == "backup-vault-deletion-not-denied")
+            .map(|r| (r.resource.id, r.status))
+            .collect();
+        assert_eq!(verdicts, [(arn.to_owned(), palisade_eval::Status::Error)]);
+    }
+
     /// Scans one eu-west-1 account holding `vaults` with the repository's
     /// rule pack.
     fn scan(

@@ -129,21 +129,8 @@ mod tests {
         let root = doc.root_element();
         assert_eq!(root.tag_name().name(), "testsuites");
         // Only our elements: injected markup stays text.
-        for n in doc.descendants().filter(|n| n.is_element()) {
-            assert!(
-                [
-                    "testsuites",
-                    "testsuite",
-                    "testcase",
-                    "failure",
-                    "error",
-                    "skipped"
-                ]
-                .contains(&n.tag_name().name()),
-                "unexpected element <{}>",
-                n.tag_name().name()
-            );
-        }
+        let foreign = palisade_test_kit::output::junit_foreign_elements(&text);
+        assert!(foreign.is_empty(), "unexpected elements {foreign:?}");
         let cases: Vec<_> = doc
             .descendants()
             .filter(|n| n.has_tag_name("testcase"))

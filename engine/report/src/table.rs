@@ -283,14 +283,7 @@ mod tests {
             // One line per open finding, none broken by an injected newline.
             let open = report.open_findings().count();
             assert!(open > 0);
-            let rows = without_paint(&text)
-                .lines()
-                .filter(|l| {
-                    ["CRITICAL ", "HIGH ", "MEDIUM ", "LOW ", "INFO "]
-                        .iter()
-                        .any(|s| l.starts_with(s))
-                })
-                .count();
+            let rows = palisade_test_kit::output::finding_rows(&without_paint(&text));
             assert_eq!(rows, open, "{text}");
         }
         let text = super::render(&report, true);

@@ -13,6 +13,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 pub mod moto;
+pub mod output;
 pub mod sarif;
 
 use std::path::{Path, PathBuf};

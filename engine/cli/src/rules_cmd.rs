@@ -131,6 +131,9 @@ pub fn write_docs(pack: &palisade_rules::RulePack, dir: &std::path::Path) -> any
             r.policy_text.trim()
         );
         let _ = writeln!(page, "## Why it matters\n\n{}\n", m.rationale.trim());
+        if let Some(semantics) = &m.semantics {
+            let _ = writeln!(page, "## How it decides\n\n{}\n", semantics.trim());
+        }
         let _ = writeln!(page, "## Remediation\n\n{}\n", m.remediation.trim());
         if let Some(iac) = &m.iac {
             if let Some(cfn) = &iac.cloudformation {

@@ -4,7 +4,9 @@
 //! so a rule that fires on the wrong resource, or stops firing on one, is
 //! caught. Independently of the snapshots: the violating fixture must fail
 //! the rule, the compliant one only pass it, neither may error, and every
-//! fixture directory and snapshot must belong to a rule.
+//! fixture directory and snapshot must belong to a rule. Besides `fail.json`
+//! and `pass.json`, a rule may have named cases `<case>.<expected>.json`
+//! (see [`cases`]) for its audited edge cases; they join the same snapshot.
 //!
 //! After a deliberate change, review the new snapshots with `cargo insta
 //! review` (or `INSTA_UPDATE=always` and `git diff`); CI never writes them.
@@ -45,6 +47,64 @@ fn lines(results: &[&CheckResult]) -> String {
     rows.join("\n") + "\n"
 }
 
+/// The fixture files of one rule and what each must produce: `fail.json`
+/// and `pass.json` first, then any named cases `<case>.<expected>.json`
+/// (`expected` is `fail`, `pass` or `not-evaluated`), sorted by name. Named
+/// cases hold the audited edge cases of a rule: the misjudged resource and
+/// its twin, one file each.
+fn cases(dir: &Path) -> Vec<(String, Status)> {
+    let mut named: Vec<(String, Status)> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let stem = name.strip_suffix(".json")?;
+                    let want = match stem.rsplit_once('.')?.1 {
+                        "fail" => Status::Fail,
+                        "pass" => Status::Pass,
+                        "not-evaluated" => Status::NotEvaluated,
+                        _ => return None,
+                    };
+                    Some((name, want))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    named.sort();
+    let mut all = vec![
+        ("fail.json".to_owned(), Status::Fail),
+        ("pass.json".to_owned(), Status::Pass),
+    ];
+    all.extend(named);
+    all
+}
+
+/// What is wrong with a rule's results on a case that must produce `want`:
+/// never an error; a `fail` case fails at least one resource; a `pass` case
+/// passes every result; a `not-evaluated` case leaves at least one resource
+/// not evaluated and fails none (an unknown must not become a verdict).
+fn check_case(results: &[&CheckResult], want: Status) -> Option<String> {
+    let count = |s: Status| results.iter().filter(|r| r.status == s).count();
+    if count(Status::Error) > 0 {
+        let msgs: Vec<_> = results.iter().filter_map(|r| r.message.clone()).collect();
+        return Some(format!("evaluation errors: {msgs:?}"));
+    }
+    let summary = format!(
+        "{} pass / {} fail / {} not evaluated",
+        count(Status::Pass),
+        count(Status::Fail),
+        count(Status::NotEvaluated)
+    );
+    let ok = match want {
+        Status::Fail => count(Status::Fail) > 0,
+        Status::Pass => count(Status::Pass) > 0 && count(Status::Pass) == results.len(),
+        Status::NotEvaluated => count(Status::NotEvaluated) > 0 && count(Status::Fail) == 0,
+        Status::Error => false,
+    };
+    (!ok).then(|| format!("expected {}, got {summary}", want.as_str()))
+}
+
 #[test]
 fn every_rule_has_exactly_its_reviewed_results_on_its_fixtures() {
     let pack = pack();
@@ -59,8 +119,18 @@ fn every_rule_has_exactly_its_reviewed_results_on_its_fixtures() {
     for rule in &pack.rules {
         let dir = fixture("rules").join(&rule.id);
         let mut text = String::new();
-        for (case, want) in [("fail.json", Status::Fail), ("pass.json", Status::Pass)] {
-            let path = dir.join(case);
+        let cases = cases(&dir);
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !cases.iter().any(|(c, _)| *c == name) {
+                problems.push(format!(
+                    "{}/{name}: not a case (fail.json, pass.json or <case>.<fail|pass|not-evaluated>.json)",
+                    rule.id
+                ));
+            }
+        }
+        for (case, want) in cases {
+            let path = dir.join(&case);
             let snap = match LoadedSnapshot::from_path(&path) {
                 Ok(s) => s,
                 Err(e) => {
@@ -70,29 +140,8 @@ fn every_rule_has_exactly_its_reviewed_results_on_its_fixtures() {
             };
             let all = evaluator.evaluate(&snap.snapshot).results;
             let results: Vec<&CheckResult> = all.iter().filter(|r| r.rule_id == rule.id).collect();
-            let count = |s: Status| results.iter().filter(|r| r.status == s).count();
-            if count(Status::Error) > 0 {
-                let msgs: Vec<_> = results.iter().filter_map(|r| r.message.clone()).collect();
-                problems.push(format!("{}/{case}: evaluation errors: {msgs:?}", rule.id));
-            }
-            match want {
-                Status::Fail if count(Status::Fail) == 0 => problems.push(format!(
-                    "{}/{case}: expected a failure, got {} results, none failing",
-                    rule.id,
-                    results.len()
-                )),
-                Status::Pass
-                    if count(Status::Pass) == 0 || results.len() != count(Status::Pass) =>
-                {
-                    problems.push(format!(
-                        "{}/{case}: expected only passes, got {} pass / {} fail / {} other",
-                        rule.id,
-                        count(Status::Pass),
-                        count(Status::Fail),
-                        results.len() - count(Status::Pass) - count(Status::Fail)
-                    ))
-                }
-                _ => {}
+            if let Some(problem) = check_case(&results, want) {
+                problems.push(format!("{}/{case}: {problem}", rule.id));
             }
             let _ = writeln!(text, "{case}");
             text.push_str(&lines(&results));

@@ -144,6 +144,11 @@ pub struct RuleMeta {
     pub rationale: String,
     /// How to fix it.
     pub remediation: String,
+    /// How the rule decides, in the terms AWS evaluates: which operators,
+    /// values, scopes and edge cases count as compliant, violating or not
+    /// evaluated (rendered as "How it decides" in the rule's docs).
+    #[serde(default)]
+    pub semantics: Option<String>,
     /// Reference URLs.
     #[serde(default)]
     pub references: Vec<String>,

@@ -198,6 +198,8 @@ fn eni(scope: &Scope, n: &types::NetworkInterface) -> Option<NetworkInterface> {
             .filter_map(|g| g.group_id().map(str::to_owned))
             .collect(),
         description: n.description().filter(|d| !d.is_empty()).map(str::to_owned),
+        requester_managed: n.requester_managed(),
+        requester_id: n.requester_id().map(str::to_owned),
     })
 }
 

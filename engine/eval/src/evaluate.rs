@@ -4,6 +4,11 @@
 //! evaluation error becomes an `error` result, never a pass. Coverage gaps
 //! turn passes of the affected service into `not_evaluated`, and fails
 //! too for rules whose verdict depends on that service's data being complete.
+//! Two policy annotations name String attributes of the evaluated resource:
+//! `@undecided("attr")` turns a fail on a resource that has `attr` into
+//! `not_evaluated` with the attribute's text as its message (the data that
+//! would decide it is missing), and `@message("attr")` attaches the
+//! attribute's text to the result (what the verdict was judged against).
 
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -94,6 +99,15 @@ pub struct Evaluator {
     /// Cost models by rule id, priced from `prices`.
     costs: HashMap<String, palisade_rules::metadata::CostModel>,
     prices: Option<palisade_rules::PriceTable>,
+    /// `@undecided` / `@message` attribute names by rule id.
+    notes: HashMap<String, Notes>,
+}
+
+/// The attributes a rule's policy annotations name (see the module docs).
+#[derive(Debug, Clone, Default)]
+struct Notes {
+    undecided: Option<String>,
+    message: Option<String>,
 }
 
 /// The outcome of evaluating a snapshot.
@@ -194,6 +208,21 @@ impl Evaluator {
                 .filter_map(|r| r.meta.cost.clone().map(|c| (r.id.clone(), c)))
                 .collect(),
             prices: pack.prices.clone(),
+            notes: pack
+                .rules
+                .iter()
+                .map(|r| {
+                    let attr = |k: &str| r.policy.annotation(k).map(str::to_owned);
+                    (
+                        r.id.clone(),
+                        Notes {
+                            undecided: attr("undecided"),
+                            message: attr("message"),
+                        },
+                    )
+                })
+                .filter(|(_, n)| n.undecided.is_some() || n.message.is_some())
+                .collect(),
         })
     }
 
@@ -343,14 +372,35 @@ impl Evaluator {
                 if let Some(msg) = errors.get(id) {
                     result(id, Status::Error, r, Some(msg.clone()))
                 } else if failed.contains(&id.as_str()) {
-                    let mut res = result(id, Status::Fail, r, None);
+                    if let Some(why) = self.note(id, entities, uid, |n| &n.undecided) {
+                        return result(id, Status::NotEvaluated, r, Some(why));
+                    }
+                    let message = self.note(id, entities, uid, |n| &n.message);
+                    let mut res = result(id, Status::Fail, r, message);
                     res.cost = self.estimate(id, entities, uid);
                     res
                 } else {
-                    result(id, Status::Pass, r, None)
+                    let message = self.note(id, entities, uid, |n| &n.message);
+                    result(id, Status::Pass, r, message)
                 }
             })
             .collect()
+    }
+
+    /// The text of the String attribute that an annotation of rule `id`
+    /// names, when the resource has it.
+    fn note(
+        &self,
+        id: &str,
+        entities: &Entities,
+        uid: &EntityUid,
+        which: impl Fn(&Notes) -> &Option<String>,
+    ) -> Option<String> {
+        let attr = which(self.notes.get(id)?).as_deref()?;
+        match entities.get(uid)?.attr(attr)? {
+            Ok(cedar_policy::EvalResult::String(s)) => Some(s),
+            _ => None,
+        }
     }
 
     /// Prices a fail of rule `id` on `uid`, when the rule has a cost model.

@@ -220,4 +220,10 @@ pub struct NetworkInterface {
     /// Description.
     #[serde(default)]
     pub description: Option<String>,
+    /// `RequesterManaged`: created by an AWS service on the account's
+    /// behalf; absent in snapshots that did not collect it (unknown).
+    pub requester_managed: Option<bool>,
+    /// `RequesterId` of a requester-managed interface (`amazon-elb`,
+    /// `amazon-rds`, an account or principal id).
+    pub requester_id: Option<String>,
 }

@@ -12,14 +12,18 @@
 //! - [`cidr`]: CIDR parsing and containment.
 //! - [`ports`]: protocol normalisation and port coverage.
 //! - [`nacl`]: network ACL rule order and reachable ports.
-//! - [`schedule`]: backup schedule intervals.
+//! - [`schedule`]: AWS cron/rate schedules and their worst-case gaps.
 //! - [`storage`]: recovery-point storage sizes.
-//! - [`backup`]: vault lock mode, copy destinations, selection matching.
+//! - [`backup`]: vault lock mode, copy destinations, selection matching,
+//!   plan cadence, workload network interfaces.
+//! - [`backup_policy`]: vault access policies (deletion denied to everyone,
+//!   access allowed to anyone).
 //! - [`waf`]: managed rule groups (enforced or count-only), rule types.
 
 pub mod actions;
 pub mod arn;
 pub mod backup;
+pub mod backup_policy;
 pub mod cidr;
 pub mod conditions;
 pub mod iam;

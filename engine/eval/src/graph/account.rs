@@ -102,6 +102,14 @@ impl GraphBuilder {
             )
             .n("vpc_count", d.ec2.vpcs.len())
             .n("network_interface_count", d.ec2.network_interfaces.len())
+            .n(
+                "workload_interface_count",
+                d.ec2
+                    .network_interfaces
+                    .iter()
+                    .filter(|n| crate::facts::backup::carries_workload(n))
+                    .count(),
+            )
             .n("web_acl_count", d.wafv2.web_acls.len());
         g.node(&self.types.region, &region_id, region)
             .name(&region_id)

@@ -4,15 +4,27 @@
 //! not be read is a broken resource (its policy facts are unknown).
 
 use cedar_policy::EntityUid;
-use palisade_model::backup::{BackupPlan, BackupVault};
+use chrono::Datelike;
+use palisade_model::backup::{BackupPlan, BackupVault, ProtectedResource};
 use palisade_model::RegionData;
 
 use super::node::{Attrs, Ctx};
 use super::GraphBuilder;
-use crate::facts::backup::{cross_copies, lock_mode, selection_coverage, tag_selection_count};
-use crate::facts::conditions::{allows_any_principal, denies_action};
-use crate::facts::schedule::schedule_interval_hours;
+use crate::facts::backup::{
+    cadence, cross_copies, lock_mode, selection_coverage, tag_selection_count,
+};
+use crate::facts::backup_policy::{any_principal_allow, undenied_delete_actions};
+use crate::facts::schedule::{hours_ceil, worst_gap_minutes, Schedule};
 use crate::facts::storage::warm_storage_gb;
+
+/// Names of plans, for messages.
+fn plan_names(plans: &[&BackupPlan]) -> String {
+    plans
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 impl GraphBuilder {
     /// Adds the backup resources of one region.
@@ -31,16 +43,8 @@ impl GraphBuilder {
         }
         let tag_selections = tag_selection_count(&d.backup.plans);
         for pr in &d.backup.protected_resources {
-            let (selections, plans) = selection_coverage(&d.backup.plans, &pr.resource_arn);
-            let attrs = Attrs::default()
-                .s("resource_arn", &pr.resource_arn)
-                .s("resource_type", &pr.resource_type)
-                .opt_l(
-                    "days_since_last_backup",
-                    self.days_since(pr.last_backup_time),
-                )
-                .n("matching_selection_count", selections)
-                .n("matching_plan_count", plans)
+            let attrs = self
+                .protected_attrs(&d.backup.plans, pr)
                 .n("region_tag_selection_count", tag_selections);
             // Protected resources have their own ARNs; scope the id so it
             // cannot collide with the resource's own entity elsewhere.
@@ -53,6 +57,56 @@ impl GraphBuilder {
         }
     }
 
+    /// A protected resource's facts: how old its newest recovery point is,
+    /// which plans surely select it (and how often they run together), and
+    /// which may, by tag.
+    fn protected_attrs(&self, plans: &[BackupPlan], pr: &ProtectedResource) -> Attrs {
+        let cov = selection_coverage(plans, &pr.resource_arn);
+        let c = cadence(
+            cov.plans.iter().flat_map(|p| &p.rules),
+            self.scan_time.year(),
+        );
+        let expectation = match (c.worst_gap_hours, cov.plans.is_empty()) {
+            (Some(h), _) => format!(
+                "expected every {h} h by plan(s) {} (plus recovery_point_grace_hours)",
+                plan_names(&cov.plans)
+            ),
+            (None, false) => format!(
+                "the schedules of plan(s) {} could not be read: judged against max_recovery_point_age_days",
+                plan_names(&cov.plans)
+            ),
+            (None, true) if !cov.plans_if_tagged.is_empty() => format!(
+                "no plan is known to select it (plan(s) {} select by tags, which are not collected): judged against max_recovery_point_age_days",
+                plan_names(&cov.plans_if_tagged)
+            ),
+            (None, true) => "no plan selects it: judged against max_recovery_point_age_days".to_owned(),
+        };
+        let undecided_plans =
+            (cov.plans.len() <= 1 && cov.plans.len() + cov.plans_if_tagged.len() > 1).then(|| {
+                format!(
+                    "plan(s) {} select resources by tag and resource tags are not collected",
+                    plan_names(&cov.plans_if_tagged)
+                )
+            });
+        Attrs::default()
+            .s("resource_arn", &pr.resource_arn)
+            .s("resource_type", &pr.resource_type)
+            .opt_l(
+                "days_since_last_backup",
+                self.days_since(pr.last_backup_time),
+            )
+            .opt_l(
+                "hours_since_last_backup",
+                pr.last_backup_time
+                    .map(|t| (self.scan_time - t).num_hours()),
+            )
+            .opt_l("expected_backup_interval_hours", c.worst_gap_hours)
+            .s("backup_expectation", &expectation)
+            .n("matching_selection_count", cov.selections)
+            .n("matching_plan_count", cov.plans.len())
+            .opt_s("plan_count_undecided", undecided_plans.as_deref())
+    }
+
     fn vault(&self, g: &mut Ctx<'_>, region_uid: &EntityUid, region: &str, v: &BackupVault) {
         let policy = v.access_policy.as_ref();
         if let Some(reason) = policy.and_then(|p| p.unreadable_reason()) {
@@ -61,6 +115,22 @@ impl GraphBuilder {
                 .broken(format!("access policy could not be read: {reason}"));
             return;
         }
+        let undenied: Vec<&str> = match policy {
+            Some(p) => undenied_delete_actions(p, &v.arn),
+            None => vec![
+                "backup:DeleteRecoveryPoint",
+                "backup:DeleteBackupVaultAccessPolicy",
+            ],
+        };
+        let deletion_denial = match (policy, undenied.is_empty()) {
+            (None, _) => "the vault has no access policy".to_owned(),
+            (Some(_), true) => "a Deny to every principal (exceptions only by aws:PrincipalArn) covers backup:DeleteRecoveryPoint and backup:DeleteBackupVaultAccessPolicy".to_owned(),
+            (Some(_), false) => format!(
+                "no Deny to every principal (Principal \"*\", exceptions only by aws:PrincipalArn, on all resources) covers {}",
+                undenied.join(" and ")
+            ),
+        };
+        let any_principal = policy.and_then(any_principal_allow);
         let attrs = Attrs::default()
             .s("name", &v.name)
             .b("locked", v.locked)
@@ -74,14 +144,13 @@ impl GraphBuilder {
             )
             .l("recovery_point_count", v.number_of_recovery_points)
             .b("has_access_policy", policy.is_some())
-            .b(
-                "access_policy_denies_delete",
-                policy.is_some_and(|p| denies_action(p, "backup:DeleteRecoveryPoint")),
-            )
+            .b("access_policy_denies_delete", undenied.is_empty())
+            .s("deletion_denial", &deletion_denial)
             .b(
                 "access_policy_allows_any_principal",
-                policy.is_some_and(allows_any_principal),
-            );
+                any_principal.is_some(),
+            )
+            .opt_s("any_principal_statement", any_principal.as_deref());
         g.node(&self.types.vault, &v.arn, region)
             .name(&v.name)
             .parent(region_uid)
@@ -98,10 +167,16 @@ impl GraphBuilder {
         p: &BackupPlan,
     ) {
         let t = &self.types;
+        let c = cadence(&p.rules, self.scan_time.year());
+        let unreadable = (!c.unreadable.is_empty())
+            .then(|| format!("schedule not interpreted: {}", c.unreadable.join("; ")));
         let attrs = Attrs::default()
             .s("name", &p.name)
             .n("rule_count", p.rules.len())
-            .n("selection_count", p.selections.len());
+            .n("selection_count", p.selections.len())
+            .opt_l("schedule_interval_hours", c.worst_gap_hours)
+            .opt_s("unreadable_schedules", unreadable.as_deref())
+            .n("continuous_rule_count", c.continuous);
         let uid = g
             .node(&t.plan, &p.arn, region)
             .name(&p.name)
@@ -126,7 +201,9 @@ impl GraphBuilder {
                     "schedule_interval_hours",
                     r.schedule_expression
                         .as_deref()
-                        .and_then(schedule_interval_hours),
+                        .and_then(|e| e.parse::<Schedule>().ok())
+                        .and_then(|s| worst_gap_minutes(&[s], self.scan_time.year()))
+                        .map(hours_ceil),
                 )
                 .n("copy_count", r.copy_actions.len())
                 .n("cross_region_copy_count", cross_region)

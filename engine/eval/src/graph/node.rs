@@ -43,6 +43,13 @@ impl Attrs {
             None => self,
         }
     }
+    /// An optional string attribute (absent when `None`).
+    pub(super) fn opt_s(self, k: &str, v: Option<&str>) -> Self {
+        match v {
+            Some(v) => self.s(k, v),
+            None => self,
+        }
+    }
     /// An optional boolean attribute (absent when `None`).
     pub(super) fn opt_b(self, k: &str, v: Option<bool>) -> Self {
         match v {

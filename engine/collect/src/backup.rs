@@ -55,7 +55,10 @@ async fn vaults(client: &Client, scope: &Scope) -> Vec<BackupVault> {
                 recovery_point_storage(client, scope, &v.name)
             );
             v.access_policy = policy;
-            v.recovery_point_storage = storage;
+            if let Some(points) = storage {
+                v.recovery_point_storage = Some(points.storage);
+                v.unencrypted_recovery_points = Some(points.unencrypted);
+            }
             v
         })
         .buffered(crate::PER_RESOURCE_CONCURRENCY)
@@ -75,17 +78,29 @@ fn vault(v: &aws_sdk_backup::types::BackupVaultListMember) -> Option<BackupVault
         number_of_recovery_points: v.number_of_recovery_points(),
         access_policy: None,
         recovery_point_storage: None,
+        unencrypted_recovery_points: None,
     })
 }
 
+/// What one listing of a vault's recovery points gives.
+#[derive(Debug)]
+struct RecoveryPoints {
+    /// Sizes per creating rule and storage class.
+    storage: Vec<RecoveryPointStorage>,
+    /// ARNs of recovery points not encrypted at rest.
+    unencrypted: Vec<String>,
+}
+
 /// Recovery points of a vault summed per creating rule and storage class
-/// (sizes price the cost pack's storage findings). `None` when the listing
-/// failed: sizes unknown, never zero.
+/// (sizes price the cost pack's storage findings), and those not encrypted
+/// at rest (`IsEncrypted` false and no `EncryptionKeyArn`: the SDK reads an
+/// absent flag as false, the key settles it). `None` when the listing
+/// failed: sizes and encryption unknown, never zero.
 async fn recovery_point_storage(
     client: &Client,
     scope: &Scope,
     vault: &str,
-) -> Option<Vec<RecoveryPointStorage>> {
+) -> Option<RecoveryPoints> {
     use std::collections::BTreeMap;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -107,7 +122,11 @@ async fn recovery_point_storage(
     // (plan id, rule id, storage class) -> (recovery points, bytes)
     type Key = (Option<String>, Option<String>, String);
     let mut sums: BTreeMap<Key, (i64, i64)> = BTreeMap::new();
+    let mut unencrypted = Vec::new();
     for rp in pages.iter().flat_map(|p| p.recovery_points()) {
+        if !rp.is_encrypted() && rp.encryption_key_arn().is_none_or(str::is_empty) {
+            unencrypted.push(rp.recovery_point_arn().unwrap_or("(no ARN)").to_owned());
+        }
         let created = rp.created_by();
         let key = (
             created.and_then(|c| c.backup_plan_id()).map(str::to_owned),
@@ -128,21 +147,22 @@ async fn recovery_point_storage(
         e.0 += 1;
         e.1 += rp.backup_size_in_bytes().unwrap_or(0);
     }
-    Some(
-        sums.into_iter()
-            .map(
-                |((backup_plan_id, backup_rule_id, storage_class), (n, bytes))| {
-                    RecoveryPointStorage {
-                        backup_plan_id,
-                        backup_rule_id,
-                        storage_class,
-                        recovery_points: n,
-                        bytes,
-                    }
-                },
-            )
-            .collect(),
-    )
+    let storage = sums
+        .into_iter()
+        .map(
+            |((backup_plan_id, backup_rule_id, storage_class), (n, bytes))| RecoveryPointStorage {
+                backup_plan_id,
+                backup_rule_id,
+                storage_class,
+                recovery_points: n,
+                bytes,
+            },
+        )
+        .collect();
+    Some(RecoveryPoints {
+        storage,
+        unencrypted,
+    })
 }
 
 async fn access_policy(client: &Client, scope: &Scope, vault: &str) -> Option<PolicyDocument> {
@@ -388,8 +408,8 @@ mod tests {
                 200,
                 &format!(
                     r#"{{"RecoveryPoints":[
-                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-1","BackupSizeInBytes":{a},"CalculatedLifecycle":{{"MoveToColdStorageAt":4102444800.0}},"CreatedBy":{{"BackupPlanId":"plan-1","BackupRuleId":"rule-1"}}}},
-                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-2","BackupSizeInBytes":{b},"CalculatedLifecycle":{{"MoveToColdStorageAt":1700000000.0,"DeleteAt":4102444800.0}},"CreatedBy":{{"BackupPlanId":"plan-1","BackupRuleId":"rule-1"}}}}],
+                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-1","IsEncrypted":true,"BackupSizeInBytes":{a},"CalculatedLifecycle":{{"MoveToColdStorageAt":4102444800.0}},"CreatedBy":{{"BackupPlanId":"plan-1","BackupRuleId":"rule-1"}}}},
+                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-2","IsEncrypted":false,"BackupSizeInBytes":{b},"CalculatedLifecycle":{{"MoveToColdStorageAt":1700000000.0,"DeleteAt":4102444800.0}},"CreatedBy":{{"BackupPlanId":"plan-1","BackupRuleId":"rule-1"}}}}],
                     "NextToken":"page2"}}"#,
                     a = 3 * gib,
                     b = gib
@@ -401,17 +421,20 @@ mod tests {
                 200,
                 &format!(
                     r#"{{"RecoveryPoints":[
-                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-3","BackupSizeInBytes":{a},"CalculatedLifecycle":{{"MoveToColdStorageAt":4102444800.0}},"CreatedBy":{{"BackupPlanId":"plan-1","BackupRuleId":"rule-1"}}}},
-                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-4","BackupSizeInBytes":10}}]}}"#,
+                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-3","IsEncrypted":false,"EncryptionKeyArn":"arn:aws:kms:eu-west-1:111111111111:key/k","BackupSizeInBytes":{a},"CalculatedLifecycle":{{"MoveToColdStorageAt":4102444800.0}},"CreatedBy":{{"BackupPlanId":"plan-1","BackupRuleId":"rule-1"}}}},
+                    {{"RecoveryPointArn":"arn:aws:ec2:eu-west-1::snapshot/snap-4","IsEncrypted":true,"BackupSizeInBytes":10}}]}}"#,
                     a = 2 * gib
                 ),
             ),
         ]);
         let client = Client::new(&conf);
         let (scope, coverage) = scope();
-        let storage = recovery_point_storage(&client, &scope, "prod")
+        let points = recovery_point_storage(&client, &scope, "prod")
             .await
             .unwrap();
+        // Not encrypted: IsEncrypted false and no key (snap-3 has a key).
+        assert_eq!(points.unencrypted, ["arn:aws:ec2:eu-west-1::snapshot/snap-2"]);
+        let storage = points.storage;
         assert_eq!(paths(&http).len(), 2, "every page read");
         let warm = storage
             .iter()

@@ -54,6 +54,10 @@ pub struct BackupVault {
     /// class (ListRecoveryPointsByBackupVault); `None` when not collected.
     #[serde(default)]
     pub recovery_point_storage: Option<Vec<RecoveryPointStorage>>,
+    /// ARNs of the vault's recovery points that are not encrypted at rest
+    /// (`IsEncrypted` false and no `EncryptionKeyArn`), from the same
+    /// listing; `None` when not listed (or in snapshots that predate it).
+    pub unencrypted_recovery_points: Option<Vec<String>>,
 }
 
 /// Recovery points of one vault created by one backup rule (or on demand)

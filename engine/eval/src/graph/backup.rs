@@ -131,6 +131,17 @@ impl GraphBuilder {
             ),
         };
         let any_principal = policy.and_then(any_principal_allow);
+        let unencrypted = v.unencrypted_recovery_points.as_deref();
+        let encryption = match unencrypted {
+            None => "recovery points not listed".to_owned(),
+            Some([]) => "every recovery point is encrypted at rest".to_owned(),
+            Some(arns) => format!(
+                "{} recovery point(s) not encrypted at rest: {}{}",
+                arns.len(),
+                arns.iter().take(3).cloned().collect::<Vec<_>>().join(", "),
+                if arns.len() > 3 { ", ..." } else { "" }
+            ),
+        };
         let attrs = Attrs::default()
             .s("name", &v.name)
             .b("locked", v.locked)
@@ -150,7 +161,18 @@ impl GraphBuilder {
                 "access_policy_allows_any_principal",
                 any_principal.is_some(),
             )
-            .opt_s("any_principal_statement", any_principal.as_deref());
+            .opt_s("any_principal_statement", any_principal.as_deref())
+            .opt_l(
+                "unencrypted_recovery_point_count",
+                unencrypted.map(|a| i64::try_from(a.len()).unwrap_or(i64::MAX)),
+            )
+            .s("recovery_point_encryption", &encryption)
+            .opt_s(
+                "recovery_points_unlisted",
+                unencrypted.is_none().then_some(
+                    "the vault's recovery points were not listed (ListRecoveryPointsByBackupVault), so their encryption is unknown",
+                ),
+            );
         g.node(&self.types.vault, &v.arn, region)
             .name(&v.name)
             .parent(region_uid)

@@ -36,7 +36,7 @@ fail_on = "high"
 # cold_storage_after_days = 90
 # max_backup_interval_hours = 24
 # max_recovery_point_age_days = 2
-# recovery_point_grace_hours = 24
+# recovery_point_grace_hours = 48
 # trusted_accounts = ["123456789012"]
 "#;
 

@@ -304,11 +304,19 @@ async fn selections(client: &Client, scope: &Scope, plan_id: &str) -> Vec<Backup
             .map(|c| format!("{}={}", c.condition_key(), c.condition_value()))
             .collect();
         if let Some(c) = sel.conditions() {
-            tag_conditions.extend(c.string_equals().iter().filter_map(|p| {
-                let key = p.condition_key()?;
-                let key = key.strip_prefix("aws:ResourceTag/").unwrap_or(key);
-                Some(format!("{key}={}", p.condition_value().unwrap_or_default()))
-            }));
+            // Every operator narrows the selection (AND), not only StringEquals.
+            for (op, params) in [
+                ("=", c.string_equals()),
+                (" like ", c.string_like()),
+                ("!=", c.string_not_equals()),
+                (" not like ", c.string_not_like()),
+            ] {
+                tag_conditions.extend(params.iter().filter_map(|p| {
+                    let key = p.condition_key()?;
+                    let key = key.strip_prefix("aws:ResourceTag/").unwrap_or(key);
+                    Some(format!("{key}{op}{}", p.condition_value().unwrap_or_default()))
+                }));
+            }
         }
         out.push(BackupSelection {
             id,
@@ -374,7 +382,7 @@ mod tests {
                 "GET",
                 &format!("{BASE}/backup/plans/plan-1/selections/sel-2"),
                 200,
-                r#"{"BackupPlanId":"plan-1","SelectionId":"sel-2","BackupSelection":{"SelectionName":"volumes","IamRoleArn":"arn:aws:iam::111111111111:role/backup","Resources":["arn:aws:ec2:*:*:volume/*"],"NotResources":["arn:aws:ec2:eu-west-1:111111111111:volume/vol-0scratch"]}}"#,
+                r#"{"BackupPlanId":"plan-1","SelectionId":"sel-2","BackupSelection":{"SelectionName":"volumes","IamRoleArn":"arn:aws:iam::111111111111:role/backup","Resources":["arn:aws:ec2:*:*:volume/*"],"NotResources":["arn:aws:ec2:eu-west-1:111111111111:volume/vol-0scratch"],"Conditions":{"StringEquals":[],"StringNotEquals":[{"ConditionKey":"aws:ResourceTag/tier","ConditionValue":"scratch"}],"StringLike":[{"ConditionKey":"aws:ResourceTag/backup","ConditionValue":"daily*"}],"StringNotLike":[]}}}"#,
             ),
         ]);
         let client = Client::new(&conf);
@@ -395,6 +403,8 @@ mod tests {
         assert!(sels[0].resources.is_empty());
         assert_eq!(sels[1].resources, ["arn:aws:ec2:*:*:volume/*"]);
         assert_eq!(sels[1].not_resources.len(), 1);
+        // StringLike and negated conditions narrow the selection too.
+        assert_eq!(sels[1].tag_conditions, ["backup like daily*", "tier!=scratch"]);
         assert!(coverage.records().iter().all(|r| !r.is_gap()));
     }
 
@@ -488,7 +498,7 @@ mod tests {
                 "GET",
                 &format!("{BASE}/backup-vaults/prod/access-policy"),
                 200,
-                r#"{"BackupVaultName":"prod","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":[\"backup:DeleteRecoveryPoint\"],\"Resource\":\"*\"}]}","RecoveryPoints":[]}"#,
+                r#"{"BackupVaultName":"prod","Policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":[\"backup:DeleteRecoveryPoint\",\"backup:DeleteBackupVaultAccessPolicy\"],\"Resource\":\"*\"}]}","RecoveryPoints":[]}"#,
             )
         };
         let (conf, http) = config(vec![

@@ -217,3 +217,33 @@ pub async fn enabled_regions(client: &Client, scope: &Scope) -> Option<Vec<Strin
     regions.sort();
     Some(regions)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    #[test]
+    fn interfaces_keep_who_requested_them() {
+        let (scope, _) = crate::replay::scope();
+        let elb = types::NetworkInterface::builder()
+            .network_interface_id("eni-1")
+            .interface_type(types::NetworkInterfaceType::Interface)
+            .requester_managed(true)
+            .requester_id("amazon-elb")
+            .build();
+        let n = eni(&scope, &elb).expect("eni");
+        assert_eq!(n.interface_type.as_deref(), Some("interface"));
+        assert_eq!(
+            (n.requester_managed, n.requester_id.as_deref()),
+            (Some(true), Some("amazon-elb"))
+        );
+        // Not reported (moto omits it): unknown, not false.
+        let bare = types::NetworkInterface::builder()
+            .network_interface_id("eni-2")
+            .build();
+        let n = eni(&scope, &bare).expect("eni");
+        assert_eq!((n.requester_managed, n.requester_id), (None, None));
+    }
+}

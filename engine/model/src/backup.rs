@@ -156,7 +156,8 @@ pub struct BackupSelection {
     /// Excluded resource ARNs or patterns.
     #[serde(default)]
     pub not_resources: Vec<String>,
-    /// Tag conditions (`key=value`).
+    /// Tag conditions (`key=value`; `Conditions` also as `key like v`,
+    /// `key!=v`, `key not like v`): all must hold (AND with `resources`).
     #[serde(default)]
     pub tag_conditions: Vec<String>,
 }

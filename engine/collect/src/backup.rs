@@ -314,7 +314,10 @@ async fn selections(client: &Client, scope: &Scope, plan_id: &str) -> Vec<Backup
                 tag_conditions.extend(params.iter().filter_map(|p| {
                     let key = p.condition_key()?;
                     let key = key.strip_prefix("aws:ResourceTag/").unwrap_or(key);
-                    Some(format!("{key}{op}{}", p.condition_value().unwrap_or_default()))
+                    Some(format!(
+                        "{key}{op}{}",
+                        p.condition_value().unwrap_or_default()
+                    ))
                 }));
             }
         }
@@ -404,7 +407,10 @@ mod tests {
         assert_eq!(sels[1].resources, ["arn:aws:ec2:*:*:volume/*"]);
         assert_eq!(sels[1].not_resources.len(), 1);
         // StringLike and negated conditions narrow the selection too.
-        assert_eq!(sels[1].tag_conditions, ["backup like daily*", "tier!=scratch"]);
+        assert_eq!(
+            sels[1].tag_conditions,
+            ["backup like daily*", "tier!=scratch"]
+        );
         assert!(coverage.records().iter().all(|r| !r.is_gap()));
     }
 
@@ -443,7 +449,10 @@ mod tests {
             .await
             .unwrap();
         // Not encrypted: IsEncrypted false and no key (snap-3 has a key).
-        assert_eq!(points.unencrypted, ["arn:aws:ec2:eu-west-1::snapshot/snap-2"]);
+        assert_eq!(
+            points.unencrypted,
+            ["arn:aws:ec2:eu-west-1::snapshot/snap-2"]
+        );
         let storage = points.storage;
         assert_eq!(paths(&http).len(), 2, "every page read");
         let warm = storage

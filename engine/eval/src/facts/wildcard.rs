@@ -1,5 +1,7 @@
 //! IAM-style wildcard matching (`*` any run, `?` one character,
-//! case-insensitive), used for actions, ARNs and waiver resource patterns.
+//! case-insensitive), used for actions, ARNs and waiver resource patterns,
+//! and pattern containment (does one pattern cover every text another
+//! matches).
 
 /// IAM-style wildcard match (`*` any run, `?` one char), case-insensitive.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
@@ -12,6 +14,47 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
     let p: Vec<char> = pattern.to_ascii_lowercase().chars().collect();
     let t: Vec<char> = text.to_ascii_lowercase().chars().collect();
     glob(&p, &t, |a, b| a == b)
+}
+
+/// True when every text `inner` matches is also matched by `outer`
+/// (case-insensitive). Sound, not complete: `outer`'s `*` may stand for any
+/// run of `inner` (wildcards included), its `?` only for one literal
+/// character or `?` of `inner`, and its literals only for equal literals;
+/// so `iam:*` covers `iam:Pass*`, `role/*` covers `role/app/*`, but `a?c`
+/// does not cover `a*c`.
+pub fn pattern_covers(outer: &str, inner: &str) -> bool {
+    let o: Vec<char> = outer.to_lowercase().chars().collect();
+    let i: Vec<char> = inner.to_lowercase().chars().collect();
+    covers(&o, &i)
+}
+
+/// Dynamic programming over (outer position, inner position): linear in
+/// the product of the lengths, whatever the number of stars.
+fn covers(o: &[char], i: &[char]) -> bool {
+    // row[j]: o[..oi] covers i[..j].
+    let mut row = vec![false; i.len() + 1];
+    row[0] = true;
+    for &oc in o {
+        let mut next = vec![false; i.len() + 1];
+        if oc == '*' {
+            next[0] = row[0];
+            for j in 1..=i.len() {
+                next[j] = row[j] || next[j - 1];
+            }
+        } else {
+            for j in 1..=i.len() {
+                let ic = i[j - 1];
+                let step = if oc == '?' {
+                    ic != '*'
+                } else {
+                    oc == ic && ic != '*' && ic != '?'
+                };
+                next[j] = row[j - 1] && step;
+            }
+        }
+        row = next;
+    }
+    row[i.len()]
 }
 
 /// `*` / `?` matching with one-star backtracking, over bytes or chars.
@@ -62,6 +105,18 @@ mod tests {
             "backup:DeleteRecoveryPoin?",
             "backup:DeleteRecoveryPoint"
         ));
+    }
+
+    #[test]
+    fn pattern_containment() {
+        assert!(pattern_covers("*", "arn:aws:iam::1:role/*"));
+        assert!(pattern_covers("iam:*", "IAM:Pass*"));
+        assert!(pattern_covers("arn:aws:iam::1:role/*", "arn:aws:iam::1:role/app/*"));
+        assert!(pattern_covers("arn:aws:iam::1:role/a?", "arn:aws:iam::1:role/a?"));
+        assert!(!pattern_covers("a?c", "a*c"));
+        assert!(!pattern_covers("arn:aws:iam::1:role/app/*", "arn:aws:iam::1:role/*"));
+        assert!(!pattern_covers("iam:Pass*", "iam:*"));
+        assert!(pattern_covers("x", "X"));
     }
 
     #[test]

@@ -94,6 +94,9 @@ pub struct Evaluator {
     /// Cost models by rule id, priced from `prices`.
     costs: HashMap<String, palisade_rules::metadata::CostModel>,
     prices: Option<palisade_rules::PriceTable>,
+    /// The quoted strings of each rule's policy text (the actions it names),
+    /// for [`Evaluator::pass_note`].
+    policy_strings: HashMap<String, Vec<String>>,
 }
 
 /// The outcome of evaluating a snapshot.
@@ -194,6 +197,14 @@ impl Evaluator {
                 .filter_map(|r| r.meta.cost.clone().map(|c| (r.id.clone(), c)))
                 .collect(),
             prices: pack.prices.clone(),
+            policy_strings: pack
+                .rules
+                .iter()
+                .map(|r| {
+                    let quoted = r.policy_text.split('"').skip(1).step_by(2);
+                    (r.id.clone(), quoted.map(str::to_owned).collect())
+                })
+                .collect(),
         })
     }
 
@@ -347,7 +358,7 @@ impl Evaluator {
                     res.cost = self.estimate(id, entities, uid);
                     res
                 } else {
-                    result(id, Status::Pass, r, None)
+                    result(id, Status::Pass, r, self.pass_note(id, entities, uid))
                 }
             })
             .collect()
@@ -367,6 +378,29 @@ impl Evaluator {
             Ok(cedar_policy::EvalResult::Long(v)) => Some(v),
             _ => None,
         }))
+    }
+
+    /// Why rule `id` passed on `uid`, when the entity records constraints
+    /// (a `constraints` set of `"<action>: <why>"`, e.g. a policy statement
+    /// whose escalating grant a condition limits) on actions the rule's
+    /// policy names: those entries, joined. `None` otherwise.
+    fn pass_note(&self, id: &str, entities: &Entities, uid: &EntityUid) -> Option<String> {
+        let names = self.policy_strings.get(id)?;
+        let Ok(cedar_policy::EvalResult::Set(set)) = entities.get(uid)?.attr("constraints")? else {
+            return None;
+        };
+        let notes: Vec<&str> = set
+            .iter()
+            .filter_map(|v| match v {
+                cedar_policy::EvalResult::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .filter(|s| {
+                s.split_once(": ")
+                    .is_some_and(|(action, _)| names.iter().any(|n| n == action))
+            })
+            .collect();
+        (!notes.is_empty()).then(|| notes.join("; "))
     }
 
     fn error_all(

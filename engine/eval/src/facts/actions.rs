@@ -277,7 +277,9 @@ fn escalating_policy_value(c: &Condition, v: &str, escalation_policies: &[String
     if c.takes_patterns() {
         whole_type_pattern(v) || escalation_policies.iter().any(|p| wildcard_match(v, p))
     } else {
-        escalation_policies.iter().any(|p| p.eq_ignore_ascii_case(v))
+        escalation_policies
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(v))
     }
 }
 
@@ -308,7 +310,8 @@ pub fn passrole_services(doc: &PolicyDocument) -> Vec<&'static str> {
             continue;
         }
         let conds = conditions(st);
-        let whole = !st.not_resource.is_empty() || st.resource.iter().any(|r| whole_type_pattern(r));
+        let whole =
+            !st.not_resource.is_empty() || st.resource.iter().any(|r| whole_type_pattern(r));
         if !whole || restriction(&conds, |k| k.contains(":resourcetag/"), false).is_some() {
             continue;
         }
@@ -551,10 +554,14 @@ mod tests {
             {"Effect":"Deny","Action":["iam:Attach*","iam:Put*","iam:PassRole"],"Resource":"*"}]}"#;
         let g = grants(doc, 0);
         for gone in ["iam:attachrolepolicy", "iam:putuserpolicy", "iam:passrole"] {
-            assert!(!g.granted.contains(&gone) && !g.unconstrained.contains(&gone), "{gone}");
             assert!(
-                g.constraints
-                    .contains(&format!("{gone}: denied by unconditional Deny statement 1 of the same policy")),
+                !g.granted.contains(&gone) && !g.unconstrained.contains(&gone),
+                "{gone}"
+            );
+            assert!(
+                g.constraints.contains(&format!(
+                    "{gone}: denied by unconditional Deny statement 1 of the same policy"
+                )),
                 "{:?}",
                 g.constraints
             );
@@ -576,7 +583,11 @@ mod tests {
             let doc = format!(
                 r#"{{"Statement":[{{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}},{deny}]}}"#
             );
-            assert_eq!(grants(&doc, 0).unconstrained, vec!["iam:passrole"], "{deny}");
+            assert_eq!(
+                grants(&doc, 0).unconstrained,
+                vec!["iam:passrole"],
+                "{deny}"
+            );
         }
         // A Deny whose pattern covers the Allow's resources does.
         let g = grants(
@@ -599,16 +610,19 @@ mod tests {
                 0,
             )
         };
-        let g = attach(r#"{"ArnEquals":{"iam:PolicyARN":"arn:aws:iam::aws:policy/ReadOnlyAccess"}}"#);
+        let g =
+            attach(r#"{"ArnEquals":{"iam:PolicyARN":"arn:aws:iam::aws:policy/ReadOnlyAccess"}}"#);
         assert!(g.unconstrained.is_empty());
         assert_eq!(
             g.constraints,
             vec!["iam:attachrolepolicy: condition ArnEquals iam:PolicyARN [arn:aws:iam::aws:policy/ReadOnlyAccess]"]
         );
         // Present on every attach request: IfExists still restricts.
-        assert!(attach(r#"{"ArnEqualsIfExists":{"iam:PolicyARN":"arn:aws:iam::aws:policy/ReadOnlyAccess"}}"#)
-            .unconstrained
-            .is_empty());
+        assert!(attach(
+            r#"{"ArnEqualsIfExists":{"iam:PolicyARN":"arn:aws:iam::aws:policy/ReadOnlyAccess"}}"#
+        )
+        .unconstrained
+        .is_empty());
         for open in [
             r#"{"ArnEquals":{"iam:PolicyARN":"arn:aws:iam::aws:policy/AdministratorAccess"}}"#,
             r#"{"ArnLike":{"iam:PolicyARN":["arn:aws:iam::aws:policy/ReadOnlyAccess","arn:aws:iam::aws:policy/*"]}}"#,
@@ -617,7 +631,11 @@ mod tests {
             r#"{"StringEqualsIfExists":{"iam:PermissionsBoundary":"arn:aws:iam::1:policy/boundary"}}"#,
             r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
         ] {
-            assert_eq!(attach(open).unconstrained, vec!["iam:attachrolepolicy"], "{open}");
+            assert_eq!(
+                attach(open).unconstrained,
+                vec!["iam:attachrolepolicy"],
+                "{open}"
+            );
         }
         for narrow in [
             r#"{"StringEquals":{"iam:PermissionsBoundary":"arn:aws:iam::1:policy/boundary"}}"#,
@@ -634,33 +652,48 @@ mod tests {
             0,
         );
         assert!(g.unconstrained.is_empty());
-        assert!(g.constraints[0].starts_with("iam:passrole: Resource limited to"), "{g:?}");
+        assert!(
+            g.constraints[0].starts_with("iam:passrole: Resource limited to"),
+            "{g:?}"
+        );
         let svc = |doc: &str| passrole_services(&parse(doc));
         assert!(svc(r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::1:role/app/lambda-exec"}]}"#).is_empty());
         assert_eq!(
-            svc(r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::1:role/*"}]}"#),
+            svc(
+                r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::1:role/*"}]}"#
+            ),
             PASSROLE_COMPUTE_SERVICES
         );
         assert_eq!(
-            svc(r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*",
-                "Condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}}]}"#),
+            svc(
+                r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*",
+                "Condition":{"StringEquals":{"iam:PassedToService":"lambda.amazonaws.com"}}}]}"#
+            ),
             vec!["lambda.amazonaws.com"]
         );
-        assert!(!svc(r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*",
-                "Condition":{"StringNotEquals":{"iam:PassedToService":"ec2.amazonaws.com"}}}]}"#)
-            .contains(&"ec2.amazonaws.com"));
-        assert!(svc(r#"{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"},
-                {"Effect":"Deny","Action":"iam:PassRole","Resource":"*"}]}"#)
-            .is_empty());
+        assert!(!svc(
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*",
+                "Condition":{"StringNotEquals":{"iam:PassedToService":"ec2.amazonaws.com"}}}]}"#
+        )
+        .contains(&"ec2.amazonaws.com"));
+        assert!(svc(
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"},
+                {"Effect":"Deny","Action":"iam:PassRole","Resource":"*"}]}"#
+        )
+        .is_empty());
     }
 
     #[test]
     fn kms_reencrypt_from_in_every_spelling() {
         for action in ["kms:ReEncrypt*", "kms:*", "kms:ReEncryptFrom"] {
-            let doc = format!(r#"{{"Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#);
+            let doc = format!(
+                r#"{{"Statement":[{{"Effect":"Allow","Action":"{action}","Resource":"*"}}]}}"#
+            );
             assert!(granted(&doc).contains(&"kms:reencryptfrom"), "{action}");
         }
-        let g = granted(r#"{"Statement":[{"Effect":"Allow","NotAction":"kms:ReEncrypt*","Resource":"*"}]}"#);
+        let g = granted(
+            r#"{"Statement":[{"Effect":"Allow","NotAction":"kms:ReEncrypt*","Resource":"*"}]}"#,
+        );
         assert!(!g.contains(&"kms:reencryptfrom") && g.contains(&"kms:decrypt"));
     }
 }

@@ -161,7 +161,12 @@ impl Condition {
 
     /// `Operator key [values]` for messages.
     pub fn describe(&self) -> String {
-        format!("{} {} [{}]", self.operator, self.key, self.values.join(", "))
+        format!(
+            "{} {} [{}]",
+            self.operator,
+            self.key,
+            self.values.join(", ")
+        )
     }
 }
 
@@ -265,8 +270,12 @@ pub fn open_value(key: &str, value: &str) -> bool {
         };
     }
     match key.as_str() {
-        "aws:principalaccount" | "aws:sourceaccount" | "aws:resourceaccount"
-        | "aws:principalorgid" | "aws:sourceorgid" | "aws:resourceorgid" => has_wildcard(value),
+        "aws:principalaccount"
+        | "aws:sourceaccount"
+        | "aws:resourceaccount"
+        | "aws:principalorgid"
+        | "aws:sourceorgid"
+        | "aws:resourceorgid" => has_wildcard(value),
         "aws:principalorgpaths" | "aws:sourceorgpaths" | "aws:resourceorgpaths" => {
             has_wildcard(value.split('/').next().unwrap_or_default())
         }
@@ -401,10 +410,7 @@ mod tests {
         assert_eq!(any.values, vec!["a*", "b"]);
         let b = c.iter().find(|c| c.base == "bool").expect("bool");
         assert_eq!(b.values, vec!["true"]);
-        assert_eq!(
-            b.describe(),
-            "Bool aws:SecureTransport [true]"
-        );
+        assert_eq!(b.describe(), "Bool aws:SecureTransport [true]");
         // A malformed block restricts nothing.
         assert!(conds(r#"{"StringEquals":"x"}"#).is_empty());
     }
@@ -412,17 +418,38 @@ mod tests {
     #[test]
     fn only_conditions_aws_would_enforce_restrict() {
         let restricts = |json: &str, present: bool| conds(json)[0].restricts(present);
-        assert!(restricts(r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}"#, false));
+        assert!(restricts(
+            r#"{"StringEquals":{"aws:PrincipalOrgID":"o-abc123"}}"#,
+            false
+        ));
         // IfExists: a request without the key passes...
-        assert!(!restricts(r#"{"StringEqualsIfExists":{"aws:SourceAccount":"111111111111"}}"#, false));
+        assert!(!restricts(
+            r#"{"StringEqualsIfExists":{"aws:SourceAccount":"111111111111"}}"#,
+            false
+        ));
         // ...unless AWS always sets it.
-        assert!(restricts(r#"{"ArnEqualsIfExists":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/x"}}"#, true));
-        assert!(!restricts(r#"{"ForAllValues:StringEquals":{"aws:PrincipalOrgPaths":"o-a/r-b/*"}}"#, false));
-        assert!(restricts(r#"{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-a/r-b/*"}}"#, false));
+        assert!(restricts(
+            r#"{"ArnEqualsIfExists":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/x"}}"#,
+            true
+        ));
+        assert!(!restricts(
+            r#"{"ForAllValues:StringEquals":{"aws:PrincipalOrgPaths":"o-a/r-b/*"}}"#,
+            false
+        ));
+        assert!(restricts(
+            r#"{"ForAnyValue:StringLike":{"aws:PrincipalOrgPaths":"o-a/r-b/*"}}"#,
+            false
+        ));
         // Null tests presence only; negations only exclude.
         assert!(!restricts(r#"{"Null":{"sts:ExternalId":"false"}}"#, false));
-        assert!(!restricts(r#"{"StringNotEquals":{"aws:PrincipalAccount":"222222222222"}}"#, true));
-        assert!(!restricts(r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#, true));
+        assert!(!restricts(
+            r#"{"StringNotEquals":{"aws:PrincipalAccount":"222222222222"}}"#,
+            true
+        ));
+        assert!(!restricts(
+            r#"{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}"#,
+            true
+        ));
         // Wildcard-only values under a pattern operator match anything.
         for open in [
             r#"{"StringLike":{"aws:PrincipalOrgID":"*"}}"#,
@@ -437,7 +464,10 @@ mod tests {
             assert!(!restricts(open, true), "{open}");
         }
         // A literal "*" under StringEquals matches only "*": it restricts.
-        assert!(restricts(r#"{"StringEquals":{"aws:PrincipalOrgID":"*"}}"#, false));
+        assert!(restricts(
+            r#"{"StringEquals":{"aws:PrincipalOrgID":"*"}}"#,
+            false
+        ));
         for narrow in [
             r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:my-org/*"}}"#,
             r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:my-org/app:ref:refs/heads/main"}}"#,
@@ -454,11 +484,16 @@ mod tests {
             r#"{"StringEqualsIfExists":{"aws:SourceAccount":"1"},"StringLike":{"aws:PrincipalOrgID":"o-real1"},
                 "Null":{"sts:ExternalId":"false"}}"#,
         );
-        assert_eq!(restricted_keys(&c, trust_key_always_present), vec!["aws:principalorgid"]);
+        assert_eq!(
+            restricted_keys(&c, trust_key_always_present),
+            vec!["aws:principalorgid"]
+        );
         assert!(org_restriction(&c).is_some());
         let c = conds(r#"{"StringEqualsIfExists":{"aws:PrincipalOrgID":"o-real1"}}"#);
         assert!(org_restriction(&c).is_none());
-        assert!(trust_key_always_present("token.actions.githubusercontent.com:sub"));
+        assert!(trust_key_always_present(
+            "token.actions.githubusercontent.com:sub"
+        ));
         assert!(trust_key_always_present("aws:principalarn"));
         assert!(!trust_key_always_present("aws:sourceaccount"));
         assert!(!trust_key_always_present("sts:externalid"));

@@ -111,10 +111,19 @@ mod tests {
     fn pattern_containment() {
         assert!(pattern_covers("*", "arn:aws:iam::1:role/*"));
         assert!(pattern_covers("iam:*", "IAM:Pass*"));
-        assert!(pattern_covers("arn:aws:iam::1:role/*", "arn:aws:iam::1:role/app/*"));
-        assert!(pattern_covers("arn:aws:iam::1:role/a?", "arn:aws:iam::1:role/a?"));
+        assert!(pattern_covers(
+            "arn:aws:iam::1:role/*",
+            "arn:aws:iam::1:role/app/*"
+        ));
+        assert!(pattern_covers(
+            "arn:aws:iam::1:role/a?",
+            "arn:aws:iam::1:role/a?"
+        ));
         assert!(!pattern_covers("a?c", "a*c"));
-        assert!(!pattern_covers("arn:aws:iam::1:role/app/*", "arn:aws:iam::1:role/*"));
+        assert!(!pattern_covers(
+            "arn:aws:iam::1:role/app/*",
+            "arn:aws:iam::1:role/*"
+        ));
         assert!(!pattern_covers("iam:Pass*", "iam:*"));
         assert!(pattern_covers("x", "X"));
     }

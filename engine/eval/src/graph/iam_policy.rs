@@ -171,11 +171,10 @@ impl GraphBuilder {
     fn statements(&self, g: &mut Ctx<'_>, st: &Statements<'_>, doc: &PolicyDocument) {
         // Only a document that conditions on iam:PolicyARN needs the
         // account's escalating policies.
-        let names_policy_arn = doc.statements.iter().any(|s| {
-            s.condition_keys()
-                .iter()
-                .any(|k| k == "iam:policyarn")
-        });
+        let names_policy_arn = doc
+            .statements
+            .iter()
+            .any(|s| s.condition_keys().iter().any(|k| k == "iam:policyarn"));
         let escalation = if names_policy_arn {
             escalation_policies(&g.account.iam, &g.account.partition)
         } else {

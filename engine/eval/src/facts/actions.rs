@@ -8,7 +8,7 @@
 
 use palisade_model::policy::{Effect, PolicyDocument, Statement};
 
-use super::conditions::{conditions, restriction, Condition};
+use super::conditions::{conditions, restriction, tag_restriction, tag_scoped, Condition};
 use super::wildcard::{pattern_covers, wildcard_match};
 
 /// The concrete actions checks reason about (privilege escalation, tampering,
@@ -251,7 +251,7 @@ pub fn grant_constraint(
     if !whole {
         return Some(format!("Resource limited to {}", st.resource.join(", ")));
     }
-    let tagged = restriction(conds, |k| k.contains(":resourcetag/"), false);
+    let tagged = tag_restriction(conds);
     let boundary = || restriction(conds, |k| k == "iam:permissionsboundary", false);
     let found = match action {
         _ if tagged.is_some() => tagged,
@@ -312,7 +312,7 @@ pub fn passrole_services(doc: &PolicyDocument) -> Vec<&'static str> {
         let conds = conditions(st);
         let whole =
             !st.not_resource.is_empty() || st.resource.iter().any(|r| whole_type_pattern(r));
-        if !whole || restriction(&conds, |k| k.contains(":resourcetag/"), false).is_some() {
+        if !whole || tag_scoped(&conds) {
             continue;
         }
         out.extend(

@@ -16,9 +16,7 @@ use crate::facts::actions::{
     service_wildcards, statement_grants,
 };
 use crate::facts::arn::external_accounts;
-use crate::facts::conditions::{
-    conditions, restricted_keys, restriction, trust_key_always_present,
-};
+use crate::facts::conditions::{conditions, restricted_keys, tag_scoped, trust_key_always_present};
 use crate::facts::iam::{escalation_policies, is_service_linked, Attachments};
 
 /// The user, group or role that embeds inline policies.
@@ -185,8 +183,7 @@ impl GraphBuilder {
             let wildcards = service_wildcards(&actions);
             let condition_keys = s.condition_keys();
             let conds = conditions(s);
-            let tag_scoped = restriction(&conds, |k| k.contains(":resourcetag/"), false).is_some();
-            let any_resource = any_resource(s, tag_scoped);
+            let any_resource = any_resource(s, tag_scoped(&conds));
             let grants = statement_grants(doc, i, &escalation);
             let attrs = Attrs::default()
                 .s("policy_name", st.policy_name)

@@ -40,12 +40,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 REGIONS = ["us-east-1", "eu-west-1"]
-SERVICES = ["iam", "ec2", "wafv2", "backup", "config"]
+# Prowler's services for what Palisade collects (its `vpc` service holds the
+# subnet checks, e.g. FSBP EC2.15).
+SERVICES = ["iam", "ec2", "vpc", "wafv2", "backup", "config"]
 # moto's id generator is seeded before the account is built, so resource ids
 # (sg-..., acl-..., web ACL uuids) are the same on every run of one moto version.
 MOTO_SEED = 42
 FSBP = "aws-fsbp"
 PROWLER_FSBP = "AWS-Foundational-Security-Best-Practices"
+# Disagreements need an explanation; the two other sides are optional notes
+# on rows no tool fails.
+SIDES = ("palisade-only", "prowler-only", "one-tool-pass", "not-evaluated")
 REASON_CLASSES = ("prowler-bug", "semantic-choice", "palisade-gap", "moto-limitation")
 
 # Prowler checks whose finding names a stand-in resource (an AWS managed
@@ -57,6 +62,7 @@ PROWLER_ACCOUNT_SCOPED = {
     "iam_policy_cloudshell_admin_not_attached",
     "iam_check_saml_providers_sts",
 }
+STATUS_TEXT = {"fail": "fail", "pass": "pass", "none": "no result", "not_evaluated": "not evaluated", "error": "error"}
 LEVELS = {"resource": 0, "region": 1, "account": 2}
 
 
@@ -498,8 +504,8 @@ def load_explanations(path):
                 sys.exit(f"{where}: missing '{k}'")
         if not e["class"].startswith(REASON_CLASSES):
             sys.exit(f"{where}: class {e['class']!r} is not one of {', '.join(REASON_CLASSES)}")
-        if e["side"] not in ("palisade-only", "prowler-only"):
-            sys.exit(f"{where}: side must be palisade-only or prowler-only")
+        if e["side"] not in SIDES:
+            sys.exit(f"{where}: side must be one of {', '.join(SIDES)}")
         e["index"] = i
         e["used"] = 0
         out.append(e)
@@ -511,7 +517,12 @@ def control_key(fw, control, cis):
 
 
 def explain(row, kind, ckey, label, explanations):
-    failing = set(row["p_fail"] if kind == "palisade-only" else row["w_fail"])
+    if kind == "palisade-only":
+        failing = set(row["p_fail"])
+    elif kind == "prowler-only":
+        failing = set(row["w_fail"])
+    else:
+        failing = set(row["p_checks"]) | set(row["w_checks"])
     for e in explanations:
         if e["side"] != kind or ckey not in e["controls"]:
             continue
@@ -558,9 +569,9 @@ def render(work, explanations_path, strict):
     cis, cis_prowler, cis_ours, cis_theirs = pick_cis(rules, mapping)
     ours, theirs = mapped_controls(rules, mapping, cis, cis_prowler)
     prows, gaps, names = palisade_rows(report, snapshot, rules, cis)
-    wrows, wnames = prowler_rows(prowler, cis_prowler)
-    for k, v in wnames.items():
-        names.setdefault(k, v)
+    # Names come from Palisade's results and the snapshot only: Prowler's
+    # resource names mix in other things (an inline policy's owner/name).
+    wrows, _ = prowler_rows(prowler, cis_prowler)
     controls = join(prows, wrows, gaps, ours, theirs)
     explanations = load_explanations(explanations_path)
     titles = {FSBP: load_titles(FSBP), "cis": load_titles(f"cis-aws-{cis}")}
@@ -711,6 +722,7 @@ def render(work, explanations_path, strict):
     w("")
     if not disagreements:
         w("None.")
+    explained_at = {}
     for ckey, title, label, kind, row, e in disagreements:
         side = "Palisade fails, Prowler " if kind == "palisade-only" else "Prowler fails, Palisade "
         other = row["w"] if kind == "palisade-only" else row["p"]
@@ -728,7 +740,10 @@ def render(work, explanations_path, strict):
               (f" — {md(row['w_msgs'][0])}" if row["w_msgs"] else ""))
         if row["gap"]:
             w(f"- Palisade coverage gap: {md(row['gap'][0])}")
-        if e:
+        if e and e["index"] in explained_at:
+            w(f"- **{md(e['class'])}**: as for {explained_at[e['index']]} above.")
+        elif e:
+            explained_at[e["index"]] = f"{ckey} · {md(label)}"
             w(f"- **{md(e['class'])}**: {' '.join(e['reason'].split())}")
         else:
             w("- **UNEXPLAINED**")
@@ -738,15 +753,18 @@ def render(work, explanations_path, strict):
     w("Rows where a tool could not judge (not evaluated) or only one tool reported a pass; no")
     w("tool fails them, so they are not disagreements.")
     w("")
-    w("| control | resource | Palisade | Prowler |")
-    w("|---|---|---|---|")
+    w("| control | resource | Palisade | Prowler | note |")
+    w("|---|---|---|---|---|")
     for ckey_, title, info, counts in summary:
         fw = FSBP if ckey_.startswith("fsbp:") else "cis"
         for row in info["rows"]:
             kind = classify(row, True)
             if kind in ("not-evaluated", "one-tool-pass"):
-                p = row["p"].replace("_", " ") + (" (gap)" if row["gap"] else "")
-                w(f"| {ckey_} | {md(label_of(row['subject'], names))} | {p} | {row['w'].replace('none', 'no finding')} |")
+                p = STATUS_TEXT[row["p"]] + (" (gap)" if row["gap"] else "")
+                label = label_of(row["subject"], names)
+                e = explain(row, kind, ckey_, label, explanations)
+                note = f"{e['class']}: {' '.join(e['reason'].split())}" if e else ""
+                w(f"| {ckey_} | {md(label)} | {p} | {STATUS_TEXT[row['w']]} | {md(note)} |")
     w("")
     w("## Controls only one tool maps (not comparable)")
     w("")

@@ -655,6 +655,10 @@ def render(work, explanations_path, strict):
     w("   row is listed with its reason: `prowler-bug`, `semantic-choice` (both defensible),")
     w("   `palisade-gap` (with the issue item that fixes it, or `open`) or `moto-limitation` (the")
     w("   local endpoint, not the tool). A disagreement without a reason reads **UNEXPLAINED**.")
+    w("   Agreement is on the verdict per control and resource; the two tools may fail it for")
+    w("   different rules or ports (e.g. CIS 6.4 combines Prowler's IPv4 and IPv6 checks).")
+    w("")
+    w("Regenerate with `benches/accuracy/run.sh --strict` (header of that script: prerequisites).")
     w("")
     w("## Versions")
     w("")
@@ -773,10 +777,21 @@ def render(work, explanations_path, strict):
     w("")
     w("| control | title | mapped by | checks | resources | failing |")
     w("|---|---|---|---|---|---|")
+    prowler_fw = {FSBP: mapping.get("fsbp", {}), "cis": mapping.get(f"CIS-{cis_prowler}", {})}
     for ckey, title, info, n, nfail in one_sided:
         if not n:
             continue
         who = "Palisade" if info["p_any"] else "Prowler"
+        if info["p_any"]:
+            fw = FSBP if ckey.startswith("fsbp:") else "cis"
+            listed = prowler_fw[fw].get(ckey.split(":", 1)[1])
+            if listed is None:
+                who += " (not in Prowler's catalogue)"
+            elif not listed:
+                who += " (Prowler lists it without a check)"
+            else:
+                who += f" (Prowler's checks are outside the services scanned: {', '.join(sorted(listed))})"
+        title = title or "(not in Palisade's catalogue)"
         checks = info["p_checks"] if info["p_any"] else info["w_checks"]
         w(f"| {ckey} | {md(title)} | {who} | {', '.join(checks)} | {n} | {nfail} |")
     w("")

@@ -434,14 +434,26 @@ def join(prows, wrows, gaps, ours, theirs):
         by_control.setdefault(key, {"p": [], "w": []})
     controls = {}
     for key, sides in by_control.items():
-        pl = [LEVELS[subject_level(r["subject"])] for r in sides["p"]]
-        wl = [LEVELS[subject_level(r["subject"])] for r in sides["w"]]
-        level = max(pl + wl + [0])
-        level = [k for k, v in LEVELS.items() if v == level][0]
+        # The level of comparison: the finer of the two tools' coarsest
+        # granularity (each side's finest level, then the coarser of the two).
+        finest = [min(LEVELS[subject_level(r["subject"])] for r in sides[s]) for s in ("p", "w") if sides[s]]
+        level = [k for k, v in LEVELS.items() if v == max(finest + [0])][0]
         cells = defaultdict(lambda: {"p": [], "w": []})
+        regions = defaultdict(set)
         for side in ("p", "w"):
             for r in sides[side]:
-                cells[roll_up(r["subject"], level, r["account"])][side].append(r)
+                subject = roll_up(r["subject"], level, r["account"])
+                if subject.startswith("region:"):
+                    regions[r["account"]].add(subject)
+        for side in ("p", "w"):
+            for r in sides[side]:
+                subject = roll_up(r["subject"], level, r["account"])
+                if level == "region" and subject.startswith("account:") and regions[r["account"]]:
+                    # an account-wide result holds in each region compared
+                    for region_subject in regions[r["account"]]:
+                        cells[region_subject][side].append(r)
+                else:
+                    cells[subject][side].append(r)
         out = []
         for subject, cell in cells.items():
             p = combine({r["status"] for r in cell["p"]})
@@ -643,9 +655,10 @@ def render(work, explanations_path, strict):
     w("   an inline policy) and user, by ARN. Prowler findings that name a bare resource type")
     w("   (`...:recorder`, `...:password-policy`, `...:root`) are region- or account-wide")
     w("   judgements, and so are " + ", ".join(f"`{c}`" for c in sorted(PROWLER_ACCOUNT_SCOPED)) + ",")
-    w("   which name an AWS managed policy for an account-wide question. Where either tool judges a")
-    w("   control per region or per account, both tools' results for that control are compared at")
-    w("   that level. Several checks of one tool that map to the same control and resource")
+    w("   which name an AWS managed policy for an account-wide question. Where a tool judges a")
+    w("   control only per region or per account, both tools' results for that control are compared")
+    w("   at that level (finer results roll up to their region or account; an account-wide result")
+    w("   counts in each region compared). Several checks of one tool that map to the same control and resource")
     w("   combine: fail if any fails, else not evaluated if any is, else pass.")
     w("6. Each (control, resource) is then: **agree** (both fail, or both pass); **Palisade only**")
     w("   (Palisade fails, Prowler passes or has no finding); **Prowler only** (the reverse);")

@@ -50,7 +50,7 @@ FSBP = "aws-fsbp"
 PROWLER_FSBP = "AWS-Foundational-Security-Best-Practices"
 # Disagreements need an explanation; the two other sides are optional notes
 # on rows no tool fails.
-SIDES = ("palisade-only", "prowler-only", "one-tool-pass", "not-evaluated")
+SIDES = ("palisade-only", "prowler-only", "one-tool-pass", "not-evaluated", "agree-pass", "agree-fail")
 REASON_CLASSES = ("prowler-bug", "semantic-choice", "palisade-gap", "moto-limitation")
 
 # Prowler checks whose finding names a stand-in resource (an AWS managed
@@ -593,7 +593,7 @@ def render(work, explanations_path, strict):
         return (fw != FSBP, [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", c)])
 
     classes = ["agree-fail", "agree-pass", "palisade-only", "prowler-only", "not-evaluated", "one-tool-pass"]
-    summary, disagreements, one_sided = [], [], []
+    summary, disagreements, one_sided, agreement_notes = [], [], [], []
     totals = defaultdict(int)
     unexplained = 0
     for key in sorted(controls, key=sort_key):
@@ -612,6 +612,10 @@ def render(work, explanations_path, strict):
                 e = explain(row, kind, ckey, label, explanations)
                 unexplained += e is None
                 disagreements.append((ckey, titles[fw].get(c, ""), label, kind, row, e))
+            elif kind in ("agree-pass", "agree-fail"):
+                e = explain(row, kind, ckey, label, explanations)
+                if e:
+                    agreement_notes.append((ckey, label, kind, e))
         if comparable:
             summary.append((ckey, titles[fw].get(c, ""), info, counts))
         else:
@@ -765,6 +769,17 @@ def render(work, explanations_path, strict):
         else:
             w("- **UNEXPLAINED**")
         w("")
+    w("## Notes on agreements")
+    w("")
+    w("Agreement is not correctness: rows where both tools give the same verdict and a note in")
+    w("`explanations.toml` says that verdict is wrong or needs a caveat.")
+    w("")
+    if not agreement_notes:
+        w("None.")
+    for ckey, label, kind, e in agreement_notes:
+        w(f"- {ckey} · {md(label)} ({'both pass' if kind == 'agree-pass' else 'both fail'}): "
+          f"**{md(e['class'])}**: {' '.join(e['reason'].split())}")
+    w("")
     w("## Not evaluated and one-sided passes")
     w("")
     w("Rows where a tool could not judge (not evaluated) or only one tool reported a pass; no")
@@ -808,21 +823,29 @@ def render(work, explanations_path, strict):
         checks = info["p_checks"] if info["p_any"] else info["w_checks"]
         w(f"| {ckey} | {md(title)} | {who} | {', '.join(checks)} | {n} | {nfail} |")
     w("")
-    stale = [e for e in explanations if not e["used"]]
+    stale = [e for e in explanations if not e["used"] and e["side"] in ("palisade-only", "prowler-only")]
+    idle = [e for e in explanations if not e["used"] and e["side"] not in ("palisade-only", "prowler-only")]
     w("## Explanations no longer needed")
     w("")
-    w("Entries of `benches/accuracy/explanations.toml` that matched no disagreement in this run:")
-    w("the disagreement is resolved (or has changed shape). Remove them once confirmed.")
+    w("Entries of `benches/accuracy/explanations.toml` for a disagreement that did not occur in this")
+    w("run: it is resolved (or has changed shape). Remove them once confirmed.")
     w("")
     if not stale:
         w("None.")
     for e in stale:
         w(f"- {', '.join(e['controls'])} ({e['side']}{', ' + ', '.join(e['checks']) if e.get('checks') else ''}): "
           f"{md(e['class'])}")
+    if idle:
+        w("")
+        w("Notes (on rows no tool fails) that matched no row in this run:")
+        w("")
+        for e in idle:
+            w(f"- {', '.join(e['controls'])} ({e['side']}{', ' + ', '.join(e['checks']) if e.get('checks') else ''}): "
+              f"{md(e['class'])}")
     w("")
     (ROOT / "docs/accuracy.md").write_text("\n".join(L))
     print(f"wrote docs/accuracy.md: {len(disagreements)} disagreement(s), {unexplained} unexplained, "
-          f"{len(stale)} explanation(s) unused", file=sys.stderr)
+          f"{len(stale)} explanation(s) and {len(idle)} note(s) unused", file=sys.stderr)
     if strict and unexplained:
         return 1
     return 0

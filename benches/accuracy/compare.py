@@ -698,15 +698,17 @@ def render(work, explanations_path, strict):
     w("Prowler's errors (its `--log-file` at level ERROR; Prowler carries on and reports what it")
     w("read, so a failed listing can turn into a pass or a missing finding):")
     w("")
-    w("| where (Prowler function) | regions | error |")
-    w("|---|---|---|")
+    w("| where (Prowler function) | regions | error | effect (explanations.toml) |")
+    w("|---|---|---|---|")
     errs = defaultdict(set)
     fns = versions.get("prowler_error_functions", {})
     for where, region, msg in prowler_errors(work / "prowler-errors.log"):
         fn = fns.get(where, "")
         errs[(f"{where}{' (' + fn + ')' if fn else ''}", msg)].add(region or "-")
+    error_notes = tomllib.loads(explanations_path.read_text()).get("prowler_error", []) if explanations_path.exists() else []
     for (where, msg), regions in sorted(errs.items()):
-        w(f"| {md(where)} | {', '.join(sorted(regions))} | {md(msg)} |")
+        note = next((n["effect"] for n in error_notes if n["match"] in where or n["match"] in msg), "")
+        w(f"| {md(where)} | {', '.join(sorted(regions))} | {md(msg)} | {md(' '.join(note.split()))} |")
     w("")
     w("## Totals")
     w("")

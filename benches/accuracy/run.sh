@@ -4,7 +4,7 @@
 # FSBP and CIS controls both map (see compare.py for the method). Not part of
 # CI: it needs Prowler, and takes about a minute once everything is installed.
 #
-#   cargo build -p palisade-cli              # or PALISADE=/path/to/palisade
+#   cargo build -p palisade-cli    # or PALISADE=/path/to/palisade built from this checkout
 #   python3 -m venv ~/.cache/palisade/prowler-venv
 #   ~/.cache/palisade/prowler-venv/bin/pip install prowler
 #   benches/accuracy/run.sh [--strict] [--keep DIR]

@@ -1,11 +1,11 @@
-"""Unit tests of the join in compare.py, on small hand-made results (no moto,
+"""Unit tests of the join (joining.py), on small hand-made results (no moto,
 no Prowler): python3 -m unittest discover -s benches/accuracy -p 'test_*.py'"""
 import sys
 import unittest
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import compare as c  # noqa: E402
+import joining as c  # noqa: E402
 
 ACCT = "123456789012"
 SG = f"arn:aws:ec2:eu-west-1:{ACCT}:security-group/sg-1"

@@ -287,10 +287,32 @@ def join(prows, wrows, gaps, ours, theirs):
                 w_msgs=sorted({r["message"] for r in cell["w"] if r["status"] == "fail" and r["message"]}),
                 gap=sorted(set(gap_msgs)),
             ))
+        if key in ours and key in theirs:
+            out += gap_only_rows(key, gap_index, out)
         controls[key] = dict(rows=sorted(out, key=lambda r: r["subject"]),
                              p_any=key in ours, w_any=key in theirs,
                              p_checks=sorted(ours.get(key, set())), w_checks=sorted(theirs.get(key, set())))
     return controls
+
+
+def gap_only_rows(key, gap_index, rows):
+    """A Palisade coverage gap where neither tool has a result for the control
+    (e.g. root checks when the credential report has no root row) is still a
+    row: Palisade could not judge it."""
+    covered = set()
+    for r in rows:
+        s = r["subject"]
+        covered.add(arn_region(s) or "global" if s.startswith("arn:") else
+                    s.split("/", 1)[1] if s.startswith("region:") else "global")
+    extra = defaultdict(list)
+    for acct, region, rule, msg in gap_index.get(key, []):
+        if region not in covered and not (region == "global" and rows):
+            subject = f"account:{acct}" if region == "global" else f"region:{acct}/{region}"
+            extra[subject].append(f"{rule}: {msg}")
+    return [dict(subject=s, level=subject_level(s), p="not_evaluated", w="none", p_fail=[], w_fail=[],
+                 p_checks=sorted({m.split(":", 1)[0] for m in msgs}), w_checks=[], p_msgs=[], w_msgs=[],
+                 gap=sorted(set(msgs)))
+            for s, msgs in extra.items()]
 
 
 def classify(row, comparable):

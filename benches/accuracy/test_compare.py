@@ -83,6 +83,14 @@ class JoinTest(unittest.TestCase):
         (row,) = out[(c.FSBP, "WAF.11")]["rows"]
         self.assertEqual((row["p"], c.classify(row, True)), ("not_evaluated", "prowler-only"))
 
+    def test_gap_with_no_result_on_either_side_is_still_a_row(self):
+        rules = {"root": {"aws-fsbp": ["IAM.9"]}}
+        out = rows(
+            [palisade("root", f"{ACCT}/global/gap/iam", "AWS::Account", "not_evaluated", "global")],
+            [], rules, {(c.FSBP, "IAM.9"): {"root"}}, {(c.FSBP, "IAM.9"): {"proot"}})
+        (row,) = out[(c.FSBP, "IAM.9")]["rows"]
+        self.assertEqual((row["subject"], c.classify(row, True)), (f"account:{ACCT}", "not-evaluated"))
+
     def test_control_one_tool_maps_is_not_comparable(self):
         self.assertEqual(c.classify({"p": "fail", "w": "none"}, False), "not-comparable")
 

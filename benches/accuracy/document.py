@@ -122,6 +122,18 @@ class Document:
         w("Every number and list below is computed from the two tools' output; only the reasons")
         w("given for disagreements are written by hand.")
         w()
+        both = {k: sum(v for (fw, kind), v in self.totals.items() if kind == k) for k in CLASSES}
+        judged = both["agree-fail"] + both["agree-pass"] + both["palisade-only"] + both["prowler-only"]
+        classes = defaultdict(int)
+        for d in self.disagreements:
+            classes[d[4]["class"].split(" ")[0] if d[4] else "UNEXPLAINED"] += 1
+        w(f"**Summary:** {judged} (control, resource) pairs where both tools map the control and one "
+          f"tool fails or both pass: "
+          f"{both['agree-fail'] + both['agree-pass']} agree ({both['agree-fail']} fail, {both['agree-pass']} pass) "
+          f"and {both['palisade-only'] + both['prowler-only']} disagree ("
+          + ", ".join(f"{n} {k}" for k, n in sorted(classes.items())) + "); "
+          f"{len(self.agreement_notes)} agreements carry a note. Counts cover FSBP and CIS {self.cis} rows together.")
+        w()
         w("## Method")
         w()
         seeds = self.versions.get("seeds", ["fixtures/moto/seed.py"])

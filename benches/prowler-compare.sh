@@ -10,6 +10,9 @@
 #   cargo build --release -p palisade-cli
 #   PROWLER=/tmp/prowler-venv/bin/prowler benches/prowler-compare.sh [RUNS]
 #
+# For agreement rather than speed (both tools' findings joined by FSBP/CIS
+# control), see benches/accuracy/run.sh and docs/accuracy.md.
+#
 # Nothing here contacts anything but 127.0.0.1.
 set -euo pipefail
 

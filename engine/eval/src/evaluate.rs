@@ -99,6 +99,9 @@ pub struct Evaluator {
     /// Cost models by rule id, priced from `prices`.
     costs: HashMap<String, palisade_rules::metadata::CostModel>,
     prices: Option<palisade_rules::PriceTable>,
+    /// The quoted strings of each rule's policy text (the actions it names),
+    /// for [`Evaluator::pass_note`].
+    policy_strings: HashMap<String, Vec<String>>,
     /// `@undecided` / `@message` attribute names by rule id.
     notes: HashMap<String, Notes>,
 }
@@ -208,6 +211,14 @@ impl Evaluator {
                 .filter_map(|r| r.meta.cost.clone().map(|c| (r.id.clone(), c)))
                 .collect(),
             prices: pack.prices.clone(),
+            policy_strings: pack
+                .rules
+                .iter()
+                .map(|r| {
+                    let quoted = r.policy_text.split('"').skip(1).step_by(2);
+                    (r.id.clone(), quoted.map(str::to_owned).collect())
+                })
+                .collect(),
             notes: pack
                 .rules
                 .iter()
@@ -380,7 +391,9 @@ impl Evaluator {
                     res.cost = self.estimate(id, entities, uid);
                     res
                 } else {
-                    let message = self.note(id, entities, uid, |n| &n.message);
+                    let message = self
+                        .note(id, entities, uid, |n| &n.message)
+                        .or_else(|| self.pass_note(id, entities, uid));
                     result(id, Status::Pass, r, message)
                 }
             })
@@ -417,6 +430,29 @@ impl Evaluator {
             Ok(cedar_policy::EvalResult::Long(v)) => Some(v),
             _ => None,
         }))
+    }
+
+    /// Why rule `id` passed on `uid`, when the entity records constraints
+    /// (a `constraints` set of `"<action>: <why>"`, e.g. a policy statement
+    /// whose escalating grant a condition limits) on actions the rule's
+    /// policy names: those entries, joined. `None` otherwise.
+    fn pass_note(&self, id: &str, entities: &Entities, uid: &EntityUid) -> Option<String> {
+        let names = self.policy_strings.get(id)?;
+        let Ok(cedar_policy::EvalResult::Set(set)) = entities.get(uid)?.attr("constraints")? else {
+            return None;
+        };
+        let notes: Vec<&str> = set
+            .iter()
+            .filter_map(|v| match v {
+                cedar_policy::EvalResult::String(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .filter(|s| {
+                s.split_once(": ")
+                    .is_some_and(|(action, _)| names.iter().any(|n| n == action))
+            })
+            .collect();
+        (!notes.is_empty()).then(|| notes.join("; "))
     }
 
     fn error_all(

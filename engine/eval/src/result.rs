@@ -59,7 +59,9 @@ pub struct CheckResult {
     pub status: Status,
     /// The resource.
     pub resource: ResourceRef,
-    /// Error text or gap reason, for `error` and `not_evaluated`.
+    /// Error text or gap reason, for `error` and `not_evaluated`; for a
+    /// `pass`, the constraint that made it one, when the resource records
+    /// it (a policy statement whose escalating grant a condition limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// Estimated monthly cost, for fails of rules with a cost model.

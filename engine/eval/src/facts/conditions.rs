@@ -30,10 +30,17 @@ pub const PRINCIPAL_CONDITION_KEYS: &[&str] = &[
     "aws:sourceip",
 ];
 
-/// True when lower-cased condition keys scope the target by its tags
-/// (`aws:ResourceTag/...`, `ssm:resourceTag/...`).
-pub fn tag_scoped(condition_keys: &[String]) -> bool {
-    condition_keys.iter().any(|k| k.contains(":resourcetag/"))
+/// True when a condition AWS enforces ([`Condition::restricts`]; a tag may
+/// be absent, so not `IfExists`) scopes the target by its tags
+/// (`aws:ResourceTag/...`, `iam:ResourceTag/...`, `ssm:resourceTag/...`).
+pub fn tag_scoped(conds: &[Condition]) -> bool {
+    tag_restriction(conds).is_some()
+}
+
+/// The condition that scopes the target by its tags, if any (see
+/// [`tag_scoped`]).
+pub fn tag_restriction(conds: &[Condition]) -> Option<&Condition> {
+    restriction(conds, |k| k.contains(":resourcetag/"), false)
 }
 
 /// True when a statement's condition limits WHO may call (one of
@@ -219,11 +226,11 @@ fn value_text(v: &Value) -> String {
 
 /// The first condition that restricts a key `key_matches` accepts (see
 /// [`Condition::restricts`]).
-pub fn restriction<'c>(
-    conds: &'c [Condition],
+pub fn restriction(
+    conds: &[Condition],
     key_matches: impl Fn(&str) -> bool,
     key_always_present: bool,
-) -> Option<&'c Condition> {
+) -> Option<&Condition> {
     conds
         .iter()
         .find(|c| key_matches(&c.key_lower()) && c.restricts(key_always_present))
@@ -349,9 +356,22 @@ mod tests {
 
     #[test]
     fn tag_conditions_scope_the_target() {
-        assert!(tag_scoped(&["aws:resourcetag/team".into()]));
-        assert!(tag_scoped(&["ssm:resourcetag/env".into()]));
-        assert!(!tag_scoped(&["aws:requesttag/team".into()]));
+        assert!(tag_scoped(&conds(
+            r#"{"StringEquals":{"aws:ResourceTag/team":"app"}}"#
+        )));
+        assert!(tag_scoped(&conds(
+            r#"{"StringLike":{"ssm:resourceTag/env":"dev*"}}"#
+        )));
+        assert!(!tag_scoped(&conds(
+            r#"{"StringEquals":{"aws:RequestTag/team":"app"}}"#
+        )));
+        // A target without the tag passes an IfExists test; "*" matches any value.
+        assert!(!tag_scoped(&conds(
+            r#"{"StringEqualsIfExists":{"aws:ResourceTag/team":"app"}}"#
+        )));
+        assert!(!tag_scoped(&conds(
+            r#"{"StringLike":{"aws:ResourceTag/team":"*"}}"#
+        )));
         assert!(!tag_scoped(&[]));
     }
 

@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use palisade_model::iam::{AccessKey, Iam, ManagedPolicy, User};
 
+use super::actions::{policy_granted_actions, ADMIN_AWS_MANAGED_POLICIES, ESCALATION_ACTIONS};
+
 /// Managed policy ARNs referenced by users, groups and roles.
 #[derive(Debug, Default)]
 pub struct Attachments<'a> {
@@ -71,6 +73,30 @@ impl<'a> Attachments<'a> {
         names.dedup();
         names
     }
+}
+
+/// ARNs of the managed policies whose attachment escalates privileges: the
+/// [`ADMIN_AWS_MANAGED_POLICIES`] in `partition`, and the account's customer
+/// managed policies that grant one of the [`ESCALATION_ACTIONS`] (or whose
+/// document could not be read: unknown is not safe).
+pub fn escalation_policies(iam: &Iam, partition: &str) -> Vec<String> {
+    let mut arns: Vec<String> = ADMIN_AWS_MANAGED_POLICIES
+        .iter()
+        .map(|n| format!("arn:{partition}:iam::aws:policy/{n}"))
+        .collect();
+    arns.extend(
+        iam.policies
+            .iter()
+            .filter(|p| {
+                !p.is_aws_managed()
+                    && (p.document.unreadable.is_some()
+                        || policy_granted_actions(&p.document)
+                            .iter()
+                            .any(|a| ESCALATION_ACTIONS.contains(a)))
+            })
+            .map(|p| p.arn.clone()),
+    );
+    arns
 }
 
 /// Number of users whose group list names each group.
@@ -151,6 +177,32 @@ mod tests {
         assert_eq!(
             a.aws_managed_names(&iam.policies),
             vec!["AdministratorAccess", "SecurityAudit"]
+        );
+    }
+
+    #[test]
+    fn escalation_policies_are_admin_or_escalating() {
+        let doc = |text: &str| palisade_model::policy::PolicyDocument::read_text(text);
+        let mut escalates = policy("arn:aws:iam::111111111111:policy/esc", "esc", 0);
+        escalates.document =
+            doc(r#"{"Statement":[{"Effect":"Allow","Action":"iam:Put*","Resource":"*"}]}"#);
+        let mut reads = policy("arn:aws:iam::111111111111:policy/read", "read", 0);
+        reads.document =
+            doc(r#"{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#);
+        let mut unknown = policy("arn:aws:iam::111111111111:policy/unknown", "unknown", 0);
+        unknown.document = doc("not json");
+        let iam = Iam {
+            policies: vec![escalates, reads, unknown],
+            ..Default::default()
+        };
+        assert_eq!(
+            escalation_policies(&iam, "aws"),
+            vec![
+                "arn:aws:iam::aws:policy/AdministratorAccess",
+                "arn:aws:iam::aws:policy/IAMFullAccess",
+                "arn:aws:iam::111111111111:policy/esc",
+                "arn:aws:iam::111111111111:policy/unknown",
+            ]
         );
     }
 

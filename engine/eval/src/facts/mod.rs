@@ -3,11 +3,15 @@
 //! schema comment of every DERIVED attribute names the module that
 //! computes it (`policies/schema.cedarschema`).
 //!
-//! - [`wildcard`]: IAM-style `*`/`?` matching.
-//! - [`actions`]: granted sensitive actions, Allow action lists, service
-//!   wildcards, whole-type resource patterns.
-//! - [`conditions`]: condition-key analysis and resource-policy facts.
-//! - [`iam`]: policy attachments, group members, setup-time keys.
+//! - [`wildcard`]: IAM-style `*`/`?` matching and pattern containment.
+//! - [`actions`]: granted sensitive actions (minus the same policy's
+//!   unconditional Deny), constrained and unconstrained grants, the services
+//!   a policy may pass any role to, Allow action lists, service wildcards,
+//!   whole-type resource patterns.
+//! - [`conditions`]: conditions with operator, key and values, whether AWS
+//!   would restrict with them, and resource-policy facts.
+//! - [`iam`]: policy attachments, escalating policies, group members,
+//!   setup-time keys.
 //! - [`arn`]: accounts and regions named by ARNs and principals.
 //! - [`cidr`]: CIDR parsing and containment.
 //! - [`ports`]: protocol normalisation and port coverage.

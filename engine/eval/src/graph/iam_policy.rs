@@ -12,12 +12,12 @@ use palisade_model::GLOBAL_REGION;
 use super::node::{Attrs, Ctx};
 use super::GraphBuilder;
 use crate::facts::actions::{
-    allow_actions, any_resource, lowercase_actions, policy_granted_actions, service_wildcards,
-    statement_granted_actions,
+    allow_actions, any_resource, lowercase_actions, passrole_services, policy_granted_actions,
+    service_wildcards, statement_grants,
 };
 use crate::facts::arn::external_accounts;
-use crate::facts::conditions::tag_scoped;
-use crate::facts::iam::{is_service_linked, Attachments};
+use crate::facts::conditions::{conditions, restricted_keys, tag_scoped, trust_key_always_present};
+use crate::facts::iam::{escalation_policies, is_service_linked, Attachments};
 
 /// The user, group or role that embeds inline policies.
 pub(super) struct Owner<'x> {
@@ -102,7 +102,8 @@ impl GraphBuilder {
             .b("attached", attached_now)
             .n("statement_count", p.document.statements.len())
             .set_s("allow_actions", allow_actions(&p.document))
-            .set_s("granted_actions", policy_granted_actions(&p.document));
+            .set_s("granted_actions", policy_granted_actions(&p.document))
+            .set_s("passrole_services", passrole_services(&p.document));
         let uid = g
             .node(&self.types.managed_policy, &rid, GLOBAL_REGION)
             .name(&p.name)
@@ -145,7 +146,8 @@ impl GraphBuilder {
                 .s("owner_name", owner.name)
                 .n("statement_count", p.document.statements.len())
                 .set_s("allow_actions", allow_actions(&p.document))
-                .set_s("granted_actions", policy_granted_actions(&p.document));
+                .set_s("granted_actions", policy_granted_actions(&p.document))
+                .set_s("passrole_services", passrole_services(&p.document));
             g.node(&self.types.inline_policy, &id, GLOBAL_REGION)
                 .name(name)
                 .parent(owner.uid)
@@ -165,11 +167,24 @@ impl GraphBuilder {
     }
 
     fn statements(&self, g: &mut Ctx<'_>, st: &Statements<'_>, doc: &PolicyDocument) {
+        // Only a document that conditions on iam:PolicyARN needs the
+        // account's escalating policies.
+        let names_policy_arn = doc
+            .statements
+            .iter()
+            .any(|s| s.condition_keys().iter().any(|k| k == "iam:policyarn"));
+        let escalation = if names_policy_arn {
+            escalation_policies(&g.account.iam, &g.account.partition)
+        } else {
+            Vec::new()
+        };
         for (i, s) in doc.statements.iter().enumerate() {
             let actions = lowercase_actions(&s.action);
             let wildcards = service_wildcards(&actions);
             let condition_keys = s.condition_keys();
-            let any_resource = any_resource(s, tag_scoped(&condition_keys));
+            let conds = conditions(s);
+            let any_resource = any_resource(s, tag_scoped(&conds));
+            let grants = statement_grants(doc, i, &escalation);
             let attrs = Attrs::default()
                 .s("policy_name", st.policy_name)
                 .s("policy_kind", st.kind)
@@ -185,7 +200,9 @@ impl GraphBuilder {
                 .b("has_condition", s.condition.is_some())
                 .set_s("condition_keys", condition_keys)
                 .set_s("service_wildcards", wildcards)
-                .set_s("granted_actions", statement_granted_actions(s));
+                .set_s("granted_actions", grants.granted)
+                .set_s("unconstrained_actions", grants.unconstrained)
+                .set_s("constraints", grants.constraints);
             let name = format!(
                 "{} statement {}",
                 st.policy_name,
@@ -249,6 +266,10 @@ impl GraphBuilder {
             )
             .set_s("external_accounts", external)
             .set_s("condition_keys", st.condition_keys())
+            .set_s(
+                "restricted_keys",
+                restricted_keys(&conditions(st), trust_key_always_present),
+            )
             .b("has_condition", st.condition.is_some())
             .set_s("actions", lowercase_actions(&st.action));
         g.node(

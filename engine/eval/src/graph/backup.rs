@@ -134,6 +134,9 @@ impl GraphBuilder {
         let unencrypted = v.unencrypted_recovery_points.as_deref();
         let encryption = match unencrypted {
             None => "recovery points not listed".to_owned(),
+            Some([]) if v.number_of_recovery_points == 0 => {
+                "the vault holds no recovery points".to_owned()
+            }
             Some([]) => "every recovery point is encrypted at rest".to_owned(),
             Some(arns) => format!(
                 "{} recovery point(s) not encrypted at rest: {}{}",

@@ -4,6 +4,8 @@
 //! not be read is a broken resource (its policy facts are unknown).
 
 use cedar_policy::EntityUid;
+use std::collections::HashMap;
+
 use chrono::Datelike;
 use palisade_model::backup::{BackupPlan, BackupVault, ProtectedResource};
 use palisade_model::RegionData;
@@ -11,7 +13,7 @@ use palisade_model::RegionData;
 use super::node::{Attrs, Ctx};
 use super::GraphBuilder;
 use crate::facts::backup::{
-    cadence, cross_copies, lock_mode, selection_coverage, tag_selection_count,
+    cadence, cross_copies, lock_mode, selection_coverage, tag_selection_count, Cadence,
 };
 use crate::facts::backup_policy::{any_principal_allow, undenied_delete_actions};
 use crate::facts::schedule::{hours_ceil, worst_gap_minutes, Schedule};
@@ -42,9 +44,11 @@ impl GraphBuilder {
             self.plan(g, region_uid, region, d, p);
         }
         let tag_selections = tag_selection_count(&d.backup.plans);
+        // Resources selected by the same plans share one cadence.
+        let mut cadences: HashMap<Vec<&str>, Cadence> = HashMap::new();
         for pr in &d.backup.protected_resources {
             let attrs = self
-                .protected_attrs(&d.backup.plans, pr)
+                .protected_attrs(&d.backup.plans, pr, &mut cadences)
                 .n("region_tag_selection_count", tag_selections);
             // Protected resources have their own ARNs; scope the id so it
             // cannot collide with the resource's own entity elsewhere.
@@ -60,12 +64,23 @@ impl GraphBuilder {
     /// A protected resource's facts: how old its newest recovery point is,
     /// which plans surely select it (and how often they run together), and
     /// which may, by tag.
-    fn protected_attrs(&self, plans: &[BackupPlan], pr: &ProtectedResource) -> Attrs {
+    fn protected_attrs<'p>(
+        &self,
+        plans: &'p [BackupPlan],
+        pr: &ProtectedResource,
+        cadences: &mut HashMap<Vec<&'p str>, Cadence>,
+    ) -> Attrs {
         let cov = selection_coverage(plans, &pr.resource_arn);
-        let c = cadence(
-            cov.plans.iter().flat_map(|p| &p.rules),
-            self.scan_time.year(),
-        );
+        let key: Vec<&str> = cov.plans.iter().map(|p| p.arn.as_str()).collect();
+        let c = cadences
+            .entry(key)
+            .or_insert_with(|| {
+                cadence(
+                    cov.plans.iter().flat_map(|p| &p.rules),
+                    self.scan_time.year(),
+                )
+            })
+            .clone();
         let expectation = match (c.worst_gap_hours, cov.plans.is_empty()) {
             (Some(h), _) => format!(
                 "expected every {h} h by plan(s) {} (plus recovery_point_grace_hours)",

@@ -219,6 +219,23 @@ async fn authorization_details(client: &Client, scope: &Scope) -> Details {
         .filter_map(|r| role(r, scope))
         .collect();
     let all_policies: Vec<&ManagedPolicyDetail> = pages.iter().flat_map(|p| p.policies()).collect();
+    // Permissions boundaries named by the users and roles read, per policy
+    // ARN: where the answer lacks PermissionsBoundaryUsageCount, these count.
+    let mut boundaries: HashMap<&str, i64> = HashMap::new();
+    let user_boundaries = pages
+        .iter()
+        .flat_map(|p| p.user_detail_list())
+        .filter_map(|u| u.permissions_boundary());
+    let role_boundaries = pages
+        .iter()
+        .flat_map(|p| p.role_detail_list())
+        .filter_map(|r| r.permissions_boundary());
+    for arn in user_boundaries
+        .chain(role_boundaries)
+        .filter_map(|b| b.permissions_boundary_arn())
+    {
+        *boundaries.entry(arn).or_default() += 1;
+    }
     // Customer managed policies, and the AWS managed ones something uses.
     let referenced: BTreeSet<&str> = users
         .iter()
@@ -252,9 +269,12 @@ async fn authorization_details(client: &Client, scope: &Scope) -> Details {
                 path: p.path().unwrap_or("/").to_owned(),
                 default_version_id: p.default_version_id().map(str::to_owned),
                 attachment_count: attachments,
-                permissions_boundary_usage_count: p
-                    .permissions_boundary_usage_count()
-                    .map(i64::from),
+                permissions_boundary_usage_count: Some(
+                    p.permissions_boundary_usage_count()
+                        .map(i64::from)
+                        .unwrap_or(0)
+                        .max(boundaries.get(arn).copied().unwrap_or(0)),
+                ),
                 document: doc(default.and_then(|v| v.document()), arn, scope),
             })
         })
@@ -602,6 +622,130 @@ a,b,arn:aws:iam::111111111111:user/a,b,2020-01-01T00:00:00+00:00,true,no_informa
         // Neither the report nor the summary: every fact unknown, none false.
         let root = root_account(None, &BTreeMap::new(), &[]);
         assert_eq!(root, RootAccount::default());
+        assert_eq!(root.has_credentials(), None);
+    }
+
+    /// GetAccountAuthorizationDetails in AWS's wire format (Query protocol,
+    /// XML): one policy without PolicyName (some endpoints omit it) and
+    /// without PermissionsBoundaryUsageCount, used as a role's boundary.
+    const AUTH_DETAILS: &str = r#"<GetAccountAuthorizationDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GetAccountAuthorizationDetailsResult>
+    <IsTruncated>false</IsTruncated>
+    <UserDetailList/>
+    <GroupDetailList/>
+    <RoleDetailList>
+      <member>
+        <Path>/</Path>
+        <RoleName>deployer</RoleName>
+        <RoleId>AROAEXAMPLE0000000001</RoleId>
+        <Arn>arn:aws:iam::111111111111:role/deployer</Arn>
+        <CreateDate>2024-01-01T00:00:00Z</CreateDate>
+        <AssumeRolePolicyDocument>%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22codebuild.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D</AssumeRolePolicyDocument>
+        <InstanceProfileList/>
+        <RolePolicyList/>
+        <AttachedManagedPolicies/>
+        <PermissionsBoundary>
+          <PermissionsBoundaryType>Policy</PermissionsBoundaryType>
+          <PermissionsBoundaryArn>arn:aws:iam::111111111111:policy/boundaries/deploy-boundary</PermissionsBoundaryArn>
+        </PermissionsBoundary>
+        <Tags/>
+      </member>
+    </RoleDetailList>
+    <Policies>
+      <member>
+        <PolicyId>ANPAEXAMPLE0000000001</PolicyId>
+        <Arn>arn:aws:iam::111111111111:policy/boundaries/deploy-boundary</Arn>
+        <Path>/boundaries/</Path>
+        <DefaultVersionId>v1</DefaultVersionId>
+        <AttachmentCount>0</AttachmentCount>
+        <IsAttachable>true</IsAttachable>
+        <CreateDate>2024-01-01T00:00:00Z</CreateDate>
+        <UpdateDate>2024-01-01T00:00:00Z</UpdateDate>
+        <PolicyVersionList>
+          <member>
+            <Document>%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D</Document>
+            <VersionId>v1</VersionId>
+            <IsDefaultVersion>true</IsDefaultVersion>
+            <CreateDate>2024-01-01T00:00:00Z</CreateDate>
+          </member>
+        </PolicyVersionList>
+      </member>
+      <member>
+        <PolicyName>reports-read</PolicyName>
+        <PolicyId>ANPAEXAMPLE0000000002</PolicyId>
+        <Arn>arn:aws:iam::111111111111:policy/reports-read</Arn>
+        <Path>/</Path>
+        <DefaultVersionId>v1</DefaultVersionId>
+        <AttachmentCount>0</AttachmentCount>
+        <PermissionsBoundaryUsageCount>0</PermissionsBoundaryUsageCount>
+        <IsAttachable>true</IsAttachable>
+        <PolicyVersionList>
+          <member>
+            <Document>%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D</Document>
+            <VersionId>v1</VersionId>
+            <IsDefaultVersion>true</IsDefaultVersion>
+          </member>
+        </PolicyVersionList>
+      </member>
+    </Policies>
+  </GetAccountAuthorizationDetailsResult>
+  <ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata>
+</GetAccountAuthorizationDetailsResponse>"#;
+
+    #[tokio::test]
+    async fn policy_name_falls_back_to_the_arn_and_boundary_use_is_counted() {
+        let (conf, _http) = crate::replay::config(vec![crate::replay::event(
+            "POST",
+            "https://iam.amazonaws.com/",
+            200,
+            AUTH_DETAILS,
+        )]);
+        let client = Client::new(&conf);
+        let (scope, coverage) = crate::replay::scope();
+        let (_, _, roles, policies) = authorization_details(&client, &scope).await;
+        assert_eq!(roles.len(), 1);
+        let names: Vec<(&str, Option<i64>)> = policies
+            .iter()
+            .map(|p| (p.name.as_str(), p.permissions_boundary_usage_count))
+            .collect();
+        assert_eq!(
+            names,
+            [("deploy-boundary", Some(1)), ("reports-read", Some(0))],
+            "PolicyName missing: the ARN's last segment; boundary use counted from the role"
+        );
+        assert_eq!(scope.failures(), 0);
+        assert!(coverage.records().iter().all(|r| !r.is_gap()));
+    }
+
+    #[tokio::test]
+    async fn a_credential_report_without_the_root_row_leaves_root_use_unknown() {
+        let (conf, _http) = crate::replay::config(vec![
+            crate::replay::event(
+                "POST",
+                "https://iam.amazonaws.com/",
+                200,
+                r#"<GenerateCredentialReportResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GenerateCredentialReportResult><State>COMPLETE</State></GenerateCredentialReportResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GenerateCredentialReportResponse>"#,
+            ),
+            crate::replay::event(
+                "POST",
+                "https://iam.amazonaws.com/",
+                200,
+                r#"<GetCredentialReportResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetCredentialReportResult><Content>dXNlcixhcm4sdXNlcl9jcmVhdGlvbl90aW1lLHBhc3N3b3JkX2VuYWJsZWQscGFzc3dvcmRfbGFzdF91c2VkLHBhc3N3b3JkX2xhc3RfY2hhbmdlZCxwYXNzd29yZF9uZXh0X3JvdGF0aW9uLG1mYV9hY3RpdmUsYWNjZXNzX2tleV8xX2FjdGl2ZSxhY2Nlc3Nfa2V5XzFfbGFzdF9yb3RhdGVkLGFjY2Vzc19rZXlfMV9sYXN0X3VzZWRfZGF0ZSxhY2Nlc3Nfa2V5XzFfbGFzdF91c2VkX3JlZ2lvbixhY2Nlc3Nfa2V5XzFfbGFzdF91c2VkX3NlcnZpY2UsYWNjZXNzX2tleV8yX2FjdGl2ZSxhY2Nlc3Nfa2V5XzJfbGFzdF9yb3RhdGVkLGFjY2Vzc19rZXlfMl9sYXN0X3VzZWRfZGF0ZSxhY2Nlc3Nfa2V5XzJfbGFzdF91c2VkX3JlZ2lvbixhY2Nlc3Nfa2V5XzJfbGFzdF91c2VkX3NlcnZpY2UsY2VydF8xX2FjdGl2ZSxjZXJ0XzFfbGFzdF9yb3RhdGVkLGNlcnRfMl9hY3RpdmUsY2VydF8yX2xhc3Rfcm90YXRlZAphbGljZSxhcm46YXdzOmlhbTo6MTExMTExMTExMTExOnVzZXIvYWxpY2UsMjAyNC0wMS0wMVQwMDowMDowMCswMDowMCx0cnVlLDIwMjYtMTEtMDFUMDk6MDA6MDArMDA6MDAsMjAyNC0wMS0wMVQwMDowMDowMCswMDowMCxOL0EsZmFsc2UsZmFsc2UsTi9BLE4vQSxOL0EsTi9BLGZhbHNlLE4vQSxOL0EsTi9BLE4vQSxmYWxzZSxOL0EsZmFsc2UsTi9BCg==</Content><ReportFormat>text/csv</ReportFormat><GeneratedTime>2026-11-01T10:00:00Z</GeneratedTime></GetCredentialReportResult><ResponseMetadata><RequestId>2</RequestId></ResponseMetadata></GetCredentialReportResponse>"#,
+            ),
+        ]);
+        let client = Client::new(&conf);
+        let (scope, _) = crate::replay::scope();
+        let report = credential_report(&client, &scope)
+            .await
+            .expect("report read");
+        assert!(report.contains_key("alice"));
+        // The summary says no root key; nothing says whether root has a password.
+        let s = summary(&[("AccountMFAEnabled", 0), ("AccountAccessKeysPresent", 0)]);
+        let root = root_account(Some(&report), &s, &[]);
+        assert_eq!(root.credential_report_row, Some(false));
+        assert_eq!(root.last_used(), None, "root use unknown, not 'never'");
+        assert_eq!(root.access_key_active, Some(false));
+        assert_eq!(root.password_present, None);
         assert_eq!(root.has_credentials(), None);
     }
 }

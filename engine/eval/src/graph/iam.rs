@@ -184,3 +184,41 @@ pub(super) fn boundary_usage(attrs: Attrs, p: &ManagedPolicy, attachment_count: 
         None => attrs,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use palisade_model::policy::PolicyDocument;
+    use palisade_model::Account;
+
+    use super::*;
+    use crate::graph::GraphBuilder;
+
+    #[test]
+    fn a_managed_policy_without_a_name_is_named_from_its_arn() {
+        let mut a = Account {
+            account_id: "111111111111".into(),
+            ..Account::default()
+        };
+        a.iam.policies.push(ManagedPolicy {
+            arn: "arn:aws:iam::111111111111:policy/team/deploy".into(),
+            name: String::new(),
+            attachment_count: 1,
+            permissions_boundary_usage_count: Some(0),
+            document: PolicyDocument::read_text(
+                r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+            ),
+            ..ManagedPolicy::default()
+        });
+        let graph = GraphBuilder::new(chrono::Utc::now(), Vec::new()).build(&a);
+        let names: Vec<&str> = graph
+            .resources
+            .iter()
+            .filter(|(_, _, r)| r.id.starts_with("arn:aws:iam::111111111111:policy/"))
+            .map(|(_, _, r)| r.name.as_str())
+            .collect();
+        assert!(!names.is_empty());
+        assert!(names.iter().all(|n| n.starts_with("deploy")), "{names:?}");
+    }
+}

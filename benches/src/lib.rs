@@ -85,8 +85,11 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
         regions: regions.iter().map(|r| (*r).to_owned()).collect(),
         ..Account::default()
     };
-    a.iam.root.mfa_active = rng.chance(90);
-    a.iam.root.hardware_mfa = rng.chance(50);
+    a.iam.root.mfa_active = Some(rng.chance(90));
+    a.iam.root.hardware_mfa = Some(rng.chance(50));
+    a.iam.root.access_key_active = Some(false);
+    a.iam.root.password_present = Some(true);
+    a.iam.root.credential_report_row = Some(true);
     a.iam.password_policy = Some(PasswordPolicy {
         minimum_password_length: 14,
         password_reuse_prevention: Some(24),
@@ -139,6 +142,7 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
             path: "/".into(),
             create_date: Some(created),
             password_enabled: rng.chance(50),
+            login_profile_create_date: Some(created),
             mfa_devices: if rng.chance(85) {
                 vec![MfaDevice {
                     serial_number: format!("arn:aws:iam::{id}:mfa/user-{u}"),
@@ -187,6 +191,7 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
             name: format!("policy-{u}"),
             path: "/".into(),
             attachment_count: 1,
+            permissions_boundary_usage_count: Some(0),
             document: doc(body),
             ..ManagedPolicy::default()
         });

@@ -29,6 +29,7 @@ fail_on = "high"
 # password_reuse_prevention = 24
 # max_access_key_age_days = 90
 # max_unused_credential_days = 45
+# max_unused_credential_days_fsbp_iam8 = 90
 # admin_ports = [22, 3389]
 # high_risk_ports = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300]
 # max_security_group_rules = 50

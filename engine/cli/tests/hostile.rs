@@ -212,12 +212,13 @@ fn history_markdown_and_text_are_inert() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("h.sqlite");
     let db_s = db.to_str().unwrap();
-    // A first scan without the hostile resources, then the hostile one: every
-    // hostile finding is new, and open since the first scan.
+    // A first scan without the hostile resources (root facts stated, so the
+    // scan is complete), then the hostile one: every hostile finding is new,
+    // and open since the first scan.
     let empty = dir.path().join("empty.json");
     std::fs::write(
         &empty,
-        r#"{"format":"palisade-snapshot","version":1,"scan_time":"2026-10-31T00:00:00Z","accounts":[{"account_id":"111111111111","regions":["us-east-1"]}]}"#,
+        r#"{"format":"palisade-snapshot","version":1,"scan_time":"2026-10-31T00:00:00Z","accounts":[{"account_id":"111111111111","regions":["us-east-1"],"iam":{"root":{"mfa_active":false,"hardware_mfa":false,"access_key_active":false,"password_present":true,"credential_report_row":true}}}]}"#,
     )
     .unwrap();
     let o = palisade(&[

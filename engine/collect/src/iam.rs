@@ -35,31 +35,26 @@ pub async fn collect(client: &Client, scope: &Scope) -> Iam {
         virtual_mfa_devices(client, scope),
     );
     let (mut users, groups, roles, policies) = details;
-    let report = report.unwrap_or_default();
+    let empty = Report::new();
 
     users = stream::iter(users)
-        .map(|u| user_details(client, scope, u, &report, &virtual_mfa))
+        .map(|u| {
+            user_details(
+                client,
+                scope,
+                u,
+                report.as_ref().unwrap_or(&empty),
+                &virtual_mfa,
+            )
+        })
         .buffered(USER_CONCURRENCY)
         .collect()
         .await;
 
-    let root_row = report.get("<root_account>");
-    let mfa_active = match root_row {
-        Some(r) => r.mfa_active,
-        None => summary.get("AccountMFAEnabled").copied() == Some(1),
-    };
-    let root_virtual = virtual_mfa
-        .iter()
-        .any(|(_, user)| user.as_deref().is_some_and(|a| a.ends_with(":root")));
-    let root = RootAccount {
-        mfa_active,
-        hardware_mfa: mfa_active && !root_virtual,
-        access_key_active: match root_row {
-            Some(r) => r.key_active,
-            None => summary.get("AccountAccessKeysPresent").copied() == Some(1),
-        },
-        password_last_used: root_row.and_then(|r| r.password_last_used),
-    };
+    let root = root_account(report.as_ref(), &summary, &virtual_mfa);
+    if root.credential_report_row == Some(false) {
+        tracing::warn!(account = %scope.account, "the credential report has no <root_account> row: root facts unknown");
+    }
     Iam {
         root,
         password_policy,
@@ -68,6 +63,37 @@ pub async fn collect(client: &Client, scope: &Scope) -> Iam {
         groups,
         roles,
         policies,
+    }
+}
+
+/// The root user's facts: the credential report's `<root_account>` row
+/// first, the account summary where the row is missing (or, for the
+/// password, where the summary says nothing). What neither source tells
+/// stays unknown (`None`), never `false`.
+fn root_account(
+    report: Option<&Report>,
+    summary: &BTreeMap<String, i64>,
+    virtual_mfa: &[(String, Option<String>)],
+) -> RootAccount {
+    let row = report.and_then(|r| r.get("<root_account>"));
+    let flag = |key: &str| summary.get(key).map(|v| *v > 0);
+    let mfa_active = row
+        .map(|r| r.mfa_active)
+        .or_else(|| flag("AccountMFAEnabled"));
+    let root_virtual = virtual_mfa
+        .iter()
+        .any(|(_, user)| user.as_deref().is_some_and(|a| a.ends_with(":root")));
+    RootAccount {
+        mfa_active,
+        hardware_mfa: mfa_active.map(|m| m && !root_virtual),
+        access_key_active: row
+            .map(|r| r.key_active)
+            .or_else(|| flag("AccountAccessKeysPresent")),
+        password_present: flag("AccountPasswordPresent")
+            .or_else(|| row.and_then(|r| r.password_enabled)),
+        credential_report_row: report.map(|r| r.contains_key("<root_account>")),
+        password_last_used: row.and_then(|r| r.password_last_used),
+        access_key_last_used: row.and_then(|r| r.key_1_last_used.max(r.key_2_last_used)),
     }
 }
 
@@ -193,6 +219,23 @@ async fn authorization_details(client: &Client, scope: &Scope) -> Details {
         .filter_map(|r| role(r, scope))
         .collect();
     let all_policies: Vec<&ManagedPolicyDetail> = pages.iter().flat_map(|p| p.policies()).collect();
+    // Permissions boundaries named by the users and roles read, per policy
+    // ARN: where the answer lacks PermissionsBoundaryUsageCount, these count.
+    let mut boundaries: HashMap<&str, i64> = HashMap::new();
+    let user_boundaries = pages
+        .iter()
+        .flat_map(|p| p.user_detail_list())
+        .filter_map(|u| u.permissions_boundary());
+    let role_boundaries = pages
+        .iter()
+        .flat_map(|p| p.role_detail_list())
+        .filter_map(|r| r.permissions_boundary());
+    for arn in user_boundaries
+        .chain(role_boundaries)
+        .filter_map(|b| b.permissions_boundary_arn())
+    {
+        *boundaries.entry(arn).or_default() += 1;
+    }
     // Customer managed policies, and the AWS managed ones something uses.
     let referenced: BTreeSet<&str> = users
         .iter()
@@ -217,10 +260,21 @@ async fn authorization_details(client: &Client, scope: &Scope) -> Details {
                 .or_else(|| p.policy_version_list().first());
             Some(ManagedPolicy {
                 arn: arn.to_owned(),
-                name: p.policy_name().unwrap_or_default().to_owned(),
+                // Some endpoints omit PolicyName: the ARN's last segment is the name.
+                name: p
+                    .policy_name()
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| ManagedPolicy::name_in_arn(arn))
+                    .to_owned(),
                 path: p.path().unwrap_or("/").to_owned(),
                 default_version_id: p.default_version_id().map(str::to_owned),
                 attachment_count: attachments,
+                permissions_boundary_usage_count: Some(
+                    p.permissions_boundary_usage_count()
+                        .map(i64::from)
+                        .unwrap_or(0)
+                        .max(boundaries.get(arn).copied().unwrap_or(0)),
+                ),
                 document: doc(default.and_then(|v| v.document()), arn, scope),
             })
         })
@@ -233,9 +287,14 @@ async fn authorization_details(client: &Client, scope: &Scope) -> Details {
 /// One row of the credential report.
 #[derive(Debug, Default, Clone)]
 struct ReportRow {
+    /// `password_enabled`: `true` / `false`; `None` for anything else
+    /// (`not_supported`, which the root row may say).
+    password_enabled: Option<bool>,
     password_last_used: Option<DateTime<Utc>>,
     mfa_active: bool,
     key_active: bool,
+    key_1_last_used: Option<DateTime<Utc>>,
+    key_2_last_used: Option<DateTime<Utc>>,
 }
 
 type Report = HashMap<String, ReportRow>;
@@ -285,11 +344,14 @@ fn parse_report(csv: &str) -> Report {
     };
     let cols: Vec<&str> = header.split(',').collect();
     let idx = |name: &str| cols.iter().position(|c| *c == name);
-    let (pw_used, mfa, k1, k2) = (
+    let (pw_enabled, pw_used, mfa, k1, k2, k1_used, k2_used) = (
+        idx("password_enabled"),
         idx("password_last_used"),
         idx("mfa_active"),
         idx("access_key_1_active"),
         idx("access_key_2_active"),
+        idx("access_key_1_last_used_date"),
+        idx("access_key_2_last_used_date"),
     );
     let mut out = Report::new();
     for line in lines.filter(|l| !l.trim().is_empty()) {
@@ -311,9 +373,17 @@ fn parse_report(csv: &str) -> Report {
         out.insert(
             user,
             ReportRow {
+                password_enabled: match get(pw_enabled) {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    _ => None,
+                },
+                // `N/A`, `no_information` and `not_supported` are not dates.
                 password_last_used: report_time(get(pw_used)),
                 mfa_active: get(mfa) == "true",
                 key_active: get(k1) == "true" || get(k2) == "true",
+                key_1_last_used: report_time(get(k1_used)),
+                key_2_last_used: report_time(get(k2_used)),
             },
         );
     }
@@ -386,20 +456,26 @@ async fn user_details(
         mfa_devices(client, scope, &name, virtual_mfa),
         access_keys(client, scope, &name),
     );
-    user.password_enabled = login;
+    user.password_enabled = login.is_some();
+    user.login_profile_create_date = login.flatten();
     user.mfa_devices = mfa;
     user.access_keys = keys;
     user.password_last_used = report.get(&name).and_then(|r| r.password_last_used);
     user
 }
 
-/// Whether the user has a console password (no login profile: a fact).
-async fn login_profile(client: &Client, scope: &Scope, user: &str) -> bool {
+/// The user's console password, if it has one (no login profile: a fact),
+/// with the login profile's creation date.
+async fn login_profile(
+    client: &Client,
+    scope: &Scope,
+    user: &str,
+) -> Option<Option<DateTime<Utc>>> {
     let res = client.get_login_profile().user_name(user).send().await;
-    matches!(
-        scope.check_optional(&ops::IAM_GET_LOGIN_PROFILE, res, "NoSuchEntity"),
-        Some(Some(_))
-    )
+    scope
+        .check_optional(&ops::IAM_GET_LOGIN_PROFILE, res, "NoSuchEntity")
+        .flatten()
+        .map(|out| ts(out.login_profile().map(|p| p.create_date())))
 }
 
 async fn mfa_devices(
@@ -479,19 +555,197 @@ async fn access_keys(client: &Client, scope: &Scope, user: &str) -> Vec<AccessKe
 mod tests {
     use super::*;
 
+    const HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date\n";
+
     #[test]
     fn credential_report_rows_and_commas_in_names() {
-        let csv = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active\n\
-<root_account>,arn:aws:iam::111111111111:root,2020-01-01T00:00:00+00:00,not_supported,2026-11-01T10:00:00+00:00,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,true\n\
-a,b,arn:aws:iam::111111111111:user/a,b,2020-01-01T00:00:00+00:00,true,no_information,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false\n";
-        let r = parse_report(csv);
+        let csv = format!("{HEADER}\
+<root_account>,arn:aws:iam::111111111111:root,2020-01-01T00:00:00+00:00,not_supported,2026-11-01T10:00:00+00:00,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,true,2025-01-01T00:00:00+00:00,2026-11-20T08:00:00+00:00\n\
+a,b,arn:aws:iam::111111111111:user/a,b,2020-01-01T00:00:00+00:00,true,no_information,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A\n");
+        let r = parse_report(&csv);
         let root = &r["<root_account>"];
         assert!(root.mfa_active && root.key_active);
+        assert_eq!(
+            root.password_enabled, None,
+            "not_supported is not a boolean"
+        );
         assert_eq!(
             root.password_last_used.map(|t| t.to_rfc3339()),
             Some("2026-11-01T10:00:00+00:00".into())
         );
+        assert_eq!(root.key_1_last_used, None, "N/A is not a date");
+        assert_eq!(
+            root.key_2_last_used.map(|t| t.to_rfc3339()),
+            Some("2026-11-20T08:00:00+00:00".into())
+        );
         let ab = &r["a,b"];
         assert!(!ab.mfa_active && !ab.key_active && ab.password_last_used.is_none());
+        assert_eq!(ab.password_enabled, Some(true));
+    }
+
+    fn summary(pairs: &[(&str, i64)]) -> BTreeMap<String, i64> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect()
+    }
+
+    #[test]
+    fn root_last_use_is_the_latest_of_password_and_both_keys() {
+        let csv = format!("{HEADER}<root_account>,arn:aws:iam::1:root,2020-01-01T00:00:00+00:00,not_supported,2026-01-01T00:00:00+00:00,not_supported,not_supported,false,true,N/A,2026-11-02T00:00:00+00:00,us-east-1,s3,false,N/A,N/A\n");
+        let report = parse_report(&csv);
+        let root = root_account(
+            Some(&report),
+            &summary(&[("AccountPasswordPresent", 1)]),
+            &[],
+        );
+        assert_eq!(root.credential_report_row, Some(true));
+        assert_eq!(root.password_present, Some(true));
+        assert_eq!(root.access_key_active, Some(true));
+        assert_eq!(
+            root.last_used().flatten().map(|t| t.to_rfc3339()),
+            Some("2026-11-02T00:00:00+00:00".into())
+        );
+    }
+
+    #[test]
+    fn without_the_root_row_root_facts_come_from_the_summary_or_stay_unknown() {
+        let report = parse_report(HEADER);
+        // Centralised root access: no password, no keys, no MFA.
+        let s = summary(&[
+            ("AccountMFAEnabled", 0),
+            ("AccountAccessKeysPresent", 0),
+            ("AccountPasswordPresent", 0),
+        ]);
+        let root = root_account(Some(&report), &s, &[]);
+        assert_eq!(root.credential_report_row, Some(false));
+        assert_eq!(root.last_used(), None, "last use is unknown");
+        assert_eq!(root.has_credentials(), Some(false));
+        assert_eq!(root.mfa_active, Some(false));
+        // Neither the report nor the summary: every fact unknown, none false.
+        let root = root_account(None, &BTreeMap::new(), &[]);
+        assert_eq!(root, RootAccount::default());
+        assert_eq!(root.has_credentials(), None);
+    }
+
+    /// GetAccountAuthorizationDetails in AWS's wire format (Query protocol,
+    /// XML): one policy without PolicyName (some endpoints omit it) and
+    /// without PermissionsBoundaryUsageCount, used as a role's boundary.
+    const AUTH_DETAILS: &str = r#"<GetAccountAuthorizationDetailsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+  <GetAccountAuthorizationDetailsResult>
+    <IsTruncated>false</IsTruncated>
+    <UserDetailList/>
+    <GroupDetailList/>
+    <RoleDetailList>
+      <member>
+        <Path>/</Path>
+        <RoleName>deployer</RoleName>
+        <RoleId>AROAEXAMPLE0000000001</RoleId>
+        <Arn>arn:aws:iam::111111111111:role/deployer</Arn>
+        <CreateDate>2024-01-01T00:00:00Z</CreateDate>
+        <AssumeRolePolicyDocument>%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22codebuild.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D</AssumeRolePolicyDocument>
+        <InstanceProfileList/>
+        <RolePolicyList/>
+        <AttachedManagedPolicies/>
+        <PermissionsBoundary>
+          <PermissionsBoundaryType>Policy</PermissionsBoundaryType>
+          <PermissionsBoundaryArn>arn:aws:iam::111111111111:policy/boundaries/deploy-boundary</PermissionsBoundaryArn>
+        </PermissionsBoundary>
+        <Tags/>
+      </member>
+    </RoleDetailList>
+    <Policies>
+      <member>
+        <PolicyId>ANPAEXAMPLE0000000001</PolicyId>
+        <Arn>arn:aws:iam::111111111111:policy/boundaries/deploy-boundary</Arn>
+        <Path>/boundaries/</Path>
+        <DefaultVersionId>v1</DefaultVersionId>
+        <AttachmentCount>0</AttachmentCount>
+        <IsAttachable>true</IsAttachable>
+        <CreateDate>2024-01-01T00:00:00Z</CreateDate>
+        <UpdateDate>2024-01-01T00:00:00Z</UpdateDate>
+        <PolicyVersionList>
+          <member>
+            <Document>%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A%2A%22%2C%22Resource%22%3A%22%2A%22%7D%5D%7D</Document>
+            <VersionId>v1</VersionId>
+            <IsDefaultVersion>true</IsDefaultVersion>
+            <CreateDate>2024-01-01T00:00:00Z</CreateDate>
+          </member>
+        </PolicyVersionList>
+      </member>
+      <member>
+        <PolicyName>reports-read</PolicyName>
+        <PolicyId>ANPAEXAMPLE0000000002</PolicyId>
+        <Arn>arn:aws:iam::111111111111:policy/reports-read</Arn>
+        <Path>/</Path>
+        <DefaultVersionId>v1</DefaultVersionId>
+        <AttachmentCount>0</AttachmentCount>
+        <PermissionsBoundaryUsageCount>0</PermissionsBoundaryUsageCount>
+        <IsAttachable>true</IsAttachable>
+        <PolicyVersionList>
+          <member>
+            <Document>%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D</Document>
+            <VersionId>v1</VersionId>
+            <IsDefaultVersion>true</IsDefaultVersion>
+          </member>
+        </PolicyVersionList>
+      </member>
+    </Policies>
+  </GetAccountAuthorizationDetailsResult>
+  <ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata>
+</GetAccountAuthorizationDetailsResponse>"#;
+
+    #[tokio::test]
+    async fn policy_name_falls_back_to_the_arn_and_boundary_use_is_counted() {
+        let (conf, _http) = crate::replay::config(vec![crate::replay::event(
+            "POST",
+            "https://iam.amazonaws.com/",
+            200,
+            AUTH_DETAILS,
+        )]);
+        let client = Client::new(&conf);
+        let (scope, coverage) = crate::replay::scope();
+        let (_, _, roles, policies) = authorization_details(&client, &scope).await;
+        assert_eq!(roles.len(), 1);
+        let names: Vec<(&str, Option<i64>)> = policies
+            .iter()
+            .map(|p| (p.name.as_str(), p.permissions_boundary_usage_count))
+            .collect();
+        assert_eq!(
+            names,
+            [("deploy-boundary", Some(1)), ("reports-read", Some(0))],
+            "PolicyName missing: the ARN's last segment; boundary use counted from the role"
+        );
+        assert_eq!(scope.failures(), 0);
+        assert!(coverage.records().iter().all(|r| !r.is_gap()));
+    }
+
+    #[tokio::test]
+    async fn a_credential_report_without_the_root_row_leaves_root_use_unknown() {
+        let (conf, _http) = crate::replay::config(vec![
+            crate::replay::event(
+                "POST",
+                "https://iam.amazonaws.com/",
+                200,
+                r#"<GenerateCredentialReportResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GenerateCredentialReportResult><State>COMPLETE</State></GenerateCredentialReportResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GenerateCredentialReportResponse>"#,
+            ),
+            crate::replay::event(
+                "POST",
+                "https://iam.amazonaws.com/",
+                200,
+                r#"<GetCredentialReportResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetCredentialReportResult><Content>dXNlcixhcm4sdXNlcl9jcmVhdGlvbl90aW1lLHBhc3N3b3JkX2VuYWJsZWQscGFzc3dvcmRfbGFzdF91c2VkLHBhc3N3b3JkX2xhc3RfY2hhbmdlZCxwYXNzd29yZF9uZXh0X3JvdGF0aW9uLG1mYV9hY3RpdmUsYWNjZXNzX2tleV8xX2FjdGl2ZSxhY2Nlc3Nfa2V5XzFfbGFzdF9yb3RhdGVkLGFjY2Vzc19rZXlfMV9sYXN0X3VzZWRfZGF0ZSxhY2Nlc3Nfa2V5XzFfbGFzdF91c2VkX3JlZ2lvbixhY2Nlc3Nfa2V5XzFfbGFzdF91c2VkX3NlcnZpY2UsYWNjZXNzX2tleV8yX2FjdGl2ZSxhY2Nlc3Nfa2V5XzJfbGFzdF9yb3RhdGVkLGFjY2Vzc19rZXlfMl9sYXN0X3VzZWRfZGF0ZSxhY2Nlc3Nfa2V5XzJfbGFzdF91c2VkX3JlZ2lvbixhY2Nlc3Nfa2V5XzJfbGFzdF91c2VkX3NlcnZpY2UsY2VydF8xX2FjdGl2ZSxjZXJ0XzFfbGFzdF9yb3RhdGVkLGNlcnRfMl9hY3RpdmUsY2VydF8yX2xhc3Rfcm90YXRlZAphbGljZSxhcm46YXdzOmlhbTo6MTExMTExMTExMTExOnVzZXIvYWxpY2UsMjAyNC0wMS0wMVQwMDowMDowMCswMDowMCx0cnVlLDIwMjYtMTEtMDFUMDk6MDA6MDArMDA6MDAsMjAyNC0wMS0wMVQwMDowMDowMCswMDowMCxOL0EsZmFsc2UsZmFsc2UsTi9BLE4vQSxOL0EsTi9BLGZhbHNlLE4vQSxOL0EsTi9BLE4vQSxmYWxzZSxOL0EsZmFsc2UsTi9BCg==</Content><ReportFormat>text/csv</ReportFormat><GeneratedTime>2026-11-01T10:00:00Z</GeneratedTime></GetCredentialReportResult><ResponseMetadata><RequestId>2</RequestId></ResponseMetadata></GetCredentialReportResponse>"#,
+            ),
+        ]);
+        let client = Client::new(&conf);
+        let (scope, _) = crate::replay::scope();
+        let report = credential_report(&client, &scope)
+            .await
+            .expect("report read");
+        assert!(report.contains_key("alice"));
+        // The summary says no root key; nothing says whether root has a password.
+        let s = summary(&[("AccountMFAEnabled", 0), ("AccountAccessKeysPresent", 0)]);
+        let root = root_account(Some(&report), &s, &[]);
+        assert_eq!(root.credential_report_row, Some(false));
+        assert_eq!(root.last_used(), None, "root use unknown, not 'never'");
+        assert_eq!(root.access_key_active, Some(false));
+        assert_eq!(root.password_present, None);
+        assert_eq!(root.has_credentials(), None);
     }
 }

@@ -105,6 +105,25 @@ fn moto_account_is_collected_completely_and_scanned() {
         "no password policy is a fact, not a gap"
     );
     assert_eq!(iam.summary.get("Users"), Some(&3));
+    // moto's credential report has no <root_account> row and its summary
+    // no AccountPasswordPresent: root use and root password stay unknown,
+    // what the summary says is kept.
+    let root = &iam.root;
+    assert_eq!(root.credential_report_row, Some(false));
+    assert_eq!(root.last_used(), None);
+    assert_eq!(
+        (
+            root.mfa_active,
+            root.access_key_active,
+            root.password_present
+        ),
+        (Some(false), Some(false), None)
+    );
+    // The login profile's creation date is kept (for never-used passwords).
+    assert!(alice.login_profile_create_date.is_some());
+    assert_eq!(bob.login_profile_create_date, None);
+    // moto omits PermissionsBoundaryUsageCount: counted from principals (none here).
+    assert_eq!(policy(&all_star).permissions_boundary_usage_count, Some(0));
 
     // EC2, both regions.
     for r in common::REGIONS {
@@ -232,6 +251,17 @@ fn moto_account_is_collected_completely_and_scanned() {
     assert!(!fails("iam-user-console-without-mfa", "user/carol"));
     assert!(fails("iam-user-multiple-active-access-keys", "user/bob"));
     assert!(fails("iam-policy-full-admin", "policy/AllStar"));
+    // Root facts moto cannot give are not evaluated, never passed.
+    let status = |rule: &str| {
+        results
+            .iter()
+            .filter(|r| r.rule_id == rule && r.resource.id == ACCOUNT)
+            .map(|r| r.status)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(status("iam-root-recently-used"), [Status::NotEvaluated]);
+    assert_eq!(status("iam-root-mfa-disabled"), [Status::NotEvaluated]);
+    assert_eq!(status("iam-root-access-key-active"), [Status::Pass]);
     assert!(fails(
         "ec2-sg-admin-ports-open-ipv4",
         "security-group-rule/"

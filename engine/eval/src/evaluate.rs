@@ -90,6 +90,9 @@ pub struct Evaluator {
     /// Every rule in one set, for the unpartitioned (naive) benchmark.
     all_rules: PolicySet,
     rules: Vec<RuleInfo>,
+    /// Rule id -> the attributes of `resource` its policy reads (`None`:
+    /// could not be determined, treated as every attribute).
+    reads: HashMap<String, Option<std::collections::BTreeSet<String>>>,
     schema: Schema,
     context: Context,
     principal: EntityUid,
@@ -197,6 +200,16 @@ impl Evaluator {
                     service: r.meta.service.clone(),
                     depends_on: r.meta.depends_on.clone(),
                     resource_type: r.resource_type.clone(),
+                })
+                .collect(),
+            reads: pack
+                .rules
+                .iter()
+                .map(|r| {
+                    (
+                        r.id.clone(),
+                        crate::unknowns::resource_attrs_read(&r.policy),
+                    )
                 })
                 .collect(),
             schema: pack.schema.clone(),
@@ -335,6 +348,7 @@ impl Evaluator {
             }
         }
         out.timings.eval += t2.elapsed();
+        crate::unknowns::apply(&graph.facts, &self.reads, &mut results);
         self.apply_gaps(account, &mut results);
         out.results = results;
         out

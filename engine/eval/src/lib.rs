@@ -3,7 +3,7 @@
 //! evaluates every applicable (check, resource) pair in parallel with rayon.
 //!
 //! Every pair gets a result: fail, pass, error, or not evaluated (coverage
-//! gap). An evaluation error or a gap is never counted as a pass. Results are
+//! gap, or a fact the graph could not know). An evaluation error or a gap is never counted as a pass. Results are
 //! sorted by (rule id, resource id) so output is deterministic. What a
 //! result means for the gate (waivers, baselines) is `palisade-triage`'s job.
 
@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod facts;
 pub mod graph;
 pub mod result;
+mod unknowns;
 
 pub use evaluate::{Evaluation, Evaluator, EvaluatorError, Timings};
 pub use facts::wildcard::wildcard_match;

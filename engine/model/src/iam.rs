@@ -35,22 +35,60 @@ pub struct Iam {
     pub policies: Vec<ManagedPolicy>,
 }
 
-/// Facts about the root user.
+/// Facts about the root user. Every fact is optional: absent (`null`) means
+/// unknown (the credential report had no `<root_account>` row, or the call
+/// that tells failed), never "no".
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RootAccount {
-    /// MFA is enabled on the root user.
+    /// MFA is enabled on the root user (report row `mfa_active`, else the
+    /// account summary's `AccountMFAEnabled`).
     #[serde(default)]
-    pub mfa_active: bool,
+    pub mfa_active: Option<bool>,
     /// The root MFA is a hardware device (no virtual MFA device is assigned to root).
     #[serde(default)]
-    pub hardware_mfa: bool,
-    /// Root has at least one active access key.
+    pub hardware_mfa: Option<bool>,
+    /// Root has at least one active access key (report row, else the
+    /// account summary's `AccountAccessKeysPresent`).
     #[serde(default)]
-    pub access_key_active: bool,
-    /// When the root password was last used, if ever.
+    pub access_key_active: Option<bool>,
+    /// Root has a console password (the account summary's
+    /// `AccountPasswordPresent`, else the report row's `password_enabled`).
+    #[serde(default)]
+    pub password_present: Option<bool>,
+    /// Whether the credential report had a `<root_account>` row; the last-use
+    /// fields below are known only when it did.
+    #[serde(default)]
+    pub credential_report_row: Option<bool>,
+    /// When the root password was last used (report row; `None` if never).
     #[serde(default)]
     pub password_last_used: Option<DateTime<Utc>>,
+    /// When a root access key was last used: the later of the report row's
+    /// `access_key_1_last_used_date` and `access_key_2_last_used_date`
+    /// (`None` if never).
+    #[serde(default)]
+    pub access_key_last_used: Option<DateTime<Utc>>,
+}
+
+impl RootAccount {
+    /// Whether root has a credential MFA protects (a console password or an
+    /// access key): `Some(true)` if either is known to exist, `Some(false)`
+    /// if both are known not to, `None` otherwise.
+    pub fn has_credentials(&self) -> Option<bool> {
+        match (self.password_present, self.access_key_active) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        }
+    }
+
+    /// The root user's last use (password or access key), when the
+    /// credential report's root row was read: `Some(None)` = never used,
+    /// `None` = unknown.
+    pub fn last_used(&self) -> Option<Option<DateTime<Utc>>> {
+        (self.credential_report_row == Some(true))
+            .then(|| self.password_last_used.max(self.access_key_last_used))
+    }
 }
 
 /// The account password policy.
@@ -106,6 +144,10 @@ pub struct User {
     /// When the console password was last used.
     #[serde(default)]
     pub password_last_used: Option<DateTime<Utc>>,
+    /// When the login profile (console password) was created; absent if
+    /// there is none or it is unknown.
+    #[serde(default)]
+    pub login_profile_create_date: Option<DateTime<Utc>>,
     /// MFA devices assigned to the user.
     #[serde(default)]
     pub mfa_devices: Vec<MfaDevice>,
@@ -248,6 +290,10 @@ pub struct ManagedPolicy {
     /// AttachmentCount as reported by IAM.
     #[serde(default)]
     pub attachment_count: i64,
+    /// PermissionsBoundaryUsageCount as reported by IAM (how many users and
+    /// roles use the policy as their permissions boundary); absent: unknown.
+    #[serde(default)]
+    pub permissions_boundary_usage_count: Option<i64>,
     /// Default version's document.
     #[serde(default)]
     pub document: PolicyDocument,
@@ -257,5 +303,11 @@ impl ManagedPolicy {
     /// True for AWS managed policies (`arn:<partition>:iam::aws:policy/...`).
     pub fn is_aws_managed(&self) -> bool {
         self.arn.contains(":iam::aws:policy/")
+    }
+
+    /// The policy name an ARN ends with (`arn:aws:iam::aws:policy/job-function/ViewOnlyAccess`
+    /// -> `ViewOnlyAccess`); the whole ARN if it has no `/`.
+    pub fn name_in_arn(arn: &str) -> &str {
+        arn.rsplit_once('/').map_or(arn, |(_, name)| name)
     }
 }

@@ -181,6 +181,26 @@ mod tests {
     }
 
     #[test]
+    fn each_control_uses_its_own_unused_credential_threshold() {
+        // An access key last used 61 days before the scan: past CIS 2.11's
+        // and FSBP IAM.22's 45 days, within FSBP IAM.8's 90.
+        let scan = Scan::of("rules/iam-access-key-unused/unused-61-days.fail.json");
+        let report = scan.report();
+        let status = |fw: &str, id: &str| {
+            let fw = pack().framework(fw).expect(fw);
+            controls(&report, fw)
+                .into_iter()
+                .find(|c| c.id == id)
+                .map(|c| c.status)
+                .expect(id)
+        };
+        assert_eq!(status("aws-fsbp", "IAM.22"), ControlStatus::Fail);
+        assert_eq!(status("cis-aws-6.0", "2.11"), ControlStatus::Fail);
+        assert_eq!(status("aws-fsbp", "IAM.8"), ControlStatus::Pass);
+        assert_eq!(status("pci-dss-4.0", "8.2.6"), ControlStatus::Pass);
+    }
+
+    #[test]
     fn demo_controls_fail_pass_and_stay_manual_as_mapped() {
         let scan = Scan::of("demo/snapshot.json");
         let report = scan.report();

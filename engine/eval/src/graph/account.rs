@@ -2,6 +2,7 @@
 //! Config facts) and one region entity per region (counts of what exists).
 
 use cedar_policy::EntityUid;
+use palisade_model::iam::{Role, RootAccount};
 use palisade_model::{RegionData, GLOBAL_REGION};
 
 use super::node::{Attrs, Ctx};
@@ -17,21 +18,22 @@ impl GraphBuilder {
     ) -> EntityUid {
         let a = g.account;
         let iam = &a.iam;
-        let root = &iam.root;
-        let mut attrs = Attrs::default()
-            .s("account_id", &a.account_id)
-            .s("name", a.name.as_deref().unwrap_or(&a.account_id))
-            .b("root_mfa_active", root.mfa_active)
-            .b("root_hardware_mfa", root.mfa_active && root.hardware_mfa)
-            .b("root_access_key_active", root.access_key_active)
-            .opt_l(
-                "root_password_days_since_used",
-                self.days_since(root.password_last_used),
-            )
+        let attrs = root_attrs(
+            Attrs::default()
+                .s("account_id", &a.account_id)
+                .s("name", a.name.as_deref().unwrap_or(&a.account_id)),
+            &iam.root,
+            self.days_since(iam.root.last_used().flatten()),
+        );
+        let mut attrs = attrs
             .b("has_password_policy", iam.password_policy.is_some())
             .set_s(
                 "attached_aws_managed_policies",
                 attachments.aws_managed_names(&iam.policies),
+            )
+            .set_s(
+                "role_attached_aws_managed_policies",
+                role_aws_managed_names(&iam.roles),
             )
             .n("user_count", iam.users.len())
             .n("role_count", iam.roles.len())
@@ -117,4 +119,75 @@ impl GraphBuilder {
             .attrs(attrs)
             .add()
     }
+}
+
+/// The root user's attributes. An unknown fact is left out and marked
+/// unknown (checks reading it are not evaluated); a root user without any
+/// credential gets a note explaining why the MFA checks pass.
+fn root_attrs(attrs: Attrs, root: &RootAccount, days_since_used: Option<i64>) -> Attrs {
+    const SUMMARY: &str = "GetAccountSummary and the credential report's <root_account> row";
+    let creds = root.has_credentials();
+    let mut attrs = match creds {
+        Some(c) => attrs.b("root_has_credentials", c),
+        None => attrs.unknown(
+            "root_has_credentials",
+            format!("whether the root user has a console password or an access key ({SUMMARY} could not tell)"),
+        ),
+    };
+    if creds == Some(false) {
+        attrs = attrs.note(
+            "root_has_credentials",
+            "the root user has no console password and no access key (e.g. centralised root access): MFA is not required",
+        );
+    }
+    // Without credentials the MFA facts decide nothing: do not make them unknown.
+    let mfa_matters = creds != Some(false);
+    let hardware = match (root.mfa_active, root.hardware_mfa) {
+        (Some(false), _) => Some(false),
+        (Some(true), h) => h,
+        (None, _) => None,
+    };
+    attrs = match (root.mfa_active, mfa_matters) {
+        (Some(m), _) => attrs.b("root_mfa_active", m),
+        (None, true) => attrs.unknown(
+            "root_mfa_active",
+            format!("whether the root user has MFA ({SUMMARY} could not tell)"),
+        ),
+        (None, false) => attrs,
+    };
+    attrs = match (hardware, mfa_matters) {
+        (Some(h), _) => attrs.b("root_hardware_mfa", h),
+        (None, true) => attrs.unknown(
+            "root_hardware_mfa",
+            "whether the root user's MFA device is a hardware device",
+        ),
+        (None, false) => attrs,
+    };
+    attrs = match root.access_key_active {
+        Some(k) => attrs.b("root_access_key_active", k),
+        None => attrs.unknown(
+            "root_access_key_active",
+            format!("whether the root user has an active access key ({SUMMARY} could not tell)"),
+        ),
+    };
+    match root.last_used() {
+        Some(_) => attrs.opt_l("root_days_since_last_used", days_since_used),
+        None => attrs.unknown(
+            "root_days_since_last_used",
+            "when the root user last used its password or access keys (the credential report has no <root_account> row)",
+        ),
+    }
+}
+
+/// Names of the AWS managed policies attached to roles (by ARN), sorted.
+fn role_aws_managed_names(roles: &[Role]) -> Vec<&str> {
+    let mut names: Vec<&str> = roles
+        .iter()
+        .flat_map(|r| &r.attached_policies)
+        .filter(|arn| arn.contains(":iam::aws:policy/"))
+        .filter_map(|arn| arn.rsplit('/').next())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
 }

@@ -3,7 +3,7 @@
 //! `iam_policy`.
 
 use cedar_policy::EntityUid;
-use palisade_model::iam::{Group, Role, User};
+use palisade_model::iam::{Group, ManagedPolicy, Role, User};
 use palisade_model::GLOBAL_REGION;
 
 use super::iam_policy::Owner;
@@ -22,7 +22,16 @@ impl GraphBuilder {
         let a = g.account;
         let iam = &a.iam;
         for p in &iam.policies {
-            self.managed_policy(g, acct_uid, attachments, p);
+            if p.name.is_empty() {
+                // Never an empty resource name: the ARN ends with the name.
+                let named = ManagedPolicy {
+                    name: ManagedPolicy::name_in_arn(&p.arn).to_owned(),
+                    ..p.clone()
+                };
+                self.managed_policy(g, acct_uid, attachments, &named);
+            } else {
+                self.managed_policy(g, acct_uid, attachments, p);
+            }
         }
         for u in &iam.users {
             self.user(g, acct_uid, u);
@@ -49,6 +58,10 @@ impl GraphBuilder {
                 self.days_since(u.password_last_used),
             )
             .opt_l("age_days", self.days_since(u.create_date))
+            .opt_l(
+                "password_age_days",
+                self.days_since(u.login_profile_create_date),
+            )
             .n("mfa_device_count", u.mfa_devices.len())
             .n(
                 "hardware_mfa_count",
@@ -62,6 +75,19 @@ impl GraphBuilder {
             .n("attached_policy_count", u.attached_policies.len())
             .n("inline_policy_count", u.inline_policies.len())
             .n("group_count", u.groups.len());
+        // A never-used password is judged by when it was set: unknown
+        // without the login profile's creation date.
+        let attrs = if u.password_enabled
+            && u.password_last_used.is_none()
+            && u.login_profile_create_date.is_none()
+        {
+            attrs.unknown(
+                "password_age_days",
+                "when the never-used console password was set (the login profile's CreateDate is not in the snapshot)",
+            )
+        } else {
+            attrs
+        };
         let uid = g
             .node(&self.types.user, &u.arn, GLOBAL_REGION)
             .name(&u.name)
@@ -142,5 +168,57 @@ impl GraphBuilder {
             is_user: false,
         };
         self.inline_policies(g, &owner, &r.inline_policies);
+    }
+}
+
+/// The permissions-boundary use of a managed policy: IAM's
+/// PermissionsBoundaryUsageCount, or unknown (marked so only where it could
+/// decide something: a customer managed policy attached to nothing).
+pub(super) fn boundary_usage(attrs: Attrs, p: &ManagedPolicy, attachment_count: i64) -> Attrs {
+    match p.permissions_boundary_usage_count {
+        Some(n) => attrs.l("permissions_boundary_usage_count", n),
+        None if !p.is_aws_managed() && attachment_count == 0 => attrs.unknown(
+            "permissions_boundary_usage_count",
+            "whether the policy is used as a permissions boundary (PermissionsBoundaryUsageCount is not in the snapshot)",
+        ),
+        None => attrs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use palisade_model::policy::PolicyDocument;
+    use palisade_model::Account;
+
+    use super::*;
+    use crate::graph::GraphBuilder;
+
+    #[test]
+    fn a_managed_policy_without_a_name_is_named_from_its_arn() {
+        let mut a = Account {
+            account_id: "111111111111".into(),
+            ..Account::default()
+        };
+        a.iam.policies.push(ManagedPolicy {
+            arn: "arn:aws:iam::111111111111:policy/team/deploy".into(),
+            name: String::new(),
+            attachment_count: 1,
+            permissions_boundary_usage_count: Some(0),
+            document: PolicyDocument::read_text(
+                r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#,
+            ),
+            ..ManagedPolicy::default()
+        });
+        let graph = GraphBuilder::new(chrono::Utc::now(), Vec::new()).build(&a);
+        let names: Vec<&str> = graph
+            .resources
+            .iter()
+            .filter(|(_, _, r)| r.id.starts_with("arn:aws:iam::111111111111:policy/"))
+            .map(|(_, _, r)| r.name.as_str())
+            .collect();
+        assert!(!names.is_empty());
+        assert!(names.iter().all(|n| n.starts_with("deploy")), "{names:?}");
     }
 }

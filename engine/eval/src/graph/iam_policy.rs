@@ -95,15 +95,16 @@ impl GraphBuilder {
             self.unreadable_statements(g, &st, reason);
             return;
         }
-        let attrs = Attrs::default()
-            .s("name", &p.name)
-            .b("aws_managed", aws)
-            .l("attachment_count", attachments.attachment_count(p))
-            .b("attached", attached_now)
-            .n("statement_count", p.document.statements.len())
-            .set_s("allow_actions", allow_actions(&p.document))
-            .set_s("granted_actions", policy_granted_actions(&p.document))
-            .set_s("passrole_services", passrole_services(&p.document));
+        let attrs =
+            super::iam::boundary_usage(Attrs::default(), p, attachments.attachment_count(p))
+                .s("name", &p.name)
+                .b("aws_managed", aws)
+                .l("attachment_count", attachments.attachment_count(p))
+                .b("attached", attached_now)
+                .n("statement_count", p.document.statements.len())
+                .set_s("allow_actions", allow_actions(&p.document))
+                .set_s("granted_actions", policy_granted_actions(&p.document))
+                .set_s("passrole_services", passrole_services(&p.document));
         let uid = g
             .node(&self.types.managed_policy, &rid, GLOBAL_REGION)
             .name(&p.name)

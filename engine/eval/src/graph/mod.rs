@@ -44,6 +44,35 @@ pub struct AccountGraph {
     /// Resources whose data could not be turned into a valid entity; every
     /// check over their type reports an `error` for them.
     pub broken: Vec<(EntityTypeName, ResourceRef, String)>,
+    /// Facts about single attributes of resources: unknown (a check that
+    /// reads it is not evaluated) or a note explaining a pass.
+    pub facts: Vec<FactNote>,
+}
+
+/// What is known about one attribute of one resource besides its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactKind {
+    /// The attribute could not be known (left out of the entity): the
+    /// results of checks that read it are not evaluated.
+    Unknown,
+    /// The attribute explains a pass: passes of checks that read it carry
+    /// the note as their message.
+    PassNote,
+}
+
+/// One [`FactKind`] about attribute `attr` of a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FactNote {
+    /// The resource's entity type (as in [`ResourceRef::resource_type`]).
+    pub resource_type: String,
+    /// The resource's id (as in [`ResourceRef::id`]).
+    pub resource_id: String,
+    /// The attribute name.
+    pub attr: String,
+    /// Unknown, or a note for passes.
+    pub kind: FactKind,
+    /// Why it is unknown, or the note.
+    pub text: String,
 }
 
 /// Builds account graphs; holds what is shared across accounts.

@@ -8,12 +8,16 @@ use std::collections::BTreeMap;
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 use palisade_model::Account;
 
-use super::AccountGraph;
+use super::{AccountGraph, FactKind, FactNote};
 use crate::result::ResourceRef;
 
-/// Attribute list under construction.
+/// Attribute list under construction, with the facts that could not be
+/// known (left out of the entity) and the notes that explain a pass.
 #[derive(Default)]
-pub(super) struct Attrs(Vec<(String, RestrictedExpression)>);
+pub(super) struct Attrs(
+    Vec<(String, RestrictedExpression)>,
+    Vec<(String, FactKind, String)>,
+);
 
 impl Attrs {
     /// A string attribute.
@@ -77,6 +81,19 @@ impl Attrs {
             k.into(),
             RestrictedExpression::new_set(v.iter().map(|p| RestrictedExpression::new_long(*p))),
         ));
+        self
+    }
+    /// Attribute `k` is unknown (`reason` says why): it is left out of the
+    /// entity, and every check that reads it is not evaluated on this
+    /// resource, whatever Cedar decides without it.
+    pub(super) fn unknown(mut self, k: &str, reason: impl Into<String>) -> Self {
+        self.1.push((k.into(), FactKind::Unknown, reason.into()));
+        self
+    }
+    /// A pass of a check that reads attribute `k` carries `note` as its
+    /// message (why it passes, e.g. "no root credentials exist").
+    pub(super) fn note(mut self, k: &str, note: impl Into<String>) -> Self {
+        self.1.push((k.into(), FactKind::PassNote, note.into()));
         self
     }
     /// An `ipaddr` attribute (absent when `None`).
@@ -190,7 +207,17 @@ impl Node<'_, '_> {
     pub(super) fn add(mut self) -> EntityUid {
         let uid = EntityUid::from_type_name_and_id(self.ty.clone(), EntityId::new(&self.id));
         let r = self.reference();
-        let attrs = std::mem::take(&mut self.attrs).0;
+        let Attrs(attrs, facts) = std::mem::take(&mut self.attrs);
+        self.ctx
+            .graph
+            .facts
+            .extend(facts.into_iter().map(|(attr, kind, text)| FactNote {
+                resource_type: r.resource_type.clone(),
+                resource_id: r.id.clone(),
+                attr,
+                kind,
+                text,
+            }));
         let parents = std::mem::take(&mut self.parents);
         let tags = std::mem::take(&mut self.entity_tags);
         match Entity::new_with_tags(uid.clone(), attrs, parents, tags) {

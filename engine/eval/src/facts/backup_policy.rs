@@ -7,7 +7,7 @@ use palisade_model::policy::{Effect, PolicyDocument, Principal, Statement};
 
 use super::arn::arn_region_account;
 use super::conditions::{
-    conditions, open_value, Condition, SetQualifier, ALWAYS_PRESENT_PRINCIPAL_KEYS,
+    conditions, open_value, Condition, SetQualifier, ALWAYS_PRESENT_PRINCIPAL_KEYS, CALLER_KEYS,
 };
 use super::wildcard::wildcard_match;
 
@@ -17,21 +17,6 @@ use super::wildcard::wildcard_match;
 pub const DELETE_ACTIONS: [&str; 2] = [
     "backup:DeleteRecoveryPoint",
     "backup:DeleteBackupVaultAccessPolicy",
-];
-
-/// Condition keys that narrow who may call. `aws:SourceIp`,
-/// `aws:SourceVpc` and `aws:SourceVpce` are not among them: they restrict
-/// where a call comes from, not who makes it.
-pub const WHO_KEYS: &[&str] = &[
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:userid",
 ];
 
 /// True when `st` applies to `action`: an `Action` entry matches it, or
@@ -106,11 +91,11 @@ pub fn undenied_delete_actions(doc: &PolicyDocument, vault_arn: &str) -> Vec<&'s
         .collect()
 }
 
-/// True when a condition narrows who may call: a [`WHO_KEYS`] key under a
+/// True when a condition narrows who may call: a [`CALLER_KEYS`] key under a
 /// positive match that AWS enforces ([`Condition::restricts`]).
 fn restricts_who(c: &Condition) -> bool {
     let key = c.key_lower();
-    WHO_KEYS.contains(&key.as_str())
+    CALLER_KEYS.contains(&key.as_str())
         && c.restricts(ALWAYS_PRESENT_PRINCIPAL_KEYS.contains(&key.as_str()))
 }
 

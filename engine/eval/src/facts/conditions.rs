@@ -5,30 +5,12 @@
 //! without the key through, `Null` only tests presence, a negated operator
 //! only excludes, and a wildcard-only value (`*`, `*:*`, `repo:*`, an ARN
 //! with a wildcard account) matches anything. Also: which condition keys
-//! limit who may call (principal conditions), which scope the target by its
-//! tags (ABAC), and what a resource policy (a backup vault's access policy)
-//! denies or allows to anyone.
+//! identify the caller ([`CALLER_KEYS`]) and which scope the target by its
+//! tags (ABAC). Resource-policy judgements built on these live with their
+//! service (`backup_policy` for vault access policies).
 
-use palisade_model::policy::{Effect, PolicyDocument, Principal, Statement};
+use palisade_model::policy::Statement;
 use serde_json::Value;
-
-use super::wildcard::wildcard_match;
-
-/// Condition keys that limit which principals a statement applies to.
-pub const PRINCIPAL_CONDITION_KEYS: &[&str] = &[
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceorgid",
-    "aws:sourceorgpaths",
-    "aws:userid",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourceip",
-];
 
 /// True when a condition AWS enforces ([`Condition::restricts`]; a tag may
 /// be absent, so not `IfExists`) scopes the target by its tags
@@ -41,32 +23,6 @@ pub fn tag_scoped(conds: &[Condition]) -> bool {
 /// [`tag_scoped`]).
 pub fn tag_restriction(conds: &[Condition]) -> Option<&Condition> {
     restriction(conds, |k| k.contains(":resourcetag/"), false)
-}
-
-/// True when a statement's condition limits WHO may call (one of
-/// [`PRINCIPAL_CONDITION_KEYS`]); conditions such as aws:SecureTransport
-/// do not.
-pub fn restricts_principal(st: &Statement) -> bool {
-    st.condition_keys()
-        .iter()
-        .any(|k| PRINCIPAL_CONDITION_KEYS.contains(&k.as_str()))
-}
-
-/// True when the document has a Deny statement whose Action matches `action`.
-pub fn denies_action(doc: &PolicyDocument, action: &str) -> bool {
-    doc.statements
-        .iter()
-        .any(|s| s.effect == Effect::Deny && s.action.iter().any(|a| wildcard_match(a, action)))
-}
-
-/// True when the document allows anyone ("*", AWS "*", or NotPrincipal:
-/// everyone but the listed) without a condition that limits who may call.
-pub fn allows_any_principal(doc: &PolicyDocument) -> bool {
-    doc.statements.iter().any(|s| {
-        let anyone =
-            s.principal.as_ref().is_some_and(Principal::is_anyone) || s.not_principal.is_some();
-        s.effect == Effect::Allow && anyone && !restricts_principal(s)
-    })
 }
 
 /// How a condition operator treats a multi-valued key.
@@ -310,10 +266,12 @@ pub const ALWAYS_PRESENT_PRINCIPAL_KEYS: &[&str] = &[
     "aws:userid",
 ];
 
-/// Keys that identify who may assume a role through a trust statement (the
-/// calling principal, its account or organisation, or the resource a
-/// service acts for).
-pub const TRUST_PRINCIPAL_KEYS: &[&str] = &[
+/// Condition keys that narrow WHO may call (the calling principal, its
+/// account or organisation, or the resource a service acts for), in trust
+/// and resource policies alike. `aws:SourceIp`, `aws:SourceVpc` and
+/// `aws:SourceVpce` are not among them: they restrict where a call comes
+/// from, not who makes it.
+pub const CALLER_KEYS: &[&str] = &[
     "aws:principalorgid",
     "aws:principalorgpaths",
     "aws:principalaccount",
@@ -349,6 +307,7 @@ pub fn org_restriction(conds: &[Condition]) -> Option<&Condition> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palisade_model::policy::PolicyDocument;
 
     fn parse(doc: &str) -> PolicyDocument {
         PolicyDocument::parse_text(doc).expect("policy document")
@@ -373,40 +332,6 @@ mod tests {
             r#"{"StringLike":{"aws:ResourceTag/team":"*"}}"#
         )));
         assert!(!tag_scoped(&[]));
-    }
-
-    #[test]
-    fn deny_with_wildcard_action_covers_the_action() {
-        let doc = parse(
-            r#"{"Statement":[{"Effect":"Deny","Principal":"*","Action":"backup:Delete*","Resource":"*"}]}"#,
-        );
-        assert!(denies_action(&doc, "backup:DeleteRecoveryPoint"));
-        let doc = parse(
-            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"backup:*","Resource":"*"}]}"#,
-        );
-        assert!(!denies_action(&doc, "backup:DeleteRecoveryPoint"));
-    }
-
-    #[test]
-    fn any_principal_unless_a_condition_limits_who() {
-        let open = parse(
-            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"backup:*","Resource":"*",
-                "Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#,
-        );
-        assert!(allows_any_principal(&open));
-        let org = parse(
-            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"backup:*","Resource":"*",
-                "Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-1"}}}]}"#,
-        );
-        assert!(!allows_any_principal(&org));
-        let not_principal = parse(
-            r#"{"Statement":[{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::1:root"},"Action":"backup:*","Resource":"*"}]}"#,
-        );
-        assert!(allows_any_principal(&not_principal));
-        let named = parse(
-            r#"{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"backup:*","Resource":"*"}]}"#,
-        );
-        assert!(!allows_any_principal(&named));
     }
 
     fn conds(json: &str) -> Vec<Condition> {

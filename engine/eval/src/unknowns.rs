@@ -58,12 +58,26 @@ pub(crate) fn apply(
         Some(None) => true,
         None => false,
     };
+    let mut by_resource: HashMap<(&str, &str), Vec<&FactNote>> = HashMap::new();
+    for f in facts {
+        by_resource
+            .entry((f.resource_type.as_str(), f.resource_id.as_str()))
+            .or_default()
+            .push(f);
+    }
     for res in results.iter_mut() {
-        let on_this = facts.iter().filter(|f| {
-            f.resource_id == res.resource.id
-                && f.resource_type == res.resource.resource_type
-                && reads_attr(&res.rule_id, &f.attr)
-        });
+        let key = (
+            res.resource.resource_type.as_str(),
+            res.resource.id.as_str(),
+        );
+        let Some(noted) = by_resource.get(&key) else {
+            continue;
+        };
+        let on_this: Vec<&FactNote> = noted
+            .iter()
+            .copied()
+            .filter(|f| reads_attr(&res.rule_id, &f.attr))
+            .collect();
         for f in on_this {
             match f.kind {
                 FactKind::Unknown if matches!(res.status, Status::Pass | Status::Fail) => {

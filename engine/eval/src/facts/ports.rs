@@ -22,7 +22,7 @@ pub fn ports_in(ports_of_interest: &[i64], protocol: &str, from: i64, to: i64) -
         "all" => ports_of_interest.to_vec(),
         "tcp" | "udp" => {
             let (lo, hi) = if from < 0 || to < 0 {
-                (0, 65_535)
+                (0, MAX_PORT)
             } else {
                 (from, to)
             };
@@ -36,11 +36,20 @@ pub fn ports_in(ports_of_interest: &[i64], protocol: &str, from: i64, to: i64) -
     }
 }
 
+/// The highest TCP/UDP port.
+pub const MAX_PORT: i64 = 65_535;
+
+/// True when a tcp/udp range `from..=to` covers every usable port: a
+/// negative (unset) bound means all, and port 0 is reserved (no service
+/// listens on it), so `1-65535` opens as much as `0-65535`.
+pub fn range_is_all_ports(from: i64, to: i64) -> bool {
+    from < 0 || to < 0 || (from <= 1 && to >= MAX_PORT)
+}
+
 /// True when a security group rule covers every port of its protocol:
-/// protocol `all`, or tcp/udp from 0 (or unset) to 65535 (or unset).
+/// protocol `all`, or tcp/udp over [`range_is_all_ports`].
 pub fn sg_all_ports(protocol: &str, from: i64, to: i64) -> bool {
-    protocol == "all"
-        || ((protocol == "tcp" || protocol == "udp") && from <= 0 && !(0..65_535).contains(&to))
+    protocol == "all" || ((protocol == "tcp" || protocol == "udp") && range_is_all_ports(from, to))
 }
 
 #[cfg(test)]
@@ -70,6 +79,10 @@ mod tests {
         assert!(sg_all_ports("all", 80, 80));
         assert!(sg_all_ports("tcp", 0, 65_535));
         assert!(sg_all_ports("tcp", -1, -1));
+        assert!(sg_all_ports("tcp", 1, 65_535));
+        assert!(sg_all_ports("udp", 1, 65_535));
+        assert!(!sg_all_ports("tcp", 2, 65_535));
+        assert!(!sg_all_ports("tcp", 1, 65_534));
         assert!(!sg_all_ports("tcp", 0, 1024));
         assert!(!sg_all_ports("tcp", 22, 65_535));
         assert!(!sg_all_ports("icmp", -1, -1));

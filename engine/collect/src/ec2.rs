@@ -317,9 +317,18 @@ mod tests {
             .collect();
         assert_eq!(cidrs, ["203.0.113.0/24", "0.0.0.0/0"]);
         assert_eq!(list.error, None);
-        let body = http.actual_requests().next().unwrap().body().bytes().unwrap();
+        let body = http
+            .actual_requests()
+            .next()
+            .unwrap()
+            .body()
+            .bytes()
+            .unwrap();
         let body = String::from_utf8_lossy(body);
-        assert!(body.contains("Action=GetManagedPrefixListEntries"), "{body}");
+        assert!(
+            body.contains("Action=GetManagedPrefixListEntries"),
+            "{body}"
+        );
         assert!(body.contains("PrefixListId=pl-0123456789abcdef0"), "{body}");
         assert!(coverage.records().iter().all(|r| !r.is_gap()));
     }

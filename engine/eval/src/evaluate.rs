@@ -252,6 +252,18 @@ impl Evaluator {
                 &format!("resource data is invalid: {msg}"),
             );
         }
+        for (ty, r, msg) in &graph.unknown {
+            if let Some(part) = self.partitions.get(ty) {
+                results.extend(part.rule_ids.iter().map(|id| {
+                    result(
+                        id,
+                        Status::NotEvaluated,
+                        r,
+                        Some(format!("not evaluated: {msg}")),
+                    )
+                }));
+            }
+        }
         let schema = self.validate_entities.then_some(&self.schema);
         let t1 = std::time::Instant::now();
         let store = Entities::from_entities(graph.entities, schema);

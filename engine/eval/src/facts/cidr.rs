@@ -1,5 +1,6 @@
 //! Minimal CIDR arithmetic for derived network facts (containment and
-//! address family), independent of Cedar's `ipaddr` extension.
+//! address family), independent of Cedar's `ipaddr` extension, and which
+//! address families a rule's peers open to the whole internet.
 
 use std::net::IpAddr;
 
@@ -71,6 +72,35 @@ impl Cidr {
     }
 }
 
+/// The address families that a set of peer ranges opens to the whole
+/// internet (a `/0` block: `0.0.0.0/0`, `::/0`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InternetExposure {
+    /// Some range is all of IPv4.
+    pub ipv4: bool,
+    /// Some range is all of IPv6.
+    pub ipv6: bool,
+}
+
+/// The internet exposure of `cidrs` (a rule's CIDR, or every entry of its
+/// managed prefix list); `Err` carries the first text that does not parse.
+pub fn internet_exposure<'a>(
+    cidrs: impl IntoIterator<Item = &'a str>,
+) -> Result<InternetExposure, &'a str> {
+    let mut out = InternetExposure::default();
+    for text in cidrs {
+        let c = Cidr::parse(text).ok_or(text)?;
+        if c.prefix == 0 {
+            if c.v6 {
+                out.ipv6 = true;
+            } else {
+                out.ipv4 = true;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Prefix length of a CIDR text, -1 when absent or unparsable.
 pub fn prefix_length(cidr: Option<&str>) -> i64 {
     cidr.and_then(Cidr::parse)
@@ -94,6 +124,30 @@ mod tests {
         assert!(c("::/0").contains(&c("2001:db8::/32")));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
         assert!(Cidr::parse("nonsense").is_none());
+    }
+
+    #[test]
+    fn internet_exposure_of_ranges() {
+        let e = |v: &[&'static str]| internet_exposure(v.iter().copied());
+        assert_eq!(e(&[]), Ok(InternetExposure::default()));
+        assert_eq!(
+            e(&["10.0.0.0/8", "0.0.0.0/0"]),
+            Ok(InternetExposure {
+                ipv4: true,
+                ipv6: false
+            })
+        );
+        assert_eq!(
+            e(&["2001:db8::/32", "::/0"]),
+            Ok(InternetExposure {
+                ipv4: false,
+                ipv6: true
+            })
+        );
+        // 0.0.0.0/1 + 128.0.0.0/1 is not one /0 block; broad public ranges
+        // are judged by the public-range rules.
+        assert_eq!(e(&["0.0.0.0/1"]), Ok(InternetExposure::default()));
+        assert_eq!(e(&["10.0.0.0/8", "bad"]), Err("bad"));
     }
 
     #[test]

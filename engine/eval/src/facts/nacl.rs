@@ -175,7 +175,11 @@ mod tests {
         assert_eq!(all.prefix_length(), 0);
         for (from, to, all) in [(1, 65_535, true), (0, 65_535, true), (2, 65_535, false)] {
             let e = entry(100, "allow", "6", "0.0.0.0/0", Some((from, to)));
-            assert_eq!(Entry::read(&e).expect("entry").all_ports(), all, "{from}-{to}");
+            assert_eq!(
+                Entry::read(&e).expect("entry").all_ports(),
+                all,
+                "{from}-{to}"
+            );
         }
         let icmp = entry(100, "allow", "1", "10.0.0.0/8", None);
         let icmp = Entry::read(&icmp).expect("entry");

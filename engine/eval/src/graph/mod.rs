@@ -44,6 +44,10 @@ pub struct AccountGraph {
     /// Resources whose data could not be turned into a valid entity; every
     /// check over their type reports an `error` for them.
     pub broken: Vec<(EntityTypeName, ResourceRef, String)>,
+    /// Resources whose verdict hinges on data that was not read (e.g. a
+    /// security group rule's managed prefix list); every check over their
+    /// type reports them `not_evaluated`, never a pass or a fail.
+    pub unknown: Vec<(EntityTypeName, ResourceRef, String)>,
 }
 
 /// Builds account graphs; holds what is shared across accounts.

@@ -202,4 +202,12 @@ impl Node<'_, '_> {
         let r = self.reference();
         self.ctx.graph.broken.push((self.ty, r, reason.into()));
     }
+
+    /// Records a resource that cannot be judged because data it depends on
+    /// was not read: every check over its type reports it `not_evaluated`,
+    /// with `reason`.
+    pub(super) fn unknown(mut self, reason: impl Into<String>) {
+        let r = self.reference();
+        self.ctx.graph.unknown.push((self.ty, r, reason.into()));
+    }
 }

@@ -72,14 +72,51 @@ impl Cidr {
     }
 }
 
+/// IPv4 ranges that are not public: private (RFC 1918), shared address
+/// space (RFC 6598), loopback and link-local.
+const NON_PUBLIC_V4: &[&str] = &[
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+];
+
+/// IPv6 ranges that are not public: unique local and link-local.
+const NON_PUBLIC_V6: &[&str] = &["fc00::/7", "fe80::/10"];
+
+impl Cidr {
+    /// A broad public range other than the whole family: IPv4 /1 to /16 or
+    /// IPv6 /1 to /47, not inside a private, shared, loopback or link-local
+    /// range.
+    pub fn is_broad_public(&self) -> bool {
+        let (max, reserved) = if self.v6 {
+            (47, NON_PUBLIC_V6)
+        } else {
+            (16, NON_PUBLIC_V4)
+        };
+        (1..=max).contains(&self.prefix)
+            && !reserved
+                .iter()
+                .filter_map(|r| Cidr::parse(r))
+                .any(|r| r.contains(self))
+    }
+}
+
 /// The address families that a set of peer ranges opens to the whole
-/// internet (a `/0` block: `0.0.0.0/0`, `::/0`).
+/// internet (a `/0` block: `0.0.0.0/0`, `::/0`) or to a broad public range
+/// ([`Cidr::is_broad_public`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InternetExposure {
     /// Some range is all of IPv4.
     pub ipv4: bool,
     /// Some range is all of IPv6.
     pub ipv6: bool,
+    /// Some range is a broad public IPv4 range.
+    pub public_ipv4: bool,
+    /// Some range is a broad public IPv6 range.
+    pub public_ipv6: bool,
 }
 
 /// The internet exposure of `cidrs` (a rule's CIDR, or every entry of its
@@ -90,13 +127,13 @@ pub fn internet_exposure<'a>(
     let mut out = InternetExposure::default();
     for text in cidrs {
         let c = Cidr::parse(text).ok_or(text)?;
-        if c.prefix == 0 {
-            if c.v6 {
-                out.ipv6 = true;
-            } else {
-                out.ipv4 = true;
-            }
-        }
+        let (whole, public) = if c.v6 {
+            (&mut out.ipv6, &mut out.public_ipv6)
+        } else {
+            (&mut out.ipv4, &mut out.public_ipv4)
+        };
+        *whole |= c.prefix == 0;
+        *public |= c.is_broad_public();
     }
     Ok(out)
 }
@@ -129,25 +166,48 @@ mod tests {
     #[test]
     fn internet_exposure_of_ranges() {
         let e = |v: &[&'static str]| internet_exposure(v.iter().copied());
-        assert_eq!(e(&[]), Ok(InternetExposure::default()));
+        let none = InternetExposure::default();
+        assert_eq!(e(&[]), Ok(none));
         assert_eq!(
             e(&["10.0.0.0/8", "0.0.0.0/0"]),
+            Ok(InternetExposure { ipv4: true, ..none })
+        );
+        assert_eq!(
+            e(&["fd00::/8", "::/0"]),
+            Ok(InternetExposure { ipv6: true, ..none })
+        );
+        // 0.0.0.0/1 is not a /0 block: a broad public range.
+        assert_eq!(
+            e(&["0.0.0.0/1"]),
             Ok(InternetExposure {
-                ipv4: true,
-                ipv6: false
+                public_ipv4: true,
+                ..none
             })
         );
         assert_eq!(
-            e(&["2001:db8::/32", "::/0"]),
+            e(&["192.168.0.0/16", "52.0.0.0/8", "2001:db8::/32"]),
             Ok(InternetExposure {
-                ipv4: false,
-                ipv6: true
+                public_ipv4: true,
+                public_ipv6: true,
+                ..none
             })
         );
-        // 0.0.0.0/1 + 128.0.0.0/1 is not one /0 block; broad public ranges
-        // are judged by the public-range rules.
-        assert_eq!(e(&["0.0.0.0/1"]), Ok(InternetExposure::default()));
         assert_eq!(e(&["10.0.0.0/8", "bad"]), Err("bad"));
+    }
+
+    #[test]
+    fn broad_public_ranges() {
+        assert!(c("52.0.0.0/8").is_broad_public());
+        assert!(c("52.95.0.0/16").is_broad_public());
+        assert!(!c("52.95.1.0/24").is_broad_public(), "narrow");
+        assert!(!c("0.0.0.0/0").is_broad_public(), "the whole internet");
+        assert!(!c("10.0.0.0/8").is_broad_public());
+        assert!(!c("172.16.0.0/12").is_broad_public());
+        assert!(!c("100.64.0.0/10").is_broad_public());
+        assert!(c("2001:db8::/32").is_broad_public());
+        assert!(!c("2001:db8::/48").is_broad_public());
+        assert!(!c("fd00::/8").is_broad_public());
+        assert!(!c("::/0").is_broad_public());
     }
 
     #[test]

@@ -262,6 +262,8 @@ impl GraphBuilder {
             .s("peer_kind", peer_kind)
             .b("internet_ipv4", internet.ipv4)
             .b("internet_ipv6", internet.ipv6)
+            .b("public_range_ipv4", internet.public_ipv4)
+            .b("public_range_ipv6", internet.public_ipv6)
             .ip("cidr_ipv4", r.cidr_ipv4.as_deref())
             .ip("cidr_ipv6", r.cidr_ipv6.as_deref())
             .l(

@@ -290,6 +290,8 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
                     ..WafRule::default()
                 })
                 .collect(),
+            pre_process_firewall_manager_rule_groups: Vec::new(),
+            post_process_firewall_manager_rule_groups: Vec::new(),
             metrics_enabled: true,
             logging_destinations: if rng.chance(80) {
                 vec![format!("arn:aws:logs:{r}:{id}:log-group:aws-waf-logs-{u}")]

@@ -32,6 +32,7 @@ fail_on = "high"
 # max_unused_credential_days_fsbp_iam8 = 90
 # admin_ports = [22, 3389]
 # high_risk_ports = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300]
+# authorized_ports = [80, 443]
 # max_security_group_rules = 50
 # min_backup_retention_days = 35
 # cold_storage_after_days = 90

@@ -1,13 +1,15 @@
 //! EC2 networking collector: VPCs, subnets, security groups, security group rules
 //! (one peer each), network ACLs with entries and subnet associations, and
-//! network interfaces (what each security group is attached to).
+//! network interfaces (what each security group is attached to), and the
+//! entries of every managed prefix list a security group rule references.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use aws_sdk_ec2::{types, Client};
+use futures_util::stream::{self, StreamExt as _};
 use palisade_model::ec2::{
-    Ec2, NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange, SecurityGroup,
-    SecurityGroupRule, Subnet, Vpc,
+    Ec2, ManagedPrefixList, NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange,
+    PrefixListEntry, SecurityGroup, SecurityGroupRule, Subnet, Vpc,
 };
 
 use crate::ops;
@@ -46,13 +48,65 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
         drain(scope, &ops::EC2_DESCRIBE_NETWORK_ACLS, acls),
         drain(scope, &ops::EC2_DESCRIBE_NETWORK_INTERFACES, enis),
     );
+    let security_group_rules = read(&rules, |p| p.security_group_rules(), |r| rule(scope, r));
+    let managed_prefix_lists = prefix_lists(client, scope, &security_group_rules).await;
     Ec2 {
         vpcs: read(&vpcs, |p| p.vpcs(), |v| vpc(scope, v)),
         subnets: read(&subnets, |p| p.subnets(), |n| subnet(scope, n)),
         security_groups: read(&groups, |p| p.security_groups(), |g| group(scope, g)),
-        security_group_rules: read(&rules, |p| p.security_group_rules(), |r| rule(scope, r)),
+        security_group_rules,
         network_acls: read(&acls, |p| p.network_acls(), |a| acl(scope, a)),
         network_interfaces: read(&enis, |p| p.network_interfaces(), |n| eni(scope, n)),
+        managed_prefix_lists,
+    }
+}
+
+/// The entries of every managed prefix list that `rules` reference (sorted
+/// by id). Customer-managed, shared and AWS-managed (`com.amazonaws.*`)
+/// lists are all readable with GetManagedPrefixListEntries.
+async fn prefix_lists(
+    client: &Client,
+    scope: &Scope,
+    rules: &[SecurityGroupRule],
+) -> Vec<ManagedPrefixList> {
+    let ids: BTreeSet<String> = rules
+        .iter()
+        .filter_map(|r| r.prefix_list_id.clone())
+        .collect();
+    stream::iter(ids)
+        .map(|id| prefix_list(client, scope, id))
+        .buffered(crate::PER_RESOURCE_CONCURRENCY)
+        .collect()
+        .await
+}
+
+/// One prefix list's entries, every page. A failed page (recorded as a gap)
+/// leaves the entries unknown: a list read in part could still hold
+/// `0.0.0.0/0`, so the rules that use it are not evaluated.
+async fn prefix_list(client: &Client, scope: &Scope, id: String) -> ManagedPrefixList {
+    let pages = client
+        .get_managed_prefix_list_entries()
+        .prefix_list_id(&id)
+        .into_paginator()
+        .send();
+    let listing = drain(scope, &ops::EC2_GET_MANAGED_PREFIX_LIST_ENTRIES, pages)
+        .await
+        .flat_map(|p| {
+            p.entries().iter().filter_map(|e| {
+                Some(PrefixListEntry {
+                    cidr: e.cidr()?.to_owned(),
+                    description: e.description().filter(|d| !d.is_empty()).map(str::to_owned),
+                })
+            })
+        });
+    let (entries, error) = match listing {
+        Listing::Complete(entries) => (Some(entries), None),
+        Listing::Partial(_, error) => (None, Some(error)),
+    };
+    ManagedPrefixList {
+        prefix_list_id: id,
+        entries,
+        error,
     }
 }
 
@@ -71,13 +125,14 @@ fn read<'a, P, S: 'a, U>(
 /// A short summary for the progress display.
 pub fn counts(e: &Ec2) -> String {
     format!(
-        "{} VPCs, {} subnets, {} security groups, {} rules, {} NACLs, {} ENIs",
+        "{} VPCs, {} subnets, {} security groups, {} rules, {} NACLs, {} ENIs, {} prefix lists",
         e.vpcs.len(),
         e.subnets.len(),
         e.security_groups.len(),
         e.security_group_rules.len(),
         e.network_acls.len(),
-        e.network_interfaces.len()
+        e.network_interfaces.len(),
+        e.managed_prefix_lists.len()
     )
 }
 
@@ -223,6 +278,115 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use crate::replay::{config, event, scope};
+
+    const EC2: &str = "https://ec2.eu-west-1.amazonaws.com/";
+
+    fn page(entries: &[(&str, &str)], next: Option<&str>) -> String {
+        let items: String = entries
+            .iter()
+            .map(|(cidr, d)| {
+                format!("<item><cidr>{cidr}</cidr><description>{d}</description></item>")
+            })
+            .collect();
+        let next = next.map_or(String::new(), |t| format!("<nextToken>{t}</nextToken>"));
+        format!(
+            r#"<GetManagedPrefixListEntriesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>59dbff89-35bd-4eac-99ed-be587EXAMPLE</requestId><entrySet>{items}</entrySet>{next}</GetManagedPrefixListEntriesResponse>"#
+        )
+    }
+
+    #[tokio::test]
+    async fn prefix_list_entries_are_read_from_every_page() {
+        let (conf, http) = config(vec![
+            event(
+                "POST",
+                EC2,
+                200,
+                &page(&[("203.0.113.0/24", "office")], Some("t2")),
+            ),
+            event("POST", EC2, 200, &page(&[("0.0.0.0/0", "anywhere")], None)),
+        ]);
+        let client = Client::new(&conf);
+        let (scope, coverage) = scope();
+        let list = prefix_list(&client, &scope, "pl-0123456789abcdef0".into()).await;
+        assert_eq!(http.actual_requests().count(), 2);
+        let cidrs: Vec<&str> = list
+            .entries
+            .as_deref()
+            .unwrap()
+            .iter()
+            .map(|e| e.cidr.as_str())
+            .collect();
+        assert_eq!(cidrs, ["203.0.113.0/24", "0.0.0.0/0"]);
+        assert_eq!(list.error, None);
+        let body = http
+            .actual_requests()
+            .next()
+            .unwrap()
+            .body()
+            .bytes()
+            .unwrap();
+        let body = String::from_utf8_lossy(body);
+        assert!(
+            body.contains("Action=GetManagedPrefixListEntries"),
+            "{body}"
+        );
+        assert!(body.contains("PrefixListId=pl-0123456789abcdef0"), "{body}");
+        assert!(coverage.records().iter().all(|r| !r.is_gap()));
+    }
+
+    #[tokio::test]
+    async fn a_prefix_list_read_in_part_is_unknown_and_a_gap() {
+        let (conf, _http) = config(vec![
+            event(
+                "POST",
+                EC2,
+                200,
+                &page(&[("203.0.113.0/24", "office")], Some("t2")),
+            ),
+            event(
+                "POST",
+                EC2,
+                403,
+                r#"<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation.</Message></Error></Errors></Response>"#,
+            ),
+        ]);
+        let client = Client::new(&conf);
+        let (scope, coverage) = scope();
+        let list = prefix_list(&client, &scope, "pl-0123456789abcdef0".into()).await;
+        assert_eq!(list.entries, None, "a partial list could hide 0.0.0.0/0");
+        assert!(list.error.unwrap().contains("UnauthorizedOperation"));
+        let records = coverage.records();
+        assert_eq!(records.len(), 1);
+        assert!(records[0].is_gap());
+        assert_eq!(records[0].api, "GetManagedPrefixListEntries");
+    }
+
+    #[tokio::test]
+    async fn only_referenced_prefix_lists_are_read_once_each() {
+        let (conf, http) = config(vec![event(
+            "POST",
+            EC2,
+            200,
+            &page(&[("10.0.0.0/8", "corp")], None),
+        )]);
+        let client = Client::new(&conf);
+        let (scope, _coverage) = scope();
+        let rule = |id: &str, pl: Option<&str>| SecurityGroupRule {
+            rule_id: id.into(),
+            prefix_list_id: pl.map(str::to_owned),
+            ..SecurityGroupRule::default()
+        };
+        let rules = [
+            rule("sgr-1", Some("pl-1")),
+            rule("sgr-2", None),
+            rule("sgr-3", Some("pl-1")),
+        ];
+        let lists = prefix_lists(&client, &scope, &rules).await;
+        assert_eq!(http.actual_requests().count(), 1);
+        assert_eq!(lists.len(), 1);
+        assert_eq!(lists[0].prefix_list_id, "pl-1");
+    }
 
     #[test]
     fn interfaces_keep_who_requested_them() {

@@ -1,11 +1,14 @@
 //! WAFv2 collector: web ACLs (REGIONAL in each region, CLOUDFRONT from
-//! us-east-1) with rules, default action, logging configuration and the
-//! resources each ACL is associated with.
+//! us-east-1) with rules, the rule groups Firewall Manager runs before and
+//! after them, default action, logging configuration and the resources each
+//! ACL is associated with.
 
 use aws_sdk_wafv2::config::http::HttpResponse;
 use aws_sdk_wafv2::error::SdkError;
 use aws_sdk_wafv2::operation::list_web_acls::{ListWebACLsError, ListWebAcLsOutput};
-use aws_sdk_wafv2::types::{ResourceType, Scope as WafScope, Statement};
+use aws_sdk_wafv2::types::{
+    FirewallManagerRuleGroup, OverrideAction, ResourceType, Scope as WafScope, Statement,
+};
 use aws_sdk_wafv2::Client;
 use aws_smithy_async::future::pagination_stream::fn_stream::FnStream;
 use aws_smithy_async::future::pagination_stream::PaginationStream;
@@ -153,9 +156,7 @@ fn convert(acl: &aws_sdk_wafv2::types::WebAcl, waf_scope: &WafScope) -> WebAcl {
                     "none"
                 }
             });
-            let override_action = r
-                .override_action()
-                .map(|o| if o.count().is_some() { "count" } else { "none" }.to_owned());
+            let override_action = r.override_action().map(override_action);
             let vis = r.visibility_config();
             WafRule {
                 name: r.name().to_owned(),
@@ -178,6 +179,12 @@ fn convert(acl: &aws_sdk_wafv2::types::WebAcl, waf_scope: &WafScope) -> WebAcl {
         .collect();
     rules.sort_by_key(|r| r.priority);
     WebAcl {
+        pre_process_firewall_manager_rule_groups: firewall_manager(
+            acl.pre_process_firewall_manager_rule_groups(),
+        ),
+        post_process_firewall_manager_rule_groups: firewall_manager(
+            acl.post_process_firewall_manager_rule_groups(),
+        ),
         arn: acl.arn().to_owned(),
         id: acl.id().to_owned(),
         name: acl.name().to_owned(),
@@ -191,6 +198,43 @@ fn convert(acl: &aws_sdk_wafv2::types::WebAcl, waf_scope: &WafScope) -> WebAcl {
         associated_resources: None,
         capacity: acl.capacity(),
     }
+}
+
+/// `count` or `none`.
+fn override_action(o: &OverrideAction) -> String {
+    if o.count().is_some() { "count" } else { "none" }.to_owned()
+}
+
+/// Firewall Manager rule groups as rules (sorted by priority): a managed
+/// rule group or a rule group reference, whose action is its override.
+fn firewall_manager(groups: &[FirewallManagerRuleGroup]) -> Vec<WafRule> {
+    let mut out: Vec<WafRule> = groups
+        .iter()
+        .map(|g| {
+            let st = g.firewall_manager_statement();
+            let managed = st.and_then(|s| s.managed_rule_group_statement());
+            let statement_type = if managed.is_some() {
+                "ManagedRuleGroupStatement"
+            } else if st.is_some_and(|s| s.rule_group_reference_statement().is_some()) {
+                "RuleGroupReferenceStatement"
+            } else {
+                ""
+            };
+            let vis = g.visibility_config();
+            WafRule {
+                name: g.name().to_owned(),
+                priority: i64::from(g.priority()),
+                action: "none".to_owned(),
+                override_action: g.override_action().map(override_action),
+                statement_type: statement_type.to_owned(),
+                managed_rule_group: managed.map(|m| format!("{}/{}", m.vendor_name(), m.name())),
+                metrics_enabled: vis.is_some_and(|v| v.cloud_watch_metrics_enabled()),
+                sampled_requests_enabled: vis.is_some_and(|v| v.sampled_requests_enabled()),
+            }
+        })
+        .collect();
+    out.sort_by_key(|r| r.priority);
+    out
 }
 
 fn statement_type(s: &Statement) -> &'static str {
@@ -334,5 +378,58 @@ mod tests {
         let arn = "arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/web/1234";
         assert_eq!(associated(&client, &scope, arn).await, None);
         assert!(coverage.records()[0].is_gap());
+    }
+
+    /// A GetWebACL answer for an ACL of a Firewall Manager policy, in the
+    /// wire format AWS returns (awsJson1_1): no rules of its own, one
+    /// managed group before and one customer group after them.
+    const FMS_WEB_ACL: &str = r#"{"WebACL":{"Name":"FMManagedWebACLV2-shield-policy-1700000000000","Id":"a1b2c3d4-5678-90ab-cdef-EXAMPLE11111","ARN":"arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/FMManagedWebACLV2-shield-policy-1700000000000/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111","DefaultAction":{"Allow":{}},"Description":"","Rules":[],"VisibilityConfig":{"SampledRequestsEnabled":true,"CloudWatchMetricsEnabled":true,"MetricName":"FMManagedWebACLV2"},"Capacity":900,"PreProcessFirewallManagerRuleGroups":[{"Name":"PREFMManaged-AWSManagedRulesCommonRuleSet","Priority":0,"FirewallManagerStatement":{"ManagedRuleGroupStatement":{"VendorName":"AWS","Name":"AWSManagedRulesCommonRuleSet","ExcludedRules":[]}},"OverrideAction":{"None":{}},"VisibilityConfig":{"SampledRequestsEnabled":true,"CloudWatchMetricsEnabled":true,"MetricName":"AWSManagedRulesCommonRuleSet"}}],"PostProcessFirewallManagerRuleGroups":[{"Name":"POSTFMManaged-org-rate-limits","Priority":1,"FirewallManagerStatement":{"RuleGroupReferenceStatement":{"ARN":"arn:aws:wafv2:eu-west-1:222222222222:regional/rulegroup/org-rate-limits/b1b2c3d4-5678-90ab-cdef-EXAMPLE22222"}},"OverrideAction":{"Count":{}},"VisibilityConfig":{"SampledRequestsEnabled":false,"CloudWatchMetricsEnabled":true,"MetricName":"org-rate-limits"}}],"ManagedByFirewallManager":true,"LabelNamespace":"awswaf:111111111111:webacl:FMManagedWebACLV2-shield-policy-1700000000000:"},"LockToken":"0123abcd-EXAMPLE"}"#;
+
+    #[tokio::test]
+    async fn firewall_manager_rule_groups_are_collected() {
+        let url = "https://wafv2.eu-west-1.amazonaws.com/";
+        let mut events = vec![
+            event("POST", url, 200, FMS_WEB_ACL),
+            event(
+                "POST",
+                url,
+                400,
+                r#"{"__type":"WAFNonexistentItemException","Message":"no logging configuration"}"#,
+            ),
+        ];
+        for _ in REGIONAL_RESOURCE_TYPES {
+            events.push(event("POST", url, 200, r#"{"ResourceArns":[]}"#));
+        }
+        let (conf, _http) = config(events);
+        let client = Client::new(&conf);
+        let (scope, coverage) = scope();
+        let acl = web_acl(
+            &client,
+            &scope,
+            WafScope::Regional,
+            "FMManagedWebACLV2-shield-policy-1700000000000".into(),
+            "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111".into(),
+        )
+        .await
+        .unwrap();
+        assert!(acl.rules.is_empty());
+        let pre = &acl.pre_process_firewall_manager_rule_groups;
+        assert_eq!(pre.len(), 1);
+        assert_eq!(pre[0].statement_type, "ManagedRuleGroupStatement");
+        assert_eq!(
+            pre[0].managed_rule_group.as_deref(),
+            Some("AWS/AWSManagedRulesCommonRuleSet")
+        );
+        assert_eq!(pre[0].override_action.as_deref(), Some("none"));
+        assert!(pre[0].metrics_enabled && pre[0].sampled_requests_enabled);
+        let post = &acl.post_process_firewall_manager_rule_groups;
+        assert_eq!(post.len(), 1);
+        assert_eq!(post[0].name, "POSTFMManaged-org-rate-limits");
+        assert_eq!(post[0].statement_type, "RuleGroupReferenceStatement");
+        assert_eq!(post[0].managed_rule_group, None);
+        assert_eq!(post[0].override_action.as_deref(), Some("count"));
+        assert_eq!(post[0].priority, 1);
+        assert_eq!(acl.associated_resources, Some(Vec::new()));
+        assert!(coverage.records().iter().all(|r| !r.is_gap()));
     }
 }

@@ -144,6 +144,28 @@ fn moto_account_is_collected_completely_and_scanned() {
         assert!(rules
             .iter()
             .any(|x| x.from_port == Some(3389) && x.cidr_ipv6.as_deref() == Some("::/0")));
+        // The 8443 rule's prefix list is read, 0.0.0.0/0 included.
+        let via_list = rules
+            .iter()
+            .find(|x| x.from_port == Some(8443))
+            .expect("prefix-list rule");
+        let pl = via_list
+            .prefix_list_id
+            .as_deref()
+            .expect("prefix list peer");
+        let list = ec2
+            .managed_prefix_lists
+            .iter()
+            .find(|l| l.prefix_list_id == pl)
+            .expect("referenced prefix list collected");
+        let cidrs: Vec<&str> = list
+            .entries
+            .as_deref()
+            .expect("entries read")
+            .iter()
+            .map(|e| e.cidr.as_str())
+            .collect();
+        assert_eq!(cidrs, ["198.51.100.0/24", "0.0.0.0/0"]);
         assert!(ec2
             .network_interfaces
             .iter()
@@ -175,6 +197,7 @@ fn moto_account_is_collected_completely_and_scanned() {
             "DescribeSecurityGroupRules",
             "DescribeNetworkAcls",
             "DescribeNetworkInterfaces",
+            "GetManagedPrefixListEntries",
         ] {
             assert_eq!(
                 coverage(&snap, "ec2", r, api),
@@ -271,6 +294,21 @@ fn moto_account_is_collected_completely_and_scanned() {
         "security-group-rule/"
     ));
     assert!(fails("ec2-default-sg-has-rules", "security-group/"));
+    // The 8443 rules are open to the internet only through their prefix
+    // list: EC2.18's rule fails them in both regions.
+    for r in common::REGIONS {
+        let rule = region(&snap, r)
+            .ec2
+            .security_group_rules
+            .iter()
+            .find(|x| x.prefix_list_id.is_some() && x.from_port == Some(8443))
+            .expect("prefix-list rule");
+        assert!(results.iter().any(|x| {
+            x.rule_id == "ec2-sg-unauthorized-ports-open-to-internet"
+                && x.status == Status::Fail
+                && x.resource.id == rule.arn
+        }));
+    }
     assert!(fails("ec2-nacl-admin-ports-open", "network-acl/"));
     assert!(fails("ec2-subnet-auto-assign-public-ip", ":subnet/"));
     assert!(fails("config-recorder-not-enabled", "eu-west-1"));

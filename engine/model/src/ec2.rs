@@ -27,6 +27,36 @@ pub struct Ec2 {
     /// Network interfaces.
     #[serde(default)]
     pub network_interfaces: Vec<NetworkInterface>,
+    /// The managed prefix lists that security group rules reference, with
+    /// their entries. A referenced list missing here was not read (e.g. a
+    /// snapshot from before prefix lists were collected): unknown, not empty.
+    #[serde(default)]
+    pub managed_prefix_lists: Vec<ManagedPrefixList>,
+}
+
+/// A managed prefix list (customer- or AWS-managed) and its entries
+/// (`GetManagedPrefixListEntries`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ManagedPrefixList {
+    /// `pl-...`.
+    pub prefix_list_id: String,
+    /// Every entry; `None` when they could not all be read (see `error`).
+    pub entries: Option<Vec<PrefixListEntry>>,
+    /// Why the entries could not be read.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// One entry of a managed prefix list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PrefixListEntry {
+    /// The IPv4 or IPv6 CIDR.
+    pub cidr: String,
+    /// Description.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// A VPC.

@@ -145,6 +145,7 @@ operations! {
     EC2_DESCRIBE_SECURITY_GROUP_RULES = Ec2: "DescribeSecurityGroupRules";
     EC2_DESCRIBE_NETWORK_ACLS = Ec2: "DescribeNetworkAcls";
     EC2_DESCRIBE_NETWORK_INTERFACES = Ec2: "DescribeNetworkInterfaces";
+    EC2_GET_MANAGED_PREFIX_LIST_ENTRIES = Ec2: "GetManagedPrefixListEntries";
     WAFV2_LIST_WEB_ACLS = Wafv2: "ListWebACLs";
     WAFV2_GET_WEB_ACL = Wafv2: "GetWebACL";
     WAFV2_GET_LOGGING_CONFIGURATION = Wafv2: "GetLoggingConfiguration";

@@ -1,5 +1,6 @@
-//! WAFv2: web ACLs with scope, rules, default action, logging configuration
-//! and associated resources.
+//! WAFv2: web ACLs with scope, rules (their own and the rule groups
+//! Firewall Manager adds), default action, logging configuration and
+//! associated resources.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +31,16 @@ pub struct WebAcl {
     /// Rules in priority order.
     #[serde(default)]
     pub rules: Vec<WafRule>,
+    /// Rule groups an AWS Firewall Manager policy runs before `rules`
+    /// (`PreProcessFirewallManagerRuleGroups`), in priority order; each is a
+    /// managed rule group or rule group reference with an override action.
+    /// Absent in snapshots from before they were collected (read as none).
+    #[serde(default)]
+    pub pre_process_firewall_manager_rule_groups: Vec<WafRule>,
+    /// Rule groups a Firewall Manager policy runs after `rules`
+    /// (`PostProcessFirewallManagerRuleGroups`), in priority order.
+    #[serde(default)]
+    pub post_process_firewall_manager_rule_groups: Vec<WafRule>,
     /// CloudWatch metrics enabled on the ACL itself.
     #[serde(default)]
     pub metrics_enabled: bool,

@@ -169,6 +169,7 @@ fn write_problems(out: &mut String, report: &ScanReport<'_>) {
             );
         }
     }
+    write_unknowns(out, report);
     let gaps = report.gaps();
     if !gaps.is_empty() {
         let _ = writeln!(
@@ -186,6 +187,39 @@ fn write_problems(out: &mut String, report: &ScanReport<'_>) {
                 terminal(g.error.as_deref().unwrap_or(""))
             );
         }
+    }
+}
+
+/// Resources not evaluated because data their verdict depends on was not
+/// read (e.g. a security group rule's managed prefix list), one line per
+/// resource and reason; those of coverage gaps are listed as gaps.
+fn write_unknowns(out: &mut String, report: &ScanReport<'_>) {
+    let mut unknown: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for r in report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::NotEvaluated)
+    {
+        let msg = r.message.as_deref().unwrap_or("");
+        if !msg.starts_with("coverage gap") {
+            *unknown.entry((r.resource.id.as_str(), msg)).or_default() += 1;
+        }
+    }
+    if unknown.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\nNOT EVALUATED ({}): data these resources' checks depend on was not read; they are NOT passes",
+        unknown.len()
+    );
+    for ((resource, msg), checks) in unknown.iter().take(50) {
+        let _ = writeln!(
+            out,
+            "  {}  ({checks} checks)  {}",
+            terminal(resource),
+            terminal(msg)
+        );
     }
 }
 
@@ -293,6 +327,21 @@ mod tests {
         assert!(plain.contains("\u{FFFD}[31mRED"), "{plain}");
         assert!(plain.contains("COVERAGE GAPS (1)"), "{plain}");
         assert!(plain.contains("EVALUATION ERRORS"), "{plain}");
+    }
+
+    #[test]
+    fn resources_not_evaluated_are_listed_with_their_reason() {
+        let scan = Scan::of(
+            "rules/ec2-sg-ssh-open-to-internet/prefix-list-not-collected.not-evaluated.json",
+        );
+        let text = super::render(&scan.report(), false);
+        assert!(text.contains("NOT EVALUATED (1)"), "{text}");
+        assert!(
+            text.contains("managed prefix list pl-0a1b2c3d4e5f60001 could not be read"),
+            "{text}"
+        );
+        let demo = Scan::of("demo/snapshot.json");
+        assert!(!super::render(&demo.report(), false).contains("NOT EVALUATED"));
     }
 
     #[test]

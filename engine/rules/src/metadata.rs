@@ -358,7 +358,7 @@ mod tests {
         let err = RuleMeta::parse(Path::new("rules/x.toml"), &text).expect_err("not called");
         assert_eq!(
             err.to_string(),
-            "rules/x.toml:10: `depends_on` entry \"ec2:DescribeInstances\": the collectors do not call ec2:DescribeInstances (they call: DescribeRegions, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkAcls, DescribeNetworkInterfaces)"
+            "rules/x.toml:10: `depends_on` entry \"ec2:DescribeInstances\": the collectors do not call ec2:DescribeInstances (they call: DescribeRegions, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkAcls, DescribeNetworkInterfaces, GetManagedPrefixListEntries)"
         );
         // An operation of another service is not one of this one's.
         let text = format!("{base}depends_on = [\"iam:DescribeVpcs\"]\n");

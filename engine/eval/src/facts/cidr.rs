@@ -1,5 +1,6 @@
 //! Minimal CIDR arithmetic for derived network facts (containment and
-//! address family), independent of Cedar's `ipaddr` extension.
+//! address family), independent of Cedar's `ipaddr` extension, and which
+//! address families a rule's peers open to the whole internet.
 
 use std::net::IpAddr;
 
@@ -71,6 +72,72 @@ impl Cidr {
     }
 }
 
+/// IPv4 ranges that are not public: private (RFC 1918), shared address
+/// space (RFC 6598), loopback and link-local.
+const NON_PUBLIC_V4: &[&str] = &[
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+];
+
+/// IPv6 ranges that are not public: unique local and link-local.
+const NON_PUBLIC_V6: &[&str] = &["fc00::/7", "fe80::/10"];
+
+impl Cidr {
+    /// A broad public range other than the whole family: IPv4 /1 to /16 or
+    /// IPv6 /1 to /47, not inside a private, shared, loopback or link-local
+    /// range.
+    pub fn is_broad_public(&self) -> bool {
+        let (max, reserved) = if self.v6 {
+            (47, NON_PUBLIC_V6)
+        } else {
+            (16, NON_PUBLIC_V4)
+        };
+        (1..=max).contains(&self.prefix)
+            && !reserved
+                .iter()
+                .filter_map(|r| Cidr::parse(r))
+                .any(|r| r.contains(self))
+    }
+}
+
+/// The address families that a set of peer ranges opens to the whole
+/// internet (a `/0` block: `0.0.0.0/0`, `::/0`) or to a broad public range
+/// ([`Cidr::is_broad_public`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InternetExposure {
+    /// Some range is all of IPv4.
+    pub ipv4: bool,
+    /// Some range is all of IPv6.
+    pub ipv6: bool,
+    /// Some range is a broad public IPv4 range.
+    pub public_ipv4: bool,
+    /// Some range is a broad public IPv6 range.
+    pub public_ipv6: bool,
+}
+
+/// The internet exposure of `cidrs` (a rule's CIDR, or every entry of its
+/// managed prefix list); `Err` carries the first text that does not parse.
+pub fn internet_exposure<'a>(
+    cidrs: impl IntoIterator<Item = &'a str>,
+) -> Result<InternetExposure, &'a str> {
+    let mut out = InternetExposure::default();
+    for text in cidrs {
+        let c = Cidr::parse(text).ok_or(text)?;
+        let (whole, public) = if c.v6 {
+            (&mut out.ipv6, &mut out.public_ipv6)
+        } else {
+            (&mut out.ipv4, &mut out.public_ipv4)
+        };
+        *whole |= c.prefix == 0;
+        *public |= c.is_broad_public();
+    }
+    Ok(out)
+}
+
 /// Prefix length of a CIDR text, -1 when absent or unparsable.
 pub fn prefix_length(cidr: Option<&str>) -> i64 {
     cidr.and_then(Cidr::parse)
@@ -94,6 +161,53 @@ mod tests {
         assert!(c("::/0").contains(&c("2001:db8::/32")));
         assert!(Cidr::parse("10.0.0.0/33").is_none());
         assert!(Cidr::parse("nonsense").is_none());
+    }
+
+    #[test]
+    fn internet_exposure_of_ranges() {
+        let e = |v: &[&'static str]| internet_exposure(v.iter().copied());
+        let none = InternetExposure::default();
+        assert_eq!(e(&[]), Ok(none));
+        assert_eq!(
+            e(&["10.0.0.0/8", "0.0.0.0/0"]),
+            Ok(InternetExposure { ipv4: true, ..none })
+        );
+        assert_eq!(
+            e(&["fd00::/8", "::/0"]),
+            Ok(InternetExposure { ipv6: true, ..none })
+        );
+        // 0.0.0.0/1 is not a /0 block: a broad public range.
+        assert_eq!(
+            e(&["0.0.0.0/1"]),
+            Ok(InternetExposure {
+                public_ipv4: true,
+                ..none
+            })
+        );
+        assert_eq!(
+            e(&["192.168.0.0/16", "52.0.0.0/8", "2001:db8::/32"]),
+            Ok(InternetExposure {
+                public_ipv4: true,
+                public_ipv6: true,
+                ..none
+            })
+        );
+        assert_eq!(e(&["10.0.0.0/8", "bad"]), Err("bad"));
+    }
+
+    #[test]
+    fn broad_public_ranges() {
+        assert!(c("52.0.0.0/8").is_broad_public());
+        assert!(c("52.95.0.0/16").is_broad_public());
+        assert!(!c("52.95.1.0/24").is_broad_public(), "narrow");
+        assert!(!c("0.0.0.0/0").is_broad_public(), "the whole internet");
+        assert!(!c("10.0.0.0/8").is_broad_public());
+        assert!(!c("172.16.0.0/12").is_broad_public());
+        assert!(!c("100.64.0.0/10").is_broad_public());
+        assert!(c("2001:db8::/32").is_broad_public());
+        assert!(!c("2001:db8::/48").is_broad_public());
+        assert!(!c("fd00::/8").is_broad_public());
+        assert!(!c("::/0").is_broad_public());
     }
 
     #[test]

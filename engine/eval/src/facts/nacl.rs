@@ -6,7 +6,7 @@
 use palisade_model::ec2::NetworkAclEntry;
 
 use super::cidr::Cidr;
-use super::ports::normalise_protocol;
+use super::ports::{normalise_protocol, range_is_all_ports};
 
 /// One NACL entry with its protocol, ports and CIDR read.
 #[derive(Debug, Clone)]
@@ -54,9 +54,10 @@ impl<'a> Entry<'a> {
         }
     }
 
-    /// True when the entry covers every port.
+    /// True when the entry covers every port: protocol `all`, or a range
+    /// that is all ports by [`range_is_all_ports`] (`1-65535` included).
     pub fn all_ports(&self) -> bool {
-        self.protocol == "all" || self.from < 0 || (self.from <= 0 && self.to >= 65_535)
+        self.protocol == "all" || range_is_all_ports(self.from, self.to)
     }
 
     /// The CIDR's prefix length, -1 without one.
@@ -172,6 +173,14 @@ mod tests {
         assert_eq!((all.from, all.to), (-1, -1));
         assert!(all.all_ports() && all.covers(1));
         assert_eq!(all.prefix_length(), 0);
+        for (from, to, all) in [(1, 65_535, true), (0, 65_535, true), (2, 65_535, false)] {
+            let e = entry(100, "allow", "6", "0.0.0.0/0", Some((from, to)));
+            assert_eq!(
+                Entry::read(&e).expect("entry").all_ports(),
+                all,
+                "{from}-{to}"
+            );
+        }
         let icmp = entry(100, "allow", "1", "10.0.0.0/8", None);
         let icmp = Entry::read(&icmp).expect("entry");
         assert!(!icmp.covers(22));

@@ -1,5 +1,6 @@
 //! Protocol and port facts: protocol normalisation, which ports of interest
-//! a security group rule's range covers, and whether it covers every port.
+//! a security group rule's range covers, whether it covers every port, and
+//! whether it covers a port that is in no port-list parameter.
 
 /// Normalises an IP protocol (`-1`, names or numbers) to `all`, `tcp`, `udp`,
 /// `icmp`, `icmpv6`, or the number as written.
@@ -22,7 +23,7 @@ pub fn ports_in(ports_of_interest: &[i64], protocol: &str, from: i64, to: i64) -
         "all" => ports_of_interest.to_vec(),
         "tcp" | "udp" => {
             let (lo, hi) = if from < 0 || to < 0 {
-                (0, 65_535)
+                (0, MAX_PORT)
             } else {
                 (from, to)
             };
@@ -36,11 +37,54 @@ pub fn ports_in(ports_of_interest: &[i64], protocol: &str, from: i64, to: i64) -
     }
 }
 
+/// The highest TCP/UDP port.
+pub const MAX_PORT: i64 = 65_535;
+
+/// True when a tcp/udp range `from..=to` covers every usable port: a
+/// negative (unset) bound means all, and port 0 is reserved (no service
+/// listens on it), so `1-65535` opens as much as `0-65535`.
+pub fn range_is_all_ports(from: i64, to: i64) -> bool {
+    from < 0 || to < 0 || (from <= 1 && to >= MAX_PORT)
+}
+
 /// True when a security group rule covers every port of its protocol:
-/// protocol `all`, or tcp/udp from 0 (or unset) to 65535 (or unset).
+/// protocol `all`, or tcp/udp over [`range_is_all_ports`].
 pub fn sg_all_ports(protocol: &str, from: i64, to: i64) -> bool {
-    protocol == "all"
-        || ((protocol == "tcp" || protocol == "udp") && from <= 0 && !(0..65_535).contains(&to))
+    protocol == "all" || ((protocol == "tcp" || protocol == "udp") && range_is_all_ports(from, to))
+}
+
+/// True when a rule of (normalised) `protocol` over `from..=to` opens a
+/// port that is not in `ports_of_interest` (sorted, deduplicated): always
+/// for `all`; for tcp/udp when the range (ports 1-65535 for an unset bound;
+/// port 0 is reserved) holds more ports than the ports of interest in it;
+/// never for protocols without ports. Every port-list parameter is a subset
+/// of the ports of interest, so with `covered_ports` this tells whether a
+/// range lies entirely inside a parameter such as `authorized_ports`.
+pub fn covers_unlisted_ports(
+    ports_of_interest: &[i64],
+    protocol: &str,
+    from: i64,
+    to: i64,
+) -> bool {
+    match protocol {
+        "all" => true,
+        "tcp" | "udp" => {
+            let (lo, hi) = if from < 0 || to < 0 {
+                (1, MAX_PORT)
+            } else {
+                (from.max(1), to.min(MAX_PORT))
+            };
+            if lo > hi {
+                return false;
+            }
+            let listed = ports_of_interest
+                .iter()
+                .filter(|p| (lo..=hi).contains(*p))
+                .count();
+            i64::try_from(listed).map_or(true, |n| n < hi - lo + 1)
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -66,10 +110,29 @@ mod tests {
     }
 
     #[test]
+    fn unlisted_ports() {
+        let ports = [22, 80, 81, 443];
+        assert!(!covers_unlisted_ports(&ports, "tcp", 80, 80));
+        assert!(!covers_unlisted_ports(&ports, "tcp", 80, 81));
+        assert!(!covers_unlisted_ports(&ports, "udp", 443, 443));
+        assert!(covers_unlisted_ports(&ports, "tcp", 80, 443));
+        assert!(covers_unlisted_ports(&ports, "tcp", 8443, 8443));
+        assert!(covers_unlisted_ports(&ports, "tcp", -1, -1));
+        assert!(covers_unlisted_ports(&ports, "all", 80, 80));
+        assert!(!covers_unlisted_ports(&ports, "icmp", -1, -1));
+        assert!(!covers_unlisted_ports(&ports, "tcp", 0, 0));
+        assert!(!covers_unlisted_ports(&[], "50", -1, -1));
+    }
+
+    #[test]
     fn all_ports() {
         assert!(sg_all_ports("all", 80, 80));
         assert!(sg_all_ports("tcp", 0, 65_535));
         assert!(sg_all_ports("tcp", -1, -1));
+        assert!(sg_all_ports("tcp", 1, 65_535));
+        assert!(sg_all_ports("udp", 1, 65_535));
+        assert!(!sg_all_ports("tcp", 2, 65_535));
+        assert!(!sg_all_ports("tcp", 1, 65_534));
         assert!(!sg_all_ports("tcp", 0, 1024));
         assert!(!sg_all_ports("tcp", 22, 65_535));
         assert!(!sg_all_ports("icmp", -1, -1));

@@ -1,21 +1,25 @@
 //! EC2 networking: VPCs, subnets, security groups and one
 //! `SecurityGroupRule` per rule (child of its group), children of the
-//! region. Network ACLs are in `nacl`.
+//! region; a rule whose peer is a managed prefix list is judged by the
+//! list's entries. Network ACLs are in `nacl`.
 
 use std::collections::HashMap;
 
 use cedar_policy::EntityUid;
-use palisade_model::ec2::{Ec2, SecurityGroup, SecurityGroupRule};
+use palisade_model::ec2::{Ec2, ManagedPrefixList, SecurityGroup, SecurityGroupRule};
 use palisade_model::RegionData;
 
 use super::node::{Attrs, Ctx};
 use super::GraphBuilder;
-use crate::facts::cidr::{prefix_length, Cidr};
-use crate::facts::ports::{normalise_protocol, ports_in, sg_all_ports};
+use crate::facts::cidr::{internet_exposure, prefix_length, Cidr, InternetExposure};
+use crate::facts::ports::{covers_unlisted_ports, normalise_protocol, ports_in, sg_all_ports};
 
-/// Per-group counts over a region's network interfaces and rules.
+/// Per-group counts over a region's network interfaces and rules, and the
+/// region's managed prefix lists by id.
 #[derive(Default)]
 struct GroupCounts<'d> {
+    /// Managed prefix lists read, by id.
+    prefix_lists: HashMap<&'d str, &'d ManagedPrefixList>,
     /// Network interfaces per subnet id.
     enis_per_subnet: HashMap<&'d str, usize>,
     /// Network interfaces per security group id.
@@ -31,6 +35,9 @@ struct GroupCounts<'d> {
 impl<'d> GroupCounts<'d> {
     fn of(ec2: &'d Ec2) -> Self {
         let mut c = Self::default();
+        for pl in &ec2.managed_prefix_lists {
+            c.prefix_lists.insert(pl.prefix_list_id.as_str(), pl);
+        }
         // One pass over the network interfaces: per subnet, and per security
         // group (what each group is attached to).
         for eni in &ec2.network_interfaces {
@@ -61,6 +68,49 @@ impl<'d> GroupCounts<'d> {
 /// A count from one of the maps, 0 when absent.
 fn count(map: &HashMap<&str, usize>, key: &str) -> usize {
     map.get(key).copied().unwrap_or(0)
+}
+
+/// The security group rule attributes derived from what its peer exposes.
+const EXPOSURE_ATTRS: [&str; 4] = [
+    "internet_ipv4",
+    "internet_ipv6",
+    "public_range_ipv4",
+    "public_range_ipv6",
+];
+
+/// Why a rule's internet exposure cannot be told.
+enum Unknown {
+    /// Data that was read is invalid (an error result).
+    Invalid(String),
+    /// Data it depends on was not read (not evaluated).
+    Unread(String),
+}
+
+/// What a rule's peer opens to the internet: its CIDR, or every entry of
+/// its managed prefix list; `Err` when that cannot be told.
+fn peer_exposure(
+    r: &SecurityGroupRule,
+    lists: &HashMap<&str, &ManagedPrefixList>,
+) -> Result<InternetExposure, Unknown> {
+    let Some(id) = &r.prefix_list_id else {
+        let cidrs = [&r.cidr_ipv4, &r.cidr_ipv6];
+        return internet_exposure(cidrs.into_iter().flatten().map(String::as_str))
+            .map_err(|c| Unknown::Invalid(format!("invalid CIDR {c:?}")));
+    };
+    let list = lists.get(id.as_str());
+    let Some(entries) = list.and_then(|l| l.entries.as_ref()) else {
+        let why = list
+            .and_then(|l| l.error.as_deref())
+            .unwrap_or("its entries are not in the snapshot");
+        return Err(Unknown::Unread(format!(
+            "managed prefix list {id} could not be read ({why}), so whether the rule admits the internet is unknown"
+        )));
+    };
+    internet_exposure(entries.iter().map(|e| e.cidr.as_str())).map_err(|c| {
+        Unknown::Invalid(format!(
+            "managed prefix list {id} has an invalid CIDR {c:?}"
+        ))
+    })
 }
 
 /// The peer of a rule: (kind, value).
@@ -186,8 +236,20 @@ impl GraphBuilder {
         if g.is_broken(&r.arn) {
             return;
         }
+        // An unread prefix list leaves the rule's exposure unknown: its four
+        // exposure facts get placeholders and are marked unknown, so every
+        // check that reads them is not evaluated; checks that do not (ports,
+        // descriptions, the group) still judge the rule.
+        let (internet, unread) = match peer_exposure(r, &counts.prefix_lists) {
+            Ok(e) => (e, None),
+            Err(Unknown::Invalid(reason)) => {
+                g.node(ty, &r.arn, region).name(&r.rule_id).broken(reason);
+                return;
+            }
+            Err(Unknown::Unread(reason)) => (InternetExposure::default(), Some(reason)),
+        };
         let gid = r.group_id.as_str();
-        let attrs = Attrs::default()
+        let mut attrs = Attrs::default()
             .s("rule_id", &r.rule_id)
             .s("group_id", gid)
             .s("group_name", &sg.group_name)
@@ -201,8 +263,16 @@ impl GraphBuilder {
                 "covered_ports",
                 &ports_in(&self.ports_of_interest, &protocol, from, to),
             )
+            .b(
+                "covers_unlisted_ports",
+                covers_unlisted_ports(&self.ports_of_interest, &protocol, from, to),
+            )
             .s("protocol", &protocol)
             .s("peer_kind", peer_kind)
+            .b("internet_ipv4", internet.ipv4)
+            .b("internet_ipv6", internet.ipv6)
+            .b("public_range_ipv4", internet.public_ipv4)
+            .b("public_range_ipv6", internet.public_ipv6)
             .ip("cidr_ipv4", r.cidr_ipv4.as_deref())
             .ip("cidr_ipv6", r.cidr_ipv6.as_deref())
             .l(
@@ -210,6 +280,11 @@ impl GraphBuilder {
                 prefix_length(r.cidr_ipv4.as_deref().or(r.cidr_ipv6.as_deref())),
             )
             .s("peer", peer);
+        if let Some(reason) = unread {
+            for k in EXPOSURE_ATTRS {
+                attrs = attrs.unknown(k, reason.clone());
+            }
+        }
         let direction = if r.is_egress { "egress" } else { "ingress" };
         g.node(ty, &r.arn, region)
             .name(format!(

@@ -83,9 +83,10 @@ impl Attrs {
         ));
         self
     }
-    /// Attribute `k` is unknown (`reason` says why): it is left out of the
-    /// entity, and every check that reads it is not evaluated on this
-    /// resource, whatever Cedar decides without it.
+    /// Attribute `k` is unknown (`reason` says why): the caller leaves it
+    /// out of the entity (an optional attribute) or gives it a placeholder
+    /// (a required one), and every check that reads it is not evaluated on
+    /// this resource, whatever Cedar decides.
     pub(super) fn unknown(mut self, k: &str, reason: impl Into<String>) -> Self {
         self.1.push((k.into(), FactKind::Unknown, reason.into()));
         self

@@ -1,7 +1,9 @@
 //! WAFv2: one entity per web ACL (child of its region) and one
-//! `WebACLRule` per rule (child of its ACL).
+//! `WebACLRule` per rule of its own (child of its ACL). The ACL's counts
+//! include the rule groups Firewall Manager runs before and after its rules.
 
 use cedar_policy::EntityUid;
+use palisade_model::waf::WafRule;
 use palisade_model::RegionData;
 
 use super::node::{Attrs, Ctx};
@@ -19,12 +21,18 @@ impl GraphBuilder {
     ) {
         let t = &self.types;
         for acl in &d.wafv2.web_acls {
-            let (managed, count_only) = managed_rule_groups(&acl.rules);
+            // What the ACL runs: Firewall Manager's pre-process groups, its
+            // own rules, then the post-process groups.
+            let pre = &acl.pre_process_firewall_manager_rule_groups;
+            let post = &acl.post_process_firewall_manager_rule_groups;
+            let all: Vec<WafRule> = pre.iter().chain(&acl.rules).chain(post).cloned().collect();
+            let (managed, count_only) = managed_rule_groups(&all);
             let attrs = Attrs::default()
                 .s("name", &acl.name)
                 .s("scope", &acl.scope.to_ascii_uppercase())
                 .s("default_action", &acl.default_action.to_ascii_lowercase())
-                .n("rule_count", acl.rules.len())
+                .n("rule_count", all.len())
+                .n("firewall_manager_rule_group_count", pre.len() + post.len())
                 .b("metrics_enabled", acl.metrics_enabled)
                 .b("logging_enabled", !acl.logging_destinations.is_empty())
                 .b("associations_known", acl.associated_resources.is_some())
@@ -36,11 +44,11 @@ impl GraphBuilder {
                 .set_s("count_only_managed_rule_groups", count_only)
                 .n(
                     "rate_based_rule_count",
-                    rules_of_type(&acl.rules, "RateBasedStatement"),
+                    rules_of_type(&all, "RateBasedStatement"),
                 )
                 .n(
                     "rule_group_reference_count",
-                    rules_of_type(&acl.rules, "RuleGroupReferenceStatement"),
+                    rules_of_type(&all, "RuleGroupReferenceStatement"),
                 );
             let uid = g
                 .node(&t.web_acl, &acl.arn, region)

@@ -102,8 +102,8 @@ pub struct Evaluator {
     /// Cost models by rule id, priced from `prices`.
     costs: HashMap<String, palisade_rules::metadata::CostModel>,
     prices: Option<palisade_rules::PriceTable>,
-    /// The quoted strings of each rule's policy text (the actions it names),
-    /// for [`Evaluator::pass_note`].
+    /// The string literals of each rule's policy condition (the actions it
+    /// names), for [`Evaluator::pass_note`].
     policy_strings: HashMap<String, Vec<String>>,
     /// `@undecided` / `@message` attribute names by rule id.
     notes: HashMap<String, Notes>,
@@ -227,10 +227,7 @@ impl Evaluator {
             policy_strings: pack
                 .rules
                 .iter()
-                .map(|r| {
-                    let quoted = r.policy_text.split('"').skip(1).step_by(2);
-                    (r.id.clone(), quoted.map(str::to_owned).collect())
-                })
+                .map(|r| (r.id.clone(), crate::unknowns::string_literals(&r.policy)))
                 .collect(),
             notes: pack
                 .rules

@@ -21,6 +21,32 @@ pub(crate) fn resource_attrs_read(policy: &Policy) -> Option<BTreeSet<String>> {
     Some(out)
 }
 
+/// The string literals of `policy`'s condition (the action names a rule
+/// tests, e.g. `"iam:attachrolepolicy"`), from its JSON form: never its
+/// comments or annotations. Empty when the JSON form cannot be produced.
+pub(crate) fn string_literals(policy: &Policy) -> Vec<String> {
+    fn collect(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                for (k, inner) in map {
+                    match (k.as_str(), inner) {
+                        ("Value", Value::String(s)) => out.push(s.clone()),
+                        ("annotations", _) => {}
+                        _ => collect(inner, out),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(json) = policy.to_json() {
+        collect(&json, &mut out);
+    }
+    out
+}
+
 fn walk(v: &Value, out: &mut BTreeSet<String>) {
     match v {
         Value::Object(map) => {
@@ -105,6 +131,20 @@ mod tests {
 
     fn policy(text: &str) -> Policy {
         Policy::parse(Some(PolicyId::new("p")), text).expect("policy")
+    }
+
+    #[test]
+    fn string_literals_skip_comments_and_annotations() {
+        let p = policy(
+            r#"// a comment with "quoted" text and an odd " quote
+            @message("note_attr")
+            forbid (principal, action, resource) when {
+                resource.a.containsAny(["iam:x", "iam:y"]) && resource.b == "z"
+            };"#,
+        );
+        let mut lits = string_literals(&p);
+        lits.sort();
+        assert_eq!(lits, ["iam:x", "iam:y", "z"]);
     }
 
     #[test]

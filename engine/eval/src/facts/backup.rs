@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use palisade_model::backup::{BackupPlan, BackupRule, BackupSelection, BackupVault, CopyAction};
 use palisade_model::ec2::NetworkInterface;
 
-use super::schedule::{hours_ceil, worst_gap_minutes, Schedule};
+use super::schedule::{hours_ceil, worst_gap_of, Schedule};
 
 use super::arn::arn_region_account;
 use super::wildcard::wildcard_match;
@@ -133,18 +133,21 @@ pub struct Cadence {
 /// that backs a resource up), simulated from `from_year`.
 pub fn cadence<'r>(rules: impl IntoIterator<Item = &'r BackupRule>, from_year: i32) -> Cadence {
     let mut out = Cadence::default();
-    let mut schedules = Vec::new();
+    let mut readable = Vec::new();
     for r in rules {
         out.continuous += usize::from(r.enable_continuous_backup);
         let Some(expr) = r.schedule_expression.as_deref() else {
             continue;
         };
         match expr.parse::<Schedule>() {
-            Ok(s) => schedules.push(s),
+            Ok(_) => readable.push(expr),
             Err(e) => out.unreadable.push(format!("{}: {e}", r.name)),
         }
     }
-    out.worst_gap_hours = worst_gap_minutes(&schedules, from_year).map(hours_ceil);
+    out.worst_gap_hours = worst_gap_of(&readable, from_year)
+        .ok()
+        .flatten()
+        .map(hours_ceil);
     out
 }
 

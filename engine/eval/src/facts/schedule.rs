@@ -392,6 +392,48 @@ fn cron_gap(crons: &[&Cron], from_year: i32) -> i64 {
     worst.max(window - prev)
 }
 
+/// [`worst_gap_minutes`] of the schedule expressions `exprs` taken together,
+/// remembered per set of expressions and year: plans across an organisation
+/// share a handful of expressions, and each simulation walks eight years of
+/// days. `Err` carries the first expression that does not parse (with its
+/// reason); `Ok(None)` for no expressions.
+pub fn worst_gap_of(exprs: &[&str], from_year: i32) -> Result<Option<i64>, (String, String)> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    type Memo = Mutex<HashMap<(Vec<String>, i32), Option<i64>>>;
+    static MEMO: OnceLock<Memo> = OnceLock::new();
+    /// Distinct sets remembered before the memo starts over (bounds memory
+    /// on pathological input).
+    const MAX_ENTRIES: usize = 4096;
+
+    let mut key: Vec<String> = exprs.iter().map(|e| (*e).to_owned()).collect();
+    key.sort_unstable();
+    key.dedup();
+    let memo = MEMO.get_or_init(Memo::default);
+    let cached = memo
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&(key.clone(), from_year)).copied());
+    if let Some(gap) = cached {
+        return Ok(gap);
+    }
+    let mut schedules = Vec::with_capacity(key.len());
+    for e in &key {
+        schedules.push(
+            e.parse::<Schedule>()
+                .map_err(|why| (e.clone(), why.to_string()))?,
+        );
+    }
+    let gap = worst_gap_minutes(&schedules, from_year);
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= MAX_ENTRIES {
+            m.clear();
+        }
+        m.insert((key, from_year), gap);
+    }
+    Ok(gap)
+}
+
 /// Whole hours covering `minutes` (rounded up, so 24 h 1 min is 25).
 pub fn hours_ceil(minutes: i64) -> i64 {
     minutes.max(0).saturating_add(59) / 60
@@ -519,5 +561,25 @@ mod tests {
         assert!(bad("rate(days)").contains("number and a unit"));
         let e = "cron(x 5 ? * * *)".parse::<Schedule>().expect_err("x");
         assert!(e.to_string().contains("cron(x 5 ? * * *)"));
+    }
+
+    #[test]
+    fn remembered_gaps_match_the_simulation_in_any_order() {
+        let daily = "cron(0 5 ? * * *)";
+        let monthly = "cron(0 5 1 * ? *)";
+        let direct = worst_gap_minutes(
+            &[
+                daily.parse().expect("daily"),
+                monthly.parse().expect("monthly"),
+            ],
+            Y,
+        );
+        for _ in 0..2 {
+            assert_eq!(worst_gap_of(&[daily, monthly], Y), Ok(direct));
+            assert_eq!(worst_gap_of(&[monthly, daily, daily], Y), Ok(direct));
+        }
+        assert_eq!(worst_gap_of(&[], Y), Ok(None));
+        let err = worst_gap_of(&[daily, "cron(every day)"], Y).expect_err("not cron");
+        assert_eq!(err.0, "cron(every day)");
     }
 }

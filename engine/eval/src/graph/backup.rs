@@ -16,7 +16,7 @@ use crate::facts::backup::{
     cadence, cross_copies, lock_mode, selection_coverage, tag_selection_count, Cadence,
 };
 use crate::facts::backup_policy::{any_principal_allow, undenied_delete_actions};
-use crate::facts::schedule::{hours_ceil, worst_gap_minutes, Schedule};
+use crate::facts::schedule::{hours_ceil, worst_gap_of};
 use crate::facts::storage::warm_storage_gb;
 
 /// Names of plans, for messages.
@@ -241,8 +241,8 @@ impl GraphBuilder {
                     "schedule_interval_hours",
                     r.schedule_expression
                         .as_deref()
-                        .and_then(|e| e.parse::<Schedule>().ok())
-                        .and_then(|s| worst_gap_minutes(&[s], self.scan_time.year()))
+                        .and_then(|e| worst_gap_of(&[e], self.scan_time.year()).ok())
+                        .flatten()
                         .map(hours_ceil),
                 )
                 .n("copy_count", r.copy_actions.len())

@@ -208,7 +208,9 @@ pub fn restricted_keys(conds: &[Condition], always_present: impl Fn(&str) -> boo
 /// True when a pattern value of `key` matches every value the key can take,
 /// so the condition restricts nothing: nothing literal left but separators
 /// (`*`, `*:*`, `*/*`); a GitHub OIDC subject whose repository owner is not
-/// fixed (`repo:*`, `repo:*/app:*`); an account id or organisation id with a
+/// fixed (a wildcard before the first `/`: `repo:*`, `*:ref:refs/heads/main`);
+/// a Cognito audience with a wildcard; an `aws:userid` whose unique id is a
+/// wildcard; an account id or organisation id with a
 /// wildcard; an organisation path whose organisation is not fixed; an ARN
 /// whose account is a wildcard (anyone can create `role/admin` in an account
 /// of their own).
@@ -223,14 +225,17 @@ pub fn open_value(key: &str, value: &str) -> bool {
     }
     let key = key.to_ascii_lowercase();
     if key.ends_with(":sub") && key.starts_with("token.actions.githubusercontent.com") {
-        // repo:OWNER/REPO:...; other subject templates start with their own claims.
-        return match value.get(..5) {
-            Some(p) if p.eq_ignore_ascii_case("repo:") => {
-                let owner = value[5..].split('/').next().unwrap_or_default();
-                owner.is_empty() || has_wildcard(owner)
-            }
-            _ => false,
-        };
+        // repo:OWNER/REPO:... (or a custom template's claims before the first
+        // `/`): a wildcard before the first `/` leaves the owner open, so any
+        // repository on GitHub can match (`repo:*`, `*:ref:refs/heads/main`,
+        // `repo*`, `repo:octo-org*/app`).
+        let owner_part = value.split('/').next().unwrap_or_default();
+        return owner_part.is_empty() || has_wildcard(owner_part);
+    }
+    if key == "cognito-identity.amazonaws.com:aud" {
+        // An identity pool id is `region:uuid`; any wildcard admits pools of
+        // other accounts.
+        return has_wildcard(value);
     }
     match key.as_str() {
         "aws:principalaccount"
@@ -242,6 +247,9 @@ pub fn open_value(key: &str, value: &str) -> bool {
         "aws:principalorgpaths" | "aws:sourceorgpaths" | "aws:resourceorgpaths" => {
             has_wildcard(value.split('/').next().unwrap_or_default())
         }
+        // `AROA...:session` or `AIDA...`: the unique id before `:` names the
+        // principal; a wildcard there admits any principal's session.
+        "aws:userid" => has_wildcard(value.split(':').next().unwrap_or_default()),
         "aws:principalarn" | "aws:sourcearn" => {
             let parts: Vec<&str> = value.splitn(6, ':').collect();
             match parts[..] {
@@ -405,6 +413,11 @@ mod tests {
             r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::*:role/admin"}}"#,
             r#"{"StringLike":{"aws:PrincipalOrgPaths":"o-*/*"}}"#,
             r#"{"StringLike":{"aws:SourceAccount":"*"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"*:ref:refs/heads/main"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo*"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:my-org*/app:*"}}"#,
+            r#"{"StringLike":{"cognito-identity.amazonaws.com:aud":"us-east-1:*"}}"#,
+            r#"{"StringLike":{"aws:userid":"*:admin"}}"#,
         ] {
             assert!(!restricts(open, true), "{open}");
         }
@@ -418,6 +431,8 @@ mod tests {
             r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"repo:my-org/app:ref:refs/heads/main"}}"#,
             r#"{"ArnLike":{"aws:SourceArn":"arn:aws:s3:::my-bucket"}}"#,
             r#"{"ArnLike":{"aws:PrincipalArn":"arn:aws:iam::111111111111:role/*"}}"#,
+            r#"{"StringLike":{"aws:userid":"AROAEXAMPLEID:*"}}"#,
+            r#"{"StringEquals":{"cognito-identity.amazonaws.com:aud":"us-east-1:12345678-1234-1234-1234-123456789012"}}"#,
         ] {
             assert!(restricts(narrow, true), "{narrow}");
         }

@@ -265,7 +265,15 @@ pub fn grant_constraint(
                 .or_else(|| (action != "iam:attachgrouppolicy").then(boundary).flatten())
         }
         "iam:putuserpolicy" | "iam:putrolepolicy" => boundary(),
-        "iam:passrole" => restriction(conds, |k| k == "iam:passedtoservice", true),
+        // Limiting which service a role goes to constrains only when no
+        // compute service is admitted: a role passed to Lambda or EC2 runs
+        // code for whoever can create a function or instance (perhaps with
+        // another policy), so it is still any role to compute.
+        "iam:passrole" => restriction(conds, |k| k == "iam:passedtoservice", true).filter(|_| {
+            !PASSROLE_COMPUTE_SERVICES
+                .iter()
+                .any(|svc| passes_to(conds, svc))
+        }),
         _ => None,
     };
     found.map(|c| format!("condition {}", c.describe()))
@@ -408,12 +416,18 @@ pub fn whole_type_pattern(r: &str) -> bool {
     if service == "*" || resource == "*" {
         return true;
     }
-    resource
-        .strip_suffix('*')
-        .and_then(|t| t.strip_suffix('/').or_else(|| t.strip_suffix(':')))
-        .is_some_and(|ty| {
-            !ty.is_empty() && ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        })
+    // The resource type is what precedes the first separator or wildcard;
+    // a pattern that admits a made-up name of that type (`role/*`, `role*`,
+    // `function:*`) admits every resource of it.
+    let ty_end = resource
+        .find(['/', ':', '*', '?'])
+        .unwrap_or(resource.len());
+    let ty = &resource[..ty_end];
+    !ty.is_empty()
+        && ty.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && [format!("{ty}/zz-probe-name"), format!("{ty}:zz-probe-name")]
+            .iter()
+            .any(|probe| wildcard_match(resource, probe))
 }
 
 #[cfg(test)]
@@ -502,6 +516,8 @@ mod tests {
             "arn:aws:ec2:*:*:instance/*",
             "arn:aws:s3:::*",
             "arn:aws:*:*:*:*",
+            "arn:aws:iam::111111111111:role*",
+            "arn:aws:iam::111111111111:role/?*",
         ] {
             assert!(whole_type_pattern(any), "{any}");
         }

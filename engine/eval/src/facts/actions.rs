@@ -203,9 +203,16 @@ pub fn statement_grants(
     out
 }
 
-/// AWS managed policies whose attachment grants administrator or IAM
-/// administrator rights (names under `arn:<partition>:iam::aws:policy/`).
-pub const ADMIN_AWS_MANAGED_POLICIES: &[&str] = &["AdministratorAccess", "IAMFullAccess"];
+/// AWS managed policies whose attachment grants administrator, IAM
+/// administrator or near-administrator rights (names under
+/// `arn:<partition>:iam::aws:policy/`), escalating whether or not the
+/// snapshot holds their documents.
+pub const ADMIN_AWS_MANAGED_POLICIES: &[&str] = &[
+    "AdministratorAccess",
+    "IAMFullAccess",
+    "PowerUserAccess",
+    "job-function/SystemAdministrator",
+];
 
 /// Actions that let their holder raise its own privileges: a customer
 /// managed policy granting one of them (on any resource) is as dangerous to

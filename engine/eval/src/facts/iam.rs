@@ -76,9 +76,10 @@ impl<'a> Attachments<'a> {
 }
 
 /// ARNs of the managed policies whose attachment escalates privileges: the
-/// [`ADMIN_AWS_MANAGED_POLICIES`] in `partition`, and the account's customer
-/// managed policies that grant one of the [`ESCALATION_ACTIONS`] (or whose
-/// document could not be read: unknown is not safe).
+/// [`ADMIN_AWS_MANAGED_POLICIES`] in `partition`, and every managed policy
+/// in the snapshot, customer or AWS managed, that grants one of the
+/// [`ESCALATION_ACTIONS`] (or whose document could not be read: unknown is
+/// not safe).
 pub fn escalation_policies(iam: &Iam, partition: &str) -> Vec<String> {
     let mut arns: Vec<String> = ADMIN_AWS_MANAGED_POLICIES
         .iter()
@@ -88,11 +89,10 @@ pub fn escalation_policies(iam: &Iam, partition: &str) -> Vec<String> {
         iam.policies
             .iter()
             .filter(|p| {
-                !p.is_aws_managed()
-                    && (p.document.unreadable.is_some()
-                        || policy_granted_actions(&p.document)
-                            .iter()
-                            .any(|a| ESCALATION_ACTIONS.contains(a)))
+                p.document.unreadable.is_some()
+                    || policy_granted_actions(&p.document)
+                        .iter()
+                        .any(|a| ESCALATION_ACTIONS.contains(a))
             })
             .map(|p| p.arn.clone()),
     );
@@ -191,8 +191,12 @@ mod tests {
             doc(r#"{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}"#);
         let mut unknown = policy("arn:aws:iam::111111111111:policy/unknown", "unknown", 0);
         unknown.document = doc("not json");
+        // An AWS managed policy in the snapshot is judged by its document too.
+        let mut aws_escalates = policy("arn:aws:iam::aws:policy/SomeIamAdmin", "SomeIamAdmin", 0);
+        aws_escalates.document =
+            doc(r#"{"Statement":[{"Effect":"Allow","Action":"iam:*","Resource":"*"}]}"#);
         let iam = Iam {
-            policies: vec![escalates, reads, unknown],
+            policies: vec![escalates, reads, unknown, aws_escalates],
             ..Default::default()
         };
         assert_eq!(
@@ -200,8 +204,11 @@ mod tests {
             vec![
                 "arn:aws:iam::aws:policy/AdministratorAccess",
                 "arn:aws:iam::aws:policy/IAMFullAccess",
+                "arn:aws:iam::aws:policy/PowerUserAccess",
+                "arn:aws:iam::aws:policy/job-function/SystemAdministrator",
                 "arn:aws:iam::111111111111:policy/esc",
                 "arn:aws:iam::111111111111:policy/unknown",
+                "arn:aws:iam::aws:policy/SomeIamAdmin",
             ]
         );
     }

@@ -5,6 +5,7 @@
 
 use palisade_model::policy::{Effect, PolicyDocument, Principal, Statement};
 
+use super::actions::whole_type_pattern;
 use super::arn::arn_region_account;
 use super::conditions::{
     conditions, open_value, Condition, SetQualifier, ALWAYS_PRESENT_PRINCIPAL_KEYS, CALLER_KEYS,
@@ -55,14 +56,19 @@ fn covers_targets(st: &Statement, action: &str, vault_arn: &str) -> bool {
 
 /// True when a Deny condition only exempts named principals: a negated
 /// string or ARN operator on `aws:PrincipalArn` (set on every request)
-/// whose values name principals (a value matching any principal, or any
-/// account's, would exempt everyone).
+/// whose values name principals. A value matching any principal or any
+/// account's would exempt everyone, and one covering a whole type of an
+/// account (`...:111111111111:*`, `...:role/*`) exempts every role or user
+/// of the account, which is who deletion protection is for.
 fn is_principal_exception(c: &Condition) -> bool {
     c.key_lower() == "aws:principalarn"
         && c.is_negated()
         && c.qualifier == SetQualifier::Single
         && !c.values.is_empty()
-        && !c.values.iter().any(|v| open_value(&c.key, v))
+        && !c
+            .values
+            .iter()
+            .any(|v| open_value(&c.key, v) || (c.takes_patterns() && whole_type_pattern(v)))
 }
 
 /// True when `st` denies `action` on the vault to everyone: Deny,

@@ -103,7 +103,21 @@ impl GraphBuilder {
                     plan_names(&cov.plans_if_tagged)
                 )
             });
-        Attrs::default()
+        let attrs = if c.unreadable.is_empty() {
+            Attrs::default()
+        } else {
+            // An unread schedule may run more often than the others: the
+            // interval the resource is owed is unknown, not the readable
+            // rules' interval.
+            Attrs::default().unknown(
+                "expected_backup_interval_hours",
+                format!(
+                    "a schedule of a plan that selects it could not be read ({}), so how often the resource is backed up is unknown",
+                    c.unreadable.join("; ")
+                ),
+            )
+        };
+        attrs
             .s("resource_arn", &pr.resource_arn)
             .s("resource_type", &pr.resource_type)
             .opt_l(

@@ -298,11 +298,14 @@ async fn selections(client: &Client, scope: &Scope, plan_id: &str) -> Vec<Backup
         else {
             continue;
         };
-        let mut tag_conditions: Vec<String> = sel
+        // ListOfTags selects by any tag (OR with Resources); Conditions
+        // narrow what is selected (AND).
+        let list_of_tags: Vec<String> = sel
             .list_of_tags()
             .iter()
             .map(|c| format!("{}={}", c.condition_key(), c.condition_value()))
             .collect();
+        let mut tag_conditions: Vec<String> = Vec::new();
         if let Some(c) = sel.conditions() {
             // Every operator narrows the selection (AND), not only StringEquals.
             for (op, params) in [
@@ -328,6 +331,7 @@ async fn selections(client: &Client, scope: &Scope, plan_id: &str) -> Vec<Backup
             resources: sel.resources().to_vec(),
             not_resources: sel.not_resources().to_vec(),
             tag_conditions,
+            list_of_tags,
         });
     }
     out
@@ -402,7 +406,8 @@ mod tests {
         );
         assert_eq!(sels.len(), 2);
         assert_eq!(sels[0].id, "sel-1");
-        assert_eq!(sels[0].tag_conditions, ["backup=daily", "env=prod"]);
+        assert_eq!(sels[0].list_of_tags, ["backup=daily"]);
+        assert_eq!(sels[0].tag_conditions, ["env=prod"]);
         assert!(sels[0].resources.is_empty());
         assert_eq!(sels[1].resources, ["arn:aws:ec2:*:*:volume/*"]);
         assert_eq!(sels[1].not_resources.len(), 1);

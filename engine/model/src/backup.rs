@@ -156,10 +156,16 @@ pub struct BackupSelection {
     /// Excluded resource ARNs or patterns.
     #[serde(default)]
     pub not_resources: Vec<String>,
-    /// Tag conditions (`key=value`; `Conditions` also as `key like v`,
-    /// `key!=v`, `key not like v`): all must hold (AND with `resources`).
+    /// The selection's `Conditions` (`key=value`, `key like v`, `key!=v`,
+    /// `key not like v`): all must hold, AND with what `resources` and
+    /// `list_of_tags` select. Snapshots written before `list_of_tags`
+    /// existed hold the `ListOfTags` entries here too.
     #[serde(default)]
     pub tag_conditions: Vec<String>,
+    /// The selection's `ListOfTags` (`key=value`): a resource carrying any
+    /// of them is selected, OR with `resources`.
+    #[serde(default)]
+    pub list_of_tags: Vec<String>,
 }
 
 /// A resource AWS Backup has protected.

@@ -52,23 +52,30 @@ pub enum Inclusion {
     No,
 }
 
-/// Whether selection `s` includes `arn`. Resource patterns and tag
-/// conditions must both match (AWS combines them with AND); a selection
-/// with tag conditions and no patterns selects by tags alone. A selection
-/// with neither is counted as selecting nothing.
+/// Whether selection `s` includes `arn`, as AWS Backup assigns resources:
+/// (a `resources` pattern matches OR the resource carries one of
+/// `list_of_tags`) AND every `Conditions` entry holds, minus
+/// `not_resources`. Resource tags are not collected, so a verdict that
+/// depends on them is [`Inclusion::IfTagged`]. A selection with conditions
+/// but neither patterns nor tag list (how snapshots before `list_of_tags`
+/// recorded a `ListOfTags` selection) selects by tags alone; one with
+/// nothing is counted as selecting nothing.
 pub fn selection_inclusion(s: &BackupSelection, arn: &str) -> Inclusion {
     if s.not_resources.iter().any(|pat| wildcard_match(pat, arn)) {
         return Inclusion::No;
     }
     let by_pattern = s.resources.iter().any(|pat| wildcard_match(pat, arn));
-    match (
-        s.tag_conditions.is_empty(),
-        s.resources.is_empty(),
-        by_pattern,
-    ) {
-        (true, _, true) => Inclusion::Yes,
-        (false, true, _) | (false, false, true) => Inclusion::IfTagged,
-        _ => Inclusion::No,
+    let by_tags_only = s.resources.is_empty() && s.list_of_tags.is_empty();
+    if by_pattern {
+        if s.tag_conditions.is_empty() {
+            Inclusion::Yes
+        } else {
+            Inclusion::IfTagged
+        }
+    } else if !s.list_of_tags.is_empty() || (by_tags_only && !s.tag_conditions.is_empty()) {
+        Inclusion::IfTagged
+    } else {
+        Inclusion::No
     }
 }
 
@@ -266,6 +273,29 @@ mod tests {
             Inclusion::IfTagged
         );
         s.tag_conditions.clear();
+        assert_eq!(selection_inclusion(&s, vol), Inclusion::No);
+    }
+
+    #[test]
+    fn list_of_tags_is_or_with_resources_and_conditions_are_and() {
+        let vol = "arn:aws:ec2:eu-west-1:1:volume/vol-1";
+        let db = "arn:aws:rds:eu-west-1:1:db:x";
+        // Resources=[rds:*] OR ListOfTags backup=daily.
+        let mut s = BackupSelection {
+            resources: vec!["arn:aws:rds:*".into()],
+            list_of_tags: vec!["backup=daily".into()],
+            ..Default::default()
+        };
+        assert_eq!(selection_inclusion(&s, db), Inclusion::Yes);
+        assert_eq!(selection_inclusion(&s, vol), Inclusion::IfTagged);
+        // A volume matched by pattern is in, whatever its tags.
+        s.resources = vec!["arn:aws:ec2:*:*:volume/*".into()];
+        assert_eq!(selection_inclusion(&s, vol), Inclusion::Yes);
+        // Conditions narrow both.
+        s.tag_conditions = vec!["env=prod".into()];
+        assert_eq!(selection_inclusion(&s, vol), Inclusion::IfTagged);
+        // Excluded beats everything.
+        s.not_resources = vec![vol.into()];
         assert_eq!(selection_inclusion(&s, vol), Inclusion::No);
     }
 

@@ -278,7 +278,10 @@ impl GraphBuilder {
                 .s("name", &s.name)
                 .s("plan_name", &p.name)
                 .n("resource_count", s.resources.len())
-                .n("tag_condition_count", s.tag_conditions.len());
+                .n(
+                    "tag_condition_count",
+                    s.tag_conditions.len() + s.list_of_tags.len(),
+                );
             g.node(
                 &t.selection,
                 format!("{}/selection/{}", p.arn, s.id),

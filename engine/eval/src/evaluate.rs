@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use crate::graph::GraphBuilder;
 use crate::result::{CheckResult, ResourceRef, Status};
+use crate::unknowns::PolicyShape;
 
 /// Errors that stop an evaluation before it starts.
 #[derive(Debug, thiserror::Error)]
@@ -90,9 +91,8 @@ pub struct Evaluator {
     /// Every rule in one set, for the unpartitioned (naive) benchmark.
     all_rules: PolicySet,
     rules: Vec<RuleInfo>,
-    /// Rule id -> the attributes of `resource` its policy reads (`None`:
-    /// could not be determined, treated as every attribute).
-    reads: HashMap<String, Option<std::collections::BTreeSet<String>>>,
+    /// Rule id -> what its policy reads, tests and is annotated with.
+    shapes: HashMap<String, PolicyShape>,
     schema: Schema,
     context: Context,
     principal: EntityUid,
@@ -102,18 +102,6 @@ pub struct Evaluator {
     /// Cost models by rule id, priced from `prices`.
     costs: HashMap<String, palisade_rules::metadata::CostModel>,
     prices: Option<palisade_rules::PriceTable>,
-    /// The string literals of each rule's policy condition (the actions it
-    /// names), for [`Evaluator::pass_note`].
-    policy_strings: HashMap<String, Vec<String>>,
-    /// `@undecided` / `@message` attribute names by rule id.
-    notes: HashMap<String, Notes>,
-}
-
-/// The attributes a rule's policy annotations name (see the module docs).
-#[derive(Debug, Clone, Default)]
-struct Notes {
-    undecided: Option<String>,
-    message: Option<String>,
 }
 
 /// The outcome of evaluating a snapshot.
@@ -202,15 +190,10 @@ impl Evaluator {
                     resource_type: r.resource_type.clone(),
                 })
                 .collect(),
-            reads: pack
+            shapes: pack
                 .rules
                 .iter()
-                .map(|r| {
-                    (
-                        r.id.clone(),
-                        crate::unknowns::resource_attrs_read(&r.policy),
-                    )
-                })
+                .map(|r| (r.id.clone(), PolicyShape::of(&r.policy)))
                 .collect(),
             schema: pack.schema.clone(),
             context,
@@ -224,26 +207,6 @@ impl Evaluator {
                 .filter_map(|r| r.meta.cost.clone().map(|c| (r.id.clone(), c)))
                 .collect(),
             prices: pack.prices.clone(),
-            policy_strings: pack
-                .rules
-                .iter()
-                .map(|r| (r.id.clone(), crate::unknowns::string_literals(&r.policy)))
-                .collect(),
-            notes: pack
-                .rules
-                .iter()
-                .map(|r| {
-                    let attr = |k: &str| r.policy.annotation(k).map(str::to_owned);
-                    (
-                        r.id.clone(),
-                        Notes {
-                            undecided: attr("undecided"),
-                            message: attr("message"),
-                        },
-                    )
-                })
-                .filter(|(_, n)| n.undecided.is_some() || n.message.is_some())
-                .collect(),
         })
     }
 
@@ -345,7 +308,7 @@ impl Evaluator {
             }
         }
         out.timings.eval += t2.elapsed();
-        crate::unknowns::apply(&graph.facts, &self.reads, &mut results);
+        crate::unknowns::apply(&graph.facts, &self.shapes, &mut results);
         self.apply_gaps(account, &mut results);
         out.results = results;
         out
@@ -418,9 +381,9 @@ impl Evaluator {
         id: &str,
         entities: &Entities,
         uid: &EntityUid,
-        which: impl Fn(&Notes) -> &Option<String>,
+        which: impl Fn(&PolicyShape) -> &Option<String>,
     ) -> Option<String> {
-        let attr = which(self.notes.get(id)?).as_deref()?;
+        let attr = which(self.shapes.get(id)?).as_deref()?;
         match entities.get(uid)?.attr(attr)? {
             Ok(cedar_policy::EvalResult::String(s)) => Some(s),
             _ => None,
@@ -448,7 +411,7 @@ impl Evaluator {
     /// whose escalating grant a condition limits) on actions the rule's
     /// policy names: those entries, joined. `None` otherwise.
     fn pass_note(&self, id: &str, entities: &Entities, uid: &EntityUid) -> Option<String> {
-        let names = self.policy_strings.get(id)?;
+        let names = &self.shapes.get(id)?.literals;
         let Ok(cedar_policy::EvalResult::Set(set)) = entities.get(uid)?.attr("constraints")? else {
             return None;
         };

@@ -1,7 +1,8 @@
 //! Attribute-level facts the graph records besides values: an attribute that
 //! could not be known (a check that reads it is not evaluated, never a
 //! guessed pass or fail) and a note that explains a pass. Which attributes
-//! of `resource` a rule reads comes from its policy's JSON form.
+//! of `resource` a rule reads comes from its policy's JSON form
+//! ([`PolicyShape`], read once per rule at load).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -11,57 +12,67 @@ use serde_json::Value;
 use crate::graph::{FactKind, FactNote};
 use crate::result::{CheckResult, Status};
 
-/// The attributes of `resource` that `policy` reads (`resource.x`,
-/// `resource has x`), from its JSON form. A policy whose JSON form cannot be
-/// produced reads "everything": `None`.
-pub(crate) fn resource_attrs_read(policy: &Policy) -> Option<BTreeSet<String>> {
-    let json = policy.to_json().ok()?;
-    let mut out = BTreeSet::new();
-    walk(&json, &mut out);
-    Some(out)
+/// What the evaluator needs from one rule's policy, read once at load from
+/// its JSON form: the attributes of `resource` it reads, the string literals
+/// of its condition, and its `@undecided` / `@message` annotations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct PolicyShape {
+    /// The attributes of `resource` the policy reads (`resource.x`,
+    /// `resource has x`); `None` when the JSON form cannot be produced, which
+    /// counts as reading every attribute.
+    pub reads: Option<BTreeSet<String>>,
+    /// The string literals of the condition (the action names a rule tests,
+    /// e.g. `"iam:attachrolepolicy"`): never its comments or annotations.
+    /// Empty when the JSON form cannot be produced.
+    pub literals: Vec<String>,
+    /// `@undecided("attr")`: a fail on a resource that has `attr` is not
+    /// evaluated, with the attribute's text as its message.
+    pub undecided: Option<String>,
+    /// `@message("attr")`: the attribute's text is the result's message.
+    pub message: Option<String>,
 }
 
-/// The string literals of `policy`'s condition (the action names a rule
-/// tests, e.g. `"iam:attachrolepolicy"`), from its JSON form: never its
-/// comments or annotations. Empty when the JSON form cannot be produced.
-pub(crate) fn string_literals(policy: &Policy) -> Vec<String> {
-    fn collect(v: &Value, out: &mut Vec<String>) {
-        match v {
-            Value::Object(map) => {
-                for (k, inner) in map {
-                    match (k.as_str(), inner) {
-                        ("Value", Value::String(s)) => out.push(s.clone()),
-                        ("annotations", _) => {}
-                        _ => collect(inner, out),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
-            _ => {}
+impl PolicyShape {
+    /// Reads `policy` (one conversion to JSON, one walk).
+    pub(crate) fn of(policy: &Policy) -> Self {
+        let annotation = |k: &str| policy.annotation(k).map(str::to_owned);
+        let mut shape = PolicyShape {
+            undecided: annotation("undecided"),
+            message: annotation("message"),
+            ..PolicyShape::default()
+        };
+        if let Ok(json) = policy.to_json() {
+            let mut reads = BTreeSet::new();
+            walk(&json, &mut reads, &mut shape.literals);
+            shape.reads = Some(reads);
         }
+        shape
     }
-    let mut out = Vec::new();
-    if let Ok(json) = policy.to_json() {
-        collect(&json, &mut out);
-    }
-    out
 }
 
-fn walk(v: &Value, out: &mut BTreeSet<String>) {
+/// Collects the attributes read on `resource` and the string literals of
+/// a policy's JSON form, skipping its annotations.
+fn walk(v: &Value, reads: &mut BTreeSet<String>, literals: &mut Vec<String>) {
     match v {
         Value::Object(map) => {
             for (k, inner) in map {
-                if k == "." || k == "has" {
-                    let on_resource = inner.get("left").and_then(|l| l.get("Var"))
-                        == Some(&Value::String("resource".to_owned()));
-                    if let (true, Some(Value::String(attr))) = (on_resource, inner.get("attr")) {
-                        out.insert(attr.clone());
+                match (k.as_str(), inner) {
+                    ("annotations", _) => continue,
+                    ("Value", Value::String(lit)) => literals.push(lit.clone()),
+                    ("." | "has", _) => {
+                        let on_resource = inner.get("left").and_then(|l| l.get("Var"))
+                            == Some(&Value::String("resource".to_owned()));
+                        if let (true, Some(Value::String(attr))) = (on_resource, inner.get("attr"))
+                        {
+                            reads.insert(attr.clone());
+                        }
                     }
+                    _ => {}
                 }
-                walk(inner, out);
+                walk(inner, reads, literals);
             }
         }
-        Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+        Value::Array(items) => items.iter().for_each(|i| walk(i, reads, literals)),
         _ => {}
     }
 }
@@ -69,17 +80,17 @@ fn walk(v: &Value, out: &mut BTreeSet<String>) {
 /// Applies the graph's attribute facts to one account's results: a pass or
 /// fail of a rule that reads an unknown attribute becomes `not_evaluated`
 /// (with the reason), and a pass of a rule that reads a noted attribute
-/// carries the note. `reads` maps rule ids to the attributes they read
-/// (`None`: unknown, treated as reading every attribute).
+/// carries the note. `shapes` are the rules' policies by rule id (what
+/// each reads; an unknown shape reads every attribute).
 pub(crate) fn apply(
     facts: &[FactNote],
-    reads: &HashMap<String, Option<BTreeSet<String>>>,
+    shapes: &HashMap<String, PolicyShape>,
     results: &mut [CheckResult],
 ) {
     if facts.is_empty() {
         return;
     }
-    let reads_attr = |rule: &str, attr: &str| match reads.get(rule) {
+    let reads_attr = |rule: &str, attr: &str| match shapes.get(rule).map(|s| &s.reads) {
         Some(Some(set)) => set.contains(attr),
         Some(None) => true,
         None => false,
@@ -142,9 +153,12 @@ mod tests {
                 resource.a.containsAny(["iam:x", "iam:y"]) && resource.b == "z"
             };"#,
         );
-        let mut lits = string_literals(&p);
+        let shape = PolicyShape::of(&p);
+        let mut lits = shape.literals;
         lits.sort();
         assert_eq!(lits, ["iam:x", "iam:y", "z"]);
+        assert_eq!(shape.message.as_deref(), Some("note_attr"));
+        assert_eq!(shape.undecided, None);
     }
 
     #[test]
@@ -155,7 +169,7 @@ mod tests {
                 (!resource.c || principal.d == "x") && resource.e.f == 1
             };"#,
         );
-        let read = resource_attrs_read(&p).expect("json");
+        let read = PolicyShape::of(&p).reads.expect("json");
         let want: BTreeSet<String> = ["a", "c", "e"].map(String::from).into();
         assert_eq!(read, want);
     }
@@ -190,13 +204,19 @@ mod tests {
             fact("last_used", FactKind::Unknown, "no root row"),
             fact("mfa_required", FactKind::PassNote, "no root credentials"),
         ];
-        let reads: HashMap<String, Option<BTreeSet<String>>> = [
-            ("reads-last-used", Some(["last_used".to_owned()].into())),
-            ("reads-mfa", Some(["mfa_required".to_owned()].into())),
-            ("reads-other", Some(["other".to_owned()].into())),
+        let reads: HashMap<String, PolicyShape> = [
+            ("reads-last-used", "last_used"),
+            ("reads-mfa", "mfa_required"),
+            ("reads-other", "other"),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
+        .map(|(k, attr)| {
+            let shape = PolicyShape {
+                reads: Some([attr.to_owned()].into()),
+                ..PolicyShape::default()
+            };
+            (k.to_owned(), shape)
+        })
         .collect();
         let mut results = vec![
             result("reads-last-used", Status::Fail),

@@ -75,16 +75,23 @@ pub const SENSITIVE_ACTIONS: &[&str] = &[
     "sts:assumerole",
 ];
 
-/// The [`SENSITIVE_ACTIONS`] a statement's Action (or, with NotAction,
-/// everything it does not exclude) matches, ignoring its effect.
+/// True when `st` applies to `action`, ignoring its effect: an `Action`
+/// entry matches it, or it has a `NotAction` that does not exclude it.
+pub fn covers_action(st: &Statement, action: &str) -> bool {
+    if st.not_action.is_empty() {
+        st.action.iter().any(|p| wildcard_match(p, action))
+    } else {
+        !st.not_action.iter().any(|p| wildcard_match(p, action))
+    }
+}
+
+/// The [`SENSITIVE_ACTIONS`] a statement covers ([`covers_action`]),
+/// ignoring its effect.
 pub fn statement_granted_actions(st: &Statement) -> impl Iterator<Item = &'static str> + '_ {
-    SENSITIVE_ACTIONS.iter().copied().filter(move |a| {
-        if st.not_action.is_empty() {
-            st.action.iter().any(|p| wildcard_match(p, a))
-        } else {
-            !st.not_action.iter().any(|p| wildcard_match(p, a))
-        }
-    })
+    SENSITIVE_ACTIONS
+        .iter()
+        .copied()
+        .filter(move |a| covers_action(st, a))
 }
 
 /// True when `deny` is an unconditional Deny whose resources cover every

@@ -5,7 +5,7 @@
 
 use palisade_model::policy::{Effect, PolicyDocument, Principal, Statement};
 
-use super::actions::whole_type_pattern;
+use super::actions::{covers_action, whole_type_pattern};
 use super::arn::arn_region_account;
 use super::conditions::{
     conditions, open_value, Condition, SetQualifier, ALWAYS_PRESENT_PRINCIPAL_KEYS, CALLER_KEYS,
@@ -19,16 +19,6 @@ pub const DELETE_ACTIONS: [&str; 2] = [
     "backup:DeleteRecoveryPoint",
     "backup:DeleteBackupVaultAccessPolicy",
 ];
-
-/// True when `st` applies to `action`: an `Action` entry matches it, or
-/// it has a `NotAction` that does not exclude it.
-pub fn covers_action(st: &Statement, action: &str) -> bool {
-    if st.not_action.is_empty() {
-        st.action.iter().any(|a| wildcard_match(a, action))
-    } else {
-        !st.not_action.iter().any(|a| wildcard_match(a, action))
-    }
-}
 
 /// ARNs that `action` targets in the vault `vault_arn`: the vault for its
 /// own policy; for recovery points, both a Backup recovery point and an

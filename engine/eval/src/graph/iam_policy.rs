@@ -4,6 +4,8 @@
 //! could not be read gives broken resources (an `error` for every check over
 //! the policy and its statements), never an empty document that passes.
 
+use std::rc::Rc;
+
 use cedar_policy::EntityUid;
 use palisade_model::iam::{InlinePolicy, ManagedPolicy, Role};
 use palisade_model::policy::{PolicyDocument, Principal, Statement};
@@ -17,7 +19,7 @@ use crate::facts::actions::{
 };
 use crate::facts::arn::external_accounts;
 use crate::facts::conditions::{conditions, restricted_keys, tag_scoped, trust_key_always_present};
-use crate::facts::iam::{escalation_policies, is_service_linked, Attachments};
+use crate::facts::iam::{is_service_linked, Attachments};
 
 /// The user, group or role that embeds inline policies.
 pub(super) struct Owner<'x> {
@@ -175,9 +177,9 @@ impl GraphBuilder {
             .iter()
             .any(|s| s.condition_keys().iter().any(|k| k == "iam:policyarn"));
         let escalation = if names_policy_arn {
-            escalation_policies(&g.account.iam, &g.account.partition)
+            g.escalation_policies()
         } else {
-            Vec::new()
+            Rc::from([])
         };
         for (i, s) in doc.statements.iter().enumerate() {
             let actions = lowercase_actions(&s.action);

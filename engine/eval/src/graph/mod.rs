@@ -101,10 +101,7 @@ impl GraphBuilder {
 
     /// Builds the graph of one account.
     pub fn build(&self, account: &Account) -> AccountGraph {
-        let mut g = Ctx {
-            graph: AccountGraph::default(),
-            account,
-        };
+        let mut g = Ctx::new(account);
         let attachments = Attachments::of(&account.iam);
         let acct_uid = self.build_account(&mut g, &attachments);
         self.build_iam(&mut g, &acct_uid, &attachments);

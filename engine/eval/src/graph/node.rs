@@ -4,6 +4,7 @@
 //! cannot become a valid entity). Also the attribute list builder [`Attrs`].
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use cedar_policy::{Entity, EntityId, EntityTypeName, EntityUid, RestrictedExpression};
 use palisade_model::Account;
@@ -112,9 +113,31 @@ pub(super) struct Ctx<'a> {
     pub(super) graph: AccountGraph,
     /// The account being built.
     pub(super) account: &'a Account,
+    /// The account's escalating managed policies, computed the first time a
+    /// document conditions on `iam:PolicyARN` (see [`Ctx::escalation_policies`]).
+    escalation: Option<Rc<[String]>>,
 }
 
 impl<'a> Ctx<'a> {
+    /// A context for building `account`'s graph.
+    pub(super) fn new(account: &'a Account) -> Self {
+        Ctx {
+            graph: AccountGraph::default(),
+            account,
+            escalation: None,
+        }
+    }
+
+    /// The account's escalating managed policies
+    /// ([`facts::iam::escalation_policies`](crate::facts::iam::escalation_policies)),
+    /// computed once per account: every policy document judges each of them.
+    pub(super) fn escalation_policies(&mut self) -> Rc<[String]> {
+        let account = self.account;
+        Rc::clone(self.escalation.get_or_insert_with(|| {
+            crate::facts::iam::escalation_policies(&account.iam, &account.partition).into()
+        }))
+    }
+
     /// Starts an entity of type `ty` with resource id `id` in `region`; its
     /// uid is derived from the two. The name defaults to the id.
     pub(super) fn node<'c>(

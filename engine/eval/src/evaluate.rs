@@ -72,6 +72,10 @@ impl RuleInfo {
     }
 }
 
+/// How the message of a result that a coverage gap made `not_evaluated`
+/// begins (reports list those under the gaps, not per resource).
+pub const GAP_MESSAGE_PREFIX: &str = "coverage gap:";
+
 /// Which results of a rule a coverage gap makes `not_evaluated`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum GapEffect {
@@ -458,7 +462,7 @@ impl Evaluator {
         let mut markers: std::collections::HashSet<(String, String)> = Default::default();
         for gap in &gaps {
             let reason = format!(
-                "coverage gap: {} {} failed in {}: {}",
+                "{GAP_MESSAGE_PREFIX} {} {} failed in {}: {}",
                 gap.service,
                 gap.api,
                 gap.region,

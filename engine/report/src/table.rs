@@ -201,7 +201,7 @@ fn write_unknowns(out: &mut String, report: &ScanReport<'_>) {
         .filter(|r| r.status == Status::NotEvaluated)
     {
         let msg = r.message.as_deref().unwrap_or("");
-        if !msg.starts_with("coverage gap") {
+        if !msg.starts_with(palisade_eval::GAP_MESSAGE_PREFIX) {
             *unknown.entry((r.resource.id.as_str(), msg)).or_default() += 1;
         }
     }

@@ -14,12 +14,14 @@ pub mod load;
 pub mod policy;
 pub mod service;
 pub mod snapshot;
+pub mod source;
 pub mod waf;
 
 pub use error::SnapshotError;
 pub use load::{LineIndex, LoadedSnapshot};
 pub use service::{Operation, Service, UnknownService, OPERATIONS};
 pub use snapshot::{Account, ArtifactReport, CoverageRecord, CoverageStatus, RegionData, Snapshot};
+pub use source::{Origin, SourceLocation, UnknownValue};
 
 /// The `format` marker every snapshot file carries.
 pub const SNAPSHOT_FORMAT: &str = "palisade-snapshot";

@@ -1,6 +1,8 @@
 //! The top of the snapshot: accounts, regions, scan metadata, collector
 //! coverage and AWS Artifact report metadata.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -8,6 +10,7 @@ use crate::backup::Backup;
 use crate::config::ConfigService;
 use crate::ec2::Ec2;
 use crate::iam::Iam;
+use crate::source::{Locations, Origin, UnknownValue};
 use crate::waf::Wafv2;
 
 /// One collection run over one or more AWS accounts.
@@ -57,6 +60,21 @@ pub struct Account {
     /// AWS Artifact report metadata (evidence trail; not evaluated).
     #[serde(default)]
     pub artifact_reports: Vec<ArtifactReport>,
+    /// Where the data came from: collected (`live`, the default) or read
+    /// from a template or plan. Rules that need runtime data apply to live
+    /// accounts only.
+    #[serde(default, skip_serializing_if = "Origin::is_live")]
+    pub origin: Origin,
+    /// IaC input: values the importer could not resolve.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknowns: Vec<UnknownValue>,
+    /// IaC input: where each resource (and known property) is defined.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub locations: Locations,
+    /// IaC input: resources of types no rule covers, counted by type (never
+    /// silently dropped).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub uncovered: BTreeMap<String, usize>,
 }
 
 fn default_partition() -> String {

@@ -1,0 +1,109 @@
+//! The account an importer fills: one per file. Resource ids are the file's
+//! path, `#`, and the resource's logical id (template) or address (plan), so
+//! findings are unique per file and stable across commits; locations,
+//! unknowns and uncovered resource types are recorded beside the model.
+
+use palisade_model::source::{SourceLocation, UnknownValue};
+use palisade_model::{Account, Origin, RegionData};
+
+use crate::value::Pos;
+use crate::{Options, DEFAULT_REGION, UNKNOWN_ACCOUNT};
+
+/// One file's account under construction.
+#[derive(Debug)]
+pub struct Emit {
+    /// What has been built.
+    pub account: Account,
+    uri: String,
+}
+
+impl Emit {
+    /// An empty account for file `uri` read as `origin`. The region is the
+    /// option's, else `region` (a plan's provider region), else the default.
+    pub fn new(uri: &str, origin: Origin, opts: &Options, region: Option<&str>) -> Self {
+        let region = opts
+            .region
+            .as_deref()
+            .or(region)
+            .unwrap_or(DEFAULT_REGION)
+            .to_owned();
+        let account = Account {
+            account_id: opts
+                .account_id
+                .clone()
+                .unwrap_or_else(|| UNKNOWN_ACCOUNT.to_owned()),
+            name: Some(uri.to_owned()),
+            regions: vec![region.clone()],
+            region_data: vec![RegionData {
+                region,
+                ..RegionData::default()
+            }],
+            origin,
+            ..Account::default()
+        };
+        Emit {
+            account,
+            uri: uri.to_owned(),
+        }
+    }
+
+    /// The file's path as reports name it.
+    pub fn uri(&self) -> &str {
+        &self.uri
+    }
+
+    /// The resource id of logical id / address `name`: `<uri>#<name>`.
+    pub fn id(&self, name: &str) -> String {
+        format!("{}#{name}", self.uri)
+    }
+
+    /// The region everything regional goes to.
+    pub fn region(&self) -> &str {
+        &self.account.regions[0]
+    }
+
+    /// The region's data (EC2, WAFv2, Backup, Config).
+    pub fn regional(&mut self) -> &mut RegionData {
+        &mut self.account.region_data[0]
+    }
+
+    /// Records that resource `id` (or one of its properties, given its own
+    /// sub-resource id) is written at `pos`. The first location recorded
+    /// for an id wins.
+    pub fn locate(&mut self, id: &str, pos: Pos) {
+        let loc = SourceLocation {
+            uri: self.uri.clone(),
+            line: pos.line.max(1),
+            column: (pos.column > 0).then_some(pos.column),
+        };
+        self.account.locations.entry(id.to_owned()).or_insert(loc);
+    }
+
+    /// Records that `property` of resource `id` cannot be known, and why.
+    /// Every check over `id` and its sub-resources is then not evaluated.
+    pub fn unknown(&mut self, id: &str, property: &str, reason: &str) {
+        let u = UnknownValue {
+            resource: id.to_owned(),
+            property: property.to_owned(),
+            reason: reason.to_owned(),
+        };
+        if !self.account.unknowns.contains(&u) {
+            self.account.unknowns.push(u);
+        }
+    }
+
+    /// Counts a resource of a type no rule covers.
+    pub fn uncovered(&mut self, resource_type: &str) {
+        *self
+            .account
+            .uncovered
+            .entry(resource_type.to_owned())
+            .or_default() += 1;
+    }
+
+    /// The finished account (unknowns sorted for stable output).
+    pub fn finish(mut self) -> Account {
+        self.account.unknowns.sort();
+        self.account
+    }
+}

@@ -140,8 +140,14 @@ def run_tools(args, work):
 
 
 def count_resources(path):
+    """Resources of a generated template (2-space keys under `Resources:`) or
+    plan (planned_values addresses)."""
     text = Path(path).read_text()
-    return len(re.findall(r"^  [A-Za-z0-9]+:\s*$", text, re.M)) or text.count('"address"')
+    if str(path).endswith(".json"):
+        return len(json.loads(text)["planned_values"]["root_module"]["resources"])
+    body = text.split("\nResources:\n", 1)[-1]
+    body = re.split(r"\n(?=[A-Za-z])", body, maxsplit=1)[0]
+    return len(re.findall(r"^  [A-Za-z0-9]+:\s*$", body, re.M))
 
 
 def checkov_listing(checkov):

@@ -93,12 +93,73 @@ def median(xs):
     return s[(len(s) - 1) // 2] if s else None
 
 
+def first_line(text):
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    return lines[0][:300] if lines else ""
+
+
+def palisade_readable(args, files, work, unreadable):
+    """The files Palisade imports: one scan of all; while it exits 2 (a file
+    it rejects, named in its message), that file is set aside and the scan
+    repeated; a rejection naming no corpus file falls back to one scan per
+    file. `unreadable` gets {file: message}."""
+    ok = list(files)
+    for _ in range(len(files)):
+        r = subprocess.run(palisade_cmd(args, ok, work / "probe.json"), cwd=ROOT, capture_output=True, text=True)
+        if r.returncode != 2:
+            return ok
+        named = [f for f in ok if f in r.stderr]
+        if not named:
+            break
+        bad = max(named, key=len)
+        unreadable[bad] = first_line(r.stderr)
+        ok.remove(bad)
+    keep = []
+    for f in ok:
+        r = subprocess.run(palisade_cmd(args, [f], work / "probe.json"), cwd=ROOT, capture_output=True, text=True)
+        if r.returncode == 2:
+            unreadable[f] = first_line(r.stderr)
+        else:
+            keep.append(f)
+    return keep
+
+
+def guard_readable(args, files, unreadable):
+    """The templates cfn-guard parses (one bad file aborts its whole run, so
+    each is tried alone first; that takes a few ms per file)."""
+    keep = []
+    for f in files:
+        r = subprocess.run(guard_cmd(args, [f]), cwd=ROOT, capture_output=True, text=True)
+        if r.returncode in (0, 19):
+            keep.append(f)
+        else:
+            unreadable[f] = first_line(r.stderr)
+    return keep
+
+
+def checkov_unreadable(path, unreadable):
+    """Files Checkov reports as parsing errors (it skips them and goes on)."""
+    try:
+        doc = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return
+    for rep in doc if isinstance(doc, list) else [doc]:
+        for f in (rep.get("results", {}) or {}).get("parsing_errors", []) or []:
+            unreadable[str(f).lstrip("/")] = f"{rep.get('check_type')}: parsing error"
+
+
 def run_tools(args, work):
-    files = corpus_files()
-    if not files:
+    corpus = corpus_files()
+    if not corpus:
         sys.exit(f"no corpus files under {CORPUS}")
-    cfn = [f for f in files if file_kind(f) == "cloudformation"]
-    (work / "files.json").write_text(json.dumps(files, indent=1))
+    (work / "files.json").write_text(json.dumps(corpus, indent=1))
+    unreadable = {"palisade": {}, "cfn-guard": {}, "checkov": {}}
+    # Every tool reads the same files: those Palisade imports (the rest are
+    # listed with its message); cfn-guard's set is the templates among them
+    # that it parses.
+    files = palisade_readable(args, corpus, work, unreadable["palisade"])
+    cfn = guard_readable(args, [f for f in files if file_kind(f) == "cloudformation"], unreadable["cfn-guard"])
+    (work / "sets.json").write_text(json.dumps({"all": files, "templates": cfn}, indent=1))
     tools = {
         "palisade": lambda fs, out: (palisade_cmd(args, fs, out), None),
         "checkov": lambda fs, out: (checkov_cmd(args, fs), out),
@@ -133,6 +194,8 @@ def run_tools(args, work):
             times[f"{tool}/large"] = [{"wall": wall, "rss_kib": rss, "rc": rc}]
         (work / "large.json").write_text(json.dumps({"file": args.large, "bytes": Path(large).stat().st_size,
                                                      "resources": count_resources(large)}))
+    checkov_unreadable(work / "checkov-all.json", unreadable["checkov"])
+    (work / "unreadable.json").write_text(json.dumps(unreadable, indent=1, sort_keys=True))
     (work / "times.json").write_text(json.dumps({"runs": args.runs, "one_file": one, "times": times}, indent=1))
     (work / "checkov-list.json").write_text(json.dumps(checkov_listing(args.checkov), indent=1, sort_keys=True))
     (work / "guard-list.json").write_text(json.dumps(guard_listing(args.guard_rules), indent=1, sort_keys=True))

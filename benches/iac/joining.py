@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 PEERS = ("checkov", "cfn-guard")
 SIDES = ("palisade-only", "peer-only")
-REASON_CLASSES = ("peer-bug", "different-concept", "documented-choice", "palisade-gap", "corpus-artifact")
+REASON_CLASSES = ("peer-bug", "peer-gap", "different-concept", "documented-choice", "palisade-gap", "corpus-artifact")
 # Order of strength when one side has several results for one concept on one
 # resource (several rules, several sub-resources): one fail makes it fail.
 RANK = {"fail": 4, "not_evaluated": 3, "error": 3, "pass": 2, "skip": 1}

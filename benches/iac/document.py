@@ -166,7 +166,8 @@ def differences(peer, rows, explanations, used, problems):
         else:
             used.add(e["index"])
             why = f"{e['class']}: [{e.get('short', 'see reason')}](#{e['anchor']})"
-        out.append(f"| `{md(r['file'].removeprefix('fixtures/iac/rules/'))}` | `{md(r['resource'])}` | "
+        out.append(f"| `{md(r['file'].removeprefix('fixtures/iac/rules/'))}` | `{md(r['resource'])}`"
+                   f"{' (' + r['type'] + ')' if r.get('type') and j.file_kind(r['file']) == 'cloudformation' else ''} | "
                    f"{r['concept']} | {side} | {', '.join(f'`{c}`' for c in checks)} | {other} | {why} |")
     out.append("")
     return out

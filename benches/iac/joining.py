@@ -280,10 +280,40 @@ def join(concepts, pal, peer, peer_name, files):
         f, res, cid = key
         p = combine(ps.get(key, []))
         w = combine(ws.get(key, []) or whole.get((f, cid), []))
-        rows.append({"file": f, "resource": res, "concept": cid, "palisade": p, "peer": w,
+        rows.append({"file": f, "resource": res, "type": resource_type(f, res), "concept": cid,
+                     "palisade": p, "peer": w,
                      "palisade_checks": sorted(pf.get(key, ())), "peer_checks": sorted(wf.get(key, ())),
                      "class": classify(p, w)})
     return rows
+
+
+_TYPES = {}
+
+
+def resource_type(path, resource, root=ROOT):
+    """The CloudFormation type of a template's logical id, or the Terraform
+    type of a plan address (module path and index dropped); '' if unknown."""
+    if file_kind(path) == "terraform":
+        m = re.search(r"(?:^|\.)((?:aws|data\.aws)_[a-z0-9_]+)\.[^.\[]+(?:\[[^\]]*\])?$", resource)
+        return m.group(1) if m else ""
+    if path not in _TYPES:
+        types = {}
+        try:
+            text = (Path(root) / path).read_text()
+        except OSError:
+            text = ""
+        if path.endswith(".json"):
+            try:
+                res = json.loads(text).get("Resources", {})
+                types = {k: v.get("Type", "") for k, v in res.items() if isinstance(v, dict)}
+            except (ValueError, AttributeError):
+                types = {}
+        else:
+            for m in re.finditer(r"^  ([A-Za-z0-9]+):[ \t]*\n(?:[ \t]*(?:#.*)?\n|    (?!Type:).*\n)*?    Type:[ \t]*['\"]?([A-Za-z0-9:]+)",
+                                 text, re.M):
+                types.setdefault(m.group(1), m.group(2))
+        _TYPES[path] = types
+    return _TYPES[path].get(resource, "")
 
 
 def classify(p, w):
@@ -347,6 +377,8 @@ def explain(row, peer_name, explanations):
         if not _any_substring(row["resource"], e.get("resource")):
             continue
         if "kind" in e and e["kind"] != file_kind(row["file"]):
+            continue
+        if e.get("types") and row.get("type") not in e["types"]:
             continue
         return e
     return None

@@ -527,6 +527,22 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_claiming_iac_over_a_type_no_importer_produces_is_refused() {
+        let dir = repository_pack_copy();
+        let meta = dir.path().join("rules/iam/iam-root-mfa-disabled.toml");
+        edit(&meta, "applies_to = [\"live\"]", "applies_to = [\"live\", \"iac\"]");
+        let err = load_err(dir.path());
+        assert!(
+            err.contains("iam-root-mfa-disabled.toml:")
+                && err.contains("AWS::Account")
+                && err.contains("applies_to = [\"live\"]"),
+            "{err}"
+        );
+        edit(&meta, "applies_to = [\"live\", \"iac\"]", "applies_to = []");
+        assert!(load_err(dir.path()).contains("`applies_to` is empty"));
+    }
+
+    #[test]
     fn metadata_outside_its_service_directory_is_refused_at_the_service_line() {
         let dir = repository_pack_copy();
         let rules = dir.path().join("rules");

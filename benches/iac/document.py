@@ -94,6 +94,7 @@ def render_parity(work, mapping, explanations):
     out += concept_table(concepts, rows)
     for p in j.PEERS:
         out += differences(p, rows[p], explanations, used, problems)
+    out += paired_section(rows)
     out += reasons_section(explanations, used)
     out += unmapped_section(mapping, listings, problems)
     out += ["### Throughput", "",
@@ -154,6 +155,7 @@ def differences(peer, rows, explanations, used, problems):
     out = [f"### Differences with {title}", ""]
     if not diff:
         return out + [f"None: on every (file, resource, concept) both judge, Palisade and {title} agree.", ""]
+    out += [f"{len(diff)} rows; the reasons are listed under *Why they differ*.", ""]
     out += ["| File | Resource | Concept | Fails only in | Failing checks | Other side | Why |", "|---|---|---|---|---|---|---|"]
     for r in diff:
         e = j.explain(r, peer, explanations)
@@ -170,6 +172,23 @@ def differences(peer, rows, explanations, used, problems):
                    f"{' (' + r['type'] + ')' if r.get('type') and j.file_kind(r['file']) == 'cloudformation' else ''} | "
                    f"{r['concept']} | {side} | {', '.join(f'`{c}`' for c in checks)} | {other} | {why} |")
     out.append("")
+    return out
+
+
+def paired_section(rows):
+    """Agreements whose two sides name different resources (owner vs
+    attachment), listed so the merge can be checked."""
+    out = []
+    for p in j.PEERS:
+        pairs = [r for r in rows[p] if r.get("paired")]
+        if not pairs:
+            continue
+        out += [f"Same verdict, different subjects ({PEER_TITLE[p]}: Palisade's resource / the peer's), counted as "
+                "agreements above:", "", "| File | Concept | Palisade / peer resource |", "|---|---|---|"]
+        for r in pairs:
+            out.append(f"| `{md(r['file'].removeprefix('fixtures/iac/rules/'))}` | {r['concept']} | "
+                       f"`{md(r['resource'])}` |")
+        out.append("")
     return out
 
 

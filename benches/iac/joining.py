@@ -99,7 +99,7 @@ def palisade_results(report, files):
         f = match_file(uri, files) or match_file(loc.get("uri"), files)
         if f is None or not subject:
             continue
-        out.append((f, subject, r.get("rule_id"), r.get("status"), loc.get("line")))
+        out.append((f, subject, r.get("rule_id"), r.get("status"), loc.get("line"), rid))
     return out
 
 
@@ -228,10 +228,10 @@ def align_palisade(pal, peer):
         if isinstance(lines, tuple) and len(lines) == 2 and lines[0] is not None:
             ranges[f][res] = lines
     out = []
-    for f, res, check, status, line in pal:
+    for f, res, check, status, line, *rest in pal:
         if res not in names[f] and isinstance(line, int):
             res = line_owner(line, ranges[f]) or res
-        out.append((f, res, check, status, line))
+        out.append((f, res, check, status, line, *rest))
     return out
 
 
@@ -248,12 +248,23 @@ def collect(results, check_to_concepts):
     """{(file, resource, concept): [status, ...]} and the checks behind fails."""
     statuses = defaultdict(list)
     failing = defaultdict(set)
-    for f, res, check, status, _ in results:
+    for f, res, check, status, *_ in results:
         for cid in check_to_concepts.get(check, ()):
             statuses[(f, res, cid)].append(status)
             if status == "fail":
                 failing[(f, res, cid)].add(check)
     return statuses, failing
+
+
+def failing_ids(results, check_to_concepts):
+    """{(file, resource, concept): Palisade resource ids of the fails} (the
+    sub-resource ids say which rule or statement failed, e.g. .../egress/default)."""
+    out = defaultdict(set)
+    for f, res, check, status, _line, *rid in results:
+        if status == "fail" and rid:
+            for cid in check_to_concepts.get(check, ()):
+                out[(f, res, cid)].add(rid[0])
+    return out
 
 
 def join(concepts, pal, peer, peer_name, files):
@@ -271,6 +282,11 @@ def join(concepts, pal, peer, peer_name, files):
             peer_map[k].add(c["id"])
     pal = [r for r in align_palisade(pal, peer) if r[0] in files]
     ps, pf = collect(pal, pal_map)
+    pids = failing_ids(pal, pal_map)
+    pal_fails = defaultdict(set)
+    for f, res, check, status, *_ in pal:
+        if status == "fail":
+            pal_fails[(f, res)].add(check)
     ws, wf = collect([r for r in peer if r[0] in files], peer_map)
     # A peer pass on '*' (cfn-guard: the rule held on the whole template)
     # stands for every resource of that file without a peer result.
@@ -283,8 +299,39 @@ def join(concepts, pal, peer, peer_name, files):
         rows.append({"file": f, "resource": res, "type": resource_type(f, res), "concept": cid,
                      "palisade": p, "peer": w,
                      "palisade_checks": sorted(pf.get(key, ())), "peer_checks": sorted(wf.get(key, ())),
-                     "class": classify(p, w)})
-    return rows
+                     "palisade_fails": sorted(pal_fails.get((f, res), ())),
+                     "palisade_ids": sorted(pids.get(key, ())), "class": classify(p, w)})
+    return pair_owner_rows(rows)
+
+
+def pair_owner_rows(rows):
+    """One finding, two subjects: Palisade reports a grant or an entry on the
+    resource that holds it (the user, the network ACL, the role) where a peer
+    reports it on the resource that attaches it (aws_iam_user_policy,
+    aws_network_acl_rule, AWS::IAM::Policy), which Palisade does not judge
+    on its own. In one (file, concept), Palisade-only fails that the peer
+    passed or did not judge, and peer-only fails on resources Palisade has
+    no result for, are one agreement: they are merged into one agree-fail
+    row naming both subjects."""
+    groups = defaultdict(lambda: ([], []))
+    for i, r in enumerate(rows):
+        if r["class"] == "palisade-only" and r["peer"] in (None, "pass"):
+            groups[(r["file"], r["concept"])][0].append(i)
+        elif r["class"] == "peer-only" and r["palisade"] is None:
+            groups[(r["file"], r["concept"])][1].append(i)
+    drop, merged = set(), []
+    for (f, cid), (ps, ws) in sorted(groups.items()):
+        if not ps or not ws:
+            continue
+        drop |= set(ps) | set(ws)
+        merged.append({
+            "file": f, "concept": cid, "palisade": "fail", "peer": "fail", "class": "agree-fail",
+            "resource": ", ".join(rows[i]["resource"] for i in ps) + " / " + ", ".join(rows[i]["resource"] for i in ws),
+            "type": "", "paired": True, "palisade_fails": [], "palisade_ids": [],
+            "palisade_checks": sorted({c for i in ps for c in rows[i]["palisade_checks"]}),
+            "peer_checks": sorted({c for i in ws for c in rows[i]["peer_checks"]}),
+        })
+    return [r for i, r in enumerate(rows) if i not in drop] + merged
 
 
 _TYPES = {}
@@ -322,10 +369,10 @@ def classify(p, w):
         return "agree-fail"
     if p == "fail":
         return "palisade-only"
-    if w == "fail":
-        return "peer-only"
     if p == "not_evaluated" or p == "error":
         return "not-evaluated"
+    if w == "fail":
+        return "peer-only"
     if p == "pass" and w == "pass":
         return "agree-pass"
     return "one-side"
@@ -379,6 +426,10 @@ def explain(row, peer_name, explanations):
         if "kind" in e and e["kind"] != file_kind(row["file"]):
             continue
         if e.get("types") and row.get("type") not in e["types"]:
+            continue
+        if e.get("palisade_fails") and not set(e["palisade_fails"]) & set(row.get("palisade_fails", ())):
+            continue
+        if e.get("palisade_id") and not any(_any_substring(i, e["palisade_id"]) for i in row.get("palisade_ids", ())):
             continue
         return e
     return None

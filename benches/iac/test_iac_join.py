@@ -93,6 +93,14 @@ class JoinTest(unittest.TestCase):
         self.assertEqual(rows[(T, "Admin", "iam-full-admin")]["class"], "peer-only")
         self.assertEqual(rows[(T, "Admin", "iam-full-admin")]["peer_checks"], ["CKV_AWS_62"])
 
+    def test_owner_and_attachment_subjects_of_one_finding_pair_up(self):
+        rows = self.join(
+            [pal("iam-customer-policy-full-admin", P + "#aws_iam_user.erin", "fail")],
+            j.checkov_results([{"results": {"failed_checks": [
+                ck("CKV_AWS_62", P, "aws_iam_user_policy.erin_admin", "FAILED")]}}], FILES))
+        (row,) = rows.values()
+        self.assertEqual((row["class"], row["resource"]), ("agree-fail", "aws_iam_user.erin / aws_iam_user_policy.erin_admin"))
+
     def test_not_evaluated_is_not_a_pass(self):
         rows = self.join([pal("ec2-sg-ssh-open-to-internet", T + "#Ingress", "not_evaluated")],
                          j.checkov_results(ck_doc(passed=[ck("CKV_AWS_24", T, "AWS::EC2::SecurityGroupIngress.Ingress",

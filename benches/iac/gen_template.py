@@ -9,7 +9,9 @@ writes DIR/large-<N>.yaml (a template with short-form tags) and
 DIR/large-<N>.tfplan.json (`terraform show -json` shape), DIR defaulting to
 $TMPDIR. Deterministic (fixed seed). The mix is what a platform team's
 templates hold, in units of 20 resources: a security group with inline
-ingress and egress rules, standalone ingress and egress rules referencing it,
+ingress and egress rules, standalone ingress and egress rules referencing it
+(in the plan: a second group, as Terraform must not mix inline and separate
+rules on one group),
 a role with a trust policy, an inline policy, a customer managed policy and
 an AWS managed one attached, a separate AWS::IAM::Policy, a user and a group
 with an inline policy and a membership, a network ACL with entries, a
@@ -26,7 +28,8 @@ import os
 import random
 from pathlib import Path
 
-UNIT = 20
+UNIT = 20  # template resources per unit
+TF_UNIT = 21  # plan resources per unit (the separate rules get a group of their own)
 
 
 def q(s):
@@ -302,24 +305,29 @@ def tf_resources(i, rnd):
                              protocol="tcp")],
             "egress": [dict(rule, cidr_blocks=["0.0.0.0/0"], from_port=0, to_port=0, protocol="-1")]},
          ["id", "arn", "owner_id"], {}),
+        ("aws_security_group", f"{sg}_db", {
+            "name": f"app-{i}-db", "description": f"app {i} database clients", "revoke_rules_on_delete": False,
+            "tags": {"unit": str(i)}, "vpc_id": "vpc-0a1b2c3d4e5f60718", "timeouts": None,
+            "ingress": [], "egress": []},
+         ["id", "arn", "owner_id"], {}),
         ("aws_vpc_security_group_ingress_rule", f"{sg}_postgres", {
             "cidr_ipv4": "10.0.0.0/8", "from_port": 5432, "to_port": 5432, "ip_protocol": "tcp",
             "description": "postgres", "tags": None, "cidr_ipv6": None, "prefix_list_id": None,
             "referenced_security_group_id": None},
          ["id", "arn", "security_group_id", "security_group_rule_id"],
-         {"security_group_id": [f"aws_security_group.{sg}.id", f"aws_security_group.{sg}"]}),
+         {"security_group_id": [f"aws_security_group.{sg}_db.id", f"aws_security_group.{sg}_db"]}),
         ("aws_security_group_rule", f"{sg}_lb", {
             "type": "ingress", "from_port": 8080, "to_port": 8090, "protocol": "tcp", "cidr_blocks": None,
             "ipv6_cidr_blocks": None, "prefix_list_ids": None, "self": False, "description": "from lb"},
          ["id", "security_group_id", "source_security_group_id", "security_group_rule_id"],
-         {"security_group_id": [f"aws_security_group.{sg}.id", f"aws_security_group.{sg}"],
+         {"security_group_id": [f"aws_security_group.{sg}_db.id", f"aws_security_group.{sg}_db"],
           "source_security_group_id": ["aws_security_group.lb.id", "aws_security_group.lb"]}),
         ("aws_vpc_security_group_egress_rule", f"{sg}_db", {
             "cidr_ipv4": "10.0.0.0/8", "from_port": 5432, "to_port": 5432, "ip_protocol": "tcp",
             "description": None, "tags": None, "cidr_ipv6": None, "prefix_list_id": None,
             "referenced_security_group_id": None},
          ["id", "arn", "security_group_id", "security_group_rule_id"],
-         {"security_group_id": [f"aws_security_group.{sg}.id", f"aws_security_group.{sg}"]}),
+         {"security_group_id": [f"aws_security_group.{sg}_db.id", f"aws_security_group.{sg}_db"]}),
         ("aws_iam_role", f"app_{i}", {
             "name": f"app-{i}", "path": "/", "assume_role_policy": trust, "description": None,
             "force_detach_policies": False, "max_session_duration": 3600, "permissions_boundary": None,
@@ -384,6 +392,23 @@ def tf_resources(i, rnd):
     return out
 
 
+def after_unknown(paths):
+    """`after_unknown` of a change: {"id": true} for a top-level attribute,
+    {"rule": [{"target_vault_name": true}]} for "rule[0].target_vault_name"."""
+    out = {}
+    for p in paths:
+        if "[" in p:
+            block, rest = p.split("[", 1)
+            idx, attr = rest.split("].", 1)
+            items = out.setdefault(block, [])
+            while len(items) <= int(idx):
+                items.append({})
+            items[int(idx)][attr] = True
+        else:
+            out[p] = True
+    return out
+
+
 def plan(units, seed=11):
     rnd = random.Random(seed)
     resources, changes, config = [], [], []
@@ -401,9 +426,15 @@ def plan(units, seed=11):
         changes.append({"address": address, "mode": "managed", "type": rtype, "name": name,
                         "provider_name": PROVIDER, "change": {
                             "actions": ["create"], "before": None, "after": values,
-                            "after_unknown": {k.split("[")[0].split(".")[0]: True for k in unknown},
+                            "after_unknown": after_unknown(unknown),
                             "before_sensitive": False, "after_sensitive": {}}})
-        exprs = {k: {"constant_value": v} for k, v in values.items() if v is not None and not isinstance(v, list)}
+        exprs = {}
+        for k, v in values.items():
+            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+                # A nested block: one expression map per block.
+                exprs[k] = [{kk: {"constant_value": vv} for kk, vv in x.items() if vv is not None} for x in v]
+            elif v is not None and v != []:
+                exprs[k] = {"constant_value": v}
         for attr, ref in refs.items():
             exprs[attr.split(".")[0]] = {"references": ref}
         config.append({"address": address, "mode": "managed", "type": rtype, "name": name,
@@ -422,12 +453,11 @@ def main():
     ap.add_argument("--resources", type=int, default=10000)
     ap.add_argument("--out", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")))
     args = ap.parse_args()
-    units = max(1, args.resources // UNIT)
     args.out.mkdir(parents=True, exist_ok=True)
     cfn = args.out / f"large-{args.resources}.yaml"
-    cfn.write_text(template(units))
+    cfn.write_text(template(max(1, -(-args.resources // UNIT))))
     tf = args.out / f"large-{args.resources}.tfplan.json"
-    tf.write_text(json.dumps(plan(units), indent=2) + "\n")
+    tf.write_text(json.dumps(plan(max(1, -(-args.resources // TF_UNIT))), indent=2) + "\n")
     print(cfn)
     print(tf)
 

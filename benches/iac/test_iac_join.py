@@ -137,6 +137,25 @@ class ExplanationTest(unittest.TestCase):
         self.assertEqual(j.explain(row, "checkov", ex)["index"], 3)
         self.assertEqual(j.explain(row, "cfn-guard", ex)["index"], 1)
 
+    def test_sub_resource_ids_and_other_fails_select_explanations(self):
+        rows = j.join(CONCEPTS, j.palisade_results({"results": [
+            pal("ec2-sg-ssh-open-to-internet", T + "#WebSg/egress/default", "fail"),
+            pal("iam-customer-policy-full-admin", T + "#WebSg", "fail")]}, FILES), [], "checkov", {T})
+        (row,) = [r for r in rows if r["concept"] == "sg-ssh"]
+        ex = [{"index": 0, "concepts": ["sg-ssh"], "side": "palisade-only", "palisade_id": "/ingress/"},
+              {"index": 1, "concepts": ["sg-ssh"], "side": "palisade-only", "palisade_fails": ["other-rule"]},
+              {"index": 2, "concepts": ["sg-ssh"], "side": "palisade-only", "palisade_id": "/egress/default",
+               "palisade_fails": ["iam-customer-policy-full-admin"]}]
+        self.assertEqual(j.explain(row, "checkov", ex)["index"], 2)
+
+    def test_resource_types_come_from_the_template_or_the_address(self):
+        import tempfile
+        with tempfile.TemporaryDirectory() as d:
+            Path(d, "t.yaml").write_text("Parameters:\n  Env:\n    Type: String\nResources:\n  WebSg:\n"
+                                         "    # the web tier\n    Type: AWS::EC2::SecurityGroup\n    Properties: {}\n")
+            self.assertEqual(j.resource_type("t.yaml", "WebSg", root=d), "AWS::EC2::SecurityGroup")
+        self.assertEqual(j.resource_type(P, 'module.a.aws_iam_policy.p["x"]'), "aws_iam_policy")
+
     def test_peer_checks_on_scope_need_a_concept_or_a_reason(self):
         mapping = {"concepts": CONCEPTS, "unmapped": [{"peer": "checkov", "checks": ["CKV_AWS_23"]}]}
         listing = {"CKV_AWS_24": ["aws_security_group"], "CKV_AWS_23": ["aws_security_group"],

@@ -6,6 +6,7 @@ directory, mapping.toml and explanations.toml.
 """
 import datetime
 import json
+import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -102,8 +103,10 @@ def render_parity(work, mapping, explanations):
             "[BENCHMARKS.md](../BENCHMARKS.md#iac-gate-peer-throughput-and-the-10000-resource-template-issue-11).",
             "", PARITY_MARKERS[1]]
     for e in explanations:
-        if e["index"] not in used and not e.get("expected"):
-            problems.append(f"explanation {e['index'] + 1} ({e['concepts']}, {e['side']}) matches no difference")
+        if e["index"] not in used:
+            # Not an error: an explanation may cover a case this corpus no longer has.
+            print(f"note: explanation {e['index'] + 1} ({e['anchor']}) matches no difference in this run",
+                  file=sys.stderr)
     return "\n".join(out) + "\n", problems
 
 

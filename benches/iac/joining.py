@@ -56,7 +56,10 @@ def match_file(reported, files):
 def top_level(rest):
     """The template logical id or plan address a Palisade resource id names
     after its '<uri>#': everything up to the first '/' or '#' that is not
-    inside [...] (plan index keys may hold either, e.g. aws_x.y["a/b"])."""
+    inside [...] (plan index keys may hold either, e.g. aws_x.y["a/b"]). An
+    ARN (an AWS managed policy the file attaches) runs to the first '#'."""
+    if rest.startswith("arn:"):
+        return rest.split("#", 1)[0]
     depth = 0
     quoted = False
     for i, ch in enumerate(rest):

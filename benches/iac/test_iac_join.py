@@ -38,6 +38,8 @@ class NamesTest(unittest.TestCase):
         self.assertEqual(j.top_level("WebSg/ingress/0"), "WebSg")
         self.assertEqual(j.top_level('aws_security_group.web["a/b#c"]/ingress/1'), 'aws_security_group.web["a/b#c"]')
         self.assertEqual(j.top_level("module.net.aws_iam_policy.admin#statement/0"), "module.net.aws_iam_policy.admin")
+        self.assertEqual(j.top_level("arn:aws:iam::aws:policy/AdministratorAccess#statement/0"),
+                         "arn:aws:iam::aws:policy/AdministratorAccess")
         self.assertEqual(j.top_level("aws_vpc_security_group_ingress_rule.rdp[0]"),
                          "aws_vpc_security_group_ingress_rule.rdp[0]")
 

@@ -264,6 +264,8 @@ impl<'t> Builder<'t> {
 
     fn set_key(&mut self, key: Key) -> Result<(), ImportError> {
         let Some(Frame {
+            pos,
+            tag,
             body:
                 Body::Map {
                     entries,
@@ -275,6 +277,11 @@ impl<'t> Builder<'t> {
         else {
             return Ok(());
         };
+        // The parser marks a block map where it sees the first `:`; the map
+        // starts at its first key (a flow map's `{` comes before it).
+        if entries.is_empty() && tag.is_none() && key.pos < *pos {
+            *pos = key.pos;
+        }
         let duplicate = match seen {
             Some(set) => !set.insert(key.name.clone()),
             None => {

@@ -87,6 +87,19 @@ fn keys_and_values_have_their_yaml_positions() {
     assert_eq!(rule.get("CidrIp").unwrap().pos, p(6, 19));
     assert_eq!(rule.key("FromPort").unwrap().pos, p(7, 11));
     assert_eq!(rule.get("FromPort").unwrap().pos, p(7, 21));
+    // Maps and lists start at their first key / item (flow: at the bracket).
+    assert_eq!(n.pos, p(1, 1));
+    assert_eq!(web.pos, p(3, 5));
+    assert_eq!(rule.pos, p(6, 11));
+    let list = web
+        .get("Properties")
+        .unwrap()
+        .get("SecurityGroupIngress")
+        .unwrap();
+    assert_eq!(list.pos, p(6, 9));
+    let flow = ok("a: {b: 1}\nc:   [1]\n");
+    assert_eq!(flow.get("a").unwrap().pos, p(1, 4));
+    assert_eq!(flow.get("c").unwrap().pos, p(2, 6));
 }
 
 #[test]

@@ -139,6 +139,8 @@ struct Builder<'t> {
     anchors: HashMap<usize, (Node, usize)>,
     alias_nodes: usize,
     documents: usize,
+    /// Whether `text` is ASCII (then char indexes are byte offsets).
+    ascii: bool,
     /// A char index and its byte offset in `text` (marks count chars).
     cursor: (usize, usize),
 }
@@ -153,6 +155,7 @@ impl<'t> Builder<'t> {
             anchors: HashMap::new(),
             alias_nodes: 0,
             documents: 0,
+            ascii: text.is_ascii(),
             cursor: (0, 0),
         }
     }
@@ -390,7 +393,7 @@ impl<'t> Builder<'t> {
     /// The byte offset of char index `idx` (marks arrive in document
     /// order, so a forward cursor makes this linear overall).
     fn byte_of(&mut self, idx: usize) -> usize {
-        if self.text.is_ascii() && idx <= self.text.len() {
+        if self.ascii && idx <= self.text.len() {
             return idx;
         }
         if idx < self.cursor.0 {
@@ -629,6 +632,9 @@ pub fn detect(text: &str) -> Option<Kind> {
         serde_json::from_str::<detect::TopLevel>(text)
             .ok()
             .map(|t| t.0)
+    } else if !text.contains("Resources") && !text.contains("AWSTemplateFormatVersion") {
+        // YAML that is no template (a workflow, a manifest): not parsed.
+        return None;
     } else {
         parse("", text).ok().map(|n| detect::top_of(&n))
     };

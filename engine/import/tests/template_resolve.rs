@@ -484,3 +484,31 @@ fn resources_keep_template_order() {
     let ids: Vec<&str> = t.resources.iter().map(|r| r.logical_id.as_str()).collect();
     assert_eq!(ids, ["Z", "A", "M"]);
 }
+
+#[test]
+fn deeply_nested_properties_resolve() {
+    let mut inner = String::from("!Sub '${AWS::Region}'");
+    for i in 0..200 {
+        inner = if i % 2 == 0 {
+            format!("{{k: {inner}}}")
+        } else {
+            format!("!If [C, {inner}, z]")
+        };
+    }
+    let text = format!(
+        "Conditions:\n  C: !Equals [a, a]\nResources:\n  R:\n    Type: A::B::C\n    \
+         Properties:\n      P: {inner}\n"
+    );
+    let t = match try_resolve(&text, &Options::default()) {
+        Ok(t) => t,
+        Err(e) => panic!("{e}"),
+    };
+    let mut n = &t.resources[0].properties;
+    for _ in 0..101 {
+        n = match n.get("P").or_else(|| n.get("k")) {
+            Some(x) => x,
+            None => break,
+        };
+    }
+    assert_eq!(n.as_str(), Some("us-east-1"));
+}

@@ -181,7 +181,7 @@ impl<'t> Builder<'t> {
             }
             Event::Scalar(v, style, anchor, tag) => {
                 if self.expects_key() {
-                    return self.key(v, style, tag, pos).map(|()| false);
+                    return self.key(v, tag, pos).map(|()| false);
                 }
                 let tag = self.locate(tag, &mark);
                 let node = scalar(&v, style, tag.as_ref().map(|t| &t.0), pos)
@@ -245,13 +245,7 @@ impl<'t> Builder<'t> {
     }
 
     /// A scalar in key position.
-    fn key(
-        &mut self,
-        v: String,
-        style: TScalarStyle,
-        tag: Option<Tag>,
-        pos: Pos,
-    ) -> Result<(), ImportError> {
+    fn key(&mut self, v: String, tag: Option<Tag>, pos: Pos) -> Result<(), ImportError> {
         if let Some(t) = &tag {
             let standard_str = t.handle == YAML_TAG_PREFIX && t.suffix == "str";
             if !standard_str {
@@ -261,7 +255,6 @@ impl<'t> Builder<'t> {
                 ));
             }
         }
-        let _ = style;
         self.set_key(Key { name: v, pos })
     }
 

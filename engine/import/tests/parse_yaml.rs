@@ -370,3 +370,23 @@ fn detect_tells_the_kind_from_the_content() {
         Some(Kind::CloudFormation)
     );
 }
+
+#[test]
+fn truncated_and_mangled_input_never_panics() {
+    let text = "AWSTemplateFormatVersion: '2010-09-09'\nParameters:\n  P: {Type: String, Default: \"a\\u00e9\"}\n\
+                Resources:\n  R: &r\n    Type: AWS::IAM::Role\n    Properties:\n      Doc: !Sub |\n        \
+                x ${P}\n      List: [!Ref P, !GetAtt R.Arn, *r]\n      M: {'k': \"v\", ? q : w}\n";
+    let json = "{\"a\": [1, {\"b\": \"\\ud83d\\ude00\\t\"}], \"c\": null}";
+    for src in [text, json] {
+        for (i, _) in src.char_indices() {
+            let _ = parse("t", &src[..i]);
+            let _ = detect(&src[..i]);
+            for junk in [
+                "[", "]", "{", "}", ":", "-", "!", "&", "*", "\"", "'", "\t", "\n", "\\",
+            ] {
+                let mangled = format!("{}{junk}{}", &src[..i], &src[i..]);
+                let _ = parse("t", &mangled);
+            }
+        }
+    }
+}

@@ -239,3 +239,12 @@ fn a_generated_10000_resource_template_parses_and_resolves() {
         text.lines().position(|l| l == "  Sg9999:").unwrap_or(0) + 1
     );
 }
+
+#[test]
+fn truncated_templates_never_panic() {
+    for (i, _) in TEMPLATE.char_indices() {
+        if let Ok(doc) = parse("t.yaml", &TEMPLATE[..i]) {
+            let _ = Template::resolve("t.yaml", &doc, &Options::default());
+        }
+    }
+}

@@ -1,15 +1,19 @@
 //! YAML and JSON text to a positioned [`Node`] tree (JSON is read by the
 //! same YAML 1.2 parser, so both get lines and columns). CloudFormation's
 //! short-form tags (`!Ref x`, `!Sub ...`, `!GetAtt a.b`) become their long
-//! form (`{"Ref": x}`, `{"Fn::Sub": ...}`, `{"Fn::GetAtt": ["a", "b"]}`).
+//! form (`{"Ref": x}`, `{"Fn::Sub": ...}`, `{"Fn::GetAtt": ["a", "b"]}`),
+//! positioned at the tag.
 //!
 //! Plain scalars resolve by the YAML 1.2 core schema (`null`, `~`, `true`,
 //! `false`, integers and floats, the number kept as written); quoted and
 //! block scalars are strings. Aliases are copied (at most
-//! [`MAX_ALIAS_NODES`] nodes in all, against "billion laughs" documents);
-//! duplicate keys, unknown tags, several documents and nesting deeper than
-//! [`MAX_DEPTH`] are errors. [`detect`] tells a template, a plan and a
-//! snapshot apart from the document's top-level keys.
+//! [`MAX_ALIAS_NODES`] nodes in all, against "billion laughs" documents;
+//! `<<` merge keys are YAML 1.1 and stay plain keys); duplicate keys,
+//! unknown tags, several documents and nesting deeper than [`MAX_DEPTH`]
+//! are errors. Text starting with `{` or `[` is held to JSON's rules
+//! first (serde_json's message and position), then read for positions.
+//! [`detect`] tells a template, a plan and a snapshot apart from the
+//! document's top-level keys.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -500,7 +504,7 @@ fn standard_tag(node: Node, tag: &Tag) -> Result<Node, String> {
 }
 
 /// A plain scalar by the YAML 1.2 core schema.
-pub fn plain(v: &str) -> Value {
+fn plain(v: &str) -> Value {
     match v {
         "" | "~" | "null" | "Null" | "NULL" => Value::Null,
         "true" | "True" | "TRUE" => Value::Bool(true),

@@ -38,9 +38,6 @@ pub fn emit(uri: &str, t: &Template, opts: &Options) -> Result<Account, ImportEr
     let mut e = Emit::new(uri, palisade_model::Origin::Cloudformation, opts, None);
     let cx = Cx { t };
     for r in &t.resources {
-        e.locate(&e.id(&r.logical_id), r.pos);
-    }
-    for r in &t.resources {
         let _ = res_iam::primary(&mut e, &cx, r)
             || res_ec2::primary(&mut e, &cx, r)
             || res_waf::primary(&mut e, &cx, r)
@@ -59,6 +56,11 @@ pub fn emit(uri: &str, t: &Template, opts: &Options) -> Result<Account, ImportEr
     }
     res_iam::finish(&mut e, &cx);
     res_waf::finish(&mut e, &cx);
+    // Every resource at its logical id, unless a mapper located it more
+    // precisely (a standalone rule at its peer).
+    for r in &t.resources {
+        e.locate(&e.id(&r.logical_id), r.pos);
+    }
     Ok(e.finish())
 }
 
@@ -301,3 +303,6 @@ pub(crate) fn statement_index(path: &str) -> Option<usize> {
 #[cfg(test)]
 #[path = "res_tests.rs"]
 mod tests;
+#[cfg(test)]
+#[path = "res_tests_net.rs"]
+mod tests_net;

@@ -548,3 +548,38 @@ fn uncovered_types_are_counted_and_every_resource_is_located() {
     }
     assert_eq!(a.origin, palisade_model::Origin::Cloudformation);
 }
+
+#[test]
+fn unknowns_no_mapper_reads_are_recorded_on_the_resource() {
+    let (_, a) = run(json!({
+        "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+            "GroupDescription": {"$unknown": "parameter Desc has no value"},
+            "Tags": [{"Key": "env", "Value": {"$unknown": "parameter Env has no value"}}],
+            "SecurityGroupIngress": [{"$unknown": "condition Open is unknown"}]
+        }},
+        "Vault": {"Type": "AWS::Backup::BackupVault", "Properties": {"LockConfiguration": {"$unknown": "condition Locked is unknown"}}},
+        "Plan": {"Type": "AWS::Backup::BackupPlan", "Properties": {"BackupPlan": {"BackupPlanName": "p", "BackupPlanRule": []}}},
+        "Sel": {"Type": "AWS::Backup::BackupSelection", "Properties": {"BackupPlanId": {"Ref": "Plan"}, "BackupSelection": {
+            "SelectionName": "s", "IamRoleArn": "r", "Resources": [{"$unknown": "parameter Table has no value"}]}}}
+    }));
+    assert_eq!(
+        unknowns(&a),
+        [
+            (
+                "t.yaml#Plan/selection/Sel",
+                "BackupSelection.Resources[0]",
+                "parameter Table has no value"
+            ),
+            (
+                "t.yaml#Sg",
+                "SecurityGroupIngress[0]",
+                "condition Open is unknown"
+            ),
+            (
+                "t.yaml#Vault",
+                "LockConfiguration",
+                "condition Locked is unknown"
+            ),
+        ]
+    );
+}

@@ -44,24 +44,88 @@ pub fn emit(uri: &str, t: &Template, opts: &Options) -> Result<Account, ImportEr
             || res_backup::primary(&mut e, &cx, r)
             || res_config::primary(&mut e, &cx, r);
     }
+    let mut mapped_resources = Vec::new();
     for r in &t.resources {
         let mapped = res_iam::secondary(&mut e, &cx, r)
             || res_ec2::secondary(&mut e, &cx, r)
             || res_waf::secondary(&mut e, &cx, r)
             || res_backup::secondary(&mut e, &cx, r)
             || res_config::secondary(&mut e, &cx, r);
-        if !mapped && !is_primary(&r.resource_type) {
+        if mapped || is_primary(&r.resource_type) {
+            mapped_resources.push(r);
+        } else {
             e.uncovered(&r.resource_type);
         }
     }
     res_iam::finish(&mut e, &cx);
     res_waf::finish(&mut e, &cx);
+    for r in mapped_resources {
+        unrecorded_unknowns(&mut e, r);
+    }
     // Every resource at its logical id, unless a mapper located it more
     // precisely (a standalone rule at its peer).
     for r in &t.resources {
         e.locate(&e.id(&r.logical_id), r.pos);
     }
     Ok(e.finish())
+}
+
+/// Properties whose unknown value no rule reads: descriptions, tags,
+/// metric names, and names (display only; an unknown one falls back to the
+/// logical id).
+const DISPLAY_ONLY: &[&str] = &[
+    "Tags",
+    "Description",
+    "GroupDescription",
+    "MetricName",
+    "UserName",
+    "RoleName",
+    "ManagedPolicyName",
+    "PolicyName",
+    "BackupVaultName",
+    "BackupPlanName",
+    "SelectionName",
+    "Name",
+    "Path",
+];
+
+/// Fail-closed net: every unknown value in a mapped resource's properties
+/// that its mapper did not record (itself or a value containing it), and
+/// that is not display only, is recorded on the resource. A value a mapper
+/// does not read may still change what the resource does.
+fn unrecorded_unknowns(e: &mut Emit, r: &Resource) {
+    let mut found = Vec::new();
+    r.properties
+        .to_json(&mut |path, why| found.push((path.to_owned(), why.to_owned())));
+    let id = e.id(&r.logical_id);
+    for (path, why) in found {
+        let display = path
+            .split(['.', '['])
+            .any(|seg| DISPLAY_ONLY.contains(&seg))
+            && !path.contains("PolicyDocument");
+        // Recorded on the resource or below it, or on another resource
+        // under the resource's logical id (a NACL entry's on its ACL).
+        let prefixed = format!("{}.", r.logical_id);
+        let recorded = e.account.unknowns.iter().any(|u| {
+            let p = match u.property.strip_prefix(&prefixed) {
+                Some(p) => p,
+                None if palisade_model::source::covers(&id, &u.resource)
+                    || u.resource.ends_with(&format!("/{}", r.logical_id)) =>
+                {
+                    &u.property
+                }
+                None => return false,
+            };
+            path == p
+                || path
+                    .strip_prefix(p)
+                    .is_some_and(|rest| rest.starts_with(['.', '[']))
+        });
+        if !display && !recorded {
+            let property = if path.is_empty() { "Properties" } else { &path };
+            e.unknown(&id, property, &why);
+        }
+    }
 }
 
 /// Types mapped in the first pass (the others are mapped in the second or

@@ -268,10 +268,7 @@ fn peer_id(e: &mut Emit, cx: &Cx<'_>, id: &str, p: &str, n: &Node, ty: &str) -> 
     }
     if let Value::String(name) = &n.value {
         // A group named by name (SourceSecurityGroupName, GroupName).
-        if let Some(t) = cx
-            .of_type(SG)
-            .find(|r| ty == SG && name_of(r, "GroupName") == *name)
-        {
+        if let Some(t) = cx.named(SG, name).filter(|_| ty == SG) {
             return t.logical_id.clone();
         }
     }
@@ -301,7 +298,7 @@ fn standalone_rule(e: &mut Emit, cx: &Cx<'_>, r: &Resource, egress: bool) {
     let template_group = group_node.and_then(|n| {
         cx.target(n, SG).or_else(|| {
             let name = n.as_str()?;
-            cx.of_type(SG).find(|g| name_of(g, "GroupName") == name)
+            cx.named(SG, name)
         })
     });
     let group_id = match (template_group, group_node) {

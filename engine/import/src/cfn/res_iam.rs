@@ -379,10 +379,7 @@ fn identity<'t>(
     let Some(name) = text(e, id, p, n) else {
         return Identity::Unknown;
     };
-    match cx
-        .of_type(kind.resource_type())
-        .find(|r| name_of(r, kind.name_key()) == name)
-    {
+    match cx.named(kind.resource_type(), &name) {
         Some(t) => Identity::Template(t),
         None => Identity::External(name),
     }

@@ -25,6 +25,8 @@ mod res_iam;
 #[path = "res_waf.rs"]
 mod res_waf;
 
+use std::collections::HashMap;
+
 use palisade_model::policy::PolicyDocument;
 use palisade_model::Account;
 
@@ -36,7 +38,7 @@ use crate::{ImportError, Options};
 /// Maps every resource of `t` to the model.
 pub fn emit(uri: &str, t: &Template, opts: &Options) -> Result<Account, ImportError> {
     let mut e = Emit::new(uri, palisade_model::Origin::Cloudformation, opts, None);
-    let cx = Cx { t };
+    let cx = Cx::new(t);
     for r in &t.resources {
         let _ = res_iam::primary(&mut e, &cx, r)
             || res_ec2::primary(&mut e, &cx, r)
@@ -138,16 +140,49 @@ fn is_primary(ty: &str) -> bool {
         || res_config::PRIMARY.contains(&ty)
 }
 
-/// The template being mapped, for lookups across resources.
+/// The template being mapped, for lookups across resources (indexed: a
+/// template may hold thousands of resources).
 pub(crate) struct Cx<'t> {
     /// The resolved template.
     pub(crate) t: &'t Template,
+    /// Resources by logical id.
+    by_id: HashMap<&'t str, &'t Resource>,
+    /// Named resources by (type, name): the first of each.
+    by_name: HashMap<(&'t str, String), &'t Resource>,
 }
 
+/// The property naming a resource of each type that other resources may
+/// name it by.
+const NAME_KEYS: &[(&str, &str)] = &[
+    ("AWS::IAM::User", "UserName"),
+    ("AWS::IAM::Group", "GroupName"),
+    ("AWS::IAM::Role", "RoleName"),
+    ("AWS::EC2::SecurityGroup", "GroupName"),
+];
+
 impl<'t> Cx<'t> {
+    /// Indexes `t`.
+    pub(crate) fn new(t: &'t Template) -> Self {
+        let mut by_id = HashMap::new();
+        let mut by_name = HashMap::new();
+        for r in &t.resources {
+            by_id.entry(r.logical_id.as_str()).or_insert(r);
+            if let Some((ty, key)) = NAME_KEYS.iter().find(|(ty, _)| *ty == r.resource_type) {
+                by_name.entry((*ty, name_of(r, key))).or_insert(r);
+            }
+        }
+        Cx { t, by_id, by_name }
+    }
+
     /// The resource with logical id `id`.
     pub(crate) fn resource(&self, id: &str) -> Option<&'t Resource> {
-        self.t.resources.iter().find(|r| r.logical_id == id)
+        self.by_id.get(id).copied()
+    }
+
+    /// The resource of type `ty` named `name` (by its name property, else
+    /// its logical id), for the types in `NAME_KEYS`.
+    pub(crate) fn named(&self, ty: &'t str, name: &str) -> Option<&'t Resource> {
+        self.by_name.get(&(ty, name.to_owned())).copied()
     }
 
     /// The resource `n` refers to (`Ref` or `Fn::GetAtt`), if it is of

@@ -236,14 +236,10 @@ fn owned_policy(e: &mut Emit, cx: &Cx<'_>, r: &Resource, kind: Kind) {
 /// to `owner`.
 fn add_inline(e: &mut Emit, kind: Kind, owner: &str, r: &Resource) {
     let name = name_of(r, "PolicyName");
-    let p = inline_policy(
-        e,
-        owner,
-        &name,
-        "PolicyDocument",
-        prop(r, "PolicyDocument"),
-        r.pos,
-    );
+    // Unknowns are recorded on the owner's inline policy, named by the
+    // resource that writes them.
+    let doc_prop = format!("{}.PolicyDocument", r.logical_id);
+    let p = inline_policy(e, owner, &name, &doc_prop, prop(r, "PolicyDocument"), r.pos);
     let policies = match kind {
         Kind::User => e
             .account

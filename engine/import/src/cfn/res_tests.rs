@@ -420,3 +420,33 @@ fn helpers() {
         Some(true)
     );
 }
+
+#[test]
+fn standalone_policy_unknowns_name_the_resource_that_writes_them() {
+    let (_, a) = run(json!({
+        "R": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": []}}},
+        "Extra": {"Type": "AWS::IAM::Policy", "Properties": {
+            "PolicyName": "extra", "Roles": [{"Ref": "R"}],
+            "PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": {"$unknown": "parameter Bucket has no value"}}]}
+        }}
+    }));
+    assert_eq!(
+        unknowns(&a),
+        [(
+            "t.yaml#R#inline/extra",
+            "Extra.PolicyDocument.Statement[0].Resource",
+            "parameter Bucket has no value"
+        )]
+    );
+    let mut e = Emit::new(
+        "t.yaml",
+        palisade_model::Origin::Cloudformation,
+        &Options::default(),
+        None,
+    );
+    assert_eq!(
+        int(&mut e, "x", "p", &Node::from_json(&json!(22.0))),
+        Some(22)
+    );
+    assert_eq!(int(&mut e, "x", "p", &Node::from_json(&json!(2.5))), None);
+}

@@ -583,3 +583,24 @@ fn unknowns_no_mapper_reads_are_recorded_on_the_resource() {
         ]
     );
 }
+
+#[test]
+fn logging_destination_unknowns_land_on_the_acl() {
+    let (_, a) = run(json!({
+        "Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": "REGIONAL", "DefaultAction": {"Allow": {}},
+            "VisibilityConfig": {"CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true, "MetricName": "m"}}},
+        "Logs": {"Type": "AWS::WAFv2::LoggingConfiguration", "Properties": {
+            "ResourceArn": {"Fn::GetAtt": ["Acl", "Arn"]}, "LogDestinationConfigs": [{"$unknown": "parameter LogGroup has no value"}]}}
+    }));
+    assert_eq!(
+        unknowns(&a),
+        [(
+            "t.yaml#Acl",
+            "Logs.LogDestinationConfigs[0]",
+            "parameter LogGroup has no value"
+        )]
+    );
+    assert!(!a.region_data[0].wafv2.web_acls[0]
+        .logging_destinations
+        .is_empty());
+}

@@ -192,14 +192,10 @@ fn logging(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
         return;
     };
     let arn = e.id(&acl.logical_id);
-    let own = e.id(&r.logical_id);
     let mut destinations = Vec::new();
-    for (p, n) in list(
-        e,
-        &own,
-        "LogDestinationConfigs",
-        prop(r, "LogDestinationConfigs"),
-    ) {
+    // Unknowns land on the ACL: whether it logs is the ACL's fact.
+    let key = format!("{}.LogDestinationConfigs", r.logical_id);
+    for (p, n) in list(e, &arn, &key, prop(r, "LogDestinationConfigs")) {
         if let Some(d) = text_or_ref(e, &arn, &p, n) {
             destinations.push(d);
         }

@@ -257,7 +257,13 @@ pub(crate) fn text_or_ref(e: &mut Emit, id: &str, prop: &str, n: &Node) -> Optio
 
 /// A whole number (unknowns recorded as [`text`] does).
 pub(crate) fn int(e: &mut Emit, id: &str, prop: &str, n: &Node) -> Option<i64> {
-    text(e, id, prop, n).and_then(|s| s.trim().parse().ok())
+    let s = text(e, id, prop, n)?;
+    let s = s.trim();
+    s.parse().ok().or_else(|| {
+        // `22.0` is 22; a fraction is no whole number.
+        let f: f64 = s.parse().ok()?;
+        (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
+    })
 }
 
 /// A boolean (unknowns recorded as [`text`] does).

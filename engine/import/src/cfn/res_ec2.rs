@@ -6,6 +6,12 @@
 //! `subnet-...`, `pl-...` when collected) are the logical ids here, so a
 //! `Ref` / `GetAtt ... GroupId` of a template resource joins as the
 //! collectors' ids do; a literal id is kept as written.
+//!
+//! What AWS creates with a resource is modelled as AWS lists it: a new
+//! group's allow-all egress rule, a new ACL's deny-all entries, and a
+//! VPC's default security group and network ACL when the template names
+//! them (`GetAtt Vpc.DefaultSecurityGroup`, `Vpc.DefaultNetworkAcl`) to add
+//! rules or entries (`<Vpc>.DefaultSecurityGroup`, `<Vpc>.DefaultNetworkAcl`).
 
 use palisade_model::ec2::{
     ManagedPrefixList, NetworkAcl, NetworkAclEntry, PortRange, PrefixListEntry, SecurityGroup,
@@ -266,6 +272,9 @@ fn peer_id(e: &mut Emit, cx: &Cx<'_>, id: &str, p: &str, n: &Node, ty: &str) -> 
     if let Some(t) = cx.target(n, ty) {
         return t.logical_id.clone();
     }
+    if let (SG, Some(vpc)) = (ty, vpc_attr(cx, n, "DefaultSecurityGroup")) {
+        return format!("{vpc}.DefaultSecurityGroup");
+    }
     if let Value::String(name) = &n.value {
         // A group named by name (SourceSecurityGroupName, GroupName).
         if let Some(t) = cx.named(SG, name).filter(|_| ty == SG) {
@@ -295,6 +304,17 @@ fn protocol(p: &str) -> String {
 fn standalone_rule(e: &mut Emit, cx: &Cx<'_>, r: &Resource, egress: bool) {
     let id = e.id(&r.logical_id);
     let group_node = prop(r, "GroupId").or_else(|| prop(r, "GroupName"));
+    if let Some(gid) = group_node.and_then(|n| default_group(e, cx, n)) {
+        let spec = RuleSpec {
+            arn: &id,
+            short: r.logical_id.clone(),
+            group_id: gid,
+            egress,
+            prefix: String::new(),
+        };
+        add_rule(e, cx, &spec, &r.properties);
+        return;
+    }
     let template_group = group_node.and_then(|n| {
         cx.target(n, SG).or_else(|| {
             let name = n.as_str()?;
@@ -429,11 +449,11 @@ fn network_acl(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
 /// admits). Unknowns are recorded on the ACL, since every entry's
 /// reachable ports depend on the others.
 fn nacl_entry(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
-    let Some(acl) = prop(r, "NetworkAclId").and_then(|n| cx.target(n, NACL)) else {
+    let Some(acl) = prop(r, "NetworkAclId").and_then(|n| acl_of(e, cx, n)) else {
         e.uncovered(&r.resource_type);
         return;
     };
-    let acl_id = e.id(&acl.logical_id);
+    let acl_id = e.id(&acl);
     let lid = &r.logical_id;
     let get =
         |e: &mut Emit, k: &str| prop(r, k).and_then(|n| text(e, &acl_id, &format!("{lid}.{k}"), n));
@@ -506,11 +526,11 @@ fn nacl_protocol(p: &str) -> String {
 /// AWS::EC2::SubnetNetworkAclAssociation: the subnet joins the template
 /// ACL's associations (an ACL outside the template: uncovered).
 fn nacl_association(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
-    let Some(acl) = prop(r, "NetworkAclId").and_then(|n| cx.target(n, NACL)) else {
+    let Some(acl) = prop(r, "NetworkAclId").and_then(|n| acl_of(e, cx, n)) else {
         e.uncovered(&r.resource_type);
         return;
     };
-    let acl_id = e.id(&acl.logical_id);
+    let acl_id = e.id(&acl);
     let own = e.id(&r.logical_id);
     let subnet = match prop(r, "SubnetId") {
         Some(n) => match cx.target(n, SUBNET) {
@@ -528,4 +548,100 @@ fn nacl_association(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
     {
         a.associated_subnets.push(subnet);
     }
+}
+
+/// The template VPC whose attribute `attr` `n` reads (`GetAtt Vpc.attr`).
+fn vpc_attr<'t>(cx: &Cx<'t>, n: &Node, attr: &str) -> Option<&'t str> {
+    match &n.value {
+        Value::Ref {
+            target,
+            attr: Some(a),
+        } if a == attr => cx
+            .resource(target)
+            .filter(|r| r.resource_type == VPC)
+            .map(|r| r.logical_id.as_str()),
+        _ => None,
+    }
+}
+
+/// The short id of the network ACL `n` names: a template ACL, or the
+/// default ACL of a template VPC (`GetAtt Vpc.DefaultNetworkAcl`), added
+/// with what AWS gives it when first named: allow-all entries (rule 100)
+/// and the deny-all ones, both directions.
+fn acl_of(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
+    if let Some(acl) = cx.target(n, NACL) {
+        return Some(acl.logical_id.clone());
+    }
+    let vpc = vpc_attr(cx, n, "DefaultNetworkAcl")?;
+    let short = format!("{vpc}.DefaultNetworkAcl");
+    let arn = e.id(&short);
+    if !e.regional().ec2.network_acls.iter().any(|a| a.arn == arn) {
+        e.locate(&arn, n.pos);
+        let entry = |rule_number, action: &str, egress| NetworkAclEntry {
+            rule_number,
+            protocol: "-1".to_owned(),
+            rule_action: action.to_owned(),
+            egress,
+            cidr_block: Some("0.0.0.0/0".to_owned()),
+            ..NetworkAclEntry::default()
+        };
+        let acl = NetworkAcl {
+            arn,
+            network_acl_id: short.clone(),
+            vpc_id: Some(vpc.to_owned()),
+            is_default: true,
+            entries: vec![
+                entry(100, "allow", false),
+                entry(100, "allow", true),
+                entry(32767, "deny", false),
+                entry(32767, "deny", true),
+            ],
+            ..NetworkAcl::default()
+        };
+        e.regional().ec2.network_acls.push(acl);
+    }
+    Some(short)
+}
+
+/// The short id of a template VPC's default security group when `n`
+/// names it (`GetAtt Vpc.DefaultSecurityGroup`), added with what AWS gives
+/// it: named `default`, inbound from itself and outbound to 0.0.0.0/0,
+/// all protocols.
+fn default_group(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
+    let vpc = vpc_attr(cx, n, "DefaultSecurityGroup")?;
+    let short = format!("{vpc}.DefaultSecurityGroup");
+    let arn = e.id(&short);
+    if e.regional()
+        .ec2
+        .security_groups
+        .iter()
+        .any(|g| g.arn == arn)
+    {
+        return Some(short);
+    }
+    e.locate(&arn, n.pos);
+    e.regional().ec2.security_groups.push(SecurityGroup {
+        arn: arn.clone(),
+        group_id: short.clone(),
+        group_name: "default".to_owned(),
+        description: "default VPC security group".to_owned(),
+        vpc_id: Some(vpc.to_owned()),
+        ..SecurityGroup::default()
+    });
+    for (egress, dir) in [(false, "ingress"), (true, "egress")] {
+        let rule = SecurityGroupRule {
+            arn: format!("{arn}/{dir}/default"),
+            rule_id: format!("{short}/{dir}/default"),
+            group_id: short.clone(),
+            is_egress: egress,
+            ip_protocol: "-1".to_owned(),
+            from_port: Some(-1),
+            to_port: Some(-1),
+            cidr_ipv4: egress.then(|| "0.0.0.0/0".to_owned()),
+            referenced_group_id: (!egress).then(|| short.clone()),
+            ..SecurityGroupRule::default()
+        };
+        e.regional().ec2.security_group_rules.push(rule);
+    }
+    Some(short)
 }

@@ -604,3 +604,55 @@ fn logging_destination_unknowns_land_on_the_acl() {
         .logging_destinations
         .is_empty());
 }
+
+#[test]
+fn a_vpcs_default_group_and_acl_when_the_template_names_them() {
+    let (t, a) = run(json!({
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+        "Open": {"Type": "AWS::EC2::SecurityGroupIngress", "Properties": {
+            "GroupId": {"Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]}, "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0"}},
+        "App": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x", "SecurityGroupIngress": [
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "SourceSecurityGroupId": {"Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]}}]}},
+        "Deny": {"Type": "AWS::EC2::NetworkAclEntry", "Properties": {
+            "NetworkAclId": {"Fn::GetAtt": ["Vpc", "DefaultNetworkAcl"]}, "RuleNumber": 50, "Protocol": 6, "RuleAction": "deny",
+            "CidrBlock": "0.0.0.0/0", "PortRange": {"From": 22, "To": 22}}}
+    }));
+    let ec2 = &a.region_data[0].ec2;
+    let d = ec2
+        .security_groups
+        .iter()
+        .find(|g| g.group_name == "default")
+        .unwrap();
+    assert_eq!(d.group_id, "Vpc.DefaultSecurityGroup");
+    let rules: Vec<&str> = ec2
+        .security_group_rules
+        .iter()
+        .filter(|r| r.group_id == d.group_id)
+        .map(|r| r.rule_id.as_str())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "Vpc.DefaultSecurityGroup/ingress/default",
+            "Vpc.DefaultSecurityGroup/egress/default",
+            "Open"
+        ]
+    );
+    let peer = ec2
+        .security_group_rules
+        .iter()
+        .find(|r| r.arn == "t.yaml#App/ingress/0")
+        .unwrap();
+    assert_eq!(
+        peer.referenced_group_id.as_deref(),
+        Some("Vpc.DefaultSecurityGroup")
+    );
+    let acl = &ec2.network_acls[0];
+    assert!(acl.is_default);
+    assert_eq!(acl.entries.len(), 5);
+    assert_eq!(
+        line(&a, "t.yaml#Vpc.DefaultSecurityGroup"),
+        at(&t, "Open", &["GroupId"]).pos.line
+    );
+    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+}

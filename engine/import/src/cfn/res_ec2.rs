@@ -347,15 +347,21 @@ fn external_group(e: &mut Emit, rule: &str, r: &Resource, n: &Node, egress: bool
         (None, Some(gid)) => gid.to_owned(),
         (None, None) => format!("{}.GroupId", r.logical_id),
     };
-    let why = match &n.value {
-        Value::Unknown(reason) => reason.clone(),
-        Value::Ref { .. } => ref_reason("GroupId", n).unwrap_or_default(),
-        _ => format!(
-            "security group {key} is not defined in this template, so its other rules are unknown"
-        ),
+    let given = match &n.value {
+        Value::Unknown(reason) => Some(reason.clone()),
+        Value::Ref { .. } => ref_reason("GroupId", n),
+        _ => None,
     };
+    let why = given.clone().unwrap_or_else(|| {
+        format!(
+            "security group {key} is not defined in this template, so its other rules are unknown"
+        )
+    });
     if by_name.is_none() && egress {
-        e.unknown(rule, "GroupId", &why);
+        let rule_why = given.unwrap_or_else(|| {
+            format!("security group {key} is not defined in this template, so whether it is a VPC's default group is unknown")
+        });
+        e.unknown(rule, "GroupId", &rule_why);
     }
     let arn = e.id(&key);
     if !e

@@ -177,8 +177,12 @@ fn managed_policy_attachments(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
             match identity(e, cx, kind, &id, &p, n) {
                 Identity::Template(owner) => {
                     let owner = e.id(&owner.logical_id);
+                    // Attaching twice (here and in the identity's
+                    // ManagedPolicyArns) is one attachment, as in IAM.
                     if let Some(list) = attached_mut(e, kind, &owner) {
-                        list.push(id.clone());
+                        if !list.contains(&id) {
+                            list.push(id.clone());
+                        }
                     }
                 }
                 Identity::External(_) | Identity::Unknown => external += 1,

@@ -450,3 +450,13 @@ fn standalone_policy_unknowns_name_the_resource_that_writes_them() {
     );
     assert_eq!(int(&mut e, "x", "p", &Node::from_json(&json!(2.5))), None);
 }
+
+#[test]
+fn one_attachment_written_twice_counts_once() {
+    let (_, a) = run(json!({
+        "R": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": []}, "ManagedPolicyArns": [{"Ref": "P"}]}},
+        "P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": allow("s3:GetObject"), "Roles": [{"Ref": "R"}]}}
+    }));
+    assert_eq!(a.iam.roles[0].attached_policies, ["t.yaml#P"]);
+    assert_eq!(a.iam.policies[0].attachment_count, 1);
+}

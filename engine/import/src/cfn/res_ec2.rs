@@ -216,16 +216,16 @@ fn add_rule(e: &mut Emit, cx: &Cx<'_>, s: &RuleSpec<'_>, n: &Node) {
         .find_map(|k| n.get(k))
         .map_or(n.pos, |x| x.pos);
     e.locate(id, peer_pos);
-    let cidr = |e: &mut Emit, k: &str| n.get(k).map(|x| cidr_text(e, cx, id, &p(k), x));
+    let cidr = |e: &mut Emit, k: &str| n.get(k).and_then(|x| cidr_text(e, cx, id, &p(k), x));
     let cidr_ipv4 = cidr(e, v4);
     let cidr_ipv6 = cidr(e, v6);
     let prefix_list_id = n
         .get(pl)
-        .map(|x| peer_id(e, cx, id, &p(pl), x, PREFIX_LIST));
+        .and_then(|x| peer_id(e, cx, id, &p(pl), x, PREFIX_LIST));
     let referenced_group_id = n
         .get(sg)
         .or_else(|| n.get("SourceSecurityGroupName"))
-        .map(|x| peer_id(e, cx, id, &p(sg), x, SG));
+        .and_then(|x| peer_id(e, cx, id, &p(sg), x, SG));
     let rule = SecurityGroupRule {
         arn: id.to_owned(),
         rule_id: s.short.clone(),
@@ -248,7 +248,7 @@ fn add_rule(e: &mut Emit, cx: &Cx<'_>, s: &RuleSpec<'_>, n: &Node) {
 
 /// A CIDR peer: literal, the `CidrBlock` of a template VPC or subnet it
 /// reads with `GetAtt`, or (unknown, recorded on the rule) a placeholder.
-fn cidr_text(e: &mut Emit, cx: &Cx<'_>, id: &str, p: &str, n: &Node) -> String {
+fn cidr_text(e: &mut Emit, cx: &Cx<'_>, id: &str, p: &str, n: &Node) -> Option<String> {
     if let Value::Ref {
         target,
         attr: Some(a),
@@ -260,28 +260,33 @@ fn cidr_text(e: &mut Emit, cx: &Cx<'_>, id: &str, p: &str, n: &Node) -> String {
             .and_then(|t| prop(t, "CidrBlock"))
             .and_then(Node::as_str);
         if let Some(c) = literal {
-            return c.to_owned();
+            return Some(c.to_owned());
         }
     }
-    text(e, id, p, n).unwrap_or_else(|| CIDR_PLACEHOLDER.to_owned())
+    let placeholder = matches!(n.value, Value::Unknown(_) | Value::Ref { .. });
+    // An unknown or referenced CIDR is recorded by `text`; a value of no
+    // CIDR shape (null, a list) gives no peer.
+    text(e, id, p, n).or_else(|| placeholder.then(|| CIDR_PLACEHOLDER.to_owned()))
 }
 
 /// A security group or prefix list peer: a template resource (its logical
-/// id), a literal id, or (unknown, recorded) the unknown placeholder.
-fn peer_id(e: &mut Emit, cx: &Cx<'_>, id: &str, p: &str, n: &Node, ty: &str) -> String {
+/// id), a literal id, or (unknown, recorded) the unknown placeholder; none
+/// for a value of no id shape.
+fn peer_id(e: &mut Emit, cx: &Cx<'_>, id: &str, p: &str, n: &Node, ty: &str) -> Option<String> {
     if let Some(t) = cx.target(n, ty) {
-        return t.logical_id.clone();
+        return Some(t.logical_id.clone());
     }
     if let (SG, Some(vpc)) = (ty, vpc_attr(cx, n, "DefaultSecurityGroup")) {
-        return format!("{vpc}.DefaultSecurityGroup");
+        return Some(format!("{vpc}.DefaultSecurityGroup"));
     }
     if let Value::String(name) = &n.value {
         // A group named by name (SourceSecurityGroupName, GroupName).
         if let Some(t) = cx.named(SG, name).filter(|_| ty == SG) {
-            return t.logical_id.clone();
+            return Some(t.logical_id.clone());
         }
     }
-    text(e, id, p, n).unwrap_or_else(|| UNKNOWN_PLACEHOLDER.to_owned())
+    let placeholder = matches!(n.value, Value::Unknown(_) | Value::Ref { .. });
+    text(e, id, p, n).or_else(|| placeholder.then(|| UNKNOWN_PLACEHOLDER.to_owned()))
 }
 
 /// IpProtocol as AWS returns it: `-1`, lower-case names, and the numbers
@@ -476,7 +481,7 @@ fn nacl_entry(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
         .unwrap_or_default()
         .to_ascii_lowercase();
     let cidr = |e: &mut Emit, k: &str| {
-        prop(r, k).map(|n| cidr_text(e, cx, &acl_id, &format!("{lid}.{k}"), n))
+        prop(r, k).and_then(|n| cidr_text(e, cx, &acl_id, &format!("{lid}.{k}"), n))
     };
     let cidr_block = cidr(e, "CidrBlock");
     let ipv6_cidr_block = cidr(e, "Ipv6CidrBlock");

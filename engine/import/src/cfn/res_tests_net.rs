@@ -656,3 +656,27 @@ fn a_vpcs_default_group_and_acl_when_the_template_names_them() {
     );
     assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
 }
+
+#[test]
+fn values_of_the_wrong_shape_are_not_judged() {
+    let (_, a) = run(json!({
+        "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": "x", "SecurityGroupIngress": [
+            {"IpProtocol": ["tcp"], "FromPort": 22, "ToPort": 22, "CidrIp": null}]}}
+    }));
+    assert_eq!(
+        unknowns(&a),
+        [
+            (
+                "t.yaml#Sg/ingress/0",
+                "SecurityGroupIngress[0].CidrIp",
+                "SecurityGroupIngress[0].CidrIp is null where a value is expected"
+            ),
+            (
+                "t.yaml#Sg/ingress/0",
+                "SecurityGroupIngress[0].IpProtocol",
+                "SecurityGroupIngress[0].IpProtocol is a list where a single value is expected"
+            ),
+        ]
+    );
+    assert_eq!(a.region_data[0].ec2.security_group_rules[0].cidr_ipv4, None);
+}

@@ -220,23 +220,21 @@ pub(crate) fn ref_reason(prop: &str, n: &Node) -> Option<String> {
 }
 
 /// The literal text of `n` (string, number or boolean). An unknown value,
-/// or a reference where a literal is needed, is recorded as unknown on
-/// `id` (property `prop`) and gives `None`; so does any other shape.
+/// a reference where a literal is needed, or a value of another shape
+/// (null, a list, a map: the template is wrong, nothing can be judged on
+/// it) is recorded as unknown on `id` (property `prop`) and gives `None`.
 pub(crate) fn text(e: &mut Emit, id: &str, prop: &str, n: &Node) -> Option<String> {
-    match &n.value {
-        Value::String(s) | Value::Number(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Unknown(reason) => {
-            e.unknown(id, prop, reason);
-            None
-        }
-        Value::Ref { .. } => {
-            let reason = ref_reason(prop, n).unwrap_or_default();
-            e.unknown(id, prop, &reason);
-            None
-        }
-        _ => None,
-    }
+    let reason = match &n.value {
+        Value::String(s) | Value::Number(s) => return Some(s.clone()),
+        Value::Bool(b) => return Some(b.to_string()),
+        Value::Unknown(reason) => reason.clone(),
+        Value::Ref { .. } => ref_reason(prop, n).unwrap_or_default(),
+        Value::Null => format!("{prop} is null where a value is expected"),
+        Value::List(_) => format!("{prop} is a list where a single value is expected"),
+        Value::Map(_) => format!("{prop} is a map where a single value is expected"),
+    };
+    e.unknown(id, prop, &reason);
+    None
 }
 
 /// The text of `n`, where a reference is an acceptable opaque value (a key

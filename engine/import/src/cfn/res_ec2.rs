@@ -184,12 +184,30 @@ struct RuleSpec<'a> {
 fn add_rule(e: &mut Emit, cx: &Cx<'_>, s: &RuleSpec<'_>, n: &Node) {
     let id = s.arn;
     let p = |k: &str| format!("{}{k}", s.prefix);
-    let protocol = match n.get("IpProtocol") {
-        Some(x) => {
-            text(e, id, &p("IpProtocol"), x).map_or_else(|| "-1".to_owned(), |t| protocol(&t))
+    if let Value::Unknown(reason) = &n.value {
+        // The whole rule is unknown: a placeholder, never judged.
+        let whole = s.prefix.trim_end_matches('.');
+        e.unknown(
+            id,
+            if whole.is_empty() {
+                "Properties"
+            } else {
+                whole
+            },
+            reason,
+        );
+    }
+    // Required: an absent or unknown protocol leaves the rule unknown (the
+    // placeholder `-1` is never judged).
+    let ip_protocol = match n.get("IpProtocol") {
+        Some(x) => text(e, id, &p("IpProtocol"), x),
+        None if matches!(n.value, Value::Unknown(_)) => None,
+        None => {
+            e.unknown(id, &p("IpProtocol"), "IpProtocol is not given");
+            None
         }
-        None => "-1".to_owned(),
     };
+    let protocol = ip_protocol.map_or_else(|| "-1".to_owned(), |t| protocol(&t));
     let mut port = |k: &str| n.get(k).and_then(|x| int(e, id, &p(k), x));
     let (mut from, mut to) = (port("FromPort"), port("ToPort"));
     if protocol == "-1" {
@@ -476,6 +494,9 @@ fn nacl_entry(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
     let (Some(rule_number), Some(egress)) = (rule_number, egress) else {
         return; // recorded as unknown on the ACL
     };
+    if prop(r, "Protocol").is_none() {
+        e.unknown(&acl_id, &format!("{lid}.Protocol"), "Protocol is not given");
+    }
     let protocol = get(e, "Protocol").map_or_else(|| "-1".to_owned(), |p| nacl_protocol(&p));
     let action = get(e, "RuleAction")
         .unwrap_or_default()

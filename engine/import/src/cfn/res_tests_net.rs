@@ -571,7 +571,7 @@ fn unknowns_no_mapper_reads_are_recorded_on_the_resource() {
                 "parameter Table has no value"
             ),
             (
-                "t.yaml#Sg",
+                "t.yaml#Sg/ingress/0",
                 "SecurityGroupIngress[0]",
                 "condition Open is unknown"
             ),

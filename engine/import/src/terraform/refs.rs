@@ -1,0 +1,386 @@
+//! Values of a plan's instances, with what is known only after apply
+//! resolved where the configuration says where it comes from: a value that
+//! is unknown in the plan but whose expression references another resource
+//! of the plan (`aws_security_group.web.id`, `aws_iam_role.r.name`,
+//! `aws_iam_policy.p.arn`) becomes that resource's identity in the model
+//! (the group's `group_id`, the role's name, the policy's ARN). Anything
+//! else stays unknown, with the reason naming the value.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::plan::Instance;
+use crate::value::{Node, Value};
+use crate::ImportError;
+
+/// A string value: known (possibly resolved from a reference), or unknown
+/// with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Val {
+    /// The value.
+    Known(String),
+    /// Why it cannot be known.
+    Unknown(String),
+}
+
+impl Val {
+    /// The value when known.
+    pub fn known(self) -> Option<String> {
+        match self {
+            Val::Known(s) => Some(s),
+            Val::Unknown(_) => None,
+        }
+    }
+}
+
+/// One step into a resource's configuration expressions: an attribute, or
+/// a nested block's attribute (`("ingress", Some(0))`).
+pub type Step<'a> = (&'a str, Option<usize>);
+
+/// The plan being imported: instances, configuration, identities.
+pub struct Ctx<'a> {
+    /// The file.
+    pub uri: String,
+    /// Every instance, in plan order.
+    pub instances: Vec<Instance>,
+    by_address: HashMap<String, usize>,
+    by_base: HashMap<String, Vec<usize>>,
+    config: HashMap<String, &'a Node>,
+    alias: HashMap<String, String>,
+    error: RefCell<Option<ImportError>>,
+}
+
+/// Reference roots that are not resources of the plan.
+const NOT_RESOURCES: [&str; 9] = [
+    "var",
+    "local",
+    "data",
+    "module",
+    "count",
+    "each",
+    "path",
+    "self",
+    "terraform",
+];
+/// Reference roots whose value is known at plan time.
+const KNOWN_ROOTS: [&str; 4] = ["count", "each", "path", "terraform"];
+
+impl<'a> Ctx<'a> {
+    /// The context of `instances` with the configuration of `doc`.
+    pub fn new(uri: &str, doc: &'a Node, instances: Vec<Instance>) -> Self {
+        let mut by_address = HashMap::new();
+        let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut alias = HashMap::new();
+        for (i, inst) in instances.iter().enumerate() {
+            by_address.insert(inst.address.clone(), i);
+            let base = inst
+                .address
+                .strip_suffix(inst.index.as_str())
+                .unwrap_or(&inst.address);
+            by_base.entry(base.to_owned()).or_default().push(i);
+            if let Some(arn) = inst.get("arn").and_then(Node::as_str) {
+                alias.insert(arn.to_owned(), format!("{uri}#{}", inst.address));
+            }
+        }
+        let mut config = HashMap::new();
+        if let Some(root) = doc.get("configuration").and_then(|c| c.get("root_module")) {
+            walk_config(root, "", &mut config);
+        }
+        Ctx {
+            uri: uri.to_owned(),
+            instances,
+            by_address,
+            by_base,
+            config,
+            alias,
+            error: RefCell::new(None),
+        }
+    }
+
+    /// The model id of `inst`: `<uri>#<address>` (also its model ARN).
+    pub fn id(&self, inst: &Instance) -> String {
+        format!("{}#{}", self.uri, inst.address)
+    }
+
+    /// Records a wrongly shaped value (the first one is reported).
+    pub fn shape_error(&self, node: &Node, message: String) {
+        let mut e = self.error.borrow_mut();
+        if e.is_none() {
+            *e = Some(ImportError::new(&self.uri, node.pos, message));
+        }
+    }
+
+    /// The first wrongly shaped value seen, if any.
+    pub fn take_error(&self) -> Option<ImportError> {
+        self.error.borrow_mut().take()
+    }
+
+    /// An ARN as the model knows it: the model id of a resource of this
+    /// plan whose ARN is known, else the ARN itself.
+    pub fn alias(&self, arn: String) -> String {
+        self.alias.get(&arn).cloned().unwrap_or(arn)
+    }
+
+    /// A resource's name in the model: its planned `name`, else (a name
+    /// generated at apply) its address.
+    pub fn name_of(&self, inst: &Instance) -> String {
+        inst.get("name")
+            .and_then(Node::as_str)
+            .map_or_else(|| inst.address.clone(), str::to_owned)
+    }
+
+    /// A resource's identity where others join on its `id`: the name for
+    /// IAM identities, vaults and recorders, the ARN (model id) for IAM
+    /// policies, else its planned `id`, else its model id.
+    pub fn key_of(&self, inst: &Instance) -> String {
+        match inst.rtype.as_str() {
+            "aws_iam_role"
+            | "aws_iam_user"
+            | "aws_iam_group"
+            | "aws_backup_vault"
+            | "aws_config_configuration_recorder"
+            | "aws_config_delivery_channel" => self.name_of(inst),
+            "aws_iam_policy" => self.id(inst),
+            _ => inst
+                .get("id")
+                .and_then(Node::as_str)
+                .map_or_else(|| self.id(inst), str::to_owned),
+        }
+    }
+
+    fn model_value(&self, target: &Instance, attr: &str) -> Option<String> {
+        match attr {
+            "arn" => Some(self.id(target)),
+            "id" => Some(self.key_of(target)),
+            "name" => Some(self.name_of(target)),
+            _ => target.get(attr).and_then(Node::as_str).map(str::to_owned),
+        }
+    }
+
+    /// True when `attr` is written in `inst`'s configuration, or there is
+    /// no configuration of it to tell (a computed attribute left unset is
+    /// unknown in a plan without meaning anything).
+    pub fn configured(&self, inst: &Instance, attr: &str) -> bool {
+        match self.config.get(&inst.config_address) {
+            Some(c) => c.get("expressions").and_then(|x| x.get(attr)).is_some(),
+            None => true,
+        }
+    }
+
+    /// The references of the expression at `site` of `inst`'s
+    /// configuration (empty when there is none).
+    pub fn references(&self, inst: &Instance, site: &[Step<'_>]) -> Vec<String> {
+        let Some(mut node) = self
+            .config
+            .get(&inst.config_address)
+            .and_then(|c| c.get("expressions"))
+        else {
+            return Vec::new();
+        };
+        for (name, idx) in site {
+            let Some(next) = node.get(name) else {
+                return Vec::new();
+            };
+            node = match idx {
+                Some(i) => {
+                    let items = next.items();
+                    match items.get(*i) {
+                        _ if items.len() == 1 => &items[0],
+                        Some(item) => item,
+                        None => return Vec::new(),
+                    }
+                }
+                None => next,
+            };
+        }
+        node.get("references")
+            .map(|r| {
+                r.items()
+                    .iter()
+                    .filter_map(Node::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The model values of the plan's resources `refs` names, in order,
+    /// each once; `None` when a reference is to something else that may
+    /// be unknown (a variable, a data source, a module output, a local).
+    pub fn resolve(&self, inst: &Instance, refs: &[String]) -> Option<Vec<String>> {
+        let mut out: Vec<String> = Vec::new();
+        let mut unresolved = false;
+        for r in refs {
+            let root = r.split(['.', '[']).next().unwrap_or("");
+            if KNOWN_ROOTS.contains(&root) {
+                continue;
+            }
+            if NOT_RESOURCES.contains(&root) {
+                unresolved = true;
+                continue;
+            }
+            let Some((target, attr)) = self.target(inst, r) else {
+                continue; // `aws_x.y` alone accompanies `aws_x.y.attr`
+            };
+            match self.model_value(target, &attr) {
+                Some(v) if !out.contains(&v) => out.push(v),
+                Some(_) => {}
+                None => unresolved = true,
+            }
+        }
+        (!unresolved && !out.is_empty()).then_some(out)
+    }
+
+    /// The resource and attribute reference `r` of `inst` reads.
+    fn target(&self, inst: &Instance, r: &str) -> Option<(&Instance, String)> {
+        let (rtype, rest) = r.split_once('.')?;
+        let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let name = &rest[..name_end];
+        let mut rest = &rest[name_end..];
+        let mut key = "";
+        if rest.starts_with('[') {
+            let end = bracket_end(rest)?;
+            key = &rest[..end];
+            rest = &rest[end..];
+        }
+        let attr = rest.strip_prefix('.')?;
+        let attr = attr.split(['.', '[']).next().unwrap_or("").to_owned();
+        if attr.is_empty() {
+            return None;
+        }
+        let base = if inst.module.is_empty() {
+            format!("{rtype}.{name}")
+        } else {
+            format!("{}.{rtype}.{name}", inst.module)
+        };
+        let idx = if !key.is_empty() {
+            self.by_address.get(&format!("{base}{key}")).copied()
+        } else if let Some(i) = self.by_address.get(&base) {
+            Some(*i)
+        } else {
+            let all = self.by_base.get(&base)?;
+            if all.len() == 1 {
+                Some(all[0])
+            } else {
+                self.by_address
+                    .get(&format!("{base}{}", inst.index))
+                    .copied()
+            }
+        }?;
+        Some((&self.instances[idx], attr))
+    }
+
+    /// A string value of `inst` at `site`: known, resolved from a reference,
+    /// or unknown with the reason.
+    pub fn text(&self, inst: &Instance, node: &Node, site: &[Step<'_>]) -> Val {
+        match &node.value {
+            Value::String(s) | Value::Number(s) => Val::Known(s.clone()),
+            Value::Bool(b) => Val::Known(b.to_string()),
+            Value::Unknown(reason) => {
+                match self
+                    .resolve(inst, &self.references(inst, site))
+                    .filter(|v| v.len() == 1)
+                {
+                    Some(mut v) => Val::Known(v.remove(0)),
+                    None => Val::Unknown(reason.clone()),
+                }
+            }
+            _ => {
+                self.shape_error(
+                    node,
+                    format!("{}: expected a string value here", inst.address),
+                );
+                Val::Unknown(format!(
+                    "{} has a value of an unexpected shape",
+                    inst.address
+                ))
+            }
+        }
+    }
+
+    /// A list of strings of `inst` at `site` (a single string counts as a
+    /// one-item list), unknown elements resolved from references; `Err`
+    /// with the reason when some cannot be.
+    pub fn texts(
+        &self,
+        inst: &Instance,
+        node: &Node,
+        site: &[Step<'_>],
+    ) -> Result<Vec<String>, String> {
+        let mut known = Vec::new();
+        let mut unknown: Option<&str> = None;
+        let mut pending = 0usize;
+        let items: &[Node] = match &node.value {
+            Value::List(items) => items,
+            Value::Null => &[],
+            Value::Unknown(reason) => {
+                return self
+                    .resolve(inst, &self.references(inst, site))
+                    .ok_or_else(|| reason.clone());
+            }
+            _ => std::slice::from_ref(node),
+        };
+        for item in items {
+            match &item.value {
+                Value::String(s) | Value::Number(s) => known.push(s.clone()),
+                Value::Unknown(r) => {
+                    pending += 1;
+                    unknown.get_or_insert(r);
+                }
+                _ => self.shape_error(
+                    item,
+                    format!("{}: expected a list of strings here", inst.address),
+                ),
+            }
+        }
+        if let Some(reason) = unknown {
+            let resolved: Vec<String> = self
+                .resolve(inst, &self.references(inst, site))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|v| !known.contains(v))
+                .collect();
+            if resolved.len() != pending {
+                return Err(reason.to_owned());
+            }
+            known.extend(resolved);
+        }
+        Ok(known)
+    }
+}
+
+fn walk_config<'a>(module: &'a Node, prefix: &str, out: &mut HashMap<String, &'a Node>) {
+    for r in module.get("resources").map(Node::items).unwrap_or_default() {
+        if let Some(address) = r.get("address").and_then(Node::as_str) {
+            out.insert(format!("{prefix}{address}"), r);
+        }
+    }
+    if let Some(calls) = module.get("module_calls") {
+        for (name, call) in calls.entries() {
+            if let Some(m) = call.get("module") {
+                walk_config(m, &format!("{prefix}module.{}.", name.name), out);
+            }
+        }
+    }
+}
+
+/// The end (exclusive) of the bracketed key `s` starts with.
+fn bracket_end(s: &str) -> Option<usize> {
+    let (mut in_str, mut escaped) = (false, false);
+    for (i, c) in s.char_indices() {
+        if in_str {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_str = false;
+            }
+        } else if c == '"' {
+            in_str = true;
+        } else if c == ']' {
+            return Some(i + 1);
+        }
+    }
+    None
+}

@@ -127,7 +127,21 @@ fn instance(
     values: Node,
 ) -> Result<Instance, ImportError> {
     let rtype = string_field(uri, obj, "type")?.to_owned();
-    let module = field(obj, "module_address").unwrap_or("").to_owned();
+    let name = field(obj, "name").map(str::to_owned).unwrap_or_else(|| {
+        strip_keys(address)
+            .rsplit('.')
+            .next()
+            .unwrap_or("")
+            .to_owned()
+    });
+    // planned_values has no module_address: the address tells it.
+    let module = match field(obj, "module_address") {
+        Some(m) => m.to_owned(),
+        None => address
+            .rfind(&format!("{rtype}.{name}"))
+            .map_or("", |at| address[..at].trim_end_matches('.'))
+            .to_owned(),
+    };
     let index = match obj.get("index").map(|n| &n.value) {
         Some(Value::Number(n)) => format!("[{n}]"),
         Some(Value::String(s)) => format!("[{}]", serde_json::Value::String(s.clone())),

@@ -207,8 +207,11 @@ impl<'a> Ctx<'a> {
     /// The model values of the plan's resources `refs` names, in order,
     /// each once; `None` when a reference is to something else that may
     /// be unknown (a variable, a data source, a module output, a local).
+    /// A resource referenced only as a whole (`aws_x.y[count.index]` lists
+    /// `aws_x.y`) gives its identity ([`Ctx::key_of`]).
     pub fn resolve(&self, inst: &Instance, refs: &[String]) -> Option<Vec<String>> {
-        let mut out: Vec<String> = Vec::new();
+        let mut reads: Vec<(usize, String)> = Vec::new();
+        let mut whole: Vec<usize> = Vec::new();
         let mut unresolved = false;
         for r in refs {
             let root = r.split(['.', '[']).next().unwrap_or("");
@@ -219,10 +222,22 @@ impl<'a> Ctx<'a> {
                 unresolved = true;
                 continue;
             }
-            let Some((target, attr)) = self.target(inst, r) else {
-                continue; // `aws_x.y` alone accompanies `aws_x.y.attr`
-            };
-            match self.model_value(target, &attr) {
+            match self.target(inst, r) {
+                Some((Some(t), Some(attr))) => reads.push((t, attr)),
+                Some((Some(t), None)) => whole.push(t),
+                // An attribute of a resource not in the plan.
+                Some((None, Some(_))) => unresolved = true,
+                _ => {}
+            }
+        }
+        for t in whole {
+            if !reads.iter().any(|(x, _)| *x == t) {
+                reads.push((t, "id".to_owned()));
+            }
+        }
+        let mut out: Vec<String> = Vec::new();
+        for (t, attr) in reads {
+            match self.model_value(&self.instances[t], &attr) {
                 Some(v) if !out.contains(&v) => out.push(v),
                 Some(_) => {}
                 None => unresolved = true,
@@ -231,8 +246,11 @@ impl<'a> Ctx<'a> {
         (!unresolved && !out.is_empty()).then_some(out)
     }
 
-    /// The resource and attribute reference `r` of `inst` reads.
-    fn target(&self, inst: &Instance, r: &str) -> Option<(&Instance, String)> {
+    /// The instance reference `r` of `inst` names (`None` when the plan
+    /// has none, or several it could be), and the attribute it reads
+    /// (`None` for the whole resource); `None` when `r` is not a resource
+    /// reference.
+    fn target(&self, inst: &Instance, r: &str) -> Option<(Option<usize>, Option<String>)> {
         let (rtype, rest) = r.split_once('.')?;
         let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
         let name = &rest[..name_end];
@@ -243,11 +261,10 @@ impl<'a> Ctx<'a> {
             key = &rest[..end];
             rest = &rest[end..];
         }
-        let attr = rest.strip_prefix('.')?;
-        let attr = attr.split(['.', '[']).next().unwrap_or("").to_owned();
-        if attr.is_empty() {
-            return None;
-        }
+        let attr = rest
+            .strip_prefix('.')
+            .map(|a| a.split(['.', '[']).next().unwrap_or("").to_owned())
+            .filter(|a| !a.is_empty());
         let base = if inst.module.is_empty() {
             format!("{rtype}.{name}")
         } else {
@@ -258,16 +275,16 @@ impl<'a> Ctx<'a> {
         } else if let Some(i) = self.by_address.get(&base) {
             Some(*i)
         } else {
-            let all = self.by_base.get(&base)?;
-            if all.len() == 1 {
-                Some(all[0])
-            } else {
-                self.by_address
+            match self.by_base.get(&base).map(Vec::as_slice) {
+                Some([one]) => Some(*one),
+                Some(_) => self
+                    .by_address
                     .get(&format!("{base}{}", inst.index))
-                    .copied()
+                    .copied(),
+                None => None,
             }
-        }?;
-        Some((&self.instances[idx], attr))
+        };
+        Some((idx, attr))
     }
 
     /// A string value of `inst` at `site`: known, resolved from a reference,

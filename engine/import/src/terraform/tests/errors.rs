@@ -1,0 +1,78 @@
+//! Malformed plans: an error with the position, never a panic.
+
+use crate::Options;
+
+fn err(text: &str) -> String {
+    match super::super::import("p.json", text, &Options::default()) {
+        Ok(a) => panic!("accepted: {a:?}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_json_document_that_is_not_a_plan_is_an_error() {
+    assert!(err(r#"{"format_version": "1.2"}"#).contains("not a Terraform plan"));
+    assert!(err("[1, 2]").contains("not a Terraform plan"));
+    assert!(err("42").contains("not a Terraform plan"));
+    assert!(err("{").starts_with("p.json:"));
+}
+
+#[test]
+fn wrongly_shaped_plans_are_errors_with_the_file() {
+    let e = err(r#"{"format_version": "1.2", "resource_changes": {"a": 1}}"#);
+    assert!(
+        e.starts_with("p.json:") && e.contains("must be a list"),
+        "{e}"
+    );
+    let e = err(r#"{"format_version": "1.2", "resource_changes": [42]}"#);
+    assert!(e.contains("must be an object"), "{e}");
+    let e = err(r#"{"format_version": "1.2", "resource_changes": [{"mode": "managed"}]}"#);
+    assert!(e.contains("\"address\""), "{e}");
+    let e = err(
+        r#"{"format_version": "1.2", "resource_changes": [{"address": "aws_vpc.v", "mode": "managed", "type": "aws_vpc", "name": "v",
+            "change": {"actions": ["create"], "after": [1]}}]}"#,
+    );
+    assert!(
+        e.contains("aws_vpc.v: change.after must be an object"),
+        "{e}"
+    );
+    let e = err(
+        r#"{"format_version": "1.2", "planned_values": {"root_module": {"resources": [{"address": "x"}]}}}"#,
+    );
+    assert!(e.contains("\"type\""), "{e}");
+    let e = err(r#"{"format_version": "1.2", "planned_values": []}"#);
+    assert!(e.contains("planned_values must be an object"), "{e}");
+}
+
+#[test]
+fn wrongly_shaped_values_are_errors_not_panics() {
+    let text = super::plan(&[serde_json::json!({
+        "address": "aws_security_group_rule.r", "type": "aws_security_group_rule", "name": "r",
+        "after": {"type": "ingress", "security_group_id": "sg-1", "protocol": "tcp", "from_port": "twenty-two", "to_port": 22, "cidr_blocks": [{"x": 1}]}
+    })]);
+    let e = err(&text);
+    assert!(e.contains("aws_security_group_rule.r"), "{e}");
+}
+
+#[test]
+fn odd_but_valid_values_never_panic() {
+    for after in [
+        serde_json::json!({"ingress": 5, "egress": [7, null], "name": ["x"]}),
+        serde_json::json!({"rule": [{"statement": 3, "action": "x"}], "default_action": 9}),
+        serde_json::json!({"assume_role_policy": 7, "inline_policy": [3], "managed_policy_arns": null}),
+    ] {
+        for t in [
+            "aws_security_group",
+            "aws_wafv2_web_acl",
+            "aws_iam_role",
+            "aws_network_acl",
+            "aws_backup_plan",
+            "aws_config_configuration_recorder",
+        ] {
+            let text = super::plan(&[
+                serde_json::json!({"address": format!("{t}.x"), "type": t, "name": "x", "after": after}),
+            ]);
+            let _ = super::super::import("p.json", &text, &Options::default());
+        }
+    }
+}

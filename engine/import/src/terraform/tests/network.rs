@@ -1,1 +1,299 @@
-//! network tests.
+//! Security groups in both rule styles and inline blocks, default groups,
+//! network ACLs with inline and separate entries, VPCs and subnets.
+
+use serde_json::json;
+
+use super::{id, import, plan, unknowns_of};
+
+#[test]
+fn inline_blocks_give_one_rule_per_block_and_peer() {
+    let a = import(&plan(&[json!({
+        "address": "aws_security_group.web", "type": "aws_security_group", "name": "web",
+        "after": {
+            "name": "web", "description": "web", "vpc_id": "vpc-1",
+            "ingress": [
+                {"cidr_blocks": ["0.0.0.0/0", "10.0.0.0/8"], "ipv6_cidr_blocks": ["::/0"], "prefix_list_ids": [], "security_groups": [], "self": false,
+                 "from_port": 22, "to_port": 22, "protocol": "tcp", "description": "ssh"},
+                {"cidr_blocks": [], "ipv6_cidr_blocks": [], "prefix_list_ids": ["pl-123"], "security_groups": ["sg-other"], "self": true,
+                 "from_port": 0, "to_port": 0, "protocol": "-1", "description": ""}
+            ],
+            "egress": [
+                {"cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": [], "self": false,
+                 "from_port": 0, "to_port": 0, "protocol": "-1", "description": ""}
+            ]
+        },
+        "after_unknown": {"id": true, "arn": true, "ingress": [{"cidr_blocks": [false, false], "ipv6_cidr_blocks": [false]}, {}], "egress": [{}]},
+        "expressions": {"name": {"constant_value": "web"}, "ingress": [{}, {}], "egress": [{}]}
+    })]));
+    let rules = &a.region_data[0].ec2.security_group_rules;
+    let sg = id("aws_security_group.web");
+    let ids: Vec<&str> = rules.iter().map(|r| r.arn.as_str()).collect();
+    let want: Vec<String> = [
+        "ingress/0/0",
+        "ingress/0/1",
+        "ingress/0/2",
+        "ingress/1/0",
+        "ingress/1/1",
+        "ingress/1/2",
+        "egress/0/0",
+    ]
+    .iter()
+    .map(|s| format!("{sg}/{s}"))
+    .collect();
+    assert_eq!(ids, want);
+    assert_eq!(rules[0].cidr_ipv4.as_deref(), Some("0.0.0.0/0"));
+    assert_eq!(rules[2].cidr_ipv6.as_deref(), Some("::/0"));
+    assert_eq!(rules[3].prefix_list_id.as_deref(), Some("pl-123"));
+    assert_eq!(rules[4].referenced_group_id.as_deref(), Some("sg-other"));
+    // `self = true`: the group itself is the peer.
+    assert_eq!(rules[5].referenced_group_id.as_deref(), Some(sg.as_str()));
+    assert_eq!(rules[5].ip_protocol, "-1");
+    assert!(rules[6].is_egress && !rules[0].is_egress);
+    assert!(rules.iter().all(|r| r.group_id == sg));
+    assert_eq!(rules[0].description.as_deref(), Some("ssh"));
+    assert_eq!(rules[3].description, None);
+    // Each rule is located at its own peer, the block at its block.
+    for w in &want {
+        assert!(a.locations.contains_key(w), "{w}");
+    }
+    assert!(a.locations.contains_key(&format!("{sg}/ingress/1")));
+    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+}
+
+#[test]
+fn unknown_inline_peers_are_resolved_from_references_or_recorded() {
+    let a = import(&plan(&[
+        json!({"address": "aws_security_group.lb", "type": "aws_security_group", "name": "lb",
+               "after": {"name": "lb"}, "after_unknown": {"id": true, "ingress": true, "egress": true}}),
+        json!({"address": "aws_security_group.app", "type": "aws_security_group", "name": "app",
+        "after": {"name": "app", "ingress": [
+            {"cidr_blocks": [], "security_groups": [null], "from_port": 8080, "to_port": 8080, "protocol": "tcp", "self": false},
+            {"cidr_blocks": [null], "security_groups": [], "from_port": 443, "to_port": 443, "protocol": "tcp", "self": false}
+        ]},
+        "after_unknown": {"id": true, "ingress": [{"security_groups": [true]}, {"cidr_blocks": [true]}], "egress": true},
+        "expressions": {"name": {"constant_value": "app"}, "ingress": [
+            {"security_groups": {"references": ["aws_security_group.lb.id", "aws_security_group.lb"]}},
+            {"cidr_blocks": {"references": ["aws_vpc.main.cidr_block", "aws_vpc.main"]}}
+        ]}}),
+    ]));
+    let app = id("aws_security_group.app");
+    let rules = &a.region_data[0].ec2.security_group_rules;
+    let r0 = rules
+        .iter()
+        .find(|r| r.arn == format!("{app}/ingress/0/0"))
+        .expect("rule 0");
+    assert_eq!(
+        r0.referenced_group_id.as_deref(),
+        Some(id("aws_security_group.lb").as_str())
+    );
+    // The VPC is not in the plan: the CIDR stays unknown, on the rule.
+    let r1 = format!("{app}/ingress/1/0");
+    assert!(rules.iter().any(|r| r.arn == r1 && r.cidr_ipv4.is_none()));
+    assert_eq!(
+        unknowns_of(&a, &r1),
+        [(
+            "cidr_ipv4".to_owned(),
+            "aws_security_group.app.ingress[1].cidr_blocks[0] is known only after apply".to_owned()
+        )]
+    );
+    // The lb group configures no inline rules: its computed lists mean nothing.
+    assert!(unknowns_of(&a, &id("aws_security_group.lb")).is_empty());
+    assert!(rules
+        .iter()
+        .all(|r| !r.arn.starts_with(&id("aws_security_group.lb"))));
+}
+
+#[test]
+fn configured_inline_rules_unknown_as_a_whole_are_recorded() {
+    let a = import(&plan(&[
+        json!({"address": "aws_security_group.x", "type": "aws_security_group", "name": "x",
+        "after": {"name": "x"}, "after_unknown": {"ingress": true},
+        "expressions": {"ingress": [{"cidr_blocks": {"references": ["var.cidrs"]}}]}}),
+    ]));
+    assert_eq!(
+        unknowns_of(&a, &id("aws_security_group.x")),
+        [(
+            "ingress".to_owned(),
+            "aws_security_group.x.ingress is known only after apply".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn separate_rules_in_both_styles() {
+    let a = import(&plan(&[
+        json!({"address": "aws_security_group.db", "type": "aws_security_group", "name": "db",
+               "after": {"name": "db"}, "after_unknown": {"id": true, "ingress": true, "egress": true}}),
+        json!({"address": "aws_security_group_rule.pg", "type": "aws_security_group_rule", "name": "pg",
+               "after": {"type": "ingress", "protocol": "6", "from_port": 5432, "to_port": 5432, "cidr_blocks": ["0.0.0.0/0"], "ipv6_cidr_blocks": ["::/0"], "self": false},
+               "after_unknown": {"security_group_id": true, "source_security_group_id": true},
+               "expressions": {"security_group_id": {"references": ["aws_security_group.db.id", "aws_security_group.db"]}}}),
+        json!({"address": "aws_security_group_rule.from_app", "type": "aws_security_group_rule", "name": "from_app",
+               "after": {"type": "ingress", "protocol": "tcp", "from_port": 5432, "to_port": 5432, "security_group_id": "sg-0db"},
+               "after_unknown": {"source_security_group_id": true},
+               "expressions": {"source_security_group_id": {"references": ["aws_security_group.db.id", "aws_security_group.db"]}}}),
+        json!({"address": "aws_vpc_security_group_ingress_rule.ssh", "type": "aws_vpc_security_group_ingress_rule", "name": "ssh",
+               "after": {"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_ipv4": "0.0.0.0/0", "description": "ssh"},
+               "after_unknown": {"security_group_id": true, "arn": true, "id": true, "security_group_rule_id": true},
+               "expressions": {"security_group_id": {"references": ["aws_security_group.db.id", "aws_security_group.db"]}}}),
+        json!({"address": "aws_vpc_security_group_egress_rule.all", "type": "aws_vpc_security_group_egress_rule", "name": "all",
+               "after": {"ip_protocol": "-1", "cidr_ipv6": "::/0"},
+               "after_unknown": {"security_group_id": true},
+               "expressions": {"security_group_id": {"references": ["aws_security_group.db.id", "aws_security_group.db"]}}}),
+    ]));
+    let db = id("aws_security_group.db");
+    let rules = &a.region_data[0].ec2.security_group_rules;
+    let get = |arn: String| {
+        rules
+            .iter()
+            .find(|r| r.arn == arn)
+            .cloned()
+            .unwrap_or_else(|| panic!("{arn}"))
+    };
+    let pg4 = get(format!("{}/0", id("aws_security_group_rule.pg")));
+    let pg6 = get(format!("{}/1", id("aws_security_group_rule.pg")));
+    assert_eq!(
+        (
+            pg4.group_id.as_str(),
+            pg4.cidr_ipv4.as_deref(),
+            pg4.ip_protocol.as_str()
+        ),
+        (db.as_str(), Some("0.0.0.0/0"), "6")
+    );
+    assert_eq!(pg6.cidr_ipv6.as_deref(), Some("::/0"));
+    // A rule on a group the plan does not manage, from a group it does.
+    let from_app = get(format!("{}/0", id("aws_security_group_rule.from_app")));
+    assert_eq!(from_app.group_id, "sg-0db");
+    assert_eq!(from_app.referenced_group_id.as_deref(), Some(db.as_str()));
+    let stand_in = format!("infra/plan.json#aws_security_group/sg-0db");
+    assert!(a.region_data[0]
+        .ec2
+        .security_groups
+        .iter()
+        .any(|g| g.arn == stand_in));
+    assert_eq!(unknowns_of(&a, &stand_in).len(), 1);
+    let ssh = get(id("aws_vpc_security_group_ingress_rule.ssh"));
+    assert_eq!(
+        (
+            ssh.group_id.as_str(),
+            ssh.cidr_ipv4.as_deref(),
+            ssh.from_port
+        ),
+        (db.as_str(), Some("0.0.0.0/0"), Some(22))
+    );
+    assert_eq!(ssh.description.as_deref(), Some("ssh"));
+    let all = get(id("aws_vpc_security_group_egress_rule.all"));
+    assert!(all.is_egress);
+    assert_eq!(
+        (
+            all.ip_protocol.as_str(),
+            all.cidr_ipv6.as_deref(),
+            all.from_port
+        ),
+        ("-1", Some("::/0"), None)
+    );
+    assert!(a
+        .locations
+        .contains_key(&id("aws_vpc_security_group_ingress_rule.ssh")));
+}
+
+#[test]
+fn the_default_group_is_named_default_and_keeps_only_configured_rules() {
+    let a = import(&plan(&[
+        json!({"address": "aws_default_security_group.d", "type": "aws_default_security_group", "name": "d",
+        "actions": ["update"],
+        "after": {"id": "sg-0def", "vpc_id": "vpc-1", "name": "default", "ingress": [], "egress": []},
+        "expressions": {"vpc_id": {"constant_value": "vpc-1"}}}),
+    ]));
+    let ec2 = &a.region_data[0].ec2;
+    assert_eq!(ec2.security_groups[0].group_name, "default");
+    assert_eq!(ec2.security_groups[0].group_id, "sg-0def");
+    assert!(ec2.security_group_rules.is_empty());
+}
+
+#[test]
+fn network_acls_inline_and_separate_entries_and_associations() {
+    let a = import(&plan(&[
+        json!({"address": "aws_vpc.main", "type": "aws_vpc", "name": "main", "after": {"cidr_block": "10.0.0.0/16"}, "after_unknown": {"id": true}}),
+        json!({"address": "aws_subnet.pub", "type": "aws_subnet", "name": "pub", "after": {"cidr_block": "10.0.1.0/24", "map_public_ip_on_launch": true},
+               "after_unknown": {"id": true, "vpc_id": true}, "expressions": {"vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}}}),
+        json!({"address": "aws_network_acl.pub", "type": "aws_network_acl", "name": "pub",
+               "after": {"ingress": [
+                   {"rule_no": 100, "action": "allow", "protocol": "tcp", "from_port": 22, "to_port": 22, "cidr_block": "0.0.0.0/0", "ipv6_cidr_block": "", "icmp_code": 0, "icmp_type": 0},
+                   {"rule_no": 110, "action": "deny", "protocol": "-1", "from_port": 0, "to_port": 0, "cidr_block": "", "ipv6_cidr_block": "::/0", "icmp_code": 0, "icmp_type": 0}
+               ]},
+               "after_unknown": {"id": true, "vpc_id": true, "egress": true, "subnet_ids": true},
+               "expressions": {"vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}, "ingress": [{}, {}],
+                               "subnet_ids": {"references": ["aws_subnet.pub.id", "aws_subnet.pub"]}}}),
+        json!({"address": "aws_network_acl_rule.out", "type": "aws_network_acl_rule", "name": "out",
+               "after": {"rule_number": 200, "egress": true, "protocol": "-1", "rule_action": "allow", "cidr_block": "0.0.0.0/0"},
+               "after_unknown": {"network_acl_id": true},
+               "expressions": {"network_acl_id": {"references": ["aws_network_acl.pub.id", "aws_network_acl.pub"]}}}),
+        json!({"address": "aws_network_acl_association.a", "type": "aws_network_acl_association", "name": "a",
+               "after": {"subnet_id": "subnet-known"}, "after_unknown": {"network_acl_id": true},
+               "expressions": {"network_acl_id": {"references": ["aws_network_acl.pub.id", "aws_network_acl.pub"]}}}),
+        json!({"address": "aws_default_network_acl.d", "type": "aws_default_network_acl", "name": "d",
+               "after": {"default_network_acl_id": "acl-0def", "ingress": [], "egress": []}, "after_unknown": {}}),
+    ]));
+    let ec2 = &a.region_data[0].ec2;
+    assert_eq!(ec2.vpcs[0].vpc_id, id("aws_vpc.main"));
+    assert!(ec2.subnets[0].map_public_ip_on_launch);
+    assert_eq!(
+        ec2.subnets[0].vpc_id.as_deref(),
+        Some(id("aws_vpc.main").as_str())
+    );
+    let acl = &ec2.network_acls[0];
+    let acl_id = id("aws_network_acl.pub");
+    assert_eq!(acl.arn, acl_id);
+    assert_eq!(acl.vpc_id.as_deref(), Some(id("aws_vpc.main").as_str()));
+    assert_eq!(
+        acl.associated_subnets,
+        [id("aws_subnet.pub"), "subnet-known".to_owned()]
+    );
+    let e = |egress: bool, n: i64| {
+        acl.entries
+            .iter()
+            .find(|x| x.egress == egress && x.rule_number == n)
+            .cloned()
+            .unwrap_or_else(|| panic!("{n}"))
+    };
+    let ssh = e(false, 100);
+    assert_eq!(
+        (
+            ssh.rule_action.as_str(),
+            ssh.protocol.as_str(),
+            ssh.cidr_block.as_deref()
+        ),
+        ("allow", "tcp", Some("0.0.0.0/0"))
+    );
+    assert_eq!(ssh.port_range.map(|p| (p.from, p.to)), Some((22, 22)));
+    assert_eq!(ssh.ipv6_cidr_block, None);
+    assert_eq!(e(false, 110).ipv6_cidr_block.as_deref(), Some("::/0"));
+    assert_eq!(e(true, 200).rule_action, "allow");
+    assert_eq!(e(true, 32767).rule_action, "deny");
+    assert_eq!(e(false, 32767).rule_action, "deny");
+    for entry in ["ingress/100", "ingress/110", "egress/200"] {
+        assert!(
+            a.locations.contains_key(&format!("{acl_id}/entry/{entry}")),
+            "{entry}"
+        );
+    }
+    let d = &ec2.network_acls[1];
+    assert!(d.is_default);
+    assert_eq!(d.network_acl_id, "acl-0def");
+    assert_eq!(d.entries.len(), 2); // only AWS's implicit deny entries
+    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+}
+
+#[test]
+fn an_unknown_subnet_setting_is_recorded() {
+    let a = import(&plan(&[
+        json!({"address": "aws_subnet.s", "type": "aws_subnet", "name": "s",
+        "after": {}, "after_unknown": {"map_public_ip_on_launch": true},
+        "expressions": {"map_public_ip_on_launch": {"references": ["var.public"]}}}),
+    ]));
+    assert_eq!(
+        unknowns_of(&a, &id("aws_subnet.s"))[0].0,
+        "map_public_ip_on_launch"
+    );
+}

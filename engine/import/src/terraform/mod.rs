@@ -39,7 +39,8 @@ pub fn import(uri: &str, text: &str, opts: &Options) -> Result<Account, ImportEr
     let instances = plan::instances(uri, &doc)?;
     let region = provider_region(&doc);
     let mut e = Emit::new(uri, Origin::Terraform, opts, region.as_deref());
-    let cx = Ctx::new(uri, &doc, instances);
+    let (region, account) = (e.region().to_owned(), e.account.account_id.clone());
+    let cx = Ctx::new(uri, &doc, instances, &region, &account);
     for inst in &cx.instances {
         e.locate(&cx.id(inst), inst.pos);
         if !primary(&cx, &mut e, inst) && !is_dependent(&inst.rtype) {

@@ -47,6 +47,9 @@ pub struct Ctx<'a> {
     by_base: HashMap<String, Vec<usize>>,
     config: HashMap<String, &'a Node>,
     alias: HashMap<String, String>,
+    providers: Option<&'a Node>,
+    region: String,
+    account: String,
     error: RefCell<Option<ImportError>>,
 }
 
@@ -66,8 +69,16 @@ const NOT_RESOURCES: [&str; 9] = [
 const KNOWN_ROOTS: [&str; 4] = ["count", "each", "path", "terraform"];
 
 impl<'a> Ctx<'a> {
-    /// The context of `instances` with the configuration of `doc`.
-    pub fn new(uri: &str, doc: &'a Node, instances: Vec<Instance>) -> Self {
+    /// The context of `instances` with the configuration of `doc`; the
+    /// plan deploys to `region` of `account` unless a resource's provider
+    /// says otherwise.
+    pub fn new(
+        uri: &str,
+        doc: &'a Node,
+        instances: Vec<Instance>,
+        region: &str,
+        account: &str,
+    ) -> Self {
         let mut by_address = HashMap::new();
         let mut by_base: HashMap<String, Vec<usize>> = HashMap::new();
         let mut alias = HashMap::new();
@@ -93,6 +104,11 @@ impl<'a> Ctx<'a> {
             by_base,
             config,
             alias,
+            providers: doc
+                .get("configuration")
+                .and_then(|c| c.get("provider_config")),
+            region: region.to_owned(),
+            account: account.to_owned(),
             error: RefCell::new(None),
         }
     }
@@ -148,8 +164,29 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The region `inst` is created in: its provider's `region` constant
+    /// (`provider = aws.dr`), else the plan's.
+    pub fn region_of(&self, inst: &Instance) -> String {
+        self.config
+            .get(&inst.config_address)
+            .and_then(|c| c.get("provider_config_key"))
+            .and_then(Node::as_str)
+            .and_then(|key| self.providers?.get(key))
+            .and_then(|p| p.get("expressions")?.get("region")?.get("constant_value"))
+            .and_then(Node::as_str)
+            .map_or_else(|| self.region.clone(), str::to_owned)
+    }
+
     fn model_value(&self, target: &Instance, attr: &str) -> Option<String> {
         match attr {
+            // Copy destinations are judged by the region and account in
+            // the ARN: the one AWS will give the vault.
+            "arn" if target.rtype == "aws_backup_vault" => Some(format!(
+                "arn:aws:backup:{}:{}:backup-vault:{}",
+                self.region_of(target),
+                self.account,
+                self.name_of(target)
+            )),
             "arn" => Some(self.id(target)),
             "id" => Some(self.key_of(target)),
             "name" => Some(self.name_of(target)),

@@ -57,7 +57,8 @@ pub(super) fn plan_with(resources: &[J], provider: J) -> String {
         }
         let cfg = json!({
             "address": format!("{}.{}", r["type"].as_str().unwrap_or(""), r["name"].as_str().unwrap_or("")),
-            "mode": mode, "type": r["type"], "name": r["name"], "provider_config_key": "aws",
+            "mode": mode, "type": r["type"], "name": r["name"],
+            "provider_config_key": r.get("provider").cloned().unwrap_or(json!("aws")),
             "expressions": r.get("expressions").cloned().unwrap_or(json!({})), "schema_version": 0
         });
         match r.get("module_address").and_then(J::as_str) {
@@ -94,7 +95,11 @@ pub(super) fn plan_with(resources: &[J], provider: J) -> String {
         "planned_values": {"root_module": {"resources": planned_root, "child_modules": child_modules}},
         "resource_changes": changes,
         "configuration": {
-            "provider_config": {"aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws", "expressions": provider}},
+            "provider_config": {
+                "aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws", "expressions": provider},
+                "aws.dr": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws", "alias": "dr",
+                           "expressions": {"region": {"constant_value": "eu-west-2"}}}
+            },
             "root_module": {"resources": config_root, "module_calls": module_calls}
         },
         "timestamp": "2026-11-30T12:00:00Z",

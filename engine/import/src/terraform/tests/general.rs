@@ -179,12 +179,12 @@ fn count_references_pick_the_instance_with_the_same_index() {
 fn the_region_comes_from_the_provider_or_its_variable() {
     let sg = json!({"address": "aws_vpc.v", "type": "aws_vpc", "name": "v", "after": {"cidr_block": "10.0.0.0/16"}});
     let a = import(&plan_with(
-        &[sg.clone()],
+        std::slice::from_ref(&sg),
         json!({"region": {"constant_value": "ap-south-1"}}),
     ));
     assert_eq!(a.regions, ["ap-south-1"]);
     let a = import(&plan_with(
-        &[sg.clone()],
+        std::slice::from_ref(&sg),
         json!({"region": {"references": ["var.region"]}}),
     ));
     assert_eq!(a.regions, ["eu-central-1"]);

@@ -108,7 +108,7 @@ fn every_attachment_form_joins_on_the_model_arn() {
     let admin = id("aws_iam_policy.admin");
     let old = id("aws_iam_policy.old");
     let role = |n: &str| a.iam.roles.iter().find(|r| r.name == n).expect("role");
-    assert_eq!(role("ci").attached_policies, [admin.clone()]);
+    assert_eq!(role("ci").attached_policies, std::slice::from_ref(&admin));
     let alice = &a.iam.users[0];
     assert_eq!(
         alice.attached_policies,

@@ -165,7 +165,7 @@ fn separate_rules_in_both_styles() {
     let from_app = get(format!("{}/0", id("aws_security_group_rule.from_app")));
     assert_eq!(from_app.group_id, "sg-0db");
     assert_eq!(from_app.referenced_group_id.as_deref(), Some(db.as_str()));
-    let stand_in = format!("infra/plan.json#aws_security_group/sg-0db");
+    let stand_in = "infra/plan.json#aws_security_group/sg-0db".to_owned();
     assert!(a.region_data[0]
         .ec2
         .security_groups

@@ -53,6 +53,7 @@ pub fn import(uri: &str, text: &str, opts: &Options) -> Result<Account, ImportEr
         }
     }
     res_iam::finish(&cx, &mut e);
+    res_waf::finish(&cx, &mut e);
     if let Some(err) = cx.take_error() {
         return Err(err);
     }
@@ -71,6 +72,7 @@ fn primary(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) -> bool {
         "aws_vpc" | "aws_default_vpc" => res_nacl::vpc(cx, e, inst),
         "aws_subnet" | "aws_default_subnet" => res_nacl::subnet(cx, e, inst),
         "aws_network_acl" | "aws_default_network_acl" => res_nacl::acl(cx, e, inst),
+        "aws_ec2_managed_prefix_list" => res_nacl::prefix_list(cx, e, inst),
         "aws_wafv2_web_acl" => res_waf::web_acl(cx, e, inst),
         "aws_backup_vault" => res_backup::vault(cx, e, inst),
         "aws_backup_plan" => res_backup::plan(cx, e, inst),
@@ -84,7 +86,7 @@ fn primary(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) -> bool {
 /// Types that change a resource mapped by [`primary`] (attachments,
 /// memberships, separate rules, associations), mapped once every primary
 /// resource exists.
-const DEPENDENT: [&str; 22] = [
+const DEPENDENT: [&str; 23] = [
     "aws_iam_user_policy",
     "aws_iam_group_policy",
     "aws_iam_role_policy",
@@ -101,6 +103,7 @@ const DEPENDENT: [&str; 22] = [
     "aws_vpc_security_group_egress_rule",
     "aws_network_acl_rule",
     "aws_network_acl_association",
+    "aws_ec2_managed_prefix_list_entry",
     "aws_wafv2_web_acl_association",
     "aws_wafv2_web_acl_logging_configuration",
     "aws_backup_vault_lock_configuration",
@@ -133,6 +136,7 @@ fn dependent(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         }
         "aws_network_acl_rule" => res_nacl::rule(cx, e, inst),
         "aws_network_acl_association" => res_nacl::association(cx, e, inst),
+        "aws_ec2_managed_prefix_list_entry" => res_nacl::prefix_list_entry(cx, e, inst),
         "aws_wafv2_web_acl_association" => res_waf::association(cx, e, inst),
         "aws_wafv2_web_acl_logging_configuration" => res_waf::logging(cx, e, inst),
         "aws_backup_vault_lock_configuration" => res_backup::lock(cx, e, inst),

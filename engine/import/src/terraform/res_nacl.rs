@@ -1,10 +1,13 @@
-//! VPCs, subnets and network ACLs of a plan: inline `ingress` / `egress`
+//! VPCs, subnets, managed prefix lists (with `entry` blocks and separate
+//! `aws_ec2_managed_prefix_list_entry` resources) and network ACLs of a plan: inline `ingress` / `egress`
 //! blocks of `aws_network_acl` and `aws_default_network_acl`, separate
 //! `aws_network_acl_rule` entries (ids `<acl id>/entry/<direction>/<rule
 //! number>`, as the graph names them) and subnet associations. Every ACL
 //! ends with AWS's implicit deny-all entries (rule 32767), as AWS lists them.
 
-use palisade_model::ec2::{NetworkAcl, NetworkAclEntry, PortRange, Subnet, Vpc};
+use palisade_model::ec2::{
+    ManagedPrefixList, NetworkAcl, NetworkAclEntry, PortRange, PrefixListEntry, Subnet, Vpc,
+};
 
 use super::plan::Instance;
 use super::refs::{Ctx, Step, Val};
@@ -282,5 +285,79 @@ pub fn association(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         if !a.associated_subnets.contains(&subnet) {
             a.associated_subnets.push(subnet);
         }
+    }
+}
+
+/// Maps `aws_ec2_managed_prefix_list` with its `entry` blocks; entries
+/// that cannot be known leave the list unread (its rules' exposure is then
+/// unknown, as for a list that could not be read live).
+pub fn prefix_list(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
+    let mut error = None;
+    let mut entries = Vec::new();
+    let configured = cx.configured(inst, "entry");
+    match inst.get("entry").map(|n| &n.value) {
+        // Left unset, the computed list is what separate entries add.
+        Some(Value::Unknown(_)) if !configured => {}
+        Some(Value::Unknown(r)) => error = Some(r.clone()),
+        Some(Value::List(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let site = [("entry", Some(i)), ("cidr", None)];
+                match item.get("cidr").map(|n| cx.text(inst, n, &site)) {
+                    Some(Val::Known(cidr)) => entries.push(PrefixListEntry {
+                        cidr,
+                        description: item
+                            .get("description")
+                            .and_then(Node::as_str)
+                            .map(str::to_owned),
+                    }),
+                    Some(Val::Unknown(r)) => error = Some(r),
+                    None => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    e.regional()
+        .ec2
+        .managed_prefix_lists
+        .push(ManagedPrefixList {
+            prefix_list_id: cx.key_of(inst),
+            entries: error.is_none().then_some(entries),
+            error,
+        });
+}
+
+/// Maps `aws_ec2_managed_prefix_list_entry` onto its list.
+pub fn prefix_list_entry(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
+    let list = inst
+        .get("prefix_list_id")
+        .map(|n| cx.text(inst, n, &[("prefix_list_id", None)]));
+    let Some(Val::Known(list)) = list else {
+        return e.uncovered(&inst.rtype); // a list that cannot be told
+    };
+    let cidr = inst
+        .get("cidr")
+        .map(|n| cx.text(inst, n, &[("cidr", None)]));
+    let lists = &mut e.regional().ec2.managed_prefix_lists;
+    let Some(l) = lists.iter_mut().find(|l| l.prefix_list_id == list) else {
+        return e.uncovered(&inst.rtype); // a list this plan does not manage
+    };
+    match cidr {
+        Some(Val::Known(cidr)) => {
+            if let Some(entries) = l.entries.as_mut() {
+                entries.push(PrefixListEntry {
+                    cidr,
+                    description: inst
+                        .get("description")
+                        .and_then(Node::as_str)
+                        .map(str::to_owned),
+                });
+            }
+        }
+        Some(Val::Unknown(r)) => {
+            l.entries = None;
+            l.error = Some(r);
+        }
+        None => {}
     }
 }

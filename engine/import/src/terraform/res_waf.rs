@@ -297,3 +297,33 @@ pub fn logging(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         .logging_destinations
         .extend(destinations);
 }
+
+/// CloudFront distributions of the plan protected by a web ACL of the plan
+/// (`web_acl_id` holds the ACL's ARN): associations of CLOUDFRONT ACLs.
+/// The distributions themselves are counted as uncovered.
+pub fn finish(cx: &Ctx<'_>, e: &mut Emit) {
+    for inst in &cx.instances {
+        if inst.rtype != "aws_cloudfront_distribution" {
+            continue;
+        }
+        let Some(n) = inst.get("web_acl_id") else {
+            continue;
+        };
+        let Val::Known(acl) = cx.text(inst, n, &[("web_acl_id", None)]) else {
+            continue; // which ACL cannot be told: nothing to record it on
+        };
+        let acl = cx.alias(acl);
+        let distribution = cx.id(inst);
+        if let Some(a) = e
+            .regional()
+            .wafv2
+            .web_acls
+            .iter_mut()
+            .find(|a| a.arn == acl || a.id == acl)
+        {
+            a.associated_resources
+                .get_or_insert_with(Vec::new)
+                .push(distribution);
+        }
+    }
+}

@@ -297,3 +297,41 @@ fn an_unknown_subnet_setting_is_recorded() {
         "map_public_ip_on_launch"
     );
 }
+
+#[test]
+fn managed_prefix_lists_of_the_plan_give_rules_their_ranges() {
+    let a = import(&plan(&[
+        json!({"address": "aws_ec2_managed_prefix_list.office", "type": "aws_ec2_managed_prefix_list", "name": "office",
+               "after": {"name": "office", "address_family": "IPv4", "max_entries": 5,
+                         "entry": [{"cidr": "203.0.113.0/24", "description": "hq"}]},
+               "after_unknown": {"id": true, "arn": true},
+               "expressions": {"entry": [{}]}}),
+        json!({"address": "aws_ec2_managed_prefix_list.vpn", "type": "aws_ec2_managed_prefix_list", "name": "vpn",
+               "after": {"name": "vpn"}, "after_unknown": {"id": true, "entry": true}}),
+        json!({"address": "aws_ec2_managed_prefix_list_entry.vpn", "type": "aws_ec2_managed_prefix_list_entry", "name": "vpn",
+               "after": {"cidr": "198.51.100.0/24"}, "after_unknown": {"prefix_list_id": true},
+               "expressions": {"prefix_list_id": {"references": ["aws_ec2_managed_prefix_list.vpn.id", "aws_ec2_managed_prefix_list.vpn"]}}}),
+        json!({"address": "aws_ec2_managed_prefix_list.dyn", "type": "aws_ec2_managed_prefix_list", "name": "dyn",
+               "after": {"name": "dyn"}, "after_unknown": {"id": true, "entry": true},
+               "expressions": {"entry": [{"cidr": {"references": ["var.cidr"]}}]}}),
+    ]));
+    let lists = &a.region_data[0].ec2.managed_prefix_lists;
+    let cidrs = |i: usize| {
+        lists[i]
+            .entries
+            .as_ref()
+            .map(|e| e.iter().map(|x| x.cidr.clone()).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        lists[0].prefix_list_id,
+        id("aws_ec2_managed_prefix_list.office")
+    );
+    assert_eq!(cidrs(0), Some(vec!["203.0.113.0/24".to_owned()]));
+    assert_eq!(cidrs(1), Some(vec!["198.51.100.0/24".to_owned()]));
+    // Entries known only after apply: the list is unread, never empty.
+    assert_eq!(cidrs(2), None);
+    assert!(lists[2]
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("aws_ec2_managed_prefix_list.dyn.entry")));
+}

@@ -250,3 +250,21 @@ fn config_recorders_their_status_and_channels() {
     );
     assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
 }
+
+#[test]
+fn cloudfront_distributions_associate_with_their_web_acl() {
+    let a = import(&plan(&[
+        json!({"address": "aws_wafv2_web_acl.cf", "type": "aws_wafv2_web_acl", "name": "cf",
+               "after": {"name": "cf", "scope": "CLOUDFRONT", "default_action": [{"allow": [{}], "block": []}], "rule": []},
+               "after_unknown": {"arn": true}}),
+        json!({"address": "aws_cloudfront_distribution.site", "type": "aws_cloudfront_distribution", "name": "site",
+               "after": {"enabled": true}, "after_unknown": {"web_acl_id": true},
+               "expressions": {"web_acl_id": {"references": ["aws_wafv2_web_acl.cf.arn", "aws_wafv2_web_acl.cf"]}}}),
+    ]));
+    let acl = &a.region_data[0].wafv2.web_acls[0];
+    assert_eq!(
+        acl.associated_resources.as_deref(),
+        Some(&[id("aws_cloudfront_distribution.site")][..])
+    );
+    assert_eq!(a.uncovered.get("aws_cloudfront_distribution"), Some(&1));
+}

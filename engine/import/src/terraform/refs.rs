@@ -219,6 +219,9 @@ impl<'a> Ctx<'a> {
                 return Vec::new();
             };
             node = match idx {
+                // Blocks written as an attribute (`ingress = [...]`): one
+                // expression for all of them.
+                Some(_) if !matches!(next.value, Value::List(_)) => next,
                 Some(i) => {
                     let items = next.items();
                     match items.get(*i) {
@@ -229,6 +232,9 @@ impl<'a> Ctx<'a> {
                 }
                 None => next,
             };
+            if node.get("references").is_some() && idx.is_some() {
+                break;
+            }
         }
         node.get("references")
             .map(|r| {

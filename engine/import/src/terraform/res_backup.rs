@@ -105,6 +105,58 @@ fn days(e: &mut Emit, id: &str, n: Option<&Node>, what: &str) -> Option<i64> {
     n.as_i64().filter(|d| *d > 0)
 }
 
+/// The copy actions of rule block `i` (`r`) of plan `inst`; a destination
+/// that cannot be known is recorded on the rule `id`.
+fn copy_actions(
+    cx: &Ctx<'_>,
+    e: &mut Emit,
+    inst: &Instance,
+    id: &str,
+    i: usize,
+    r: &Node,
+) -> Vec<CopyAction> {
+    let mut copy_actions = Vec::new();
+    for (j, c) in r
+        .get("copy_action")
+        .map(Node::items)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let site = [
+            ("rule", Some(i)),
+            ("copy_action", Some(j)),
+            ("destination_vault_arn", None),
+        ];
+        let dest = match c
+            .get("destination_vault_arn")
+            .map(|n| cx.text(inst, n, &site))
+        {
+            Some(Val::Known(a)) => a,
+            Some(Val::Unknown(reason)) => {
+                e.unknown(
+                    id,
+                    &format!("copy_action[{j}].destination_vault_arn"),
+                    &reason,
+                );
+                continue;
+            }
+            None => continue,
+        };
+        let lc = c.get("lifecycle").and_then(|l| l.items().first());
+        copy_actions.push(CopyAction {
+            destination_vault_arn: dest,
+            delete_after_days: days(
+                e,
+                id,
+                lc.and_then(|l| l.get("delete_after")),
+                "copy_action.lifecycle.delete_after",
+            ),
+        });
+    }
+    copy_actions
+}
+
 /// One `rule` block of a backup plan.
 fn rule(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance, plan: &str, i: usize, r: &Node) -> BackupRule {
     let name = r
@@ -148,45 +200,7 @@ fn rule(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance, plan: &str, i: usize, r: &N
         lifecycle.and_then(|l| l.get("cold_storage_after")),
         "lifecycle.cold_storage_after",
     );
-    let mut copy_actions = Vec::new();
-    for (j, c) in r
-        .get("copy_action")
-        .map(Node::items)
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let site = [
-            ("rule", Some(i)),
-            ("copy_action", Some(j)),
-            ("destination_vault_arn", None),
-        ];
-        let dest = match c
-            .get("destination_vault_arn")
-            .map(|n| cx.text(inst, n, &site))
-        {
-            Some(Val::Known(a)) => a,
-            Some(Val::Unknown(reason)) => {
-                e.unknown(
-                    &id,
-                    &format!("copy_action[{j}].destination_vault_arn"),
-                    &reason,
-                );
-                continue;
-            }
-            None => continue,
-        };
-        let lc = c.get("lifecycle").and_then(|l| l.items().first());
-        copy_actions.push(CopyAction {
-            destination_vault_arn: dest,
-            delete_after_days: days(
-                e,
-                &id,
-                lc.and_then(|l| l.get("delete_after")),
-                "copy_action.lifecycle.delete_after",
-            ),
-        });
-    }
+    let copy_actions = copy_actions(cx, e, inst, &id, i, r);
     let continuous = match r.get("enable_continuous_backup").map(|n| &n.value) {
         Some(Value::Unknown(reason)) => {
             e.unknown(&id, "enable_continuous_backup", reason);

@@ -335,3 +335,22 @@ fn managed_prefix_lists_of_the_plan_give_rules_their_ranges() {
         .as_deref()
         .is_some_and(|e| e.contains("aws_ec2_managed_prefix_list.dyn.entry")));
 }
+
+#[test]
+fn blocks_written_as_an_attribute_resolve_from_the_one_expression() {
+    let a = import(&plan(&[
+        json!({"address": "aws_security_group.bastion", "type": "aws_security_group", "name": "bastion",
+               "after": {"name": "bastion"}, "after_unknown": {"id": true, "ingress": true, "egress": true}}),
+        json!({"address": "aws_security_group.app", "type": "aws_security_group", "name": "app",
+               "after": {"name": "app", "ingress": [
+                   {"cidr_blocks": [], "security_groups": [null], "from_port": 22, "to_port": 22, "protocol": "tcp", "self": false}]},
+               "after_unknown": {"ingress": [{"security_groups": [true]}]},
+               "expressions": {"ingress": {"references": ["aws_security_group.bastion.id", "aws_security_group.bastion"]}}}),
+    ]));
+    let r = &a.region_data[0].ec2.security_group_rules[0];
+    assert_eq!(
+        r.referenced_group_id.as_deref(),
+        Some(id("aws_security_group.bastion").as_str())
+    );
+    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+}

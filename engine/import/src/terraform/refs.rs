@@ -46,6 +46,7 @@ pub struct Ctx<'a> {
     by_address: HashMap<String, usize>,
     by_base: HashMap<String, Vec<usize>>,
     config: HashMap<String, &'a Node>,
+    calls: HashMap<String, &'a Node>,
     alias: HashMap<String, String>,
     providers: Option<&'a Node>,
     region: String,
@@ -65,6 +66,8 @@ const NOT_RESOURCES: [&str; 9] = [
     "self",
     "terraform",
 ];
+/// How many module calls deep a reference is followed.
+const MAX_MODULE_DEPTH: usize = 8;
 /// Reference roots whose value is known at plan time.
 const KNOWN_ROOTS: [&str; 4] = ["count", "each", "path", "terraform"];
 
@@ -94,8 +97,9 @@ impl<'a> Ctx<'a> {
             }
         }
         let mut config = HashMap::new();
+        let mut calls = HashMap::new();
         if let Some(root) = doc.get("configuration").and_then(|c| c.get("root_module")) {
-            walk_config(root, "", &mut config);
+            walk_config(root, "", &mut config, &mut calls);
         }
         Ctx {
             uri: uri.to_owned(),
@@ -103,6 +107,7 @@ impl<'a> Ctx<'a> {
             by_address,
             by_base,
             config,
+            calls,
             alias,
             providers: doc
                 .get("configuration")
@@ -236,36 +241,52 @@ impl<'a> Ctx<'a> {
                 break;
             }
         }
-        node.get("references")
-            .map(|r| {
-                r.items()
-                    .iter()
-                    .filter_map(Node::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default()
+        references_of(Some(node))
     }
 
     /// The model values of the plan's resources `refs` names, in order,
     /// each once; `None` when a reference is to something else that may
-    /// be unknown (a variable, a data source, a module output, a local).
+    /// be unknown (a data source, a local, a variable or module output
+    /// that does not lead to resources of the plan).
     /// A resource referenced only as a whole (`aws_x.y[count.index]` lists
     /// `aws_x.y`) gives its identity ([`Ctx::key_of`]).
     pub fn resolve(&self, inst: &Instance, refs: &[String]) -> Option<Vec<String>> {
+        self.resolve_in(&inst.module, &inst.index, refs, 0)
+    }
+
+    /// [`Ctx::resolve`] for references written in module instance `module`
+    /// by a resource of index key `index`; module inputs (`var.x`) and
+    /// outputs (`module.m.out`) are followed to the expressions that set
+    /// them, `depth` calls deep.
+    fn resolve_in(
+        &self,
+        module: &str,
+        index: &str,
+        refs: &[String],
+        depth: usize,
+    ) -> Option<Vec<String>> {
         let mut reads: Vec<(usize, String)> = Vec::new();
         let mut whole: Vec<usize> = Vec::new();
+        let mut through: Vec<String> = Vec::new();
         let mut unresolved = false;
         for r in refs {
             let root = r.split(['.', '[']).next().unwrap_or("");
             if KNOWN_ROOTS.contains(&root) {
                 continue;
             }
+            if (root == "var" || root == "module") && depth < MAX_MODULE_DEPTH {
+                match self.through_module(module, r, depth) {
+                    Some(Some(values)) => through.extend(values),
+                    Some(None) => unresolved = true,
+                    None => {} // `module.m` alone accompanies `module.m.out`
+                }
+                continue;
+            }
             if NOT_RESOURCES.contains(&root) {
                 unresolved = true;
                 continue;
             }
-            match self.target(inst, r) {
+            match self.target(module, index, r) {
                 Some((Some(t), Some(attr))) => reads.push((t, attr)),
                 Some((Some(t), None)) => whole.push(t),
                 // An attribute of a resource not in the plan.
@@ -286,14 +307,76 @@ impl<'a> Ctx<'a> {
                 None => unresolved = true,
             }
         }
+        for v in through {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
         (!unresolved && !out.is_empty()).then_some(out)
     }
 
-    /// The instance reference `r` of `inst` names (`None` when the plan
-    /// has none, or several it could be), and the attribute it reads
-    /// (`None` for the whole resource); `None` when `r` is not a resource
+    /// Follows `var.x` (to the module call's argument, in the calling
+    /// module) or `module.m.out` (to the output's expression, in module
+    /// `m`): `Some(None)` when that does not lead to resources of the plan,
+    /// `None` when `r` reads no value (`module.m` alone).
+    fn through_module(&self, module: &str, r: &str, depth: usize) -> Option<Option<Vec<String>>> {
+        if let Some(var) = r.strip_prefix("var.") {
+            return Some(self.through_var(module, first_name(var), depth));
+        }
+        let rest = r.strip_prefix("module.")?;
+        let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let mut after = &rest[name_end..];
+        let mut key = "";
+        if after.starts_with('[') {
+            let Some(end) = bracket_end(after) else {
+                return Some(None);
+            };
+            key = &after[..end];
+            after = &after[end..];
+        }
+        let output = first_name(after.strip_prefix('.')?);
+        let call = format!("module.{}{key}", &rest[..name_end]);
+        let child = if module.is_empty() {
+            call
+        } else {
+            format!("{module}.{call}")
+        };
+        Some(self.through_output(&child, output, depth))
+    }
+
+    /// The resources argument `var` of the call of module instance
+    /// `module` leads to.
+    fn through_var(&self, module: &str, var: &str, depth: usize) -> Option<Vec<String>> {
+        let segments = module_segments(module);
+        let (_, parents) = segments.split_last()?;
+        let parent = parents.concat().trim_end_matches('.').to_owned();
+        let call = self.calls.get(&super::plan::strip_keys(module))?;
+        let refs = references_of(call.get("expressions")?.get(var));
+        self.resolve_in(&parent, "", &refs, depth + 1)
+    }
+
+    /// The resources output `output` of module instance `child` leads to.
+    fn through_output(&self, child: &str, output: &str, depth: usize) -> Option<Vec<String>> {
+        let call = self.calls.get(&super::plan::strip_keys(child))?;
+        let expr = call
+            .get("module")?
+            .get("outputs")?
+            .get(output)?
+            .get("expression");
+        self.resolve_in(child, "", &references_of(expr), depth + 1)
+    }
+
+    /// The instance reference `r` names from module instance `module` (by
+    /// a resource of index key `index`): `None` in the first place when the
+    /// plan has none, or several it could be; and the attribute it reads
+    /// (`None` for the whole resource). `None` when `r` is not a resource
     /// reference.
-    fn target(&self, inst: &Instance, r: &str) -> Option<(Option<usize>, Option<String>)> {
+    fn target(
+        &self,
+        module: &str,
+        index: &str,
+        r: &str,
+    ) -> Option<(Option<usize>, Option<String>)> {
         let (rtype, rest) = r.split_once('.')?;
         let name_end = rest.find(['.', '[']).unwrap_or(rest.len());
         let name = &rest[..name_end];
@@ -308,10 +391,10 @@ impl<'a> Ctx<'a> {
             .strip_prefix('.')
             .map(|a| a.split(['.', '[']).next().unwrap_or("").to_owned())
             .filter(|a| !a.is_empty());
-        let base = if inst.module.is_empty() {
+        let base = if module.is_empty() {
             format!("{rtype}.{name}")
         } else {
-            format!("{}.{rtype}.{name}", inst.module)
+            format!("{module}.{rtype}.{name}")
         };
         let idx = if !key.is_empty() {
             self.by_address.get(&format!("{base}{key}")).copied()
@@ -320,10 +403,7 @@ impl<'a> Ctx<'a> {
         } else {
             match self.by_base.get(&base).map(Vec::as_slice) {
                 Some([one]) => Some(*one),
-                Some(_) => self
-                    .by_address
-                    .get(&format!("{base}{}", inst.index))
-                    .copied(),
+                Some(_) => self.by_address.get(&format!("{base}{index}")).copied(),
                 None => None,
             }
         };
@@ -409,19 +489,71 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn walk_config<'a>(module: &'a Node, prefix: &str, out: &mut HashMap<String, &'a Node>) {
+fn walk_config<'a>(
+    module: &'a Node,
+    prefix: &str,
+    out: &mut HashMap<String, &'a Node>,
+    calls: &mut HashMap<String, &'a Node>,
+) {
     for r in module.get("resources").map(Node::items).unwrap_or_default() {
         if let Some(address) = r.get("address").and_then(Node::as_str) {
             out.insert(format!("{prefix}{address}"), r);
         }
     }
-    if let Some(calls) = module.get("module_calls") {
-        for (name, call) in calls.entries() {
+    if let Some(module_calls) = module.get("module_calls") {
+        for (name, call) in module_calls.entries() {
+            let path = format!("{prefix}module.{}", name.name);
+            calls.insert(path.clone(), call);
             if let Some(m) = call.get("module") {
-                walk_config(m, &format!("{prefix}module.{}.", name.name), out);
+                walk_config(m, &format!("{path}."), out, calls);
             }
         }
     }
+}
+
+/// The leading name of a reference tail (`x.y[0]` -> `x`).
+fn first_name(s: &str) -> &str {
+    s.split(['.', '[']).next().unwrap_or("")
+}
+
+/// The `references` of an expression (empty for none).
+fn references_of(expr: Option<&Node>) -> Vec<String> {
+    expr.and_then(|n| n.get("references"))
+        .map(|r| {
+            r.items()
+                .iter()
+                .filter_map(Node::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The calls of a module instance path, each with its key and a trailing
+/// `.` but the last (`module.a[0].module.b` -> `module.a[0].`, `module.b`).
+fn module_segments(path: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    let bytes = path.as_bytes();
+    while i < bytes.len() {
+        match bytes[i] {
+            b'[' => match bracket_end(&path[i..]) {
+                Some(end) => i += end,
+                None => break,
+            },
+            b'.' if path[i + 1..].starts_with("module.") && i > start => {
+                out.push(&path[start..=i]);
+                start = i + 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    if start < path.len() {
+        out.push(&path[start..]);
+    }
+    out
 }
 
 /// The end (exclusive) of the bracketed key `s` starts with.

@@ -222,3 +222,64 @@ fn planned_values_alone_are_read() {
     assert_eq!(a.iam.groups[0].arn, id("aws_iam_group.ops"));
     assert_eq!(a.uncovered.get("aws_lambda_function"), Some(&1));
 }
+
+/// Module inputs and outputs: a rule in a module gets its group through
+/// `var.group_id` (the call passes `aws_security_group.web.id`); a root
+/// rule gets a module's group through its output; a root variable known
+/// only after apply stays unknown.
+const MODULES: &str = r#"{"format_version":"1.2","terraform_version":"1.9.5",
+"planned_values":{"root_module":{"resources":[],"child_modules":[]}},
+"resource_changes":[
+ {"address":"aws_security_group.web","mode":"managed","type":"aws_security_group","name":"web","change":{"actions":["create"],"before":null,"after":{"name":"web"},"after_unknown":{"id":true,"ingress":true,"egress":true}}},
+ {"address":"module.rules.aws_security_group_rule.ssh","module_address":"module.rules","mode":"managed","type":"aws_security_group_rule","name":"ssh","change":{"actions":["create"],"before":null,"after":{"type":"ingress","protocol":"tcp","from_port":22,"to_port":22,"cidr_blocks":["0.0.0.0/0"]},"after_unknown":{"security_group_id":true}}},
+ {"address":"module.net[\"a\"].aws_security_group.inner","module_address":"module.net[\"a\"]","mode":"managed","type":"aws_security_group","name":"inner","change":{"actions":["create"],"before":null,"after":{"name":"inner"},"after_unknown":{"id":true,"ingress":true,"egress":true}}},
+ {"address":"aws_vpc_security_group_ingress_rule.https","mode":"managed","type":"aws_vpc_security_group_ingress_rule","name":"https","change":{"actions":["create"],"before":null,"after":{"ip_protocol":"tcp","from_port":443,"to_port":443,"cidr_ipv4":"0.0.0.0/0"},"after_unknown":{"security_group_id":true}}},
+ {"address":"aws_vpc_security_group_ingress_rule.lan","mode":"managed","type":"aws_vpc_security_group_ingress_rule","name":"lan","change":{"actions":["create"],"before":null,"after":{"ip_protocol":"-1","security_group_id":"sg-1"},"after_unknown":{"cidr_ipv4":true}}}
+],
+"configuration":{"provider_config":{"aws":{"name":"aws","full_name":"registry.terraform.io/hashicorp/aws"}},
+ "root_module":{
+  "resources":[
+   {"address":"aws_security_group.web","mode":"managed","type":"aws_security_group","name":"web","provider_config_key":"aws","expressions":{"name":{"constant_value":"web"}}},
+   {"address":"aws_vpc_security_group_ingress_rule.https","mode":"managed","type":"aws_vpc_security_group_ingress_rule","name":"https","provider_config_key":"aws","expressions":{"security_group_id":{"references":["module.net[\"a\"].sg_id","module.net[\"a\"]","module.net"]}}},
+   {"address":"aws_vpc_security_group_ingress_rule.lan","mode":"managed","type":"aws_vpc_security_group_ingress_rule","name":"lan","provider_config_key":"aws","expressions":{"cidr_ipv4":{"references":["var.lan_cidr"]}}}
+  ],
+  "module_calls":{
+   "rules":{"source":"./rules","expressions":{"group_id":{"references":["aws_security_group.web.id","aws_security_group.web"]}},
+    "module":{"resources":[{"address":"aws_security_group_rule.ssh","mode":"managed","type":"aws_security_group_rule","name":"ssh","provider_config_key":"rules:aws","expressions":{"security_group_id":{"references":["var.group_id"]}}}],
+     "variables":{"group_id":{}}}},
+   "net":{"source":"./net","for_each_expression":{"constant_value":{"a":1}},
+    "module":{"outputs":{"sg_id":{"expression":{"references":["aws_security_group.inner.id","aws_security_group.inner"]}}},
+     "resources":[{"address":"aws_security_group.inner","mode":"managed","type":"aws_security_group","name":"inner","provider_config_key":"net:aws","expressions":{"name":{"constant_value":"inner"}}}]}}
+  },
+  "variables":{"lan_cidr":{}}
+ }}}"#;
+
+#[test]
+fn references_are_followed_through_module_inputs_and_outputs() {
+    let a = import(MODULES);
+    let rules = &a.region_data[0].ec2.security_group_rules;
+    let by = |addr: &str| {
+        rules
+            .iter()
+            .find(|r| r.arn.starts_with(&id(addr)))
+            .expect("rule")
+    };
+    assert_eq!(
+        by("module.rules.aws_security_group_rule.ssh").group_id,
+        id("aws_security_group.web")
+    );
+    assert_eq!(
+        by("aws_vpc_security_group_ingress_rule.https").group_id,
+        id("module.net[\"a\"].aws_security_group.inner")
+    );
+    assert_eq!(
+        unknowns_of(&a, &id("aws_vpc_security_group_ingress_rule.lan")),
+        [(
+            "cidr_ipv4".to_owned(),
+            "aws_vpc_security_group_ingress_rule.lan.cidr_ipv4 is known only after apply"
+                .to_owned()
+        )]
+    );
+    // and the stand-in for group sg-1, which the plan does not manage.
+    assert_eq!(a.unknowns.len(), 2, "{:?}", a.unknowns);
+}

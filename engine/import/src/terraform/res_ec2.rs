@@ -24,9 +24,11 @@ struct Base {
     description: Option<String>,
 }
 
-/// One peer: which field, its value (or why unknown), where it is written.
+/// One peer: which field, its value (or why unknown, and the property as
+/// written), where it is written.
 struct Peer {
     field: &'static str,
+    property: String,
     value: Result<String, String>,
     pos: Pos,
 }
@@ -116,6 +118,17 @@ fn text_or_unknown(
     }
 }
 
+/// A configuration site as written (`ingress[1].cidr_blocks`).
+fn written(site: &[Step<'_>]) -> String {
+    site.iter()
+        .map(|(name, idx)| match idx {
+            Some(i) => format!("{name}[{i}]"),
+            None => (*name).to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
 /// The peers of a list attribute (`cidr_blocks`, `security_groups`, ...).
 fn list_peers(
     cx: &Ctx<'_>,
@@ -135,6 +148,7 @@ fn list_peers(
                 let pos = n.items().get(k).map_or(n.pos, |i| i.pos);
                 out.push(Peer {
                     field,
+                    property: String::new(),
                     value: Ok(v),
                     pos,
                 });
@@ -142,6 +156,7 @@ fn list_peers(
         }
         Err(reason) => out.push(Peer {
             field,
+            property: written(site),
             value: Err(reason),
             pos: n.pos,
         }),
@@ -203,6 +218,7 @@ fn inline_block(
     match b.get("self").map(|n| &n.value) {
         Some(Value::Bool(true)) => peers.push(Peer {
             field: "referenced_group_id",
+            property: String::new(),
             value: Ok(group_id.to_owned()),
             pos: b.get("self").map_or(b.pos, |n| n.pos),
         }),
@@ -219,7 +235,7 @@ fn emit_rules(cx: &Ctx<'_>, e: &mut Emit, prefix: &str, base: &Base, peers: Vec<
         let value = match p.value {
             Ok(v) => Some(v),
             Err(reason) => {
-                e.unknown(&id, p.field, &reason);
+                e.unknown(&id, &p.property, &reason);
                 None
             }
         };
@@ -357,6 +373,7 @@ pub fn legacy_rule(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
     match v.get("self").map(|n| &n.value) {
         Some(Value::Bool(true)) => peers.push(Peer {
             field: "referenced_group_id",
+            property: String::new(),
             value: Ok(group_id),
             pos: v.get("self").map_or(inst.pos, |n| n.pos),
         }),

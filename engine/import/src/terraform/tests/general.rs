@@ -75,7 +75,7 @@ fn a_hand_written_plan_resolves_references_and_records_true_unknowns() {
     assert_eq!(
         unknowns_of(&a, &lb_rule),
         [(
-            "cidr_ipv4".to_owned(),
+            "cidr_blocks".to_owned(),
             "aws_security_group_rule.lb.cidr_blocks is known only after apply".to_owned()
         )]
     );

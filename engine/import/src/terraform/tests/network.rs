@@ -92,7 +92,7 @@ fn unknown_inline_peers_are_resolved_from_references_or_recorded() {
     assert_eq!(
         unknowns_of(&a, &r1),
         [(
-            "cidr_ipv4".to_owned(),
+            "ingress[1].cidr_blocks".to_owned(),
             "aws_security_group.app.ingress[1].cidr_blocks[0] is known only after apply".to_owned()
         )]
     );

@@ -86,7 +86,7 @@ fn primary(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) -> bool {
 /// Types that change a resource mapped by [`primary`] (attachments,
 /// memberships, separate rules, associations), mapped once every primary
 /// resource exists.
-const DEPENDENT: [&str; 23] = [
+pub(crate) const DEPENDENT: [&str; 23] = [
     "aws_iam_user_policy",
     "aws_iam_group_policy",
     "aws_iam_role_policy",

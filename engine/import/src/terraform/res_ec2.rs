@@ -93,7 +93,7 @@ fn port(
             }
         },
         Val::Unknown(r) => {
-            e.unknown(owner, attr, &r);
+            e.unknown(owner, &written(site), &r);
             None
         }
     }
@@ -112,7 +112,7 @@ fn text_or_unknown(
     match cx.text(inst, n, site) {
         Val::Known(v) => Some(v),
         Val::Unknown(r) => {
-            e.unknown(owner, attr, &r);
+            e.unknown(owner, &written(site), &r);
             None
         }
     }

@@ -56,23 +56,44 @@ fn wrongly_shaped_values_are_errors_not_panics() {
 
 #[test]
 fn odd_but_valid_values_never_panic() {
-    for after in [
-        serde_json::json!({"ingress": 5, "egress": [7, null], "name": ["x"]}),
-        serde_json::json!({"rule": [{"statement": 3, "action": "x"}], "default_action": 9}),
-        serde_json::json!({"assume_role_policy": 7, "inline_policy": [3], "managed_policy_arns": null}),
-    ] {
-        for t in [
+    let types: Vec<&str> = super::super::DEPENDENT
+        .iter()
+        .copied()
+        .chain([
             "aws_security_group",
+            "aws_default_security_group",
             "aws_wafv2_web_acl",
             "aws_iam_role",
+            "aws_iam_user",
+            "aws_iam_group",
+            "aws_iam_policy",
+            "aws_iam_account_password_policy",
             "aws_network_acl",
+            "aws_default_network_acl",
+            "aws_vpc",
+            "aws_subnet",
+            "aws_backup_vault",
             "aws_backup_plan",
             "aws_config_configuration_recorder",
-        ] {
-            let text = super::plan(&[
-                serde_json::json!({"address": format!("{t}.x"), "type": t, "name": "x", "after": after}),
-            ]);
-            let _ = super::super::import("p.json", &text, &Options::default());
-        }
+            "aws_config_delivery_channel",
+            "aws_ec2_managed_prefix_list",
+            "aws_cloudfront_distribution",
+        ])
+        .collect();
+    let odd = [
+        serde_json::json!({"ingress": 5, "egress": [7, null], "name": ["x"], "rule": {"a": 1}}),
+        serde_json::json!({"rule": [{"statement": 3, "action": "x", "copy_action": [1], "lifecycle": "x"}], "default_action": 9}),
+        serde_json::json!({"assume_role_policy": 7, "inline_policy": [3], "managed_policy_arns": null, "entry": [[]]}),
+        serde_json::json!({"user": {}, "users": [{}], "groups": 3, "policy_arn": [], "role": null, "security_group_id": 1.5}),
+        serde_json::json!({"network_acl_id": "a", "rule_number": "x", "selection_tag": [1], "condition": [{"string_equals": [2]}]}),
+        serde_json::json!({"backup_vault_name": "v", "plan_id": "p", "name": "r", "is_enabled": "maybe", "web_acl_arn": "a", "resource_arn": "a"}),
+    ];
+    for after in &odd {
+        let resources: Vec<serde_json::Value> = types
+            .iter()
+            .map(|t| serde_json::json!({"address": format!("{t}.x"), "type": t, "name": "x", "after": after,
+                                        "after_unknown": {"name": true, "rule": [true], "ingress": [{"cidr_blocks": true}]}}))
+            .collect();
+        let _ = super::super::import("p.json", &super::plan(&resources), &Options::default());
     }
 }

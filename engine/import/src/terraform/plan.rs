@@ -104,7 +104,7 @@ pub fn instances(uri: &str, doc: &Node) -> Result<Vec<Instance>, ImportError> {
         .iter()
         .filter(|(a, _)| !seen.contains(*a))
         .collect();
-    rest.sort_by_key(|(_, n)| n.pos);
+    rest.sort_by(|(a, x), (b, y)| x.pos.cmp(&y.pos).then_with(|| a.cmp(b)));
     for (address, obj) in rest {
         if field(obj, "mode") == Some("data") {
             continue;

@@ -131,22 +131,29 @@ pub fn web_acl(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         Some(Value::Unknown(reason)) => e.unknown(&id, "rule", reason),
         _ => {}
     }
-    if let Some(Value::String(json)) = inst.get("rule_json").map(|n| &n.value) {
-        // Rules given as AWS's own JSON (`rule_json`): read their names only
-        // would lose the facts, so an unreadable list is an unknown.
-        match serde_json::from_str::<serde_json::Value>(json) {
-            Ok(v) => {
-                let node = crate::value::Node::from_json_at(&v, inst.pos);
-                for (i, r) in node.items().iter().enumerate() {
-                    rules.push(json_rule(e, &id, i, r));
+    match inst.get("rule_json").map(|n| &n.value) {
+        // Rules given as AWS's own JSON: text that is not JSON cannot be
+        // judged, so the rules are unknown (never an ACL without them).
+        Some(Value::String(json)) if !json.trim().is_empty() => {
+            match serde_json::from_str::<serde_json::Value>(json) {
+                Ok(v) => {
+                    let node =
+                        Node::from_json_at(&v, inst.get("rule_json").map_or(inst.pos, |n| n.pos));
+                    for (i, r) in node.items().iter().enumerate() {
+                        rules.push(json_rule(e, &id, i, r));
+                    }
                 }
+                Err(err) => e.unknown(
+                    &id,
+                    "rule_json",
+                    &format!("{} rule_json is not JSON: {err}", inst.address),
+                ),
             }
-            Err(err) => e.unknown(
-                &id,
-                "rule_json",
-                &format!("{} rule_json is not JSON: {err}", inst.address),
-            ),
         }
+        Some(Value::Unknown(r)) if cx.configured(inst, "rule_json") => {
+            e.unknown(&id, "rule_json", r)
+        }
+        _ => {}
     }
     rules.sort_by_key(|r| r.priority);
     let default_action = match inst.get("default_action") {

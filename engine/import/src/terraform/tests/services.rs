@@ -268,3 +268,35 @@ fn cloudfront_distributions_associate_with_their_web_acl() {
     );
     assert_eq!(a.uncovered.get("aws_cloudfront_distribution"), Some(&1));
 }
+
+#[test]
+fn rules_given_as_aws_json_are_read_and_unknown_ones_recorded() {
+    let rules = r#"[{"Name":"bots","Priority":0,"OverrideAction":{"Count":{}},"Statement":{"ManagedRuleGroupStatement":{"VendorName":"AWS","Name":"AWSManagedRulesBotControlRuleSet"}},"VisibilityConfig":{"CloudWatchMetricsEnabled":true,"SampledRequestsEnabled":false,"MetricName":"bots"}}]"#;
+    let a = import(&plan(&[
+        json!({"address": "aws_wafv2_web_acl.j", "type": "aws_wafv2_web_acl", "name": "j",
+               "after": {"name": "j", "scope": "REGIONAL", "default_action": [{"allow": [{}], "block": []}], "rule_json": rules}}),
+        json!({"address": "aws_wafv2_web_acl.u", "type": "aws_wafv2_web_acl", "name": "u",
+               "after": {"name": "u", "scope": "REGIONAL", "default_action": [{"allow": [], "block": [{}]}]},
+               "after_unknown": {"rule_json": true}, "expressions": {"rule_json": {"references": ["local.rules"]}}}),
+    ]));
+    let acls = &a.region_data[0].wafv2.web_acls;
+    let r = &acls[0].rules[0];
+    assert_eq!(
+        (
+            r.name.as_str(),
+            r.statement_type.as_str(),
+            r.action.as_str()
+        ),
+        ("bots", "ManagedRuleGroupStatement", "none")
+    );
+    assert_eq!(r.override_action.as_deref(), Some("count"));
+    assert_eq!(
+        r.managed_rule_group.as_deref(),
+        Some("AWS/AWSManagedRulesBotControlRuleSet")
+    );
+    assert!(r.metrics_enabled && !r.sampled_requests_enabled);
+    assert_eq!(
+        unknowns_of(&a, &id("aws_wafv2_web_acl.u"))[0].0,
+        "rule_json"
+    );
+}

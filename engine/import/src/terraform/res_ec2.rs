@@ -256,14 +256,25 @@ fn push_rule(
         .strip_prefix(&format!("{}#", cx.uri))
         .unwrap_or(&id)
         .to_owned();
+    // Every protocol: AWS reports the ports as -1 whatever the plan wrote
+    // (Terraform requires 0).
+    let all = matches!(
+        base.ip_protocol.trim().to_ascii_lowercase().as_str(),
+        "-1" | "all"
+    );
+    let (from_port, to_port) = if all {
+        (Some(-1), Some(-1))
+    } else {
+        (base.from_port, base.to_port)
+    };
     let mut r = SecurityGroupRule {
         arn: id,
         rule_id,
         group_id: base.group_id.clone(),
         is_egress: base.is_egress,
         ip_protocol: base.ip_protocol.clone(),
-        from_port: base.from_port,
-        to_port: base.to_port,
+        from_port,
+        to_port,
         description: base.description.clone(),
         ..SecurityGroupRule::default()
     };

@@ -48,6 +48,8 @@ fn inline_blocks_give_one_rule_per_block_and_peer() {
     // `self = true`: the group itself is the peer.
     assert_eq!(rules[5].referenced_group_id.as_deref(), Some(sg.as_str()));
     assert_eq!(rules[5].ip_protocol, "-1");
+    // Ports of an all-protocol rule as AWS reports them (Terraform writes 0).
+    assert_eq!((rules[5].from_port, rules[5].to_port), (Some(-1), Some(-1)));
     assert!(rules[6].is_egress && !rules[0].is_egress);
     assert!(rules.iter().all(|r| r.group_id == sg));
     assert_eq!(rules[0].description.as_deref(), Some("ssh"));
@@ -190,7 +192,7 @@ fn separate_rules_in_both_styles() {
             all.cidr_ipv6.as_deref(),
             all.from_port
         ),
-        ("-1", Some("::/0"), None)
+        ("-1", Some("::/0"), Some(-1))
     );
     assert!(a
         .locations

@@ -258,18 +258,36 @@ fn identity(cx: &Ctx<'_>, e: &mut Emit, kind: Kind, name: &str, by: &Instance) -
     if let Some(arn) = found {
         return arn;
     }
+    let why = format!(
+        "{} {name} is not managed in this plan (referenced by {}): only what the plan adds to it is known",
+        kind.rtype(),
+        by.address
+    );
+    stand_in(cx, e, kind, name, &why, by)
+}
+
+/// A stand-in identity `name` of `kind`: everything about it but what the
+/// plan adds is unknown, for reason `why`. Returns its model ARN.
+fn stand_in(
+    cx: &Ctx<'_>,
+    e: &mut Emit,
+    kind: Kind,
+    name: &str,
+    why: &str,
+    by: &Instance,
+) -> String {
     let arn = format!("{}#{}/{name}", cx.uri, kind.rtype());
     e.locate(&arn, by.pos);
-    e.unknown(
-        &arn,
-        "(resource)",
-        &format!(
-            "{} {name} is not managed in this plan (referenced by {}): only what the plan adds to it is known",
-            kind.rtype(),
-            by.address
-        ),
-    );
+    e.unknown(&arn, "(resource)", why);
     let iam = &mut e.account.iam;
+    let exists = match kind {
+        Kind::User => iam.users.iter().any(|u| u.arn == arn),
+        Kind::Group => iam.groups.iter().any(|g| g.arn == arn),
+        Kind::Role => iam.roles.iter().any(|r| r.arn == arn),
+    };
+    if exists {
+        return arn;
+    }
     match kind {
         Kind::User => iam.users.push(User {
             arn: arn.clone(),
@@ -305,15 +323,16 @@ fn owner_kind(rtype: &str) -> Option<(Kind, &'static str)> {
     }
 }
 
-/// The owner named by `attr` of `inst`; unknown owners are recorded on
-/// the instance itself.
+/// The owner named by `attr` of `inst`. An owner that cannot be known is a
+/// stand-in named by the attribute, itself unknown: what the plan grants it
+/// is still seen (an attached policy counts as attached).
 fn owner(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance, kind: Kind, attr: &str) -> Option<String> {
     let n = inst.get(attr)?;
     match cx.text(inst, n, &[(attr, None)]) {
         Val::Known(name) => Some(identity(cx, e, kind, &name, inst)),
         Val::Unknown(reason) => {
-            e.unknown(&cx.id(inst), attr, &reason);
-            None
+            let name = format!("{}.{attr}", inst.address);
+            Some(stand_in(cx, e, kind, &name, &reason, inst))
         }
     }
 }
@@ -384,7 +403,10 @@ pub fn attachment(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
                         owners.push((kind, identity(cx, e, kind, &name, inst)));
                     }
                 }
-                Err(reason) => e.unknown(&cx.id(inst), attr, &reason),
+                Err(reason) => {
+                    let name = format!("{}.{attr}", inst.address);
+                    owners.push((kind, stand_in(cx, e, kind, &name, &reason, inst)));
+                }
             }
         }
     }
@@ -410,43 +432,47 @@ pub fn attachment(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
     }
 }
 
+/// The identity names attribute `attr` of `inst` gives (one, or a list);
+/// names that cannot be known become a stand-in named by the attribute.
+fn names(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance, attr: &str, kind: Kind) -> Vec<String> {
+    let Some(n) = inst.get(attr) else {
+        return Vec::new();
+    };
+    let site = [(attr, None)];
+    let got = match &n.value {
+        Value::List(_) => cx.texts(inst, n, &site),
+        _ => match cx.text(inst, n, &site) {
+            Val::Known(v) => Ok(vec![v]),
+            Val::Unknown(r) => Err(r),
+        },
+    };
+    got.unwrap_or_else(|reason| {
+        let name = format!("{}.{attr}", inst.address);
+        stand_in(cx, e, kind, &name, &reason, inst);
+        vec![name]
+    })
+}
+
 /// Maps `aws_iam_user_group_membership` (`user`, `groups`) and
 /// `aws_iam_group_membership` (`group`, `users`).
 pub fn membership(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
-    let pairs: Vec<(String, String)> = if inst.rtype == "aws_iam_user_group_membership" {
-        let (Some(u), Some(g)) = (inst.get("user"), inst.get("groups")) else {
-            return;
-        };
-        let user = match cx.text(inst, u, &[("user", None)]) {
-            Val::Known(u) => u,
-            Val::Unknown(r) => return e.unknown(&cx.id(inst), "user", &r),
-        };
-        match cx.texts(inst, g, &[("groups", None)]) {
-            Ok(gs) => gs.into_iter().map(|g| (user.clone(), g)).collect(),
-            Err(r) => {
-                let arn = identity(cx, e, Kind::User, &user, inst);
-                return e.unknown(&arn, &format!("{}.groups", inst.address), &r);
-            }
-        }
+    let (users, groups) = if inst.rtype == "aws_iam_user_group_membership" {
+        ("user", "groups")
     } else {
-        let (Some(g), Some(u)) = (inst.get("group"), inst.get("users")) else {
-            return;
-        };
-        let group = match cx.text(inst, g, &[("group", None)]) {
-            Val::Known(g) => g,
-            Val::Unknown(r) => return e.unknown(&cx.id(inst), "group", &r),
-        };
-        match cx.texts(inst, u, &[("users", None)]) {
-            Ok(us) => us.into_iter().map(|u| (u, group.clone())).collect(),
-            Err(r) => return e.unknown(&cx.id(inst), "users", &r),
-        }
+        ("users", "group")
     };
-    for (user, group) in pairs {
-        identity(cx, e, Kind::Group, &group, inst);
+    let users = names(cx, e, inst, users, Kind::User);
+    let groups = names(cx, e, inst, groups, Kind::Group);
+    for group in &groups {
+        identity(cx, e, Kind::Group, group, inst);
+    }
+    for user in users {
         let arn = identity(cx, e, Kind::User, &user, inst);
         if let Some(u) = e.account.iam.users.iter_mut().find(|u| u.arn == arn) {
-            if !u.groups.contains(&group) {
-                u.groups.push(group);
+            for g in &groups {
+                if !u.groups.contains(g) {
+                    u.groups.push(g.clone());
+                }
             }
         }
     }

@@ -227,3 +227,44 @@ fn the_password_policy_is_the_accounts() {
     assert!(a.locations.contains_key(&a.account_id));
     assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
 }
+
+#[test]
+fn an_owner_known_only_after_apply_is_an_unknown_stand_in_that_still_holds_the_grant() {
+    let a = import(&plan(&[
+        json!({"address": "aws_iam_role_policy_attachment.admin", "type": "aws_iam_role_policy_attachment", "name": "admin",
+               "after": {"policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}, "after_unknown": {"role": true},
+               "expressions": {"role": {"references": ["module.app.role_name", "module.app"]}}}),
+        json!({"address": "aws_iam_group_membership.g", "type": "aws_iam_group_membership", "name": "g",
+               "after": {"name": "g", "users": ["carol"]}, "after_unknown": {"group": true},
+               "expressions": {"group": {"references": ["data.external.g.result", "data.external.g"]}}}),
+    ]));
+    let stand_in = a
+        .iam
+        .roles
+        .iter()
+        .find(|r| r.name == "aws_iam_role_policy_attachment.admin.role")
+        .expect("stand-in role");
+    assert_eq!(
+        stand_in.attached_policies,
+        ["arn:aws:iam::aws:policy/AdministratorAccess"]
+    );
+    assert_eq!(
+        unknowns_of(&a, &stand_in.arn),
+        [(
+            "(resource)".to_owned(),
+            "aws_iam_role_policy_attachment.admin.role is known only after apply".to_owned()
+        )]
+    );
+    let carol = a
+        .iam
+        .users
+        .iter()
+        .find(|u| u.name == "carol")
+        .expect("carol");
+    assert_eq!(carol.groups, ["aws_iam_group_membership.g.group"]);
+    assert!(a
+        .iam
+        .groups
+        .iter()
+        .any(|g| g.name == "aws_iam_group_membership.g.group"));
+}

@@ -511,6 +511,15 @@ fn walk_config<'a>(
     }
 }
 
+/// Records on every one of `ids` that `property` (of another resource,
+/// which may change any of them) cannot be known: a dependent resource
+/// whose target is unknown leaves each candidate target unknown.
+pub fn unknown_on_all(e: &mut crate::emit::Emit, ids: Vec<String>, property: &str, reason: &str) {
+    for id in ids {
+        e.unknown(&id, property, reason);
+    }
+}
+
 /// The leading name of a reference tail (`x.y[0]` -> `x`).
 fn first_name(s: &str) -> &str {
     s.split(['.', '[']).next().unwrap_or("")

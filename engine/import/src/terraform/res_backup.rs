@@ -51,7 +51,16 @@ fn vault_of(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) -> Option<usize> {
             found
         }
         Val::Unknown(r) => {
-            e.unknown(&cx.id(inst), "backup_vault_name", &r);
+            // Any vault of the plan may be the one it changes.
+            let vaults = e
+                .regional()
+                .backup
+                .vaults
+                .iter()
+                .map(|v| v.arn.clone())
+                .collect();
+            let property = format!("{}.backup_vault_name", inst.address);
+            super::refs::unknown_on_all(e, vaults, &property, &r);
             None
         }
     }
@@ -253,7 +262,18 @@ pub fn selection(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         .map(|n| cx.text(inst, n, &[("plan_id", None)]))
     {
         Some(Val::Known(p)) => p,
-        Some(Val::Unknown(r)) => return e.unknown(&sid, "plan_id", &r),
+        Some(Val::Unknown(r)) => {
+            // Any plan of the plan file may be the one it selects for.
+            let plans = e
+                .regional()
+                .backup
+                .plans
+                .iter()
+                .map(|p| p.arn.clone())
+                .collect();
+            super::refs::unknown_on_all(e, plans, &format!("{}.plan_id", inst.address), &r);
+            return e.unknown(&sid, "plan_id", &r);
+        }
         None => return,
     };
     let Some(pi) = e

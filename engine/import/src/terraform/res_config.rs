@@ -65,7 +65,18 @@ pub fn status(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         .map(|n| cx.text(inst, n, &[("name", None)]))
     {
         Some(Val::Known(n)) => n,
-        Some(Val::Unknown(r)) => return e.unknown(&cx.id(inst), "name", &r),
+        Some(Val::Unknown(r)) => {
+            // Any recorder of the plan may be the one it starts.
+            let recorders = e
+                .regional()
+                .config
+                .recorders
+                .iter()
+                .map(|c| c.arn.clone())
+                .collect();
+            let property = format!("{}.name", inst.address);
+            return super::refs::unknown_on_all(e, recorders, &property, &r);
+        }
         None => return,
     };
     let Some(i) = e

@@ -217,8 +217,30 @@ fn owning_acl(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) -> Option<String> {
     let acl_id = match cx.text(inst, n, &[("network_acl_id", None)]) {
         Val::Known(a) => a,
         Val::Unknown(r) => {
-            e.unknown(&cx.id(inst), "network_acl_id", &r);
-            return None;
+            // Any ACL of the plan may be the one it changes; a rule's own
+            // entries go to a stand-in ACL, itself unknown.
+            let acls = e
+                .regional()
+                .ec2
+                .network_acls
+                .iter()
+                .map(|a| a.arn.clone())
+                .collect();
+            let property = format!("{}.network_acl_id", inst.address);
+            super::refs::unknown_on_all(e, acls, &property, &r);
+            if inst.rtype == "aws_network_acl_association" {
+                return None;
+            }
+            let arn = format!("{}#acl", cx.id(inst));
+            e.regional().ec2.network_acls.push(NetworkAcl {
+                arn: arn.clone(),
+                network_acl_id: arn.clone(),
+                entries: vec![implicit_deny(false), implicit_deny(true)],
+                ..NetworkAcl::default()
+            });
+            e.locate(&arn, inst.pos);
+            e.unknown(&arn, "(resource)", &r);
+            return Some(arn);
         }
     };
     let ec2 = &mut e.regional().ec2;

@@ -256,7 +256,15 @@ fn acl_of(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance, attr: &str) -> Option<usi
             found
         }
         Val::Unknown(r) => {
-            e.unknown(&cx.id(inst), attr, &r);
+            // Any web ACL of the plan may be the one it changes.
+            let acls = e
+                .regional()
+                .wafv2
+                .web_acls
+                .iter()
+                .map(|a| a.arn.clone())
+                .collect();
+            super::refs::unknown_on_all(e, acls, &format!("{}.{attr}", inst.address), &r);
             None
         }
     }

@@ -356,3 +356,23 @@ fn blocks_written_as_an_attribute_resolve_from_the_one_expression() {
     );
     assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
 }
+
+#[test]
+fn an_entry_of_an_acl_known_only_after_apply_goes_to_an_unknown_stand_in() {
+    let a = import(&plan(&[
+        json!({"address": "aws_network_acl_rule.ssh", "type": "aws_network_acl_rule", "name": "ssh",
+        "after": {"rule_number": 100, "egress": false, "protocol": "6", "rule_action": "allow", "cidr_block": "0.0.0.0/0", "from_port": 22, "to_port": 22},
+        "after_unknown": {"network_acl_id": true},
+        "expressions": {"network_acl_id": {"references": ["module.vpc.public_acl_id", "module.vpc"]}}}),
+    ]));
+    let acl = &a.region_data[0].ec2.network_acls[0];
+    assert_eq!(acl.arn, format!("{}#acl", id("aws_network_acl_rule.ssh")));
+    assert!(acl
+        .entries
+        .iter()
+        .any(|e| e.rule_number == 100 && e.protocol == "6"));
+    assert_eq!(unknowns_of(&a, &acl.arn)[0].0, "(resource)");
+    assert!(a
+        .locations
+        .contains_key(&format!("{}/entry/ingress/100", acl.arn)));
+}

@@ -300,3 +300,31 @@ fn rules_given_as_aws_json_are_read_and_unknown_ones_recorded() {
         "rule_json"
     );
 }
+
+#[test]
+fn a_dependent_whose_target_is_unknown_leaves_every_candidate_unknown() {
+    let a = import(&plan(&[
+        json!({"address": "aws_wafv2_web_acl.a", "type": "aws_wafv2_web_acl", "name": "a", "after": {"name": "a", "scope": "REGIONAL"}}),
+        json!({"address": "aws_wafv2_web_acl_logging_configuration.l", "type": "aws_wafv2_web_acl_logging_configuration", "name": "l",
+               "after": {"log_destination_configs": ["arn:aws:firehose:eu-west-1:1:deliverystream/aws-waf-logs-x"]},
+               "after_unknown": {"resource_arn": true},
+               "expressions": {"resource_arn": {"references": ["module.waf.acl_arn", "module.waf"]}}}),
+        json!({"address": "aws_backup_vault.v", "type": "aws_backup_vault", "name": "v", "after": {"name": "v"}}),
+        json!({"address": "aws_backup_vault_lock_configuration.l", "type": "aws_backup_vault_lock_configuration", "name": "l",
+               "after": {"changeable_for_days": 3}, "after_unknown": {"backup_vault_name": true},
+               "expressions": {"backup_vault_name": {"references": ["var.vault"]}}}),
+    ]));
+    let acl = id("aws_wafv2_web_acl.a");
+    assert_eq!(
+        unknowns_of(&a, &acl)[0].0,
+        "aws_wafv2_web_acl_logging_configuration.l.resource_arn"
+    );
+    assert!(a.region_data[0].wafv2.web_acls[0]
+        .logging_destinations
+        .is_empty());
+    assert_eq!(
+        unknowns_of(&a, &id("aws_backup_vault.v"))[0].0,
+        "aws_backup_vault_lock_configuration.l.backup_vault_name"
+    );
+    assert!(!a.region_data[0].backup.vaults[0].locked);
+}

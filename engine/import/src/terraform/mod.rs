@@ -4,14 +4,20 @@
 //!   data sources skipped), their planned values with what is known only
 //!   after apply marked unknown.
 //! - `refs`: values known only after apply resolved from the
-//!   configuration's references to other resources of the plan.
-//! - `res_iam`, `res_ec2`, `res_nacl`, `res_waf`, `res_backup`,
+//!   configuration's references to other resources of the plan (through
+//!   module inputs and outputs too).
+//! - `res_iam`, `res_ec2` (security groups and rules), `res_nacl` (VPCs,
+//!   subnets, prefix lists, network ACLs), `res_waf`, `res_backup`,
 //!   `res_config`: each supported resource type to the model; every other
 //!   type is counted as uncovered.
+//! - `managed`: stand-in for the AWS managed policy table
+//!   (`crate::aws_managed::ensure` once merged).
 //!
 //! Resource ids are `<uri>#<address>` (module path and index keys as
 //! Terraform writes them); they are also the model ARNs, so findings carry
-//! them and locations land on them.
+//! them and locations land on them. Resources a plan changes but does not
+//! manage (a role an attachment names, a group a rule is added to) are
+//! stand-ins whose every check is unknown.
 
 mod managed;
 pub mod plan;

@@ -69,7 +69,21 @@ fn rule(e: &mut Emit, acl: &str, address: &str, i: usize, r: &Node) -> WafRule {
         .map_or_else(|| format!("rule[{i}]"), str::to_owned);
     let id = format!("{acl}/rule/{name}");
     e.locate(&id, r.pos);
-    for (k, v) in r.entries() {
+    // What the rules read; labels, captcha settings and the like do not
+    // count, nor the statement's details (an IP set's ARN known only after
+    // apply): only its kind and a managed group's vendor and name.
+    const READ: [&str; 5] = [
+        "name",
+        "priority",
+        "action",
+        "override_action",
+        "visibility_config",
+    ];
+    for (k, v) in r
+        .entries()
+        .iter()
+        .filter(|(k, _)| READ.contains(&k.name.as_str()))
+    {
         if let Some(reason) = v.unknown_reason() {
             e.unknown(&id, &format!("rule[{i}].{}", k.name), reason);
         }
@@ -94,7 +108,17 @@ fn rule(e: &mut Emit, acl: &str, address: &str, i: usize, r: &Node) -> WafRule {
             })
         })
         .unwrap_or(("", r));
-    if statement.is_none() {
+    if let Some(Value::Unknown(reason)) = r.get("statement").map(|s| &s.value) {
+        e.unknown(&id, &format!("rule[{i}].statement"), reason);
+    }
+    if kind == "managed_rule_group_statement" {
+        for k in ["vendor_name", "name"] {
+            if let Some(reason) = body.get(k).and_then(Node::unknown_reason) {
+                e.unknown(&id, &format!("rule[{i}].statement.{kind}.{k}"), reason);
+            }
+        }
+    }
+    if statement.is_none() && r.get("statement").and_then(Node::unknown_reason).is_none() {
         e.unknown(
             &id,
             &format!("rule[{i}].statement"),

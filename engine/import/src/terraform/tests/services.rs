@@ -328,3 +328,21 @@ fn a_dependent_whose_target_is_unknown_leaves_every_candidate_unknown() {
     );
     assert!(!a.region_data[0].backup.vaults[0].locked);
 }
+
+#[test]
+fn statement_details_known_only_after_apply_do_not_hide_the_rule() {
+    let a = import(&plan(&[
+        json!({"address": "aws_wafv2_web_acl.w", "type": "aws_wafv2_web_acl", "name": "w",
+        "after": {"name": "w", "scope": "REGIONAL", "default_action": [{"allow": [], "block": [{}]}],
+                  "rule": [{"name": "allow-office", "priority": 0, "action": [{"allow": [{}], "block": [], "count": []}],
+                            "statement": [{"ip_set_reference_statement": [{"arn": null}], "managed_rule_group_statement": []}],
+                            "visibility_config": vis(true, true), "rule_label": [{"name": null}]}]},
+        "after_unknown": {"rule": [{"statement": [{"ip_set_reference_statement": [{"arn": true}]}], "rule_label": [{"name": true}]}]}}),
+    ]));
+    let r = &a.region_data[0].wafv2.web_acls[0].rules[0];
+    assert_eq!(
+        (r.statement_type.as_str(), r.action.as_str()),
+        ("IPSetReferenceStatement", "allow")
+    );
+    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+}

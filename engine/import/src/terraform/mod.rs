@@ -43,8 +43,12 @@ use refs::Ctx;
 pub fn import(uri: &str, text: &str, opts: &Options) -> Result<Account, ImportError> {
     let doc = crate::parse::parse(uri, text)?;
     let instances = plan::instances(uri, &doc)?;
-    let region = provider_region(&doc);
-    let mut e = Emit::new(uri, Origin::Terraform, opts, region.as_deref());
+    // The provider's region wins over the option (`Options::region`).
+    let mut opts = opts.clone();
+    if let Some(region) = provider_region(&doc) {
+        opts.region = Some(region);
+    }
+    let mut e = Emit::new(uri, Origin::Terraform, &opts, None);
     let (region, account) = (e.region().to_owned(), e.account.account_id.clone());
     let cx = Ctx::new(uri, &doc, instances, &region, &account);
     for inst in &cx.instances {

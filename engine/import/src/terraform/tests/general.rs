@@ -188,8 +188,19 @@ fn the_region_comes_from_the_provider_or_its_variable() {
         json!({"region": {"references": ["var.region"]}}),
     ));
     assert_eq!(a.regions, ["eu-central-1"]);
-    let a = import(&plan(&[sg]));
+    let a = import(&plan(std::slice::from_ref(&sg)));
     assert_eq!(a.regions, [crate::DEFAULT_REGION]);
+    // The option applies when the plan does not say; the provider wins.
+    let opts = crate::Options {
+        region: Some("sa-east-1".into()),
+        ..crate::Options::default()
+    };
+    let text = plan(std::slice::from_ref(&sg));
+    let a = super::super::import("p.json", &text, &opts).expect("imports");
+    assert_eq!(a.regions, ["sa-east-1"]);
+    let text = plan_with(&[sg], json!({"region": {"constant_value": "ap-south-1"}}));
+    let a = super::super::import("p.json", &text, &opts).expect("imports");
+    assert_eq!(a.regions, ["ap-south-1"]);
 }
 
 #[test]

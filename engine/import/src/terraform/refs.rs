@@ -78,7 +78,7 @@ impl<'a> Ctx<'a> {
     pub fn new(
         uri: &str,
         doc: &'a Node,
-        instances: Vec<Instance>,
+        mut instances: Vec<Instance>,
         region: &str,
         account: &str,
     ) -> Self {
@@ -100,6 +100,11 @@ impl<'a> Ctx<'a> {
         let mut calls = HashMap::new();
         if let Some(root) = doc.get("configuration").and_then(|c| c.get("root_module")) {
             walk_config(root, "", &mut config, &mut calls);
+        }
+        for inst in &mut instances {
+            if let Some(c) = config.get(&inst.config_address) {
+                unset_computed(inst, c);
+            }
         }
         Ctx {
             uri: uri.to_owned(),
@@ -508,6 +513,38 @@ fn walk_config<'a>(
                 walk_config(m, &format!("{path}."), out, calls);
             }
         }
+    }
+}
+
+/// Attributes that may be nested blocks written with `dynamic` (which
+/// Terraform's JSON configuration leaves out): never taken as unset.
+const BLOCKS: [&str; 12] = [
+    "ingress",
+    "egress",
+    "inline_policy",
+    "rule",
+    "entry",
+    "selection_tag",
+    "condition",
+    "recording_group",
+    "copy_action",
+    "lifecycle",
+    "default_action",
+    "visibility_config",
+];
+
+/// Drops the top-level values of `inst` that are known only after apply
+/// because the configuration (`config`) leaves them unset: computed by the
+/// provider or AWS (an ARN, a generated name, a default), they are what
+/// the service defaults to, not a value the plan hides.
+fn unset_computed(inst: &mut Instance, config: &Node) {
+    let expressions = config.get("expressions");
+    if let Value::Map(entries) = &mut inst.values.value {
+        entries.retain(|(k, v)| {
+            !matches!(v.value, Value::Unknown(_))
+                || BLOCKS.contains(&k.name.as_str())
+                || expressions.and_then(|x| x.get(&k.name)).is_some()
+        });
     }
 }
 

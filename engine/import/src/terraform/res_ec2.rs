@@ -58,9 +58,14 @@ pub fn group(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         vpc_id,
         tags: super::res_iam::tags(inst),
     });
+    // Unset, a list is computed: the rules of separate resources, or what
+    // a `dynamic` block (which the JSON configuration leaves out) makes.
+    // With separate rules it is left to those; without, it is read (and
+    // unknown when it is).
+    let separate = has_separate_rules(cx, &group_id);
     for dir in ["ingress", "egress"] {
-        if !cx.configured(inst, dir) {
-            continue; // computed: rules come from separate resources
+        if separate && !cx.configured(inst, dir) {
+            continue;
         }
         match inst.get(dir).map(|n| &n.value) {
             Some(Value::Unknown(reason)) => e.unknown(&id, dir, reason),
@@ -72,6 +77,23 @@ pub fn group(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
             _ => {}
         }
     }
+}
+
+/// Whether a separate rule resource of the plan adds rules to group `group_id`.
+fn has_separate_rules(cx: &Ctx<'_>, group_id: &str) -> bool {
+    const RULES: [&str; 3] = [
+        "aws_security_group_rule",
+        "aws_vpc_security_group_ingress_rule",
+        "aws_vpc_security_group_egress_rule",
+    ];
+    cx.instances
+        .iter()
+        .filter(|r| RULES.contains(&r.rtype.as_str()))
+        .any(|r| {
+            r.get("security_group_id")
+                .map(|n| cx.text(r, n, &[("security_group_id", None)]))
+                .is_some_and(|v| v == Val::Known(group_id.to_owned()))
+        })
 }
 
 fn port(

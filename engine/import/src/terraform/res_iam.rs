@@ -125,10 +125,15 @@ pub fn role(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         "assume_role_policy",
         &format!("{} assume_role_policy", inst.address),
     );
+    // Unset, `inline_policy` is computed (the policies of
+    // aws_iam_role_policy resources, which replace their twins by name);
+    // known blocks are read whether written, dynamic or computed.
     let mut inline_policies = Vec::new();
-    if configured(cx, inst, "inline_policy") {
+    {
         match inst.get("inline_policy").map(|n| &n.value) {
-            Some(Value::Unknown(reason)) => e.unknown(&arn, "inline_policy", reason),
+            Some(Value::Unknown(reason)) if configured(cx, inst, "inline_policy") => {
+                e.unknown(&arn, "inline_policy", reason)
+            }
             Some(Value::List(blocks)) => {
                 for (i, b) in blocks.iter().enumerate() {
                     let pname = b
@@ -151,8 +156,10 @@ pub fn role(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
             _ => {}
         }
     }
+    // Unset and computed, `managed_policy_arns` was dropped with the plan's
+    // other unset values; known ARNs join attachments (deduplicated).
     let mut attached_policies = Vec::new();
-    if configured(cx, inst, "managed_policy_arns") {
+    {
         if let Some(n) = inst.get("managed_policy_arns") {
             match cx.texts(inst, n, &[("managed_policy_arns", None)]) {
                 Ok(arns) => {

@@ -174,9 +174,13 @@ pub fn acl(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         cx.key_of(inst)
     };
     let mut entries = Vec::new();
+    // Unset, the lists are computed: the entries of aws_network_acl_rule
+    // resources (which replace their inline twins), or what a `dynamic`
+    // block (left out of the JSON configuration) makes.
+    let separate = has_separate_entries(cx, &network_acl_id);
     for dir in ["ingress", "egress"] {
-        if !cx.configured(inst, dir) {
-            continue; // computed: entries come from aws_network_acl_rule
+        if separate && !cx.configured(inst, dir) {
+            continue;
         }
         match inst.get(dir).map(|n| &n.value) {
             Some(Value::Unknown(reason)) => e.unknown(&id, dir, reason),
@@ -208,6 +212,18 @@ pub fn acl(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         associated_subnets,
         tags: tags(inst),
     });
+}
+
+/// Whether an `aws_network_acl_rule` of the plan adds entries to ACL `acl_id`.
+fn has_separate_entries(cx: &Ctx<'_>, acl_id: &str) -> bool {
+    cx.instances
+        .iter()
+        .filter(|r| r.rtype == "aws_network_acl_rule")
+        .any(|r| {
+            r.get("network_acl_id")
+                .map(|n| cx.text(r, n, &[("network_acl_id", None)]))
+                .is_some_and(|v| v == Val::Known(acl_id.to_owned()))
+        })
 }
 
 /// The ACL named by `network_acl_id` of `inst`: one of the plan, else a

@@ -57,6 +57,14 @@ pub fn subnet(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
     });
 }
 
+/// Attribute `attr` of an entry as written (`ingress[0].rule_no`).
+fn written(block: Option<(&str, usize)>, attr: &str) -> String {
+    match block {
+        Some((b, i)) => format!("{b}[{i}].{attr}"),
+        None => attr.to_owned(),
+    }
+}
+
 /// The id of entry `n` of ACL `acl` (the graph's scheme).
 fn entry_id(acl: &str, egress: bool, n: i64) -> String {
     format!(
@@ -92,7 +100,7 @@ fn entry(
     let rule_number = match get(number_attr) {
         Some(Val::Known(v)) => v.trim().parse::<i64>().ok(),
         Some(Val::Unknown(r)) => {
-            e.unknown(acl, number_attr, &r);
+            e.unknown(acl, &written(block, number_attr), &r);
             return None;
         }
         None => None,
@@ -120,7 +128,7 @@ fn entry(
     let mut text = |attr: &str| match get(attr) {
         Some(Val::Known(v)) => Some(v).filter(|v| !v.is_empty()),
         Some(Val::Unknown(r)) => {
-            e.unknown(&id, attr, &r);
+            e.unknown(&id, &written(block, attr), &r);
             None
         }
         None => None,

@@ -377,3 +377,83 @@ fn an_entry_of_an_acl_known_only_after_apply_goes_to_an_unknown_stand_in() {
         .locations
         .contains_key(&format!("{}/entry/ingress/100", acl.arn)));
 }
+
+/// Values exactly as Terraform 1.11 with the AWS provider 5.100 plans them:
+/// inline blocks are one attribute expression in the configuration, a
+/// block's `security_groups` known only after apply is unknown as a whole,
+/// and a `dynamic` block is absent from the configuration.
+#[test]
+fn shapes_of_a_real_plan() {
+    let a = import(&plan(&[
+        json!({"address": "aws_security_group.lb", "type": "aws_security_group", "name": "lb",
+               "after": {"description": "Managed by Terraform", "name_prefix": "lb-", "revoke_rules_on_delete": false, "tags": null, "timeouts": null},
+               "after_unknown": {"arn": true, "egress": true, "id": true, "ingress": true, "name": true, "owner_id": true, "tags_all": true, "vpc_id": true},
+               "expressions": {"name_prefix": {"constant_value": "lb-"}, "vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}}}),
+        json!({"address": "aws_vpc_security_group_ingress_rule.https", "type": "aws_vpc_security_group_ingress_rule", "name": "https",
+               "after": {"cidr_ipv4": "0.0.0.0/0", "from_port": 443, "ip_protocol": "tcp", "to_port": 443, "description": null, "tags": null},
+               "after_unknown": {"arn": true, "id": true, "security_group_id": true, "security_group_rule_id": true, "tags_all": true},
+               "expressions": {"cidr_ipv4": {"constant_value": "0.0.0.0/0"}, "security_group_id": {"references": ["aws_security_group.lb.id", "aws_security_group.lb"]}}}),
+        json!({"address": "aws_security_group.web", "type": "aws_security_group", "name": "web",
+               "after": {"description": "Managed by Terraform",
+                         "egress": [{"cidr_blocks": ["10.0.0.0/16"], "description": "", "from_port": 0, "ipv6_cidr_blocks": [], "prefix_list_ids": [], "protocol": "-1", "security_groups": [], "self": false, "to_port": 0}],
+                         "ingress": [{"cidr_blocks": ["0.0.0.0/0"], "description": "", "from_port": 22, "ipv6_cidr_blocks": [], "prefix_list_ids": [], "protocol": "tcp", "security_groups": [], "self": false, "to_port": 22},
+                                     {"cidr_blocks": [], "description": "", "from_port": 443, "ipv6_cidr_blocks": [], "prefix_list_ids": [], "protocol": "tcp", "self": false, "to_port": 443}],
+                         "name": "web", "revoke_rules_on_delete": false, "tags": null, "timeouts": null},
+               "after_unknown": {"arn": true, "egress": [{"cidr_blocks": [false], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": []}], "id": true,
+                                 "ingress": [{"cidr_blocks": [false], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": []},
+                                             {"cidr_blocks": [], "ipv6_cidr_blocks": [], "prefix_list_ids": [], "security_groups": true}],
+                                 "name_prefix": true, "owner_id": true, "tags_all": true, "vpc_id": true},
+               "expressions": {"egress": {"references": ["aws_vpc.main.cidr_block", "aws_vpc.main"]}, "ingress": {"references": ["aws_security_group.lb.id", "aws_security_group.lb"]},
+                               "name": {"constant_value": "web"}, "vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}}}),
+        json!({"address": "aws_network_acl.dyn", "type": "aws_network_acl", "name": "dyn",
+               "after": {"ingress": [{"icmp_code": null, "icmp_type": null, "ipv6_cidr_block": ""}], "tags": null},
+               "after_unknown": {"arn": true, "egress": true, "id": true, "ingress": [{"action": true, "cidr_block": true, "from_port": true, "protocol": true, "rule_no": true, "to_port": true}],
+                                 "owner_id": true, "subnet_ids": true, "tags_all": true, "vpc_id": true},
+               "expressions": {"vpc_id": {"references": ["aws_vpc.main.id", "aws_vpc.main"]}}}),
+        json!({"address": "aws_iam_account_password_policy.pp", "type": "aws_iam_account_password_policy", "name": "pp",
+               "after": {"allow_users_to_change_password": true, "minimum_password_length": 14, "require_symbols": true},
+               "after_unknown": {"expire_passwords": true, "hard_expiry": true, "id": true, "max_password_age": true, "password_reuse_prevention": true,
+                                 "require_lowercase_characters": true, "require_numbers": true, "require_uppercase_characters": true},
+               "expressions": {"minimum_password_length": {"constant_value": 14}, "require_symbols": {"constant_value": true}}}),
+    ]));
+    let ec2 = &a.region_data[0].ec2;
+    let web = id("aws_security_group.web");
+    let lb = id("aws_security_group.lb");
+    let rule = |suffix: &str| {
+        ec2.security_group_rules
+            .iter()
+            .find(|r| r.arn == format!("{web}/{suffix}"))
+            .expect("rule")
+    };
+    assert_eq!(rule("ingress/0/0").cidr_ipv4.as_deref(), Some("0.0.0.0/0"));
+    assert_eq!(
+        rule("ingress/1/0").referenced_group_id.as_deref(),
+        Some(lb.as_str())
+    );
+    assert_eq!(rule("egress/0/0").cidr_ipv4.as_deref(), Some("10.0.0.0/16"));
+    // The lb group's rules are separate resources: its computed lists say nothing.
+    assert!(unknowns_of(&a, &lb).is_empty());
+    assert_eq!(
+        ec2.security_groups
+            .iter()
+            .find(|g| g.arn == lb)
+            .map(|g| g.group_name.as_str()),
+        Some("aws_security_group.lb")
+    );
+    // The dynamic NACL block's entries are known only after apply.
+    let dyn_acl = id("aws_network_acl.dyn");
+    let reasons: Vec<String> = unknowns_of(&a, &dyn_acl)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(reasons, ["egress", "ingress[0].rule_no"]);
+    // Password policy settings left unset are AWS's defaults, not unknowns.
+    let pp = a.iam.password_policy.as_ref().expect("password policy");
+    assert!(pp.require_symbols && !pp.require_numbers && pp.allow_users_to_change);
+    assert_eq!(pp.max_password_age, None);
+    assert!(
+        a.unknowns.iter().all(|u| u.resource == dyn_acl),
+        "{:?}",
+        a.unknowns
+    );
+}

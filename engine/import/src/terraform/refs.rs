@@ -256,7 +256,23 @@ impl<'a> Ctx<'a> {
     /// A resource referenced only as a whole (`aws_x.y[count.index]` lists
     /// `aws_x.y`) gives its identity ([`Ctx::key_of`]).
     pub fn resolve(&self, inst: &Instance, refs: &[String]) -> Option<Vec<String>> {
-        self.resolve_in(&inst.module, &inst.index, refs, 0)
+        // `each.value.x` of `for_each = module.m` (or a resource with
+        // instances) reads `module.m["key"].x`.
+        let each = self
+            .config
+            .get(&inst.config_address)
+            .and_then(|c| c.get("for_each_expression"))
+            .map(|x| references_of(Some(x)))
+            .and_then(|r| r.into_iter().next())
+            .filter(|_| inst.index.starts_with("[\""));
+        let refs: Vec<String> = refs
+            .iter()
+            .map(|r| match (r.strip_prefix("each.value"), &each) {
+                (Some(rest), Some(over)) => format!("{over}{}{rest}", inst.index),
+                _ => r.clone(),
+            })
+            .collect();
+        self.resolve_in(&inst.module, &inst.index, &refs, 0)
     }
 
     /// [`Ctx::resolve`] for references written in module instance `module`

@@ -8,7 +8,7 @@ use palisade_model::config::{ConfigRecorder, DeliveryChannel};
 use super::plan::Instance;
 use super::refs::{Ctx, Val};
 use crate::emit::Emit;
-use crate::value::Node;
+use crate::value::{Node, Value};
 
 /// Maps `aws_config_configuration_recorder`.
 pub fn recorder(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
@@ -27,7 +27,16 @@ pub fn recorder(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
     // Without a recording group AWS records every supported type, not the
     // global ones.
     let group = inst.get("recording_group").and_then(|g| g.items().first());
-    if let Some(r) = group.and_then(Node::unknown_reason) {
+    for k in [
+        "all_supported",
+        "include_global_resource_types",
+        "resource_types",
+    ] {
+        if let Some(r) = group.and_then(|g| g.get(k)).and_then(Node::unknown_reason) {
+            e.unknown(&id, &format!("recording_group[0].{k}"), r);
+        }
+    }
+    if let Some(Value::Unknown(r)) = inst.get("recording_group").map(|g| &g.value) {
         e.unknown(&id, "recording_group", r);
     }
     let flag = |k: &str, default: bool| {

@@ -313,39 +313,37 @@ fn push_rule(
 /// of the plan, else a stand-in for a group the plan does not manage.
 fn owning_group(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) -> String {
     let rid = cx.id(inst);
-    let gid = match inst
+    let (gid, arn, why) = match inst
         .get("security_group_id")
         .map(|n| cx.text(inst, n, &[("security_group_id", None)]))
     {
-        Some(Val::Known(g)) => g,
-        Some(Val::Unknown(reason)) => {
-            e.unknown(&rid, "security_group_id", &reason);
-            format!("{rid}#group")
-        }
-        None => {
-            e.unknown(
-                &rid,
-                "security_group_id",
-                &format!("{} has no security_group_id", inst.address),
+        Some(Val::Known(g)) => {
+            let why = format!(
+                "security group {g} is not managed in this plan (referenced by {}): only the rules the plan adds to it are known",
+                inst.address
             );
-            format!("{rid}#group")
+            (g.clone(), format!("{}#aws_security_group/{g}", cx.uri), why)
+        }
+        other => {
+            let why = match other {
+                Some(Val::Unknown(reason)) => reason,
+                _ => format!("{} has no security_group_id", inst.address),
+            };
+            e.unknown(&rid, "security_group_id", &why);
+            let gid = format!("{rid}#group");
+            (gid.clone(), gid, why)
         }
     };
     let ec2 = &mut e.regional().ec2;
     if !ec2.security_groups.iter().any(|g| g.group_id == gid) {
         ec2.security_groups.push(SecurityGroup {
-            arn: format!("{}#aws_security_group/{gid}", cx.uri),
+            arn: arn.clone(),
             group_id: gid.clone(),
             group_name: gid.clone(),
             ..SecurityGroup::default()
         });
-        let arn = format!("{}#aws_security_group/{gid}", cx.uri);
         e.locate(&arn, inst.pos);
-        e.unknown(
-            &arn,
-            "(resource)",
-            &format!("security group {gid} is not managed in this plan (referenced by {}): only the rules the plan adds to it are known", inst.address),
-        );
+        e.unknown(&arn, "(resource)", &why);
     }
     gid
 }

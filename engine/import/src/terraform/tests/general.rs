@@ -298,3 +298,36 @@ fn references_are_followed_through_module_inputs_and_outputs() {
     // and the stand-in for group sg-1, which the plan does not manage.
     assert_eq!(a.unknowns.len(), 2, "{:?}", a.unknowns);
 }
+
+#[test]
+fn each_value_of_a_for_each_over_resources_reads_the_same_key() {
+    let sg = |k: &str| {
+        json!({"address": format!("aws_security_group.g[\"{k}\"]"), "type": "aws_security_group", "name": "g", "index": k,
+               "after": {"name": k}, "after_unknown": {"id": true, "ingress": true, "egress": true}})
+    };
+    let rule = |k: &str| {
+        json!({"address": format!("aws_vpc_security_group_egress_rule.all[\"{k}\"]"), "type": "aws_vpc_security_group_egress_rule",
+               "name": "all", "index": k, "after": {"ip_protocol": "-1", "cidr_ipv4": "0.0.0.0/0"}, "after_unknown": {"security_group_id": true},
+               "expressions": {"security_group_id": {"references": ["each.value.id", "each.value"]}}})
+    };
+    let mut text: serde_json::Value =
+        serde_json::from_str(&plan(&[sg("a"), sg("b"), rule("a"), rule("b")])).expect("json");
+    for r in text["configuration"]["root_module"]["resources"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        if r["name"] == "all" {
+            r["for_each_expression"] = json!({"references": ["aws_security_group.g"]});
+        }
+    }
+    let a = import(&text.to_string());
+    let rules = &a.region_data[0].ec2.security_group_rules;
+    for k in ["a", "b"] {
+        let r = rules
+            .iter()
+            .find(|r| r.arn == id(&format!("aws_vpc_security_group_egress_rule.all[\"{k}\"]")))
+            .expect("rule");
+        assert_eq!(r.group_id, id(&format!("aws_security_group.g[\"{k}\"]")));
+    }
+}

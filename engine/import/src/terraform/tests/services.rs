@@ -233,6 +233,10 @@ fn config_recorders_their_status_and_channels() {
                "after": {"name": "default", "s3_bucket_name": "acme-config"}}),
         json!({"address": "aws_config_configuration_recorder.idle", "type": "aws_config_configuration_recorder", "name": "idle",
                "after": {"name": "idle", "role_arn": "arn:aws:iam::1:role/x", "recording_group": []}}),
+        json!({"address": "aws_config_configuration_recorder.some", "type": "aws_config_configuration_recorder", "name": "some",
+               "after": {"name": "some", "role_arn": "arn:aws:iam::1:role/x",
+                         "recording_group": [{"all_supported": false, "resource_types": ["AWS::EC2::SecurityGroup"], "exclusion_by_resource_types": null}]},
+               "after_unknown": {"recording_group": [{"exclusion_by_resource_types": true, "include_global_resource_types": true}]}}),
     ]));
     let c = &a.region_data[0].config;
     let main = &c.recorders[0];
@@ -248,7 +252,18 @@ fn config_recorders_their_status_and_channels() {
         c.delivery_channels[0].s3_bucket_name.as_deref(),
         Some("acme-config")
     );
-    assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+    // Settings the rules do not read do not make the recorder unknown; one
+    // they read does.
+    let some = &c.recorders[2];
+    assert_eq!((some.all_supported, some.resource_types.len()), (false, 1));
+    assert_eq!(
+        unknowns_of(&a, &some.arn)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect::<Vec<_>>(),
+        ["recording_group[0].include_global_resource_types"]
+    );
+    assert_eq!(a.unknowns.len(), 1, "{:?}", a.unknowns);
 }
 
 #[test]

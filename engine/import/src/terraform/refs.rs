@@ -7,7 +7,8 @@
 //! else stays unknown, with the reason naming the value.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use super::plan::Instance;
 use crate::value::{Node, Value};
@@ -52,6 +53,7 @@ pub struct Ctx<'a> {
     region: String,
     account: String,
     error: RefCell<Option<ImportError>>,
+    targets: RefCell<HashMap<String, Rc<HashSet<String>>>>,
 }
 
 /// Reference roots that are not resources of the plan.
@@ -120,6 +122,7 @@ impl<'a> Ctx<'a> {
             region: region.to_owned(),
             account: account.to_owned(),
             error: RefCell::new(None),
+            targets: RefCell::new(HashMap::new()),
         }
     }
 
@@ -134,6 +137,28 @@ impl<'a> Ctx<'a> {
         if e.is_none() {
             *e = Some(ImportError::new(&self.uri, node.pos, message));
         }
+    }
+
+    /// The known values of `attr` (resolved) over every instance of the
+    /// types `rtypes`: which groups separate rules add to, which ACLs
+    /// separate entries do. Computed once per question.
+    pub fn targets(&self, rtypes: &[&str], attr: &str) -> Rc<HashSet<String>> {
+        let key = format!("{}:{attr}", rtypes.join(","));
+        if let Some(t) = self.targets.borrow().get(&key) {
+            return Rc::clone(t);
+        }
+        let set: HashSet<String> = self
+            .instances
+            .iter()
+            .filter(|i| rtypes.contains(&i.rtype.as_str()))
+            .filter_map(|i| {
+                let n = i.get(attr)?;
+                self.text(i, n, &[(attr, None)]).known()
+            })
+            .collect();
+        let set = Rc::new(set);
+        self.targets.borrow_mut().insert(key, Rc::clone(&set));
+        set
     }
 
     /// The first wrongly shaped value seen, if any.

@@ -86,14 +86,7 @@ fn has_separate_rules(cx: &Ctx<'_>, group_id: &str) -> bool {
         "aws_vpc_security_group_ingress_rule",
         "aws_vpc_security_group_egress_rule",
     ];
-    cx.instances
-        .iter()
-        .filter(|r| RULES.contains(&r.rtype.as_str()))
-        .any(|r| {
-            r.get("security_group_id")
-                .map(|n| cx.text(r, n, &[("security_group_id", None)]))
-                .is_some_and(|v| v == Val::Known(group_id.to_owned()))
-        })
+    cx.targets(&RULES, "security_group_id").contains(group_id)
 }
 
 fn port(

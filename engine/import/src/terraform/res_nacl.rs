@@ -224,14 +224,8 @@ pub fn acl(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
 
 /// Whether an `aws_network_acl_rule` of the plan adds entries to ACL `acl_id`.
 fn has_separate_entries(cx: &Ctx<'_>, acl_id: &str) -> bool {
-    cx.instances
-        .iter()
-        .filter(|r| r.rtype == "aws_network_acl_rule")
-        .any(|r| {
-            r.get("network_acl_id")
-                .map(|n| cx.text(r, n, &[("network_acl_id", None)]))
-                .is_some_and(|v| v == Val::Known(acl_id.to_owned()))
-        })
+    cx.targets(&["aws_network_acl_rule"], "network_acl_id")
+        .contains(acl_id)
 }
 
 /// The ACL named by `network_acl_id` of `inst`: one of the plan, else a

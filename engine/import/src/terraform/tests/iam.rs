@@ -268,3 +268,15 @@ fn an_owner_known_only_after_apply_is_an_unknown_stand_in_that_still_holds_the_g
         .iter()
         .any(|g| g.name == "aws_iam_group_membership.g.group"));
 }
+
+#[test]
+fn sensitive_values_are_still_known() {
+    let text = r#"{"format_version":"1.2","terraform_version":"1.11.4",
+"resource_changes":[{"address":"aws_iam_policy.p","mode":"managed","type":"aws_iam_policy","name":"p",
+ "change":{"actions":["create"],"before":null,
+  "after":{"name":"p","policy":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"},
+  "after_unknown":{"arn":true,"id":true},"before_sensitive":false,"after_sensitive":{"policy":true}}}]}"#;
+    let a = import(text);
+    assert_eq!(a.iam.policies[0].document.statements[0].action, ["*"]);
+    assert!(a.unknowns.is_empty());
+}

@@ -20,8 +20,8 @@
 //! stand-ins whose every check is unknown.
 
 mod managed;
-pub mod plan;
-pub mod refs;
+mod plan;
+mod refs;
 mod res_backup;
 mod res_config;
 mod res_ec2;

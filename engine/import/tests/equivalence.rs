@@ -21,59 +21,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use palisade_eval::{CheckResult, Evaluator, Status};
 use palisade_import::{detect, import, Kind, Options};
-use palisade_model::{Account, LoadedSnapshot, Snapshot};
+use palisade_model::{Account, LoadedSnapshot, Origin, Snapshot};
+use palisade_rules::RulePack;
 use palisade_test_kit::{pack, root};
-
-/// Rules that need account-wide runtime data and are absent on IaC input
-/// (copied from the list).
-// TODO(lead): read from metadata (`applies_to`) once the rule field lands.
-const LIVE_ONLY: &[&str] = &[
-    "backup-plan-no-selections",
-    "backup-protected-resource-multiple-plans",
-    "backup-protected-resource-outside-selections",
-    "backup-recovery-point-stale",
-    "backup-recovery-point-unencrypted",
-    "backup-region-workloads-without-plan",
-    "backup-vault-empty",
-    "backup-vault-no-encryption-key",
-    "config-delivery-channel-missing",
-    "config-global-resources-not-recorded",
-    "config-global-resources-recorded-in-multiple-regions",
-    "config-recorder-last-status-failure",
-    "config-recorder-not-enabled",
-    "config-recorder-stopped",
-    "ec2-default-sg-in-use",
-    "ec2-default-vpc-present",
-    "ec2-nacl-unused",
-    "ec2-sg-unused",
-    "iam-access-key-created-at-setup",
-    "iam-access-key-not-rotated",
-    "iam-access-key-unused-90-days",
-    "iam-access-key-unused",
-    "iam-cloudshell-full-access-attached",
-    "iam-group-empty",
-    "iam-password-policy-min-length",
-    "iam-password-policy-no-expiry",
-    "iam-password-policy-no-lowercase",
-    "iam-password-policy-no-numbers",
-    "iam-password-policy-no-symbols",
-    "iam-password-policy-no-uppercase",
-    "iam-password-policy-reuse-prevention",
-    "iam-policy-unused",
-    "iam-role-unused",
-    "iam-root-access-key-active",
-    "iam-root-hardware-mfa-missing",
-    "iam-root-mfa-disabled",
-    "iam-root-recently-used",
-    "iam-support-role-missing",
-    "iam-user-console-password-unused-90-days",
-    "iam-user-console-password-unused",
-    "iam-user-console-without-hardware-mfa",
-    "iam-user-console-without-mfa",
-    "iam-user-multiple-active-access-keys",
-    "iam-user-without-mfa",
-    "wafv2-webacl-unassociated",
-];
 
 /// Fails every description of the infrastructure must have: the test
 /// would pass vacuously if the three agreed on nothing.
@@ -144,13 +94,22 @@ impl Judged {
     }
 }
 
-fn judge(evaluator: &Evaluator, snapshot: &Snapshot) -> Judged {
+/// The rules that judge templates and plans (metadata `applies_to`).
+fn iac_rules(pack: &RulePack) -> BTreeSet<String> {
+    pack.rules
+        .iter()
+        .filter(|r| r.meta.applies_to_origin(Origin::Cloudformation))
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+fn judge(evaluator: &Evaluator, iac: &BTreeSet<String>, snapshot: &Snapshot) -> Judged {
     let ids: Vec<String> = snapshot.accounts.iter().flat_map(ids_of).collect();
     let results: Vec<CheckResult> = evaluator.evaluate(snapshot).results;
     let mut statuses = BTreeMap::new();
     let mut errors = Vec::new();
     for r in results {
-        if LIVE_ONLY.contains(&r.rule_id.as_str()) {
+        if !iac.contains(&r.rule_id) {
             continue;
         }
         if r.status == Status::Error {
@@ -228,9 +187,10 @@ fn live_snapshot_template_and_plan_fail_the_same_rules() {
     let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
     let live = LoadedSnapshot::from_path(&root().join(DIR).join("snapshot.json"))
         .expect("the live snapshot loads");
-    let live = judge(&evaluator, &live.snapshot);
-    let cfn = judge(&evaluator, &imported("template.yaml"));
-    let tf = judge(&evaluator, &imported("plan.tfplan.json"));
+    let iac = iac_rules(&pack);
+    let live = judge(&evaluator, &iac, &live.snapshot);
+    let cfn = judge(&evaluator, &iac, &imported("template.yaml"));
+    let tf = judge(&evaluator, &iac, &imported("plan.tfplan.json"));
 
     let mut problems = Vec::new();
     for (name, j) in [("snapshot", &live), ("template", &cfn), ("plan", &tf)] {

@@ -22,60 +22,9 @@ use std::path::{Path, PathBuf};
 
 use palisade_eval::{CheckResult, Evaluator, Status};
 use palisade_import::{detect, import, Kind, Options};
-use palisade_model::Snapshot;
+use palisade_model::{Origin, Snapshot};
 use palisade_rules::RulePack;
 use palisade_test_kit::{pack, root};
-
-/// Rules that need account-wide runtime data and are absent on IaC input
-/// (copied from the list).
-// TODO(lead): read from metadata (`applies_to`) once the rule field lands.
-const LIVE_ONLY: &[&str] = &[
-    "backup-plan-no-selections",
-    "backup-protected-resource-multiple-plans",
-    "backup-protected-resource-outside-selections",
-    "backup-recovery-point-stale",
-    "backup-recovery-point-unencrypted",
-    "backup-region-workloads-without-plan",
-    "backup-vault-empty",
-    "backup-vault-no-encryption-key",
-    "config-delivery-channel-missing",
-    "config-global-resources-not-recorded",
-    "config-global-resources-recorded-in-multiple-regions",
-    "config-recorder-last-status-failure",
-    "config-recorder-not-enabled",
-    "config-recorder-stopped",
-    "ec2-default-sg-in-use",
-    "ec2-default-vpc-present",
-    "ec2-nacl-unused",
-    "ec2-sg-unused",
-    "iam-access-key-created-at-setup",
-    "iam-access-key-not-rotated",
-    "iam-access-key-unused-90-days",
-    "iam-access-key-unused",
-    "iam-cloudshell-full-access-attached",
-    "iam-group-empty",
-    "iam-password-policy-min-length",
-    "iam-password-policy-no-expiry",
-    "iam-password-policy-no-lowercase",
-    "iam-password-policy-no-numbers",
-    "iam-password-policy-no-symbols",
-    "iam-password-policy-no-uppercase",
-    "iam-password-policy-reuse-prevention",
-    "iam-policy-unused",
-    "iam-role-unused",
-    "iam-root-access-key-active",
-    "iam-root-hardware-mfa-missing",
-    "iam-root-mfa-disabled",
-    "iam-root-recently-used",
-    "iam-support-role-missing",
-    "iam-user-console-password-unused-90-days",
-    "iam-user-console-password-unused",
-    "iam-user-console-without-hardware-mfa",
-    "iam-user-console-without-mfa",
-    "iam-user-multiple-active-access-keys",
-    "iam-user-without-mfa",
-    "wafv2-webacl-unassociated",
-];
 
 /// The files every rule that applies to IaC must have.
 const REQUIRED: &[&str] = &[
@@ -89,8 +38,12 @@ fn corpus_dir() -> PathBuf {
     root().join("fixtures/iac/rules")
 }
 
-fn applies_to_iac(rule_id: &str) -> bool {
-    !LIVE_ONLY.contains(&rule_id)
+/// True when the rule judges templates and plans (its metadata's
+/// `applies_to`); live-only rules are absent on IaC input.
+fn applies_to_iac(pack: &RulePack, rule_id: &str) -> bool {
+    pack.rules
+        .iter()
+        .any(|r| r.id == rule_id && r.meta.applies_to_origin(Origin::Cloudformation))
 }
 
 /// The expected verdict of a corpus file named `<case>.<expected>.<ext>`
@@ -207,7 +160,7 @@ fn every_corpus_file_gives_its_expected_verdict() {
     let mut problems = Vec::new();
     let mut checked = 0usize;
     for rule_id in folders() {
-        if !known_rule(&pack, &rule_id) || !applies_to_iac(&rule_id) {
+        if !known_rule(&pack, &rule_id) || !applies_to_iac(&pack, &rule_id) {
             continue; // reported by the layout test
         }
         let dir = corpus_dir().join(&rule_id);
@@ -248,16 +201,11 @@ fn every_iac_rule_has_its_twins_in_both_formats() {
     for dir in &present {
         if !known_rule(&pack, dir) {
             problems.push(format!("{dir}: no such rule"));
-        } else if !applies_to_iac(dir) {
+        } else if !applies_to_iac(&pack, dir) {
             problems.push(format!("{dir}: the rule applies to live data only"));
         }
     }
-    for live in LIVE_ONLY {
-        if !known_rule(&pack, live) {
-            problems.push(format!("live-only list names an unknown rule {live}"));
-        }
-    }
-    for rule in pack.rules.iter().filter(|r| applies_to_iac(&r.id)) {
+    for rule in pack.rules.iter().filter(|r| applies_to_iac(&pack, &r.id)) {
         let files = files_of(&corpus_dir().join(&rule.id));
         let missing: Vec<&str> = REQUIRED
             .iter()

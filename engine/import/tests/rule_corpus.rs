@@ -8,7 +8,10 @@
 //! - `fail`: at least one Fail, no Error;
 //! - `pass`: at least one Pass, no Fail, no Error;
 //! - `not-evaluated`: at least one NotEvaluated, no Fail, no Pass, no Error
-//!   (an unknown value must never become a verdict).
+//!   (an unknown value must never become a verdict);
+//!
+//! and every Fail must point at a line of the file it came from (the
+//! importer's locations), as a pull-request annotation needs.
 //!
 //! A second test checks the corpus itself: every rule that applies to IaC
 //! has its violating and compliant twin in both formats (`cfn.fail.yaml`,
@@ -22,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use palisade_eval::{CheckResult, Evaluator, Status};
 use palisade_import::{detect, import, Kind, Options};
+use palisade_model::source::{locate, Locations};
 use palisade_model::{Origin, Snapshot};
 use palisade_rules::RulePack;
 use palisade_test_kit::{pack, root};
@@ -63,19 +67,26 @@ fn case_of(name: &str) -> Option<Status> {
     }
 }
 
+/// One evaluated corpus file.
+struct Evaluated {
+    /// Every result of every rule.
+    results: Vec<CheckResult>,
+    /// Where the importer says each resource is written.
+    locations: Locations,
+    /// The file's line count.
+    lines: usize,
+}
+
 /// Detects, imports and evaluates one file; `uri` is its
 /// repository-relative path. An import error is returned as text.
-fn evaluate_file(
-    evaluator: &Evaluator,
-    path: &Path,
-    uri: &str,
-) -> Result<Vec<CheckResult>, String> {
+fn evaluate_file(evaluator: &Evaluator, path: &Path, uri: &str) -> Result<Evaluated, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("read: {e}"))?;
     let kind = detect(&text).ok_or("detected as neither a template nor a plan")?;
     if kind == Kind::Snapshot {
         return Err("detected as a snapshot".into());
     }
     let account = import(uri, &text, kind, &Options::default()).map_err(|e| e.to_string())?;
+    let locations = account.locations.clone();
     let snapshot = Snapshot {
         format: "palisade-snapshot".into(),
         version: 1,
@@ -83,7 +94,29 @@ fn evaluate_file(
         scan_time: "2026-11-01T00:00:00Z".parse().expect("time"),
         accounts: vec![account],
     };
-    Ok(evaluator.evaluate(&snapshot).results)
+    Ok(Evaluated {
+        results: evaluator.evaluate(&snapshot).results,
+        locations,
+        lines: text.lines().count(),
+    })
+}
+
+/// What is wrong with where the rule's fails point: every fail of an IaC
+/// file must point at a line of that file.
+fn check_locations(results: &[&CheckResult], file: &Evaluated, uri: &str) -> Option<String> {
+    let bad: Vec<String> = results
+        .iter()
+        .filter(|r| r.status == Status::Fail)
+        .filter_map(|r| match locate(&file.locations, &r.resource.id) {
+            None => Some(format!("{}: no location", r.resource.id)),
+            Some(l) if l.uri != uri || l.line == 0 || l.line > file.lines.max(1) => Some(format!(
+                "{}: located at {}:{}, outside the file",
+                r.resource.id, l.uri, l.line
+            )),
+            Some(_) => None,
+        })
+        .collect();
+    (!bad.is_empty()).then(|| format!("fails without a place in the file: {}", bad.join("; ")))
 }
 
 /// What is wrong with a rule's results on a case that must give `want`.
@@ -175,10 +208,16 @@ fn every_corpus_file_gives_its_expected_verdict() {
             checked += 1;
             match evaluate_file(&evaluator, &dir.join(&name), &uri) {
                 Err(e) => problems.push(format!("{uri}: {e}")),
-                Ok(all) => {
-                    let results: Vec<&CheckResult> =
-                        all.iter().filter(|r| r.rule_id == rule_id).collect();
+                Ok(file) => {
+                    let results: Vec<&CheckResult> = file
+                        .results
+                        .iter()
+                        .filter(|r| r.rule_id == rule_id)
+                        .collect();
                     if let Some(p) = check_case(&results, want) {
+                        problems.push(format!("{uri}: {p}"));
+                    }
+                    if let Some(p) = check_locations(&results, &file, &uri) {
                         problems.push(format!("{uri}: {p}"));
                     }
                 }

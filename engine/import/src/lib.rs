@@ -16,6 +16,7 @@
 //! - `terraform`: plans: planned values, unknown-after-apply, references
 //!   from the configuration, then resources to the model.
 
+pub mod aws_managed;
 pub mod cfn;
 pub mod emit;
 pub mod error;

@@ -102,7 +102,10 @@ fn an_open_ssh_rule_fails_on_its_template_line_and_the_rest_passes() {
     let ssh_item = line_of(OPEN_SSH, "FromPort: 22", 1) - 1;
     let ssh_cidr = line_of(OPEN_SSH, "CidrIp: !Ref AdminCidr", 1);
     assert!((ssh_item..=ssh_cidr).contains(&line), "line {line}");
-    assert!(ssh.iter().any(|r| r["status"] == "pass"), "the HTTPS rule passes");
+    assert!(
+        ssh.iter().any(|r| r["status"] == "pass"),
+        "the HTTPS rule passes"
+    );
     // Uncovered resources are counted, not dropped.
     assert!(stderr.contains("AWS::S3::Bucket (1)"), "{stderr}");
     assert_eq!(report["inputs"][0]["uncovered"]["AWS::S3::Bucket"], 1);
@@ -115,7 +118,14 @@ fn sarif_points_github_at_the_template_line() {
     std::fs::write(dir.path().join("web.yaml"), OPEN_SSH).unwrap();
     let o = run_in(
         dir.path(),
-        &["scan", "web.yaml", "--format", "sarif", "--output", "out.sarif"],
+        &[
+            "scan",
+            "web.yaml",
+            "--format",
+            "sarif",
+            "--output",
+            "out.sarif",
+        ],
     );
     assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
     let doc: Value =
@@ -144,12 +154,21 @@ fn a_parameter_without_value_is_not_evaluated_until_given() {
     let (exit, report, stderr) = json_report(dir.path(), &["web.yaml"]);
     assert_eq!(exit, 3, "unknown values make the scan incomplete: {stderr}");
     let ssh = results_of(&report, "ec2-sg-ssh-open-to-internet");
-    let unknown: Vec<_> = ssh.iter().filter(|r| r["status"] == "not_evaluated").collect();
+    let unknown: Vec<_> = ssh
+        .iter()
+        .filter(|r| r["status"] == "not_evaluated")
+        .collect();
     assert_eq!(unknown.len(), 1, "{ssh:?}");
-    assert!(unknown[0]["message"].as_str().unwrap().contains("AdminCidr"));
+    assert!(unknown[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("AdminCidr"));
     assert!(!ssh.iter().any(|r| r["status"] == "fail"));
 
-    let (exit, report, _) = json_report(dir.path(), &["web.yaml", "--parameter", "AdminCidr=10.1.0.0/16"]);
+    let (exit, report, _) = json_report(
+        dir.path(),
+        &["web.yaml", "--parameter", "AdminCidr=10.1.0.0/16"],
+    );
     assert_eq!(exit, 0);
     assert!(results_of(&report, "ec2-sg-ssh-open-to-internet")
         .iter()
@@ -173,8 +192,16 @@ fn live_only_rules_are_absent_on_templates() {
     .unwrap();
     let (_, report, stderr) = json_report(dir.path(), &["iam.yaml"]);
     assert!(report["results"].is_array(), "{stderr}");
-    for rule in ["iam-user-without-mfa", "iam-user-console-without-mfa", "iam-root-mfa-disabled", "iam-password-policy-min-length"] {
-        assert!(results_of(&report, rule).is_empty(), "{rule} must not run on a template");
+    for rule in [
+        "iam-user-without-mfa",
+        "iam-user-console-without-mfa",
+        "iam-root-mfa-disabled",
+        "iam-password-policy-min-length",
+    ] {
+        assert!(
+            results_of(&report, rule).is_empty(),
+            "{rule} must not run on a template"
+        );
     }
     // Rules that apply to templates still judge the user.
     assert!(!results_of(&report, "iam-user-direct-policies").is_empty());
@@ -203,8 +230,15 @@ fn directories_are_walked_with_globs_and_mixed_with_a_snapshot() {
         .filter_map(|r| r["location"]["uri"].as_str())
         .filter(|u| u.ends_with(".yaml"))
         .collect();
-    assert_eq!(uris.into_iter().collect::<Vec<_>>(), ["infra/web.yaml"], "{stderr}");
-    assert!(stderr.contains("skipped 1 files"), "package.json is skipped: {stderr}");
+    assert_eq!(
+        uris.into_iter().collect::<Vec<_>>(),
+        ["infra/web.yaml"],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("skipped 1 files"),
+        "package.json is skipped: {stderr}"
+    );
     // The snapshot's accounts are judged in the same run.
     assert!(report["results"]
         .as_array()

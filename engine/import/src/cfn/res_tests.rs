@@ -232,7 +232,7 @@ fn identities_policies_and_every_attachment_form() {
     );
     assert_eq!(line(&a, "t.yaml#App#trust/0"), trust_action.pos.line);
     let admin_at = at(&t, "Dev", &["ManagedPolicyArns", "1"]).pos.line;
-    assert_eq!(line(&a, &format!("{ADMIN}#account/000000000000")), admin_at);
+    assert_eq!(line(&a, &format!("t.yaml#{ADMIN}")), admin_at);
     assert_eq!(line(&a, "t.yaml#Dev/access-key/Key"), res_line(&t, "Key"));
     assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
     assert!(a.uncovered.is_empty());

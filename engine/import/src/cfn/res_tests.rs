@@ -28,9 +28,13 @@ pub(super) fn template(resources: serde_json::Value) -> Template {
             resource_type: r["Type"].as_str().unwrap().to_owned(),
             pos,
             properties: props,
+            condition_unknown: None,
         });
     }
-    Template { resources: out }
+    Template {
+        resources: out,
+        ..Template::default()
+    }
 }
 
 fn convert(n: Node) -> Node {

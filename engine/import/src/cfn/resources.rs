@@ -67,7 +67,13 @@ pub fn emit(uri: &str, t: &Template, opts: &Options) -> Result<Account, ImportEr
     // Every resource at its logical id, unless a mapper located it more
     // precisely (a standalone rule at its peer).
     for r in &t.resources {
-        e.locate(&e.id(&r.logical_id), r.pos);
+        let id = e.id(&r.logical_id);
+        e.locate(&id, r.pos);
+        // Whether the resource is deployed at all is unknown: nothing about
+        // it is judged.
+        if let Some(why) = &r.condition_unknown {
+            e.unknown(&id, "Condition", why);
+        }
     }
     Ok(e.finish())
 }

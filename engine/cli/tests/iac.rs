@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{code, command};
+use common::{code, command, palisade};
 use serde_json::Value;
 
 const OPEN_SSH: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
@@ -205,6 +205,21 @@ fn live_only_rules_are_absent_on_templates() {
     }
     // Rules that apply to templates still judge the user.
     assert!(!results_of(&report, "iam-user-direct-policies").is_empty());
+}
+
+#[test]
+fn rules_list_shows_where_each_rule_applies() {
+    let o = palisade(&["rules", "list"]);
+    assert_eq!(code(&o), 0);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let inputs_of = |id: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .and_then(|l| l.split_whitespace().nth(4))
+            .map(str::to_owned)
+    };
+    assert_eq!(inputs_of("iam-root-mfa-disabled").as_deref(), Some("live"));
+    assert_eq!(inputs_of("ec2-sg-ssh-open-to-internet").as_deref(), Some("live+iac"));
 }
 
 #[test]

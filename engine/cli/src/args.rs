@@ -186,8 +186,8 @@ pub struct IacArgs {
     /// which trusted accounts are external). Unknown when not given.
     #[arg(long, value_name = "ID")]
     pub account_id: Option<String>,
-    /// The region templates deploy to (`AWS::Region`) [default: the plan's
-    /// provider region, else us-east-1].
+    /// The region templates deploy to (`AWS::Region`) [default: us-east-1].
+    /// A plan's AWS provider region, when it sets one, wins.
     #[arg(long, value_name = "REGION")]
     pub iac_region: Option<String>,
     /// Only files matching this glob when walking a directory (repeatable)

@@ -219,7 +219,10 @@ fn rules_list_shows_where_each_rule_applies() {
             .map(str::to_owned)
     };
     assert_eq!(inputs_of("iam-root-mfa-disabled").as_deref(), Some("live"));
-    assert_eq!(inputs_of("ec2-sg-ssh-open-to-internet").as_deref(), Some("live+iac"));
+    assert_eq!(
+        inputs_of("ec2-sg-ssh-open-to-internet").as_deref(),
+        Some("live+iac")
+    );
 }
 
 #[test]

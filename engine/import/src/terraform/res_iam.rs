@@ -188,7 +188,7 @@ pub fn role(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
 fn attach_arn(cx: &Ctx<'_>, e: &mut Emit, arn: String) -> String {
     let arn = cx.alias(arn);
     if is_aws_managed(&arn) {
-        super::managed::ensure(e, &arn);
+        crate::aws_managed::ensure(e, &arn);
     }
     arn
 }

@@ -190,6 +190,12 @@ pub struct IacArgs {
     /// A plan's AWS provider region, when it sets one, wins.
     #[arg(long, value_name = "REGION")]
     pub iac_region: Option<String>,
+    /// The Terraform root module of the plans scanned: findings move from
+    /// the plan to the `resource` blocks of its `.tf` files (and of local
+    /// child modules) [default: the plan's own directory, when it holds
+    /// `.tf` files].
+    #[arg(long, value_name = "DIR")]
+    pub terraform_dir: Option<PathBuf>,
     /// Only files matching this glob when walking a directory (repeatable)
     /// [default: *.yaml, *.yml, *.json, *.template].
     #[arg(long, value_name = "GLOB")]

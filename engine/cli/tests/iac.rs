@@ -312,3 +312,55 @@ fn bad_templates_stop_the_scan_with_file_and_line() {
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
     }
 }
+
+#[test]
+fn plan_findings_point_at_the_terraform_blocks_beside_the_plan() {
+    // fixtures/iac/terraform-source: main.tf, modules/net/main.tf and the
+    // plan Terraform made of them (`terraform show -json`).
+    let dir = "fixtures/iac/terraform-source";
+    let root = common::root();
+    let (exit, report, stderr) = json_report(&root, &[&format!("{dir}/plan.json")]);
+    assert_eq!(
+        exit, 3,
+        "the group's egress is known only after apply: {stderr}"
+    );
+    let at = |rule: &str| {
+        let r = results_of(&report, rule)
+            .into_iter()
+            .find(|r| r["status"] == "fail")
+            .unwrap_or_else(|| panic!("{rule} fails"));
+        (
+            r["location"]["uri"].as_str().unwrap().to_owned(),
+            r["location"]["line"].as_u64().unwrap() as usize,
+        )
+    };
+    let net = std::fs::read_to_string(root.join(dir).join("modules/net/main.tf")).unwrap();
+    assert_eq!(
+        at("ec2-sg-ssh-open-to-internet"),
+        (
+            format!("{dir}/modules/net/main.tf"),
+            line_of(&net, r#"resource "aws_security_group" "bastion""#, 1)
+        )
+    );
+    let main = std::fs::read_to_string(root.join(dir).join("main.tf")).unwrap();
+    let (uri, line) = at("iam-policy-full-admin");
+    assert_eq!(uri, format!("{dir}/main.tf"));
+    assert!(
+        line >= line_of(&main, r#"resource "aws_iam_role""#, 1),
+        "{line}"
+    );
+    // Without the configuration beside it, the plan itself is the place.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root.join(dir).join("plan.json"),
+        tmp.path().join("plan.json"),
+    )
+    .unwrap();
+    let (_, report, _) = json_report(tmp.path(), &["plan.json"]);
+    let r = results_of(&report, "ec2-sg-ssh-open-to-internet")
+        .into_iter()
+        .find(|r| r["status"] == "fail")
+        .expect("fails");
+    assert_eq!(r["location"]["uri"], "plan.json");
+    assert!(r["location"]["column"].as_u64().is_some());
+}

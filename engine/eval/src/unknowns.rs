@@ -158,7 +158,7 @@ pub(crate) fn apply_values(unknowns: &[UnknownValue], results: &mut [CheckResult
         let mut end = id.len();
         while let Some(cut) = id[..end].rfind(['#', '/']) {
             if let Some(us) = by_resource.get(&id[..cut]) {
-                hits.extend(us);
+                hits.extend(us.iter().filter(|u| !u.exact));
             }
             end = cut;
         }
@@ -291,11 +291,20 @@ mod tests {
 
     #[test]
     fn unresolved_iac_values_make_their_resource_and_its_parts_not_evaluated() {
-        let unknowns = [UnknownValue {
-            resource: "t.yaml#Policy".into(),
-            property: "PolicyDocument.Statement[0].Resource".into(),
-            reason: "parameter BucketArn has no default and no value was given".into(),
-        }];
+        let unknowns = [
+            UnknownValue {
+                resource: "t.yaml#Policy".into(),
+                property: "PolicyDocument.Statement[0].Resource".into(),
+                reason: "parameter BucketArn has no default and no value was given".into(),
+                exact: false,
+            },
+            UnknownValue {
+                resource: "t.yaml#Policy2".into(),
+                property: "egress".into(),
+                reason: "known only after apply".into(),
+                exact: true,
+            },
+        ];
         let on = |id: &str, status| CheckResult {
             resource: ResourceRef {
                 id: id.into(),
@@ -306,18 +315,24 @@ mod tests {
         let mut results = vec![
             on("t.yaml#Policy", Status::Pass),
             on("t.yaml#Policy#statement/0", Status::Fail),
-            on("t.yaml#Policy2", Status::Fail),
+            on("t.yaml#Policy2/rule/0", Status::Fail),
             on("t.yaml#Policy#statement/1", Status::Error),
+            on("t.yaml#Policy2", Status::Pass),
+            on("t.yaml#Policy3", Status::Fail),
         ];
         apply_values(&unknowns, &mut results);
         let got: Vec<_> = results.iter().map(|r| r.status).collect();
+        // An exact unknown leaves the resource's parts judged; errors stay
+        // errors; other resources are untouched.
         assert_eq!(
             got,
             [
                 Status::NotEvaluated,
                 Status::NotEvaluated,
                 Status::Fail,
-                Status::Error
+                Status::Error,
+                Status::NotEvaluated,
+                Status::Fail
             ]
         );
         assert!(results[1]

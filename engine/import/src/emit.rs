@@ -82,10 +82,22 @@ impl Emit {
     /// Records that `property` of resource `id` cannot be known, and why.
     /// Every check over `id` and its sub-resources is then not evaluated.
     pub fn unknown(&mut self, id: &str, property: &str, reason: &str) {
+        self.push_unknown(id, property, reason, false);
+    }
+
+    /// Records that `property` of resource `id` itself cannot be known; its
+    /// sub-resources are still judged (e.g. a group's unknown egress list:
+    /// its ingress rules are known, how many rules it has is not).
+    pub fn unknown_exact(&mut self, id: &str, property: &str, reason: &str) {
+        self.push_unknown(id, property, reason, true);
+    }
+
+    fn push_unknown(&mut self, id: &str, property: &str, reason: &str, exact: bool) {
         let u = UnknownValue {
             resource: id.to_owned(),
             property: property.to_owned(),
             reason: reason.to_owned(),
+            exact,
         };
         if !self.account.unknowns.contains(&u) {
             self.account.unknowns.push(u);

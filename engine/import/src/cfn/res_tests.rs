@@ -17,7 +17,11 @@ use crate::value::Pos;
 pub(super) fn template(resources: serde_json::Value) -> Template {
     let mut line = 1;
     let mut out = Vec::new();
-    for (id, r) in resources.as_object().unwrap() {
+    // Sorted by logical id whatever serde_json's map order (its
+    // `preserve_order` feature is on when the workspace builds together).
+    let mut sorted: Vec<_> = resources.as_object().unwrap().iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    for (id, r) in sorted {
         line += 1;
         let pos = Pos { line, column: 3 };
         let mut props = Node::from_json(r.get("Properties").unwrap_or(&serde_json::Value::Null));

@@ -25,6 +25,7 @@ mod res_ec2;
 mod res_iam;
 mod res_nacl;
 mod res_waf;
+pub mod source;
 #[cfg(test)]
 mod tests;
 

@@ -68,7 +68,12 @@ pub fn group(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
             continue;
         }
         match inst.get(dir).map(|n| &n.value) {
-            Some(Value::Unknown(reason)) => e.unknown(&id, dir, reason),
+            // The direction's rules are unknown (none are modelled), and so
+            // is the group's rule count; the other direction is judged.
+            Some(Value::Unknown(reason)) => {
+                e.unknown_exact(&id, dir, reason);
+                e.unknown(&format!("{id}/{dir}"), dir, reason);
+            }
             Some(Value::List(blocks)) => {
                 for (i, b) in blocks.iter().enumerate() {
                     inline_block(cx, e, inst, &group_id, dir, i, b);

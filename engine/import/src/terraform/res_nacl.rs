@@ -191,7 +191,12 @@ pub fn acl(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
             continue;
         }
         match inst.get(dir).map(|n| &n.value) {
-            Some(Value::Unknown(reason)) => e.unknown(&id, dir, reason),
+            // Entries are judged per direction: an unknown egress list
+            // leaves the ingress entries judged.
+            Some(Value::Unknown(reason)) => {
+                e.unknown_exact(&id, dir, reason);
+                e.unknown(&format!("{id}/entry/{dir}"), dir, reason);
+            }
             Some(Value::List(blocks)) => {
                 for (i, b) in blocks.iter().enumerate() {
                     entries.extend(entry(cx, e, inst, &id, b, Some((dir, i)), dir == "egress"));

@@ -67,6 +67,11 @@ pub struct UnknownValue {
     /// about its known ingress rules, but does about how many rules it has).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub exact: bool,
+    /// When not empty, only checks that read one of these attributes of the
+    /// resource's graph entities are affected (a policy's unknown
+    /// attachments make "is it attached" unknown, not what it grants).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attrs: Vec<String>,
 }
 
 /// A position in an input file (1-based line and column).

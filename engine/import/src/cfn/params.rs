@@ -156,7 +156,7 @@ impl Pseudo {
                     .clone()
                     .unwrap_or_else(|| crate::UNKNOWN_ACCOUNT.to_owned()),
             ),
-            "AWS::Partition" => Value::String(partition(&self.region).to_owned()),
+            "AWS::Partition" => Value::String(crate::emit::partition(&self.region).to_owned()),
             "AWS::URLSuffix" => Value::String(url_suffix(&self.region).to_owned()),
             "AWS::StackName" | "AWS::StackId" => unknown("known only at deployment"),
             "AWS::NotificationARNs" => unknown("known only at deployment"),
@@ -165,24 +165,9 @@ impl Pseudo {
     }
 }
 
-/// The partition of `region`.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else {
-        "aws"
-    }
-}
-
 /// The domain suffix of `region`'s endpoints.
 fn url_suffix(region: &str) -> &'static str {
-    match partition(region) {
+    match crate::emit::partition(region) {
         "aws-cn" => "amazonaws.com.cn",
         "aws-iso" => "c2s.ic.gov",
         "aws-iso-b" => "sc2s.sgov.gov",

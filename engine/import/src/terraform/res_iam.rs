@@ -80,7 +80,14 @@ pub fn document(
         Some(Value::String(s)) => PolicyDocument::read_text(s),
         Some(Value::Unknown(reason)) => {
             e.unknown(owner, property, reason);
-            PolicyDocument::default()
+            // One stand-in statement, so every statement check reports the
+            // policy as not evaluated: an empty document would give no
+            // result at all, which reads as nothing to check.
+            let p = crate::value::UNKNOWN_PLACEHOLDER;
+            PolicyDocument::read_value(&serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": p}, "Action": p, "Resource": p}]
+            }))
         }
         Some(_) => {
             let n = node.map(|n| n.to_json(&mut |p, r| e.unknown(owner, p, r)));

@@ -155,7 +155,7 @@ enum Decides {
 }
 
 /// The graph attributes a policy's attachments decide.
-const ATTACHMENT_ATTRS: &[&str] = &[
+pub(crate) const ATTACHMENT_ATTRS: &[&str] = &[
     "attached",
     "attachment_count",
     "policy_attached",

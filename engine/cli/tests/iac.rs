@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{code, command};
+use common::{code, command, palisade};
 use serde_json::Value;
 
 const OPEN_SSH: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
@@ -208,6 +208,24 @@ fn live_only_rules_are_absent_on_templates() {
 }
 
 #[test]
+fn rules_list_shows_where_each_rule_applies() {
+    let o = palisade(&["rules", "list"]);
+    assert_eq!(code(&o), 0);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let inputs_of = |id: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .and_then(|l| l.split_whitespace().nth(4))
+            .map(str::to_owned)
+    };
+    assert_eq!(inputs_of("iam-root-mfa-disabled").as_deref(), Some("live"));
+    assert_eq!(
+        inputs_of("ec2-sg-ssh-open-to-internet").as_deref(),
+        Some("live+iac")
+    );
+}
+
+#[test]
 fn directories_are_walked_with_globs_and_mixed_with_a_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let infra = dir.path().join("infra");
@@ -293,4 +311,56 @@ fn bad_templates_stop_the_scan_with_file_and_line() {
         assert!(stderr.contains(want), "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
     }
+}
+
+#[test]
+fn plan_findings_point_at_the_terraform_blocks_beside_the_plan() {
+    // fixtures/iac/terraform-source: main.tf, modules/net/main.tf and the
+    // plan Terraform made of them (`terraform show -json`).
+    let dir = "fixtures/iac/terraform-source";
+    let root = common::root();
+    let (exit, report, stderr) = json_report(&root, &[&format!("{dir}/plan.json")]);
+    assert_eq!(
+        exit, 3,
+        "the group's egress is known only after apply: {stderr}"
+    );
+    let at = |rule: &str| {
+        let r = results_of(&report, rule)
+            .into_iter()
+            .find(|r| r["status"] == "fail")
+            .unwrap_or_else(|| panic!("{rule} fails"));
+        (
+            r["location"]["uri"].as_str().unwrap().to_owned(),
+            r["location"]["line"].as_u64().unwrap() as usize,
+        )
+    };
+    let net = std::fs::read_to_string(root.join(dir).join("modules/net/main.tf")).unwrap();
+    assert_eq!(
+        at("ec2-sg-ssh-open-to-internet"),
+        (
+            format!("{dir}/modules/net/main.tf"),
+            line_of(&net, r#"resource "aws_security_group" "bastion""#, 1)
+        )
+    );
+    let main = std::fs::read_to_string(root.join(dir).join("main.tf")).unwrap();
+    let (uri, line) = at("iam-policy-full-admin");
+    assert_eq!(uri, format!("{dir}/main.tf"));
+    assert!(
+        line >= line_of(&main, r#"resource "aws_iam_role""#, 1),
+        "{line}"
+    );
+    // Without the configuration beside it, the plan itself is the place.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root.join(dir).join("plan.json"),
+        tmp.path().join("plan.json"),
+    )
+    .unwrap();
+    let (_, report, _) = json_report(tmp.path(), &["plan.json"]);
+    let r = results_of(&report, "ec2-sg-ssh-open-to-internet")
+        .into_iter()
+        .find(|r| r["status"] == "fail")
+        .expect("fails");
+    assert_eq!(r["location"]["uri"], "plan.json");
+    assert!(r["location"]["column"].as_u64().is_some());
 }

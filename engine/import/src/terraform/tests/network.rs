@@ -459,3 +459,35 @@ fn shapes_of_a_real_plan() {
         a.unknowns
     );
 }
+
+#[test]
+fn a_new_vpc_keeps_its_default_group_rules_unless_the_plan_adopts_the_group() {
+    let a = import(&plan(&[
+        json!({"address": "aws_vpc.plain", "type": "aws_vpc", "name": "plain",
+        "after": {"cidr_block": "10.0.0.0/16"}, "after_unknown": {"id": true}}),
+        json!({"address": "aws_vpc.adopted", "type": "aws_vpc", "name": "adopted",
+        "after": {"cidr_block": "10.1.0.0/16"}, "after_unknown": {"id": true}}),
+        json!({"address": "aws_default_security_group.adopted", "type": "aws_default_security_group", "name": "adopted",
+        "after": {"ingress": [], "egress": []}, "after_unknown": {"id": true, "vpc_id": true},
+        "expressions": {"vpc_id": {"references": ["aws_vpc.adopted.id", "aws_vpc.adopted"]}}}),
+    ]));
+    let ec2 = &a.region_data[0].ec2;
+    let defaults: Vec<(&str, usize)> = ec2
+        .security_groups
+        .iter()
+        .filter(|g| g.group_name == "default")
+        .map(|g| {
+            let n = ec2
+                .security_group_rules
+                .iter()
+                .filter(|r| r.group_id == g.group_id)
+                .count();
+            (g.arn.as_str(), n)
+        })
+        .collect();
+    let plain = format!("{}/default_security_group", id("aws_vpc.plain"));
+    assert!(defaults.contains(&(plain.as_str(), 2)), "{defaults:?}");
+    let adopted = id("aws_default_security_group.adopted");
+    assert!(defaults.contains(&(adopted.as_str(), 0)), "{defaults:?}");
+    assert_eq!(defaults.len(), 2, "{defaults:?}");
+}

@@ -3,6 +3,10 @@
 //! entities), with a realistic mix of IAM, EC2, WAFv2, Backup and Config data
 //! and a share of violations.
 
+mod template;
+
+pub use template::synthetic_template;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

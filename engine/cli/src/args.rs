@@ -101,11 +101,15 @@ pub enum Format {
 /// `palisade scan`.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Snapshot file written by `palisade collect` (format palisade-snapshot v1).
-    /// With --live: where the collected snapshot is saved before the scan
-    /// [default: snapshot.json], so every finding points at kept evidence.
-    #[arg(required_unless_present = "live")]
-    pub snapshot: Option<PathBuf>,
+    /// What to scan: a snapshot file written by `palisade collect`,
+    /// CloudFormation templates (YAML or JSON), Terraform plans
+    /// (`terraform show -json` output) and directories of them, mixed
+    /// freely (each file is told apart by its content; at most one
+    /// snapshot). With --live: the first path is where the collected
+    /// snapshot is saved before the scan [default: snapshot.json], so every
+    /// finding points at kept evidence.
+    #[arg(required_unless_present = "live", value_name = "PATH")]
+    pub inputs: Vec<PathBuf>,
     /// Collect from AWS first (as `palisade collect` would, with the same
     /// options), then scan what was collected.
     #[arg(long)]
@@ -158,9 +162,48 @@ pub struct ScanArgs {
     /// The history database (with --record).
     #[command(flatten)]
     pub history_db: HistoryDbArg,
+    /// Template and plan options.
+    #[command(flatten, next_help_heading = "Templates and plans")]
+    pub iac: IacArgs,
     /// Pack locations.
     #[command(flatten)]
     pub dirs: PackDirs,
+}
+
+/// How templates and plans are read.
+#[derive(Debug, Clone, Default, Args)]
+pub struct IacArgs {
+    /// A template parameter value, KEY=VALUE (repeatable; wins over the
+    /// parameters file and the template's defaults).
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    pub parameters: Vec<String>,
+    /// Template parameter values in CloudFormation's format
+    /// (`[{"ParameterKey": ..., "ParameterValue": ...}]`, or a CodePipeline
+    /// template configuration `{"Parameters": {...}}`).
+    #[arg(long = "parameters", value_name = "FILE")]
+    pub parameters_file: Option<PathBuf>,
+    /// The account templates and plans deploy to (`AWS::AccountId`; decides
+    /// which trusted accounts are external). Unknown when not given.
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// The region templates deploy to (`AWS::Region`) [default: us-east-1].
+    /// A plan's AWS provider region, when it sets one, wins.
+    #[arg(long, value_name = "REGION")]
+    pub iac_region: Option<String>,
+    /// The Terraform root module of the plans scanned: findings move from
+    /// the plan to the `resource` blocks of its `.tf` files (and of local
+    /// child modules) [default: the plan's own directory, when it holds
+    /// `.tf` files].
+    #[arg(long, value_name = "DIR")]
+    pub terraform_dir: Option<PathBuf>,
+    /// Only files matching this glob when walking a directory (repeatable)
+    /// [default: *.yaml, *.yml, *.json, *.template].
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Skip files and folders matching this glob when walking a directory
+    /// (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
 }
 
 /// `palisade rules`.

@@ -7,6 +7,7 @@ mod config;
 mod exit;
 mod history_cmd;
 mod init;
+mod inputs;
 mod packs;
 mod rules_cmd;
 mod scan;

@@ -14,8 +14,8 @@ pub fn run(a: &RulesArgs) -> anyhow::Result<Code> {
     match &a.command {
         RulesCommand::List { pack: only } => {
             println!(
-                "{:<44} {:<9} {:<11} {:<7} TITLE",
-                "ID", "SEVERITY", "PACK", "SERVICE"
+                "{:<44} {:<9} {:<11} {:<7} {:<9} TITLE",
+                "ID", "SEVERITY", "PACK", "SERVICE", "INPUTS"
             );
             for r in pack
                 .rules
@@ -23,11 +23,12 @@ pub fn run(a: &RulesArgs) -> anyhow::Result<Code> {
                 .filter(|r| only.is_none_or(|p| r.meta.pack == p))
             {
                 println!(
-                    "{:<44} {:<9} {:<11} {:<7} {}",
+                    "{:<44} {:<9} {:<11} {:<7} {:<9} {}",
                     r.id,
                     r.meta.severity.as_str(),
                     r.meta.pack.as_str(),
                     r.meta.service,
+                    inputs(&r.meta),
                     r.meta.title
                 );
             }
@@ -46,6 +47,7 @@ pub fn run(a: &RulesArgs) -> anyhow::Result<Code> {
                 "Severity: {}   Pack: {}   Service: {}   Applies to: {}",
                 m.severity, m.pack, m.service, r.resource_type
             );
+            println!("Inputs: {}", inputs(m));
             println!("Status: {:?} since {}\n", m.status, m.since);
             println!(
                 "Why it matters\n  {}\n",
@@ -92,6 +94,15 @@ pub fn run(a: &RulesArgs) -> anyhow::Result<Code> {
     Ok(Code::Clean)
 }
 
+/// Where a rule applies: `live+iac` or `live` (metadata `applies_to`).
+fn inputs(m: &palisade_rules::metadata::RuleMeta) -> String {
+    m.applies_to
+        .iter()
+        .map(|i| i.as_str())
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
 /// One Markdown page per rule with fixed sections, plus an index by pack.
 /// Pages are generated from metadata only, so docs never drift from rules.
 pub fn write_docs(pack: &palisade_rules::RulePack, dir: &std::path::Path) -> anyhow::Result<usize> {
@@ -105,16 +116,17 @@ pub fn write_docs(pack: &palisade_rules::RulePack, dir: &std::path::Path) -> any
         }
         let _ = writeln!(
             index,
-            "\n## {} ({})\n\n| rule | severity | service | title |\n|---|---|---|---|",
+            "\n## {} ({})\n\n| rule | severity | service | inputs | title |\n|---|---|---|---|---|",
             p.as_str(),
             rules.len()
         );
         for r in rules {
             let _ = writeln!(
                 index,
-                "| [{id}]({id}.md) | {} | {} | {} |",
+                "| [{id}]({id}.md) | {} | {} | {} | {} |",
                 r.meta.severity,
                 r.meta.service,
+                inputs(&r.meta),
                 r.meta.title,
                 id = r.id
             );
@@ -124,7 +136,7 @@ pub fn write_docs(pack: &palisade_rules::RulePack, dir: &std::path::Path) -> any
         let m = &r.meta;
         let mut page = String::new();
         let _ = writeln!(page, "# {}\n\n**{}**\n", r.id, m.title);
-        let _ = writeln!(page, "| severity | pack | service | applies to | status | since |\n|---|---|---|---|---|---|\n| {} | {} | {} | `{}` | {:?} | {} |\n", m.severity, m.pack, m.service, r.resource_type, m.status, m.since);
+        let _ = writeln!(page, "| severity | pack | service | applies to | inputs | status | since |\n|---|---|---|---|---|---|---|\n| {} | {} | {} | `{}` | {} | {:?} | {} |\n", m.severity, m.pack, m.service, r.resource_type, inputs(m), m.status, m.since);
         let _ = writeln!(
             page,
             "## What it checks\n\n```cedar\n{}\n```\n",

@@ -27,7 +27,11 @@ struct Plan {
     /// The selected packs only.
     pack: RulePack,
     evaluator: Evaluator,
-    snapshot_path: PathBuf,
+    /// The snapshot to read (or collect into with --live); none when only
+    /// templates and plans are scanned.
+    snapshot_path: Option<PathBuf>,
+    /// The templates and plans, imported.
+    inputs: crate::inputs::Inputs,
     framework: Option<Framework>,
     waivers: Option<WaiverFile>,
     baseline: Option<Baseline>,
@@ -49,11 +53,26 @@ fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
         a.packs.clone()
     };
     let mut pack = packs::load(&a.dirs)?;
-    let snapshot_path = match (&a.snapshot, a.live) {
-        (Some(p), _) => p.clone(),
-        (None, true) => PathBuf::from("snapshot.json"),
-        (None, false) => anyhow::bail!("a snapshot file is required (or --live)"),
+    // With --live the first path is where the collection is saved; every
+    // other path is read (templates, plans, directories).
+    let (snapshot_out, rest) = match (a.inputs.split_first(), a.live) {
+        (Some((first, rest)), true) => (Some(first.clone()), rest),
+        (None, true) => (Some(PathBuf::from("snapshot.json")), &[][..]),
+        (_, false) if a.inputs.is_empty() => {
+            anyhow::bail!("a snapshot, template, plan or directory is required (or --live)")
+        }
+        (_, false) => (None, &a.inputs[..]),
     };
+    let inputs = crate::inputs::read(rest, &a.iac)?;
+    if a.live {
+        if let Some(s) = &inputs.snapshot {
+            anyhow::bail!(
+                "{}: a snapshot cannot be scanned together with --live",
+                s.display()
+            );
+        }
+    }
+    let snapshot_path = snapshot_out.or_else(|| inputs.snapshot.clone());
     if !a.live && a.source.is_set() {
         anyhow::bail!("collection options (--profile, --regions, --role-arn, --accounts, --endpoint-url, --concurrency, --max-attempts, --retry-mode) need --live");
     }
@@ -84,6 +103,7 @@ fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
         pack,
         evaluator,
         snapshot_path,
+        inputs,
         framework,
         waivers,
         baseline,
@@ -97,12 +117,24 @@ fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
 
 /// Runs the subcommand.
 pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
-    let p = plan(a)?;
-    if a.live {
+    let mut p = plan(a)?;
+    if let (true, Some(path)) = (a.live, &p.snapshot_path) {
         // Gaps are reported again by the scan (exit 3); an error here is exit 2.
-        crate::collect_cmd::collect_to(&a.source, &p.snapshot_path)?;
+        crate::collect_cmd::collect_to(&a.source, path)?;
     }
-    let mut snapshot = LoadedSnapshot::from_path(&p.snapshot_path)?;
+    let loaded = p
+        .snapshot_path
+        .as_deref()
+        .map(LoadedSnapshot::from_path)
+        .transpose()?;
+    if p.inputs.skipped > 0 {
+        eprintln!(
+            "skipped {} files that are neither templates, plans nor snapshots",
+            p.inputs.skipped
+        );
+    }
+    let mut snapshot = crate::inputs::combine(loaded, &mut p.inputs);
+    report_uncovered(&snapshot.snapshot);
     // A service the collector never reported on is a gap, not a clean bill.
     // IAM always; every other service the rules read, global or regional
     // as the service is (names are validated when the pack loads).
@@ -142,7 +174,8 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         p.waivers.as_ref(),
         p.today,
     );
-    let report = ScanReport::new(&snapshot, &p.pack, &evaluation.results, &triage);
+    let report = ScanReport::new(&snapshot, &p.pack, &evaluation.results, &triage)
+        .with_inputs(std::mem::take(&mut p.inputs.files));
     if a.record {
         record(a, p.config.as_ref(), &report)?;
     }
@@ -158,6 +191,26 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         Verdict::Findings => Code::Findings,
         Verdict::Incomplete => Code::Incomplete,
     })
+}
+
+/// Says on standard error which resource types of templates and plans no
+/// rule covers (counted, never silently dropped).
+fn report_uncovered(snapshot: &palisade_model::Snapshot) {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for a in &snapshot.accounts {
+        for (ty, n) in &a.uncovered {
+            *counts.entry(ty.as_str()).or_default() += n;
+        }
+    }
+    if counts.is_empty() {
+        return;
+    }
+    let total: usize = counts.values().sum();
+    let list: Vec<String> = counts.iter().map(|(t, n)| format!("{t} ({n})")).collect();
+    eprintln!(
+        "{total} template/plan resources are of types no rule checks: {}",
+        list.join(", ")
+    );
 }
 
 /// Renders the report in the chosen format to `--output` (atomically) or

@@ -10,7 +10,7 @@
 //! would decide it is missing), and `@message("attr")` attaches the
 //! attribute's text to the result (what the verdict was judged against).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
 
 use cedar_policy::{
@@ -97,6 +97,8 @@ pub struct Evaluator {
     rules: Vec<RuleInfo>,
     /// Rule id -> what its policy reads, tests and is annotated with.
     shapes: HashMap<String, PolicyShape>,
+    /// Rules that judge live accounts only (metadata `applies_to`).
+    live_only: HashSet<String>,
     schema: Schema,
     context: Context,
     principal: EntityUid,
@@ -198,6 +200,15 @@ impl Evaluator {
                 .rules
                 .iter()
                 .map(|r| (r.id.clone(), PolicyShape::of(&r.policy)))
+                .collect(),
+            live_only: pack
+                .rules
+                .iter()
+                .filter(|r| {
+                    !r.meta
+                        .applies_to_origin(palisade_model::Origin::Cloudformation)
+                })
+                .map(|r| r.id.clone())
                 .collect(),
             schema: pack.schema.clone(),
             context,
@@ -313,6 +324,12 @@ impl Evaluator {
         }
         out.timings.eval += t2.elapsed();
         crate::unknowns::apply(&graph.facts, &self.shapes, &mut results);
+        crate::unknowns::apply_values(&account.unknowns, &self.shapes, &mut results);
+        // Rules that need runtime data say so; on a template or plan they
+        // are absent, not passed.
+        if account.origin.is_iac() {
+            results.retain(|r| !self.live_only.contains(&r.rule_id));
+        }
         self.apply_gaps(account, &mut results);
         out.results = results;
         out

@@ -22,6 +22,9 @@ struct Doc<'a> {
     rules: RulesInfo,
     summary: Summary,
     gaps: Vec<Gap<'a>>,
+    /// Templates and plans scanned (absent for snapshot-only scans).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    inputs: Vec<Input<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     framework: Option<FrameworkSection<'a>>,
     baseline: Option<BaselineInfo<'a>>,
@@ -41,6 +44,18 @@ struct SnapshotInfo<'a> {
     sha256: &'a str,
     scan_time: DateTime<Utc>,
     accounts: Vec<&'a str>,
+}
+
+/// One template or plan: its hash, and the resources no rule covers.
+#[derive(Serialize)]
+struct Input<'a> {
+    uri: &'a str,
+    sha256: &'a str,
+    origin: &'static str,
+    /// Resources the importer read but no rule checks, by type.
+    uncovered: std::collections::BTreeMap<&'a str, usize>,
+    /// Values that cannot be known before deployment.
+    unknown_values: usize,
 }
 
 #[derive(Serialize)]
@@ -99,6 +114,8 @@ struct Suppression<'a> {
 struct Location<'a> {
     uri: &'a str,
     line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -143,9 +160,13 @@ impl<'a> ResultRow<'a> {
             resource: &r.resource,
             message: r.message.as_deref(),
             cost: r.cost.as_ref(),
-            location: Location {
-                uri: &report.snapshot_uri,
-                line: report.line_of(&r.resource),
+            location: {
+                let p = report.place_of(&r.resource);
+                Location {
+                    uri: p.uri,
+                    line: p.line,
+                    column: p.column,
+                }
             },
         }
     }
@@ -200,6 +221,25 @@ pub fn render(
             error: g.error.as_deref(),
         })
         .collect();
+    let inputs = report
+        .inputs
+        .iter()
+        .map(|(uri, sha)| {
+            let account = snap
+                .accounts
+                .iter()
+                .find(|a| a.origin.is_iac() && a.name.as_deref() == Some(uri.as_str()));
+            Input {
+                uri,
+                sha256: sha,
+                origin: account.map_or("unknown", |a| a.origin.as_str()),
+                uncovered: account
+                    .map(|a| a.uncovered.iter().map(|(k, v)| (k.as_str(), *v)).collect())
+                    .unwrap_or_default(),
+                unknown_values: account.map_or(0, |a| a.unknowns.len()),
+            }
+        })
+        .collect();
     let doc = Doc {
         format: "palisade-report",
         version: REPORT_VERSION,
@@ -223,6 +263,7 @@ pub fn render(
         },
         summary: report.summary(),
         gaps,
+        inputs,
         framework: framework.map(|fw| FrameworkSection {
             id: &fw.id,
             name: &fw.name,

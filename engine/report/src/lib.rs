@@ -17,6 +17,7 @@ pub mod table;
 mod testing;
 
 use palisade_eval::{CheckResult, Status};
+use palisade_model::source::Locations;
 use palisade_model::{CoverageRecord, LoadedSnapshot};
 use palisade_rules::{Rule, RulePack, Severity};
 use palisade_triage::Triage;
@@ -53,6 +54,21 @@ pub struct ScanReport<'a> {
     pub snapshot_uri: String,
     /// Waivers and baseline applied to the findings.
     pub triage: &'a Triage,
+    /// Where IaC resources are written (every IaC account's locations).
+    pub locations: Locations,
+    /// The IaC files scanned besides the snapshot: (uri, hex SHA-256).
+    pub inputs: Vec<(String, String)>,
+}
+
+/// Where a result points: a file, a line and, when known, a column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place<'a> {
+    /// The file (repository-relative when possible, `/`-separated).
+    pub uri: &'a str,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: Option<usize>,
 }
 
 impl<'a> ScanReport<'a> {
@@ -65,12 +81,58 @@ impl<'a> ScanReport<'a> {
     ) -> Self {
         let uri = snapshot.path.to_string_lossy().replace('\\', "/");
         let uri = uri.strip_prefix("./").unwrap_or(&uri).to_owned();
+        let mut locations = Locations::new();
+        for a in &snapshot.snapshot.accounts {
+            locations.extend(a.locations.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         Self {
             snapshot,
             pack,
             results,
             snapshot_uri: uri,
             triage,
+            locations,
+            inputs: Vec::new(),
+        }
+    }
+
+    /// The IaC files scanned besides the snapshot, as (uri, hex SHA-256),
+    /// listed as artifacts of the run.
+    pub fn with_inputs(mut self, inputs: Vec<(String, String)>) -> Self {
+        self.inputs = inputs;
+        self
+    }
+
+    /// Where a result points: for a resource from a template or plan, the
+    /// file, line and column of the resource or of the exact property
+    /// (a security group rule's CIDR, a statement's `Action`); otherwise the
+    /// snapshot file and the line where the resource starts.
+    pub fn place_of(&self, resource: &palisade_eval::ResourceRef) -> Place<'_> {
+        match palisade_model::source::locate(&self.locations, &resource.id) {
+            Some(l) => Place {
+                uri: &l.uri,
+                line: l.line,
+                column: l.column,
+            },
+            None => match self.inputs.iter().find(|(uri, _)| {
+                resource
+                    .id
+                    .strip_prefix(uri.as_str())
+                    .is_some_and(|rest| rest.starts_with('#'))
+            }) {
+                // A part of a template or plan without a place of its own:
+                // its file.
+                Some((uri, _)) => Place {
+                    uri,
+                    line: 1,
+                    column: None,
+                },
+                None => Place {
+                    uri: &self.snapshot_uri,
+                    line: self.line_of(resource),
+                    column: None,
+                },
+            },
         }
     }
 

@@ -180,6 +180,11 @@ fn finding(
         r.resource.account_id,
         markdown_if_needed(&r.resource.region)
     );
+    let place = report.place_of(&r.resource);
+    let mut region = json!({ "startLine": place.line });
+    if let Some(c) = place.column {
+        region["startColumn"] = json!(c);
+    }
     let mut result = json!({
         "ruleId": r.rule_id,
         "ruleIndex": rule_index,
@@ -188,8 +193,8 @@ fn finding(
         "message": { "text": text },
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": { "uri": report.snapshot_uri },
-                "region": { "startLine": report.line_of(&r.resource) }
+                "artifactLocation": { "uri": place.uri },
+                "region": region
             },
             "logicalLocations": [{
                 "name": r.resource.name,
@@ -273,13 +278,15 @@ fn document(
         .iter()
         .any(|r| matches!(r.status, Status::Error | Status::NotEvaluated))
         && report.gaps().is_empty();
-    let accounts: Vec<&str> = report
+    let mut accounts: Vec<&str> = report
         .snapshot
         .snapshot
         .accounts
         .iter()
         .map(|a| a.account_id.as_str())
         .collect();
+    // Several templates share one (possibly unknown) account id.
+    accounts.dedup();
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -296,7 +303,7 @@ fn document(
                 "executionSuccessful": successful,
                 "toolExecutionNotifications": notifications,
             }],
-            "artifacts": [{ "location": { "uri": report.snapshot_uri }, "hashes": { "sha-256": report.snapshot.sha256 } }],
+            "artifacts": artifacts(report),
             "results": results,
             "properties": {
                 "scanTime": report.snapshot.snapshot.scan_time,
@@ -306,6 +313,18 @@ fn document(
             }
         }]
     })
+}
+
+/// The files the run read: the snapshot, then every template or plan.
+fn artifacts(report: &ScanReport<'_>) -> Value {
+    let mut out = Vec::new();
+    if !report.snapshot_uri.is_empty() {
+        out.push(json!({ "location": { "uri": report.snapshot_uri }, "hashes": { "sha-256": report.snapshot.sha256 } }));
+    }
+    for (uri, sha) in &report.inputs {
+        out.push(json!({ "location": { "uri": uri }, "hashes": { "sha-256": sha } }));
+    }
+    Value::Array(out)
 }
 
 #[cfg(test)]

@@ -81,9 +81,17 @@ fn write_findings(
                 Some((m, c)) if m > 0.0 => format!("  (~{} {m:.2}/month)", c.currency),
                 _ => String::new(),
             };
+            // A template or plan resource: where it is written.
+            let at = match palisade_model::source::locate(&report.locations, &f.resource.id) {
+                Some(l) => match l.column {
+                    Some(c) => format!("  ({}:{}:{c})", terminal(&l.uri), l.line),
+                    None => format!("  ({}:{})", terminal(&l.uri), l.line),
+                },
+                None => String::new(),
+            };
             let _ = writeln!(
                 out,
-                "{}  {state}{:<40}  {:<14}  {:<14}  {}{cost}",
+                "{}  {state}{:<40}  {:<14}  {:<14}  {}{at}{cost}",
                 paint(report.severity(f)),
                 f.rule_id,
                 f.resource.account_id,

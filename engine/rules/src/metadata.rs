@@ -173,6 +173,15 @@ pub struct RuleMeta {
     /// (`iam:GetAccountPasswordPolicy`); both are checked at load.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// The inputs the rule can judge: `live` (collected accounts) and `iac`
+    /// (CloudFormation templates, Terraform plans). Default: both. A rule
+    /// that needs runtime or account-wide data (credential report, last
+    /// use, attachments across the account, recovery points, recorder
+    /// status) says `applies_to = ["live"]`; on IaC input it is absent, not
+    /// passed. Checked at load: a rule over a resource type no importer
+    /// produces must be live-only.
+    #[serde(default = "Input::both")]
+    pub applies_to: Vec<Input>,
     /// Infrastructure-as-code remediation snippets.
     #[serde(default)]
     pub iac: Option<Iac>,
@@ -180,6 +189,70 @@ pub struct RuleMeta {
     #[serde(default)]
     pub cost: Option<CostModel>,
 }
+
+/// A kind of input a rule can judge (metadata key `applies_to`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Input {
+    /// Accounts collected from AWS APIs.
+    Live,
+    /// CloudFormation templates and Terraform plans.
+    Iac,
+}
+
+impl Input {
+    /// Both inputs (the default).
+    pub fn both() -> Vec<Input> {
+        vec![Input::Live, Input::Iac]
+    }
+
+    /// The metadata spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Input::Live => "live",
+            Input::Iac => "iac",
+        }
+    }
+}
+
+impl RuleMeta {
+    /// True when the rule judges accounts read from `origin`.
+    pub fn applies_to_origin(&self, origin: palisade_model::Origin) -> bool {
+        let want = if origin.is_iac() {
+            Input::Iac
+        } else {
+            Input::Live
+        };
+        self.applies_to.contains(&want)
+    }
+}
+
+/// Resource types the IaC importers produce: a rule over any other type
+/// (the account, a region, a protected resource with recovery points)
+/// needs live data.
+pub const IAC_RESOURCE_TYPES: &[&str] = &[
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+    "AWS::IAM::Role",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::InlinePolicy",
+    "AWS::IAM::PolicyStatement",
+    "AWS::IAM::TrustStatement",
+    "AWS::IAM::AccessKey",
+    "AWS::EC2::Vpc",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupRule",
+    "AWS::EC2::NetworkAcl",
+    "AWS::EC2::NetworkAclEntry",
+    "AWS::WAFv2::WebACL",
+    "AWS::WAFv2::WebACLRule",
+    "AWS::Backup::BackupVault",
+    "AWS::Backup::BackupPlan",
+    "AWS::Backup::BackupRule",
+    "AWS::Backup::BackupSelection",
+    "AWS::Config::ConfigurationRecorder",
+];
 
 /// Remediation as CloudFormation and Terraform snippets, or why none applies
 /// (for example root-user settings, which no IaC tool can manage).
@@ -261,6 +334,13 @@ impl RuleMeta {
                 path,
                 line_of_key(text, "service"),
                 format!("`service`: {e}"),
+            ));
+        }
+        if meta.applies_to.is_empty() {
+            return Err(RulesError::at(
+                path,
+                line_of_key(text, "applies_to"),
+                "`applies_to` is empty: name `live`, `iac` or both",
             ));
         }
         for dep in &meta.depends_on {

@@ -82,6 +82,7 @@ impl RulePack {
             &policies,
             &metas,
         ));
+        problems.extend(iac_mismatches(&policies, &metas));
         for (id, (path, ..)) in &policies {
             if !metas.contains_key(id) {
                 problems.push((
@@ -319,6 +320,30 @@ fn directory_mismatches(
 }
 
 /// The directory of `file` below `root`, `/`-separated (`""` at the top).
+/// Rules that claim to judge IaC input while scoping a resource type no
+/// importer produces (their verdict would rest on data a template never has).
+fn iac_mismatches(
+    policies: &BTreeMap<String, PolicyEntry>,
+    metas: &BTreeMap<String, MetaEntry>,
+) -> Vec<(Location, String)> {
+    let mut out = Vec::new();
+    for (id, (path, meta, _, text)) in metas {
+        let Some((.., ty)) = policies.get(id) else {
+            continue;
+        };
+        let ty = ty.to_string();
+        if meta.applies_to.contains(&crate::metadata::Input::Iac)
+            && !crate::metadata::IAC_RESOURCE_TYPES.contains(&ty.as_str())
+        {
+            out.push((
+                loc(path, crate::metadata::line_of_key(text, "applies_to").max(1)),
+                format!("rule {id:?} scopes {ty}, which templates and plans do not describe: it must say `applies_to = [\"live\"]`"),
+            ));
+        }
+    }
+    out
+}
+
 fn directory_of(root: &Path, file: &Path) -> String {
     file.strip_prefix(root)
         .ok()
@@ -499,6 +524,26 @@ mod tests {
     fn the_repository_pack_loads() {
         let dir = repository_pack_copy();
         RulePack::load(&dir.path().join("policies"), &dir.path().join("rules")).unwrap();
+    }
+
+    #[test]
+    fn a_rule_claiming_iac_over_a_type_no_importer_produces_is_refused() {
+        let dir = repository_pack_copy();
+        let meta = dir.path().join("rules/iam/iam-root-mfa-disabled.toml");
+        edit(
+            &meta,
+            "applies_to = [\"live\"]",
+            "applies_to = [\"live\", \"iac\"]",
+        );
+        let err = load_err(dir.path());
+        assert!(
+            err.contains("iam-root-mfa-disabled.toml:")
+                && err.contains("AWS::Account")
+                && err.contains("applies_to = [\"live\"]"),
+            "{err}"
+        );
+        edit(&meta, "applies_to = [\"live\", \"iac\"]", "applies_to = []");
+        assert!(load_err(dir.path()).contains("`applies_to` is empty"));
     }
 
     #[test]

@@ -51,8 +51,11 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
     cmd.args(args).output().expect("run palisade")
 }
 
+/// Scans in `dir`; the report is written to a temporary file, never into
+/// `dir` (which may be the repository).
 fn json_report(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let out = dir.join("report.json");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.json");
     let mut all = vec!["scan"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--format", "json", "--output", out.to_str().unwrap()]);
@@ -269,9 +272,9 @@ fn directories_are_walked_with_globs_and_mixed_with_a_snapshot() {
 fn the_pull_request_gate_fails_only_on_what_the_change_adds() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("web.yaml"), OPEN_SSH).unwrap();
-    let (exit, _, _) = json_report(dir.path(), &["web.yaml"]);
+    let (exit, base, _) = json_report(dir.path(), &["web.yaml"]);
     assert_eq!(exit, 1);
-    std::fs::rename(dir.path().join("report.json"), dir.path().join("base.json")).unwrap();
+    std::fs::write(dir.path().join("base.json"), base.to_string()).unwrap();
     let gate = ["web.yaml", "--baseline", "base.json", "--fail-on-new"];
     let (exit, _, stderr) = json_report(dir.path(), &gate);
     assert_eq!(exit, 0, "the unchanged template adds nothing: {stderr}");

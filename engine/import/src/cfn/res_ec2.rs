@@ -75,9 +75,11 @@ fn vpc(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
         tags: tags(r),
     };
     e.regional().ec2.vpcs.push(v);
-    // AWS gives every new VPC a default security group with its default
-    // rules, whether or not the template names it; CloudFormation cannot
-    // remove them, a custom resource can.
+    // AWS gives every new VPC a default network ACL (allow all) and a
+    // default security group with its default rules, whether or not the
+    // template names them; CloudFormation cannot change the group's rules,
+    // a custom resource can.
+    default_acl_of(e, &r.logical_id, r.pos);
     let group = default_group_of(e, &r.logical_id, r.pos);
     match default_group_custom(cx, &r.logical_id) {
         DefaultGroupCustom::None => {}
@@ -660,10 +662,17 @@ fn acl_of(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
         return Some(acl.logical_id.clone());
     }
     let vpc = vpc_attr(cx, n, "DefaultNetworkAcl")?;
+    Some(default_acl_of(e, vpc, n.pos))
+}
+
+/// The short id of VPC `vpc`'s default network ACL, added (located at
+/// `pos`) the first time with what AWS gives it: allow-all entries (rule
+/// 100) and the deny-all ones, both directions.
+fn default_acl_of(e: &mut Emit, vpc: &str, pos: crate::value::Pos) -> String {
     let short = format!("{vpc}.DefaultNetworkAcl");
     let arn = e.id(&short);
     if !e.regional().ec2.network_acls.iter().any(|a| a.arn == arn) {
-        e.locate(&arn, n.pos);
+        e.locate(&arn, pos);
         let entry = |rule_number, action: &str, egress| NetworkAclEntry {
             rule_number,
             protocol: "-1".to_owned(),
@@ -687,7 +696,7 @@ fn acl_of(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
         };
         e.regional().ec2.network_acls.push(acl);
     }
-    Some(short)
+    short
 }
 
 /// The short id of a template VPC's default security group when `n`

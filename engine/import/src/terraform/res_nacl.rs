@@ -40,6 +40,55 @@ pub fn vpc(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
     if inst.rtype == "aws_vpc" && !adopted {
         default_group(e, &cx.id(inst), &vpc_id);
     }
+    // And a default network ACL allowing everything, unless the plan
+    // adopts it (`aws_default_network_acl` given this VPC's
+    // `default_network_acl_id`), which then holds exactly its entries.
+    // References are relative to the module: compare `type.name`.
+    let local = inst
+        .config_address
+        .rsplit_once("module.")
+        .map_or(inst.config_address.as_str(), |(_, rest)| {
+            rest.split_once('.').map_or(rest, |(_, r)| r)
+        });
+    let own = format!("{local}.default_network_acl_id");
+    let acl_adopted = cx.instances.iter().any(|i| {
+        i.rtype == "aws_default_network_acl"
+            && i.module == inst.module
+            && cx
+                .references(i, &[("default_network_acl_id", None)])
+                .iter()
+                .any(|r| *r == own)
+    });
+    if inst.rtype == "aws_vpc" && !acl_adopted {
+        default_acl(e, &cx.id(inst), &vpc_id);
+    }
+}
+
+/// VPC `vpc_id`'s default network ACL (a sub-resource of the VPC `vpc`)
+/// with AWS's entries: allow all (rule 100) and deny all (32767), both
+/// directions.
+fn default_acl(e: &mut Emit, vpc: &str, vpc_id: &str) {
+    let entry = |rule_number, action: &str, egress| NetworkAclEntry {
+        rule_number,
+        protocol: "-1".to_owned(),
+        rule_action: action.to_owned(),
+        egress,
+        cidr_block: Some("0.0.0.0/0".to_owned()),
+        ..NetworkAclEntry::default()
+    };
+    e.regional().ec2.network_acls.push(NetworkAcl {
+        arn: format!("{vpc}/default_network_acl"),
+        network_acl_id: format!("{vpc_id}.default_network_acl_id"),
+        vpc_id: Some(vpc_id.to_owned()),
+        is_default: true,
+        entries: vec![
+            entry(100, "allow", false),
+            entry(100, "allow", true),
+            entry(32767, "deny", false),
+            entry(32767, "deny", true),
+        ],
+        ..NetworkAcl::default()
+    });
 }
 
 /// VPC `vpc_id`'s default security group (a sub-resource of the VPC `vpc`,

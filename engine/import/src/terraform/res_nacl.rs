@@ -56,8 +56,7 @@ pub fn vpc(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
             && i.module == inst.module
             && cx
                 .references(i, &[("default_network_acl_id", None)])
-                .iter()
-                .any(|r| *r == own)
+                .contains(&own)
     });
     if inst.rtype == "aws_vpc" && !acl_adopted {
         default_acl(e, &cx.id(inst), &vpc_id);

@@ -186,10 +186,16 @@ pub struct IacArgs {
     /// which trusted accounts are external). Unknown when not given.
     #[arg(long, value_name = "ID")]
     pub account_id: Option<String>,
-    /// The region templates deploy to (`AWS::Region`) [default: the plan's
-    /// provider region, else us-east-1].
+    /// The region templates deploy to (`AWS::Region`) [default: us-east-1].
+    /// A plan's AWS provider region, when it sets one, wins.
     #[arg(long, value_name = "REGION")]
     pub iac_region: Option<String>,
+    /// The Terraform root module of the plans scanned: findings move from
+    /// the plan to the `resource` blocks of its `.tf` files (and of local
+    /// child modules) [default: the plan's own directory, when it holds
+    /// `.tf` files].
+    #[arg(long, value_name = "DIR")]
+    pub terraform_dir: Option<PathBuf>,
     /// Only files matching this glob when walking a directory (repeatable)
     /// [default: *.yaml, *.yml, *.json, *.template].
     #[arg(long, value_name = "GLOB")]

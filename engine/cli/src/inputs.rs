@@ -31,6 +31,8 @@ pub struct Inputs {
     pub files: Vec<(String, String)>,
     /// Files found by walking a directory that are not inputs.
     pub skipped: usize,
+    /// `--terraform-dir`.
+    terraform_dir: Option<PathBuf>,
 }
 
 /// Reads and classifies `paths`; imports every template and plan.
@@ -43,6 +45,7 @@ pub fn read(paths: &[PathBuf], iac: &IacArgs) -> anyhow::Result<Inputs> {
         accounts: Vec::new(),
         files: Vec::new(),
         skipped: 0,
+        terraform_dir: iac.terraform_dir.clone(),
     };
     for path in paths {
         if path.is_dir() {
@@ -91,11 +94,73 @@ fn take(path: &Path, named: bool, opts: &Options, out: &mut Inputs) -> anyhow::R
         return Ok(true);
     }
     let uri = uri_of(path);
-    let account = palisade_import::import(&uri, &text, kind, opts)?;
+    let mut account = palisade_import::import(&uri, &text, kind, opts)?;
+    if kind == Kind::TerraformPlan {
+        let root = match &out.terraform_dir {
+            Some(d) => d.clone(),
+            None => match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+        };
+        to_sources(&mut account, &uri, &text, &root)?;
+    }
     out.files
         .push((uri, hex::encode(Sha256::digest(text.as_bytes()))));
     out.accounts.push(account);
     Ok(true)
+}
+
+/// Moves a plan's findings to the `resource` blocks of the Terraform files
+/// in `root` (the root module) and its local child modules; a plan without
+/// `.tf` files beside it keeps its own locations.
+fn to_sources(
+    account: &mut palisade_model::Account,
+    plan_uri: &str,
+    plan_text: &str,
+    root: &Path,
+) -> anyhow::Result<()> {
+    use palisade_import::terraform::source::{module_dirs, relocate, TfFile};
+    let tf_files = |dir: &Path| -> anyhow::Result<Vec<TfFile>> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(Vec::new());
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "tf") && p.is_file())
+            .collect();
+        paths.sort();
+        paths
+            .into_iter()
+            .map(|p| {
+                let text = std::fs::read_to_string(&p)
+                    .with_context(|| format!("reading {}", p.display()))?;
+                Ok(TfFile {
+                    uri: uri_of(&p),
+                    text,
+                })
+            })
+            .collect()
+    };
+    let root_files = tf_files(root)?;
+    if root_files.is_empty() {
+        return Ok(());
+    }
+    // The plan was parsed by the importer already; this reads only its
+    // module calls (an unreadable plan never gets here).
+    let plan: serde_json::Value = serde_json::from_str(plan_text).unwrap_or_default();
+    let mut files = std::collections::BTreeMap::new();
+    for (module, dir) in module_dirs(&plan) {
+        let fs = if module.is_empty() {
+            root_files.clone()
+        } else {
+            tf_files(&root.join(dir))?
+        };
+        files.insert(module, fs);
+    }
+    relocate(account, plan_uri, &files);
+    Ok(())
 }
 
 /// Files under `dir` matching `include` and not `exclude` (patterns match

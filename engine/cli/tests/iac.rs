@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{code, command};
+use common::{code, command, palisade};
 use serde_json::Value;
 
 const OPEN_SSH: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
@@ -51,8 +51,11 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
     cmd.args(args).output().expect("run palisade")
 }
 
+/// Scans in `dir`; the report is written to a temporary file, never into
+/// `dir` (which may be the repository).
 fn json_report(dir: &Path, args: &[&str]) -> (i32, Value, String) {
-    let out = dir.join("report.json");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("report.json");
     let mut all = vec!["scan"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--format", "json", "--output", out.to_str().unwrap()]);
@@ -102,7 +105,10 @@ fn an_open_ssh_rule_fails_on_its_template_line_and_the_rest_passes() {
     let ssh_item = line_of(OPEN_SSH, "FromPort: 22", 1) - 1;
     let ssh_cidr = line_of(OPEN_SSH, "CidrIp: !Ref AdminCidr", 1);
     assert!((ssh_item..=ssh_cidr).contains(&line), "line {line}");
-    assert!(ssh.iter().any(|r| r["status"] == "pass"), "the HTTPS rule passes");
+    assert!(
+        ssh.iter().any(|r| r["status"] == "pass"),
+        "the HTTPS rule passes"
+    );
     // Uncovered resources are counted, not dropped.
     assert!(stderr.contains("AWS::S3::Bucket (1)"), "{stderr}");
     assert_eq!(report["inputs"][0]["uncovered"]["AWS::S3::Bucket"], 1);
@@ -115,7 +121,14 @@ fn sarif_points_github_at_the_template_line() {
     std::fs::write(dir.path().join("web.yaml"), OPEN_SSH).unwrap();
     let o = run_in(
         dir.path(),
-        &["scan", "web.yaml", "--format", "sarif", "--output", "out.sarif"],
+        &[
+            "scan",
+            "web.yaml",
+            "--format",
+            "sarif",
+            "--output",
+            "out.sarif",
+        ],
     );
     assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
     let doc: Value =
@@ -144,12 +157,21 @@ fn a_parameter_without_value_is_not_evaluated_until_given() {
     let (exit, report, stderr) = json_report(dir.path(), &["web.yaml"]);
     assert_eq!(exit, 3, "unknown values make the scan incomplete: {stderr}");
     let ssh = results_of(&report, "ec2-sg-ssh-open-to-internet");
-    let unknown: Vec<_> = ssh.iter().filter(|r| r["status"] == "not_evaluated").collect();
+    let unknown: Vec<_> = ssh
+        .iter()
+        .filter(|r| r["status"] == "not_evaluated")
+        .collect();
     assert_eq!(unknown.len(), 1, "{ssh:?}");
-    assert!(unknown[0]["message"].as_str().unwrap().contains("AdminCidr"));
+    assert!(unknown[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("AdminCidr"));
     assert!(!ssh.iter().any(|r| r["status"] == "fail"));
 
-    let (exit, report, _) = json_report(dir.path(), &["web.yaml", "--parameter", "AdminCidr=10.1.0.0/16"]);
+    let (exit, report, _) = json_report(
+        dir.path(),
+        &["web.yaml", "--parameter", "AdminCidr=10.1.0.0/16"],
+    );
     assert_eq!(exit, 0);
     assert!(results_of(&report, "ec2-sg-ssh-open-to-internet")
         .iter()
@@ -173,11 +195,37 @@ fn live_only_rules_are_absent_on_templates() {
     .unwrap();
     let (_, report, stderr) = json_report(dir.path(), &["iam.yaml"]);
     assert!(report["results"].is_array(), "{stderr}");
-    for rule in ["iam-user-without-mfa", "iam-user-console-without-mfa", "iam-root-mfa-disabled", "iam-password-policy-min-length"] {
-        assert!(results_of(&report, rule).is_empty(), "{rule} must not run on a template");
+    for rule in [
+        "iam-user-without-mfa",
+        "iam-user-console-without-mfa",
+        "iam-root-mfa-disabled",
+        "iam-password-policy-min-length",
+    ] {
+        assert!(
+            results_of(&report, rule).is_empty(),
+            "{rule} must not run on a template"
+        );
     }
     // Rules that apply to templates still judge the user.
     assert!(!results_of(&report, "iam-user-direct-policies").is_empty());
+}
+
+#[test]
+fn rules_list_shows_where_each_rule_applies() {
+    let o = palisade(&["rules", "list"]);
+    assert_eq!(code(&o), 0);
+    let text = String::from_utf8_lossy(&o.stdout);
+    let inputs_of = |id: &str| {
+        text.lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .and_then(|l| l.split_whitespace().nth(4))
+            .map(str::to_owned)
+    };
+    assert_eq!(inputs_of("iam-root-mfa-disabled").as_deref(), Some("live"));
+    assert_eq!(
+        inputs_of("ec2-sg-ssh-open-to-internet").as_deref(),
+        Some("live+iac")
+    );
 }
 
 #[test]
@@ -203,8 +251,15 @@ fn directories_are_walked_with_globs_and_mixed_with_a_snapshot() {
         .filter_map(|r| r["location"]["uri"].as_str())
         .filter(|u| u.ends_with(".yaml"))
         .collect();
-    assert_eq!(uris.into_iter().collect::<Vec<_>>(), ["infra/web.yaml"], "{stderr}");
-    assert!(stderr.contains("skipped 1 files"), "package.json is skipped: {stderr}");
+    assert_eq!(
+        uris.into_iter().collect::<Vec<_>>(),
+        ["infra/web.yaml"],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("skipped 1 files"),
+        "package.json is skipped: {stderr}"
+    );
     // The snapshot's accounts are judged in the same run.
     assert!(report["results"]
         .as_array()
@@ -217,9 +272,9 @@ fn directories_are_walked_with_globs_and_mixed_with_a_snapshot() {
 fn the_pull_request_gate_fails_only_on_what_the_change_adds() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("web.yaml"), OPEN_SSH).unwrap();
-    let (exit, _, _) = json_report(dir.path(), &["web.yaml"]);
+    let (exit, base, _) = json_report(dir.path(), &["web.yaml"]);
     assert_eq!(exit, 1);
-    std::fs::rename(dir.path().join("report.json"), dir.path().join("base.json")).unwrap();
+    std::fs::write(dir.path().join("base.json"), base.to_string()).unwrap();
     let gate = ["web.yaml", "--baseline", "base.json", "--fail-on-new"];
     let (exit, _, stderr) = json_report(dir.path(), &gate);
     assert_eq!(exit, 0, "the unchanged template adds nothing: {stderr}");
@@ -259,4 +314,56 @@ fn bad_templates_stop_the_scan_with_file_and_line() {
         assert!(stderr.contains(want), "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
     }
+}
+
+#[test]
+fn plan_findings_point_at_the_terraform_blocks_beside_the_plan() {
+    // fixtures/iac/terraform-source: main.tf, modules/net/main.tf and the
+    // plan Terraform made of them (`terraform show -json`).
+    let dir = "fixtures/iac/terraform-source";
+    let root = common::root();
+    let (exit, report, stderr) = json_report(&root, &[&format!("{dir}/plan.json")]);
+    assert_eq!(
+        exit, 3,
+        "the group's egress is known only after apply: {stderr}"
+    );
+    let at = |rule: &str| {
+        let r = results_of(&report, rule)
+            .into_iter()
+            .find(|r| r["status"] == "fail")
+            .unwrap_or_else(|| panic!("{rule} fails"));
+        (
+            r["location"]["uri"].as_str().unwrap().to_owned(),
+            r["location"]["line"].as_u64().unwrap() as usize,
+        )
+    };
+    let net = std::fs::read_to_string(root.join(dir).join("modules/net/main.tf")).unwrap();
+    assert_eq!(
+        at("ec2-sg-ssh-open-to-internet"),
+        (
+            format!("{dir}/modules/net/main.tf"),
+            line_of(&net, r#"resource "aws_security_group" "bastion""#, 1)
+        )
+    );
+    let main = std::fs::read_to_string(root.join(dir).join("main.tf")).unwrap();
+    let (uri, line) = at("iam-policy-full-admin");
+    assert_eq!(uri, format!("{dir}/main.tf"));
+    assert!(
+        line >= line_of(&main, r#"resource "aws_iam_role""#, 1),
+        "{line}"
+    );
+    // Without the configuration beside it, the plan itself is the place.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root.join(dir).join("plan.json"),
+        tmp.path().join("plan.json"),
+    )
+    .unwrap();
+    let (_, report, _) = json_report(tmp.path(), &["plan.json"]);
+    let r = results_of(&report, "ec2-sg-ssh-open-to-internet")
+        .into_iter()
+        .find(|r| r["status"] == "fail")
+        .expect("fails");
+    assert_eq!(r["location"]["uri"], "plan.json");
+    assert!(r["location"]["column"].as_u64().is_some());
 }

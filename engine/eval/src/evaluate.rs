@@ -324,7 +324,7 @@ impl Evaluator {
         }
         out.timings.eval += t2.elapsed();
         crate::unknowns::apply(&graph.facts, &self.shapes, &mut results);
-        crate::unknowns::apply_values(&account.unknowns, &mut results);
+        crate::unknowns::apply_values(&account.unknowns, &self.shapes, &mut results);
         // Rules that need runtime data say so; on a template or plan they
         // are absent, not passed.
         if account.origin.is_iac() {

@@ -138,10 +138,23 @@ pub(crate) fn apply(
 /// e.g. the statements of a policy) becomes `not_evaluated`, naming the
 /// property and why it is unknown. The importer records each unknown on the
 /// most specific resource it affects, so the rest of the file is judged.
-pub(crate) fn apply_values(unknowns: &[UnknownValue], results: &mut [CheckResult]) {
+pub(crate) fn apply_values(
+    unknowns: &[UnknownValue],
+    shapes: &HashMap<String, PolicyShape>,
+    results: &mut [CheckResult],
+) {
     if unknowns.is_empty() {
         return;
     }
+    // An unknown limited to some attributes affects only the rules that
+    // read one of them (an unreadable policy shape reads everything).
+    let affects = |u: &UnknownValue, rule: &str| {
+        u.attrs.is_empty()
+            || match shapes.get(rule).map(|s| &s.reads) {
+                Some(Some(reads)) => u.attrs.iter().any(|a| reads.contains(a)),
+                Some(None) | None => true,
+            }
+    };
     let mut by_resource: HashMap<&str, Vec<&UnknownValue>> = HashMap::new();
     for u in unknowns {
         by_resource.entry(u.resource.as_str()).or_default().push(u);
@@ -153,12 +166,12 @@ pub(crate) fn apply_values(unknowns: &[UnknownValue], results: &mut [CheckResult
         let id = res.resource.id.as_str();
         let mut hits: Vec<&UnknownValue> = Vec::new();
         if let Some(us) = by_resource.get(id) {
-            hits.extend(us);
+            hits.extend(us.iter().filter(|u| affects(u, &res.rule_id)));
         }
         let mut end = id.len();
         while let Some(cut) = id[..end].rfind(['#', '/']) {
             if let Some(us) = by_resource.get(&id[..cut]) {
-                hits.extend(us);
+                hits.extend(us.iter().filter(|u| !u.exact && affects(u, &res.rule_id)));
             }
             end = cut;
         }
@@ -291,11 +304,41 @@ mod tests {
 
     #[test]
     fn unresolved_iac_values_make_their_resource_and_its_parts_not_evaluated() {
-        let unknowns = [UnknownValue {
-            resource: "t.yaml#Policy".into(),
-            property: "PolicyDocument.Statement[0].Resource".into(),
-            reason: "parameter BucketArn has no default and no value was given".into(),
-        }];
+        let unknowns = [
+            UnknownValue {
+                resource: "t.yaml#Policy".into(),
+                property: "PolicyDocument.Statement[0].Resource".into(),
+                reason: "parameter BucketArn has no default and no value was given".into(),
+                exact: false,
+                attrs: Vec::new(),
+            },
+            UnknownValue {
+                resource: "t.yaml#Policy2".into(),
+                property: "egress".into(),
+                reason: "known only after apply".into(),
+                exact: true,
+                attrs: Vec::new(),
+            },
+            UnknownValue {
+                resource: "t.yaml#Policy3".into(),
+                property: "Roles[0]".into(),
+                reason: "imported from another stack".into(),
+                exact: false,
+                attrs: vec!["attached".into()],
+            },
+        ];
+        // Rule "r" reads `effect` only: Policy3's unknown attachment does
+        // not touch it; rule "a" reads `attached`: it does.
+        let shapes: HashMap<String, PolicyShape> = [("r", "effect"), ("a", "attached")]
+            .into_iter()
+            .map(|(k, attr)| {
+                let shape = PolicyShape {
+                    reads: Some([attr.to_owned()].into()),
+                    ..PolicyShape::default()
+                };
+                (k.to_owned(), shape)
+            })
+            .collect();
         let on = |id: &str, status| CheckResult {
             resource: ResourceRef {
                 id: id.into(),
@@ -306,18 +349,29 @@ mod tests {
         let mut results = vec![
             on("t.yaml#Policy", Status::Pass),
             on("t.yaml#Policy#statement/0", Status::Fail),
-            on("t.yaml#Policy2", Status::Fail),
+            on("t.yaml#Policy2/rule/0", Status::Fail),
             on("t.yaml#Policy#statement/1", Status::Error),
+            on("t.yaml#Policy2", Status::Pass),
+            on("t.yaml#Policy3", Status::Fail),
+            CheckResult {
+                rule_id: "a".into(),
+                ..on("t.yaml#Policy3#statement/0", Status::Pass)
+            },
         ];
-        apply_values(&unknowns, &mut results);
+        apply_values(&unknowns, &shapes, &mut results);
         let got: Vec<_> = results.iter().map(|r| r.status).collect();
+        // An exact unknown leaves the resource's parts judged; errors stay
+        // errors; other resources are untouched.
         assert_eq!(
             got,
             [
                 Status::NotEvaluated,
                 Status::NotEvaluated,
                 Status::Fail,
-                Status::Error
+                Status::Error,
+                Status::NotEvaluated,
+                Status::Fail,
+                Status::NotEvaluated
             ]
         );
         assert!(results[1]

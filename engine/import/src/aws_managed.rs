@@ -415,17 +415,17 @@ pub fn ensure(e: &mut Emit, arn: &str) {
     });
 }
 
-/// The id the graph gives AWS managed policy `arn` in account
-/// `account_id` (AWS managed policies share one ARN across accounts).
-pub fn graph_id(account_id: &str, arn: &str) -> String {
-    format!("{arn}#account/{account_id}")
+/// The id the graph gives AWS managed policy `arn` in `account` (scoped to
+/// the file: AWS managed policies share one ARN everywhere).
+pub fn graph_id(account: &palisade_model::Account, arn: &str) -> String {
+    account.aws_managed_policy_id(arn)
 }
 
 /// Locates AWS managed policy `arn` (its graph id, so its statements too)
 /// at `pos`, where the template or plan attaches it: findings on the
 /// policy point at the attachment. The first attachment wins.
 pub fn locate(e: &mut Emit, arn: &str, pos: Pos) {
-    let id = graph_id(&e.account.account_id, arn);
+    let id = graph_id(&e.account, arn);
     e.locate(&id, pos);
 }
 
@@ -485,8 +485,7 @@ mod tests {
             "arn:aws-us-gov:iam::aws:policy/AdministratorAccess",
             Pos { line: 7, column: 9 },
         );
-        let l = &e.account.locations
-            ["arn:aws-us-gov:iam::aws:policy/AdministratorAccess#account/000000000000"];
+        let l = &e.account.locations["t.yaml#arn:aws-us-gov:iam::aws:policy/AdministratorAccess"];
         assert_eq!(l.line, 7);
     }
 }

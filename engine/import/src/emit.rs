@@ -28,6 +28,7 @@ impl Emit {
             .unwrap_or(DEFAULT_REGION)
             .to_owned();
         let account = Account {
+            partition: partition(&region).to_owned(),
             account_id: opts
                 .account_id
                 .clone()
@@ -82,11 +83,41 @@ impl Emit {
     /// Records that `property` of resource `id` cannot be known, and why.
     /// Every check over `id` and its sub-resources is then not evaluated.
     pub fn unknown(&mut self, id: &str, property: &str, reason: &str) {
-        let u = UnknownValue {
+        self.push_unknown(id, property, reason, false);
+    }
+
+    /// Records that `property` of resource `id` itself cannot be known; its
+    /// sub-resources are still judged (e.g. a group's unknown egress list:
+    /// its ingress rules are known, how many rules it has is not).
+    pub fn unknown_exact(&mut self, id: &str, property: &str, reason: &str) {
+        self.push_unknown(id, property, reason, true);
+    }
+
+    /// Records that `property` of resource `id` cannot be known, where it
+    /// decides only graph attributes `attrs` of `id` and its sub-resources
+    /// (e.g. a policy's attachments decide `attached`, not what it grants):
+    /// only checks that read one of them are not evaluated.
+    pub fn unknown_attrs(&mut self, id: &str, property: &str, reason: &str, attrs: &[&str]) {
+        self.push(UnknownValue {
             resource: id.to_owned(),
             property: property.to_owned(),
             reason: reason.to_owned(),
-        };
+            exact: false,
+            attrs: attrs.iter().map(|a| (*a).to_owned()).collect(),
+        });
+    }
+
+    fn push_unknown(&mut self, id: &str, property: &str, reason: &str, exact: bool) {
+        self.push(UnknownValue {
+            resource: id.to_owned(),
+            property: property.to_owned(),
+            reason: reason.to_owned(),
+            exact,
+            attrs: Vec::new(),
+        });
+    }
+
+    fn push(&mut self, u: UnknownValue) {
         if !self.account.unknowns.contains(&u) {
             self.account.unknowns.push(u);
         }
@@ -105,5 +136,41 @@ impl Emit {
     pub fn finish(mut self) -> Account {
         self.account.unknowns.sort();
         self.account
+    }
+}
+
+/// The partition of `region`.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("us-isob-") {
+        "aws-iso-b"
+    } else if region.starts_with("us-iso-") {
+        "aws-iso"
+    } else {
+        "aws"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_partition_follows_the_region() {
+        let at = |region: &str| {
+            let opts = Options {
+                region: Some(region.to_owned()),
+                ..Options::default()
+            };
+            Emit::new("t.yaml", Origin::Cloudformation, &opts, None)
+                .account
+                .partition
+        };
+        assert_eq!(at("eu-west-1"), "aws");
+        assert_eq!(at("cn-north-1"), "aws-cn");
+        assert_eq!(at("us-gov-west-1"), "aws-us-gov");
     }
 }

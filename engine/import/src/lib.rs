@@ -50,7 +50,7 @@ pub struct Options {
     /// they win over defaults.
     pub parameters: BTreeMap<String, String>,
     /// The account id the template or plan would deploy to
-    /// (`AWS::AccountId`); unknown when `None`.
+    /// (`AWS::AccountId`); when `None`, [`UNKNOWN_ACCOUNT`] stands for it.
     pub account_id: Option<String>,
     /// The region (`AWS::Region`); for plans, the provider's region wins.
     pub region: Option<String>,
@@ -58,8 +58,11 @@ pub struct Options {
 
 /// The region a template is judged in when none is given.
 pub const DEFAULT_REGION: &str = "us-east-1";
-/// The account id of an IaC account when none is given: every resource id
-/// starts with the file's path instead, so ids stay unique per file.
+/// The account id of an IaC account when none is given, and the value of
+/// `AWS::AccountId`: a symbolic "own account", so a template's references to
+/// its own account compare equal to it and a literal account id is another
+/// account. Resource ids start with the file's path, so they stay unique per
+/// file whatever the account.
 pub const UNKNOWN_ACCOUNT: &str = "000000000000";
 
 /// Tells the kind of `text` from its content; `None` when it is neither a

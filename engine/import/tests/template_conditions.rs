@@ -76,7 +76,8 @@ Resources:
 #[test]
 fn resource_conditions_leave_out_false_and_keep_unknown() {
     let t = resolve_with(TEMPLATE, &Options::default());
-    // Unknown conditions keep the resource (the worst case is judged).
+    // Unknown conditions keep the resource, saying why its deployment is
+    // unknown (the importer then leaves every check on it not evaluated).
     assert_eq!(
         ids(&t),
         [
@@ -89,6 +90,17 @@ fn resource_conditions_leave_out_false_and_keep_unknown() {
             "R"
         ]
     );
+    let unknown: Vec<&str> = t
+        .resources
+        .iter()
+        .filter(|r| r.condition_unknown.is_some())
+        .map(|r| r.logical_id.as_str())
+        .collect();
+    assert_eq!(unknown, ["Unsure", "NotUnsure"]);
+    assert!(t.resources[3]
+        .condition_unknown
+        .as_deref()
+        .is_some_and(|w| w.contains("Unsure") && w.contains("Region2")));
     let mut opts = Options::default();
     opts.parameters.insert("Env".into(), "dev".into());
     opts.parameters.insert("Region2".into(), "eu-west-1".into());

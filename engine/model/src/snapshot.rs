@@ -169,6 +169,18 @@ pub struct ArtifactReport {
 }
 
 impl Account {
+    /// The resource id of AWS managed policy `arn` in this account: AWS
+    /// managed policies share one ARN everywhere, so the id is scoped to
+    /// the account (`<arn>#account/<id>`), or for a template or plan to its
+    /// file (`<file>#<arn>`, as every resource of the file), so finding ids
+    /// stay unique per account and per file.
+    pub fn aws_managed_policy_id(&self, arn: &str) -> String {
+        match (self.origin.is_iac(), &self.name) {
+            (true, Some(file)) => format!("{file}#{arn}"),
+            _ => format!("{arn}#account/{}", self.account_id),
+        }
+    }
+
     /// For a collector-written account (one with coverage records), adds a
     /// failed coverage record for every global service in `global` and every
     /// (service in `regional`, collected region) that has no record at all:

@@ -62,6 +62,16 @@ pub struct UnknownValue {
     pub property: String,
     /// Why it is unknown, naming the value (e.g. `parameter AllowedCidr has no default and no value was given`).
     pub reason: String,
+    /// When true, the value belongs to `resource` itself only, not to its
+    /// sub-resources (a security group's unknown egress list says nothing
+    /// about its known ingress rules, but does about how many rules it has).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub exact: bool,
+    /// When not empty, only checks that read one of these attributes of the
+    /// resource's graph entities are affected (a policy's unknown
+    /// attachments make "is it attached" unknown, not what it grants).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attrs: Vec<String>,
 }
 
 /// A position in an input file (1-based line and column).

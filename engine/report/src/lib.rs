@@ -114,10 +114,24 @@ impl<'a> ScanReport<'a> {
                 line: l.line,
                 column: l.column,
             },
-            None => Place {
-                uri: &self.snapshot_uri,
-                line: self.line_of(resource),
-                column: None,
+            None => match self.inputs.iter().find(|(uri, _)| {
+                resource
+                    .id
+                    .strip_prefix(uri.as_str())
+                    .is_some_and(|rest| rest.starts_with('#'))
+            }) {
+                // A part of a template or plan without a place of its own:
+                // its file.
+                Some((uri, _)) => Place {
+                    uri,
+                    line: 1,
+                    column: None,
+                },
+                None => Place {
+                    uri: &self.snapshot_uri,
+                    line: self.line_of(resource),
+                    column: None,
+                },
             },
         }
     }

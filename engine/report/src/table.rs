@@ -83,7 +83,10 @@ fn write_findings(
             };
             // A template or plan resource: where it is written.
             let at = match palisade_model::source::locate(&report.locations, &f.resource.id) {
-                Some(l) => format!("  ({}:{})", terminal(&l.uri), l.line),
+                Some(l) => match l.column {
+                    Some(c) => format!("  ({}:{}:{c})", terminal(&l.uri), l.line),
+                    None => format!("  ({}:{})", terminal(&l.uri), l.line),
+                },
                 None => String::new(),
             };
             let _ = writeln!(

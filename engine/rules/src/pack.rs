@@ -530,7 +530,11 @@ mod tests {
     fn a_rule_claiming_iac_over_a_type_no_importer_produces_is_refused() {
         let dir = repository_pack_copy();
         let meta = dir.path().join("rules/iam/iam-root-mfa-disabled.toml");
-        edit(&meta, "applies_to = [\"live\"]", "applies_to = [\"live\", \"iac\"]");
+        edit(
+            &meta,
+            "applies_to = [\"live\"]",
+            "applies_to = [\"live\", \"iac\"]",
+        );
         let err = load_err(dir.path());
         assert!(
             err.contains("iam-root-mfa-disabled.toml:")

@@ -74,7 +74,7 @@ impl GraphBuilder {
         // AWS managed policies share one ARN across accounts: scope their
         // resource id to this account so finding ids stay unique.
         let rid = if aws {
-            format!("{}#account/{}", p.arn, g.account.account_id)
+            g.account.aws_managed_policy_id(&p.arn)
         } else {
             p.arn.clone()
         };

@@ -24,17 +24,8 @@ pub(super) fn parameters<'a>(
             out.insert(key.name.as_str(), value);
         }
     }
-    if let Some(name) = opts
-        .parameters
-        .keys()
-        .find(|k| !out.contains_key(k.as_str()))
-    {
-        return Err(ImportError::new(
-            uri,
-            Pos { line: 1, column: 1 },
-            format!("a value was given for parameter {name}, but the template {uri} declares no such parameter"),
-        ));
-    }
+    // Values for parameters this template does not declare are ignored:
+    // one scan reads many templates with one set of `--parameter` values.
     Ok(out)
 }
 
@@ -156,11 +147,16 @@ impl Pseudo {
         let unknown = |what: &str| Value::Unknown(format!("{name} is {what}"));
         Some(match name {
             "AWS::Region" => Value::String(self.region.clone()),
-            "AWS::AccountId" => match &self.account {
-                Some(a) => Value::String(a.clone()),
-                None => unknown("not known before deployment; pass --account-id"),
-            },
-            "AWS::Partition" => Value::String(partition(&self.region).to_owned()),
+            // Without --account-id the account is the symbolic own account
+            // the IaC account carries (`UNKNOWN_ACCOUNT`): every comparison
+            // of `${AWS::AccountId}` with the own account is then exact, and
+            // a literal account id in the template is another account.
+            "AWS::AccountId" => Value::String(
+                self.account
+                    .clone()
+                    .unwrap_or_else(|| crate::UNKNOWN_ACCOUNT.to_owned()),
+            ),
+            "AWS::Partition" => Value::String(crate::emit::partition(&self.region).to_owned()),
             "AWS::URLSuffix" => Value::String(url_suffix(&self.region).to_owned()),
             "AWS::StackName" | "AWS::StackId" => unknown("known only at deployment"),
             "AWS::NotificationARNs" => unknown("known only at deployment"),
@@ -169,24 +165,9 @@ impl Pseudo {
     }
 }
 
-/// The partition of `region`.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else if region.starts_with("us-isob-") {
-        "aws-iso-b"
-    } else if region.starts_with("us-iso-") {
-        "aws-iso"
-    } else {
-        "aws"
-    }
-}
-
 /// The domain suffix of `region`'s endpoints.
 fn url_suffix(region: &str) -> &'static str {
-    match partition(region) {
+    match crate::emit::partition(region) {
         "aws-cn" => "amazonaws.com.cn",
         "aws-iso" => "c2s.ic.gov",
         "aws-iso-b" => "sc2s.sgov.gov",

@@ -40,7 +40,7 @@ const CIDR_PLACEHOLDER: &str = "0.0.0.0/0";
 /// and network ACLs; false for other types.
 pub(super) fn primary(e: &mut Emit, cx: &Cx<'_>, r: &Resource) -> bool {
     match r.resource_type.as_str() {
-        VPC => vpc(e, r),
+        VPC => vpc(e, cx, r),
         SUBNET => subnet(e, cx, r),
         SG => security_group(e, cx, r),
         NACL => network_acl(e, cx, r),
@@ -63,7 +63,7 @@ pub(super) fn secondary(e: &mut Emit, cx: &Cx<'_>, r: &Resource) -> bool {
     true
 }
 
-fn vpc(e: &mut Emit, r: &Resource) {
+fn vpc(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
     let cidr_block = prop(r, "CidrBlock")
         .and_then(|n| n.as_str())
         .map(str::to_owned);
@@ -75,6 +75,63 @@ fn vpc(e: &mut Emit, r: &Resource) {
         tags: tags(r),
     };
     e.regional().ec2.vpcs.push(v);
+    // AWS gives every new VPC a default network ACL (allow all) and a
+    // default security group with its default rules, whether or not the
+    // template names them; CloudFormation cannot change the group's rules,
+    // a custom resource can.
+    default_acl_of(e, &r.logical_id, r.pos);
+    let group = default_group_of(e, &r.logical_id, r.pos);
+    match default_group_custom(cx, &r.logical_id) {
+        DefaultGroupCustom::None => {}
+        DefaultGroupCustom::Restrict => {
+            let prefix = format!("{}/", e.id(&group));
+            e.regional()
+                .ec2
+                .security_group_rules
+                .retain(|x| !x.arn.starts_with(&prefix));
+        }
+        DefaultGroupCustom::Other(id) => {
+            let gid = e.id(&group);
+            e.unknown(
+                &gid,
+                "rules",
+                &format!("custom resource {id} is given the VPC's default security group; what it does to its rules is known only at deployment"),
+            );
+        }
+    }
+}
+
+/// What the template's custom resources do to a VPC's default group.
+enum DefaultGroupCustom {
+    /// None names it.
+    None,
+    /// The AWS CDK's `Custom::VpcRestrictDefaultSG` (the `Vpc` construct's
+    /// `restrictDefaultSecurityGroup`) removes all of its rules.
+    Restrict,
+    /// Another custom resource (logical id) is given it.
+    Other(String),
+}
+
+fn default_group_custom(cx: &Cx<'_>, vpc: &str) -> DefaultGroupCustom {
+    let mut out = DefaultGroupCustom::None;
+    for r in &cx.t.resources {
+        let custom = r.resource_type.starts_with("Custom::")
+            || r.resource_type == "AWS::CloudFormation::CustomResource";
+        if !custom {
+            continue;
+        }
+        let names_it = r.properties.entries().iter().any(|(_, v)| {
+            matches!(&v.value, Value::Ref { target, attr: Some(a) } if target == vpc && a == "DefaultSecurityGroup")
+        });
+        if !names_it {
+            continue;
+        }
+        if r.resource_type == "Custom::VpcRestrictDefaultSG" {
+            return DefaultGroupCustom::Restrict;
+        }
+        out = DefaultGroupCustom::Other(r.logical_id.clone());
+    }
+    out
 }
 
 fn subnet(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
@@ -605,10 +662,17 @@ fn acl_of(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
         return Some(acl.logical_id.clone());
     }
     let vpc = vpc_attr(cx, n, "DefaultNetworkAcl")?;
+    Some(default_acl_of(e, vpc, n.pos))
+}
+
+/// The short id of VPC `vpc`'s default network ACL, added (located at
+/// `pos`) the first time with what AWS gives it: allow-all entries (rule
+/// 100) and the deny-all ones, both directions.
+fn default_acl_of(e: &mut Emit, vpc: &str, pos: crate::value::Pos) -> String {
     let short = format!("{vpc}.DefaultNetworkAcl");
     let arn = e.id(&short);
     if !e.regional().ec2.network_acls.iter().any(|a| a.arn == arn) {
-        e.locate(&arn, n.pos);
+        e.locate(&arn, pos);
         let entry = |rule_number, action: &str, egress| NetworkAclEntry {
             rule_number,
             protocol: "-1".to_owned(),
@@ -632,7 +696,7 @@ fn acl_of(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
         };
         e.regional().ec2.network_acls.push(acl);
     }
-    Some(short)
+    short
 }
 
 /// The short id of a template VPC's default security group when `n`
@@ -641,6 +705,12 @@ fn acl_of(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
 /// all protocols.
 fn default_group(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
     let vpc = vpc_attr(cx, n, "DefaultSecurityGroup")?;
+    Some(default_group_of(e, vpc, n.pos))
+}
+
+/// The short id of VPC `vpc`'s default security group, added (located at
+/// `pos`) with AWS's default rules the first time.
+fn default_group_of(e: &mut Emit, vpc: &str, pos: crate::value::Pos) -> String {
     let short = format!("{vpc}.DefaultSecurityGroup");
     let arn = e.id(&short);
     if e.regional()
@@ -649,9 +719,9 @@ fn default_group(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
         .iter()
         .any(|g| g.arn == arn)
     {
-        return Some(short);
+        return short;
     }
-    e.locate(&arn, n.pos);
+    e.locate(&arn, pos);
     e.regional().ec2.security_groups.push(SecurityGroup {
         arn: arn.clone(),
         group_id: short.clone(),
@@ -675,5 +745,5 @@ fn default_group(e: &mut Emit, cx: &Cx<'_>, n: &Node) -> Option<String> {
         };
         e.regional().ec2.security_group_rules.push(rule);
     }
-    Some(short)
+    short
 }

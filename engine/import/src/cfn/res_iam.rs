@@ -174,6 +174,13 @@ fn managed_policy_attachments(e: &mut Emit, cx: &Cx<'_>, r: &Resource) {
             Kind::Role => "Roles",
         };
         for (p, n) in list(e, &id, key, prop(r, key)) {
+            // An owner unknown before deployment leaves whether (and how
+            // often) the policy is attached unknown, not what it grants.
+            if let Some(why) = n.unknown_reason() {
+                e.unknown_attrs(&id, &p, why, crate::cfn::resources::ATTACHMENT_ATTRS);
+                external += 1;
+                continue;
+            }
             match identity(e, cx, kind, &id, &p, n) {
                 Identity::Template(owner) => {
                     let owner = e.id(&owner.logical_id);

@@ -650,11 +650,52 @@ fn a_vpcs_default_group_and_acl_when_the_template_names_them() {
     let acl = &ec2.network_acls[0];
     assert!(acl.is_default);
     assert_eq!(acl.entries.len(), 5);
-    assert_eq!(
-        line(&a, "t.yaml#Vpc.DefaultSecurityGroup"),
-        at(&t, "Open", &["GroupId"]).pos.line
-    );
+    // The VPC creates its default group: findings on it point at the VPC.
+    let vpc_line = t
+        .resources
+        .iter()
+        .find(|r| r.logical_id == "Vpc")
+        .unwrap()
+        .pos
+        .line;
+    assert_eq!(line(&a, "t.yaml#Vpc.DefaultSecurityGroup"), vpc_line);
     assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
+}
+
+#[test]
+fn every_vpc_has_its_default_group_unless_a_custom_resource_clears_it() {
+    let rules_of = |a: &palisade_model::Account, vpc: &str| -> Vec<String> {
+        let g = format!("{vpc}.DefaultSecurityGroup");
+        a.region_data[0]
+            .ec2
+            .security_group_rules
+            .iter()
+            .filter(|r| r.group_id == g)
+            .map(|r| r.rule_id.clone())
+            .collect()
+    };
+    let (_, a) = run(json!({
+        "Plain": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+        "Cdk": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.1.0.0/16"}},
+        "Clear": {"Type": "Custom::VpcRestrictDefaultSG", "Properties": {
+            "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:x",
+            "DefaultSecurityGroupId": {"Fn::GetAtt": ["Cdk", "DefaultSecurityGroup"]}}},
+        "Odd": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.2.0.0/16"}},
+        "Mine": {"Type": "Custom::Something", "Properties": {
+            "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:y",
+            "Group": {"Fn::GetAtt": ["Odd", "DefaultSecurityGroup"]}}}
+    }));
+    assert_eq!(
+        rules_of(&a, "Plain"),
+        [
+            "Plain.DefaultSecurityGroup/ingress/default",
+            "Plain.DefaultSecurityGroup/egress/default"
+        ]
+    );
+    assert!(rules_of(&a, "Cdk").is_empty());
+    assert_eq!(rules_of(&a, "Odd").len(), 2);
+    let u: Vec<_> = a.unknowns.iter().map(|u| u.resource.as_str()).collect();
+    assert_eq!(u, ["t.yaml#Odd.DefaultSecurityGroup"]);
 }
 
 #[test]

@@ -67,7 +67,13 @@ pub fn emit(uri: &str, t: &Template, opts: &Options) -> Result<Account, ImportEr
     // Every resource at its logical id, unless a mapper located it more
     // precisely (a standalone rule at its peer).
     for r in &t.resources {
-        e.locate(&e.id(&r.logical_id), r.pos);
+        let id = e.id(&r.logical_id);
+        e.locate(&id, r.pos);
+        // Whether the resource is deployed at all is unknown: nothing about
+        // it is judged.
+        if let Some(why) = &r.condition_unknown {
+            e.unknown(&id, "Condition", why);
+        }
     }
     Ok(e.finish())
 }
@@ -123,10 +129,50 @@ fn unrecorded_unknowns(e: &mut Emit, r: &Resource) {
                     .strip_prefix(p)
                     .is_some_and(|rest| rest.starts_with(['.', '[']))
         });
-        if !display && !recorded {
-            let property = if path.is_empty() { "Properties" } else { &path };
-            e.unknown(&id, property, &why);
+        if display || recorded {
+            continue;
         }
+        let property = if path.is_empty() { "Properties" } else { &path };
+        let top = path.split(['.', '[']).next().unwrap_or("");
+        match decides(&r.resource_type, top) {
+            Decides::Nothing => {}
+            Decides::Attrs(attrs) => e.unknown_attrs(&id, property, &why, attrs),
+            Decides::Everything => e.unknown(&id, property, &why),
+        }
+    }
+}
+
+/// What an unknown top-level property of a resource type decides.
+enum Decides {
+    /// No check reads it (a subnet's Availability Zone).
+    Nothing,
+    /// Only these graph attributes of the resource and its parts (a managed
+    /// policy's attachments decide whether it is attached, not what it
+    /// grants).
+    Attrs(&'static [&'static str]),
+    /// Possibly anything about the resource.
+    Everything,
+}
+
+/// The graph attributes a policy's attachments decide.
+pub(crate) const ATTACHMENT_ATTRS: &[&str] = &[
+    "attached",
+    "attachment_count",
+    "policy_attached",
+    "attached_to_user",
+];
+
+fn decides(resource_type: &str, property: &str) -> Decides {
+    match (resource_type, property) {
+        ("AWS::IAM::ManagedPolicy", "Roles" | "Users" | "Groups") => {
+            Decides::Attrs(ATTACHMENT_ATTRS)
+        }
+        (
+            "AWS::EC2::Subnet",
+            "AvailabilityZone" | "AvailabilityZoneId" | "CidrBlock" | "Ipv6CidrBlock"
+            | "Ipv6CidrBlocks" | "Ipv4IpamPoolId" | "Ipv4NetmaskLength" | "OutpostArn",
+        ) => Decides::Nothing,
+        _ => Decides::Everything,
     }
 }
 

@@ -8,7 +8,8 @@
 //!   parameters: `AWS::Region` (the option, else
 //!   [`DEFAULT_REGION`](crate::DEFAULT_REGION)), `AWS::Partition` and
 //!   `AWS::URLSuffix` from it, `AWS::AccountId` from the option (else
-//!   unknown), `AWS::StackName` / `AWS::StackId` / `AWS::NotificationARNs`
+//!   the symbolic own account [`UNKNOWN_ACCOUNT`](crate::UNKNOWN_ACCOUNT),
+//!   which the IaC account also carries), `AWS::StackName` / `AWS::StackId` / `AWS::NotificationARNs`
 //!   unknown, `AWS::NoValue` removes the property or list item it is in.
 //! - Conditions are evaluated on demand with a memo; a comparison with an
 //!   unknown value makes the condition unknown. A resource whose
@@ -58,6 +59,9 @@ pub struct Resource {
     /// chosen by an `Fn::If` on an unknown condition). Properties set to
     /// `AWS::NoValue` are removed.
     pub properties: Node,
+    /// Why the resource's `Condition` is unknown (whether it is deployed at
+    /// all cannot be known): every check on it is then not evaluated.
+    pub condition_unknown: Option<String>,
 }
 
 /// A resolved template: the resources whose `Condition` holds or is
@@ -247,6 +251,7 @@ impl<'a> Resolver<'a> {
             }
             None => return Err(self.err(key.pos, format!("resource {id} has no Type"))),
         };
+        let mut condition_unknown = None;
         if let Some(c) = node.get("Condition") {
             let Some(name) = c.as_str() else {
                 return Err(self.err(
@@ -254,8 +259,12 @@ impl<'a> Resolver<'a> {
                     format!("the Condition of resource {id} must be a condition name"),
                 ));
             };
-            if self.condition(name, c.pos)? == Cond::False {
-                return Ok(None);
+            match self.condition(name, c.pos)? {
+                Cond::False => return Ok(None),
+                Cond::Unknown(why) => {
+                    condition_unknown = Some(format!("whether condition {name} holds: {why}"));
+                }
+                Cond::True => {}
             }
         }
         let properties = match node.get("Properties") {
@@ -278,6 +287,7 @@ impl<'a> Resolver<'a> {
             resource_type,
             pos: key.pos,
             properties,
+            condition_unknown,
         }))
     }
 }

@@ -10,8 +10,6 @@
 //!   subnets, prefix lists, network ACLs), `res_waf`, `res_backup`,
 //!   `res_config`: each supported resource type to the model; every other
 //!   type is counted as uncovered.
-//! - `managed`: stand-in for the AWS managed policy table
-//!   (`crate::aws_managed::ensure` once merged).
 //!
 //! Resource ids are `<uri>#<address>` (module path and index keys as
 //! Terraform writes them); they are also the model ARNs, so findings carry
@@ -19,7 +17,6 @@
 //! manage (a role an attachment names, a group a rule is added to) are
 //! stand-ins whose every check is unknown.
 
-mod managed;
 mod plan;
 mod refs;
 mod res_backup;
@@ -28,6 +25,7 @@ mod res_ec2;
 mod res_iam;
 mod res_nacl;
 mod res_waf;
+pub mod source;
 #[cfg(test)]
 mod tests;
 

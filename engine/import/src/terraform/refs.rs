@@ -222,6 +222,22 @@ impl<'a> Ctx<'a> {
                 self.account,
                 self.name_of(target)
             )),
+            // A service-linked role's ARN is fixed by AWS: its path names
+            // the service and its name is the service's. Only the names
+            // the rules judge are known here; any other is unknown.
+            "arn" if target.rtype == "aws_iam_service_linked_role" => {
+                let service = target.get("aws_service_name").and_then(Node::as_str)?;
+                let suffix = target.get("custom_suffix").and_then(Node::as_str);
+                let name = match (service, suffix) {
+                    ("config.amazonaws.com", None) => "AWSServiceRoleForConfig",
+                    _ => return None,
+                };
+                Some(format!(
+                    "arn:{}:iam::{}:role/aws-service-role/{service}/{name}",
+                    crate::emit::partition(&self.region_of(target)),
+                    self.account
+                ))
+            }
             "arn" => Some(self.id(target)),
             "id" => Some(self.key_of(target)),
             "name" => Some(self.name_of(target)),

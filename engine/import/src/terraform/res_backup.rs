@@ -189,8 +189,10 @@ fn rule(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance, plan: &str, i: usize, r: &N
     let schedule_expression = match r.get("schedule").filter(|n| !n.is_null()) {
         Some(n) => match cx.text(inst, n, &at("schedule")) {
             Val::Known(s) => Some(s).filter(|s| !s.is_empty()),
+            // The plan's worst interval between backups (a plan-level fact)
+            // depends on every rule's schedule: recorded on the plan.
             Val::Unknown(reason) => {
-                e.unknown(&id, "schedule", &reason);
+                e.unknown(plan, &format!("rule[{i}].schedule"), &reason);
                 None
             }
         },

@@ -68,7 +68,12 @@ pub fn group(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
             continue;
         }
         match inst.get(dir).map(|n| &n.value) {
-            Some(Value::Unknown(reason)) => e.unknown(&id, dir, reason),
+            // The direction's rules are unknown (none are modelled), and so
+            // is the group's rule count; the other direction is judged.
+            Some(Value::Unknown(reason)) => {
+                e.unknown_exact(&id, dir, reason);
+                e.unknown(&format!("{id}/{dir}"), dir, reason);
+            }
             Some(Value::List(blocks)) => {
                 for (i, b) in blocks.iter().enumerate() {
                     inline_block(cx, e, inst, &group_id, dir, i, b);
@@ -178,6 +183,69 @@ fn list_peers(
     }
 }
 
+/// Where one rule of the older styles is written: an inline `ingress` /
+/// `egress` block (`prefix` = the block's attribute and index) or an
+/// `aws_security_group_rule` (no prefix).
+struct RuleSite<'s> {
+    block: &'s Node,
+    prefix: Option<(&'static str, usize)>,
+    /// The id unknowns of the rule are recorded on.
+    owner: &'s str,
+    group_id: &'s str,
+    is_egress: bool,
+    /// The attribute naming referenced groups (`security_groups` inline,
+    /// `source_security_group_id` on a rule resource).
+    group_attr: &'static str,
+    /// Where `self = true` sits when it has no position of its own.
+    self_pos: Pos,
+}
+
+/// The protocol, ports, description and peers (CIDRs, prefix lists,
+/// referenced groups, `self`) of one rule in the older styles.
+fn rule_shape(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance, s: &RuleSite<'_>) -> (Base, Vec<Peer>) {
+    let at = |attr: &'static str| -> Vec<Step<'static>> {
+        s.prefix
+            .map(|(d, i)| (d, Some(i)))
+            .into_iter()
+            .chain([(attr, None)])
+            .collect()
+    };
+    let b = s.block;
+    let base = Base {
+        group_id: s.group_id.to_owned(),
+        is_egress: s.is_egress,
+        ip_protocol: text_or_unknown(cx, e, inst, b, &at("protocol"), s.owner)
+            .unwrap_or_else(|| "-1".into()),
+        from_port: port(cx, e, inst, b, &at("from_port"), s.owner),
+        to_port: port(cx, e, inst, b, &at("to_port"), s.owner),
+        description: b
+            .get("description")
+            .and_then(Node::as_str)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+    };
+    let mut peers = Vec::new();
+    for (attr, field) in [
+        ("cidr_blocks", "cidr_ipv4"),
+        ("ipv6_cidr_blocks", "cidr_ipv6"),
+        ("prefix_list_ids", "prefix_list_id"),
+        (s.group_attr, "referenced_group_id"),
+    ] {
+        list_peers(cx, inst, b, &at(attr), field, &mut peers);
+    }
+    match b.get("self").map(|n| &n.value) {
+        Some(Value::Bool(true)) => peers.push(Peer {
+            field: "referenced_group_id",
+            property: String::new(),
+            value: Ok(s.group_id.to_owned()),
+            pos: b.get("self").map_or(s.self_pos, |n| n.pos),
+        }),
+        Some(Value::Unknown(r)) => e.unknown(s.owner, "self", r),
+        _ => {}
+    }
+    (base, peers)
+}
+
 /// One inline `ingress` / `egress` block: one rule per peer.
 fn inline_block(
     cx: &Ctx<'_>,
@@ -190,56 +258,16 @@ fn inline_block(
 ) {
     let block_id = format!("{}/{dir}/{i}", cx.id(inst));
     e.locate(&block_id, b.pos);
-    let at = |attr| [(dir, Some(i)), (attr, None)];
-    let base = Base {
-        group_id: group_id.to_owned(),
+    let site = RuleSite {
+        block: b,
+        prefix: Some((dir, i)),
+        owner: &block_id,
+        group_id,
         is_egress: dir == "egress",
-        ip_protocol: text_or_unknown(cx, e, inst, b, &at("protocol"), &block_id)
-            .unwrap_or_else(|| "-1".into()),
-        from_port: port(cx, e, inst, b, &at("from_port"), &block_id),
-        to_port: port(cx, e, inst, b, &at("to_port"), &block_id),
-        description: b
-            .get("description")
-            .and_then(Node::as_str)
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned),
+        group_attr: "security_groups",
+        self_pos: b.pos,
     };
-    let mut peers = Vec::new();
-    list_peers(cx, inst, b, &at("cidr_blocks"), "cidr_ipv4", &mut peers);
-    list_peers(
-        cx,
-        inst,
-        b,
-        &at("ipv6_cidr_blocks"),
-        "cidr_ipv6",
-        &mut peers,
-    );
-    list_peers(
-        cx,
-        inst,
-        b,
-        &at("prefix_list_ids"),
-        "prefix_list_id",
-        &mut peers,
-    );
-    list_peers(
-        cx,
-        inst,
-        b,
-        &at("security_groups"),
-        "referenced_group_id",
-        &mut peers,
-    );
-    match b.get("self").map(|n| &n.value) {
-        Some(Value::Bool(true)) => peers.push(Peer {
-            field: "referenced_group_id",
-            property: String::new(),
-            value: Ok(group_id.to_owned()),
-            pos: b.get("self").map_or(b.pos, |n| n.pos),
-        }),
-        Some(Value::Unknown(r)) => e.unknown(&block_id, "self", r),
-        _ => {}
-    }
+    let (base, peers) = rule_shape(cx, e, inst, &site);
     emit_rules(cx, e, &block_id, &base, peers);
 }
 
@@ -354,56 +382,16 @@ pub fn legacy_rule(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         }
         None => false,
     };
-    let at = |attr| [(attr, None)];
-    let base = Base {
-        group_id: group_id.clone(),
+    let site = RuleSite {
+        block: v,
+        prefix: None,
+        owner: &id,
+        group_id: &group_id,
         is_egress,
-        ip_protocol: text_or_unknown(cx, e, inst, v, &at("protocol"), &id)
-            .unwrap_or_else(|| "-1".into()),
-        from_port: port(cx, e, inst, v, &at("from_port"), &id),
-        to_port: port(cx, e, inst, v, &at("to_port"), &id),
-        description: v
-            .get("description")
-            .and_then(Node::as_str)
-            .filter(|d| !d.is_empty())
-            .map(str::to_owned),
+        group_attr: "source_security_group_id",
+        self_pos: inst.pos,
     };
-    let mut peers = Vec::new();
-    list_peers(cx, inst, v, &at("cidr_blocks"), "cidr_ipv4", &mut peers);
-    list_peers(
-        cx,
-        inst,
-        v,
-        &at("ipv6_cidr_blocks"),
-        "cidr_ipv6",
-        &mut peers,
-    );
-    list_peers(
-        cx,
-        inst,
-        v,
-        &at("prefix_list_ids"),
-        "prefix_list_id",
-        &mut peers,
-    );
-    list_peers(
-        cx,
-        inst,
-        v,
-        &at("source_security_group_id"),
-        "referenced_group_id",
-        &mut peers,
-    );
-    match v.get("self").map(|n| &n.value) {
-        Some(Value::Bool(true)) => peers.push(Peer {
-            field: "referenced_group_id",
-            property: String::new(),
-            value: Ok(group_id),
-            pos: v.get("self").map_or(inst.pos, |n| n.pos),
-        }),
-        Some(Value::Unknown(r)) => e.unknown(&id, "self", r),
-        _ => {}
-    }
+    let (base, peers) = rule_shape(cx, e, inst, &site);
     emit_rules(cx, e, &id, &base, peers);
 }
 

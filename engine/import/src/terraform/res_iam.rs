@@ -13,7 +13,7 @@ use palisade_model::policy::PolicyDocument;
 use super::plan::Instance;
 use super::refs::{Ctx, Val};
 use crate::emit::Emit;
-use crate::value::{Node, Value};
+use crate::value::{Node, Pos, Value};
 
 /// The kinds of IAM identity a policy attaches to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +80,14 @@ pub fn document(
         Some(Value::String(s)) => PolicyDocument::read_text(s),
         Some(Value::Unknown(reason)) => {
             e.unknown(owner, property, reason);
-            PolicyDocument::default()
+            // One stand-in statement, so every statement check reports the
+            // policy as not evaluated: an empty document would give no
+            // result at all, which reads as nothing to check.
+            let p = crate::value::UNKNOWN_PLACEHOLDER;
+            PolicyDocument::read_value(&serde_json::json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": p}, "Action": p, "Resource": p}]
+            }))
         }
         Some(_) => {
             let n = node.map(|n| n.to_json(&mut |p, r| e.unknown(owner, p, r)));
@@ -164,7 +171,7 @@ pub fn role(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
             match cx.texts(inst, n, &[("managed_policy_arns", None)]) {
                 Ok(arns) => {
                     for a in arns {
-                        attached_policies.push(attach_arn(cx, e, a));
+                        attached_policies.push(attach_arn(cx, e, a, n.pos));
                     }
                 }
                 Err(reason) => e.unknown(&arn, "managed_policy_arns", &reason),
@@ -184,11 +191,13 @@ pub fn role(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
 }
 
 /// An attached policy ARN as the model knows it; AWS managed policies the
-/// rules judge get their entry.
-fn attach_arn(cx: &Ctx<'_>, e: &mut Emit, arn: String) -> String {
+/// rules judge get their entry, located where the plan attaches them
+/// (`pos`; the first attachment wins).
+fn attach_arn(cx: &Ctx<'_>, e: &mut Emit, arn: String, pos: Pos) -> String {
     let arn = cx.alias(arn);
     if is_aws_managed(&arn) {
-        super::managed::ensure(e, &arn);
+        crate::aws_managed::ensure(e, &arn);
+        crate::aws_managed::locate(e, &arn, pos);
     }
     arn
 }
@@ -417,11 +426,9 @@ pub fn attachment(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
             }
         }
     }
-    let arn = match inst
-        .get("policy_arn")
-        .map(|n| cx.text(inst, n, &[("policy_arn", None)]))
-    {
-        Some(Val::Known(a)) => attach_arn(cx, e, a),
+    let arn_node = inst.get("policy_arn");
+    let arn = match arn_node.map(|n| cx.text(inst, n, &[("policy_arn", None)])) {
+        Some(Val::Known(a)) => attach_arn(cx, e, a, arn_node.map_or(inst.pos, |n| n.pos)),
         Some(Val::Unknown(reason)) => {
             for (_, o) in &owners {
                 e.unknown(o, &format!("{}.policy_arn", inst.address), &reason);
@@ -538,7 +545,7 @@ pub fn finish(cx: &Ctx<'_>, e: &mut Emit) {
             continue;
         };
         match cx.text(inst, n, &[("permissions_boundary", None)]) {
-            Val::Known(arn) => *boundaries.entry(attach_arn(cx, e, arn)).or_default() += 1,
+            Val::Known(arn) => *boundaries.entry(attach_arn(cx, e, arn, n.pos)).or_default() += 1,
             Val::Unknown(reason) => e.unknown(&cx.id(inst), "permissions_boundary", &reason),
         }
     }

@@ -141,7 +141,9 @@ fn modules_and_instance_keys_are_part_of_ids_and_references_stay_in_their_module
     // Its rule lists are known only after apply and no separate rule
     // explains them (a dynamic block could): unknown.
     assert!(
-        a.unknowns.iter().all(|u| u.resource == edge),
+        a.unknowns
+            .iter()
+            .all(|u| palisade_model::source::covers(&edge, &u.resource)),
         "{:?}",
         a.unknowns
     );

@@ -245,9 +245,12 @@ fn network_acls_inline_and_separate_entries_and_associations() {
         ec2.subnets[0].vpc_id.as_deref(),
         Some(id("aws_vpc.main").as_str())
     );
-    let acl = &ec2.network_acls[0];
     let acl_id = id("aws_network_acl.pub");
-    assert_eq!(acl.arn, acl_id);
+    let acl = ec2
+        .network_acls
+        .iter()
+        .find(|x| x.arn == acl_id)
+        .expect("the plan's ACL");
     assert_eq!(acl.vpc_id.as_deref(), Some(id("aws_vpc.main").as_str()));
     assert_eq!(
         acl.associated_subnets,
@@ -281,9 +284,12 @@ fn network_acls_inline_and_separate_entries_and_associations() {
             "{entry}"
         );
     }
-    let d = &ec2.network_acls[1];
+    let d = ec2
+        .network_acls
+        .iter()
+        .find(|x| x.network_acl_id == "acl-0def")
+        .expect("the adopted default ACL");
     assert!(d.is_default);
-    assert_eq!(d.network_acl_id, "acl-0def");
     assert_eq!(d.entries.len(), 2); // only AWS's implicit deny entries
     assert!(a.unknowns.is_empty(), "{:?}", a.unknowns);
 }
@@ -452,8 +458,68 @@ fn shapes_of_a_real_plan() {
     assert!(pp.require_symbols && !pp.require_numbers && pp.allow_users_to_change);
     assert_eq!(pp.max_password_age, None);
     assert!(
-        a.unknowns.iter().all(|u| u.resource == dyn_acl),
+        a.unknowns
+            .iter()
+            .all(|u| palisade_model::source::covers(&dyn_acl, &u.resource)),
         "{:?}",
         a.unknowns
     );
+}
+
+#[test]
+fn a_new_vpc_keeps_its_default_group_rules_unless_the_plan_adopts_the_group() {
+    let a = import(&plan(&[
+        json!({"address": "aws_vpc.plain", "type": "aws_vpc", "name": "plain",
+        "after": {"cidr_block": "10.0.0.0/16"}, "after_unknown": {"id": true}}),
+        json!({"address": "aws_vpc.adopted", "type": "aws_vpc", "name": "adopted",
+        "after": {"cidr_block": "10.1.0.0/16"}, "after_unknown": {"id": true}}),
+        json!({"address": "aws_default_security_group.adopted", "type": "aws_default_security_group", "name": "adopted",
+        "after": {"ingress": [], "egress": []}, "after_unknown": {"id": true, "vpc_id": true},
+        "expressions": {"vpc_id": {"references": ["aws_vpc.adopted.id", "aws_vpc.adopted"]}}}),
+    ]));
+    let ec2 = &a.region_data[0].ec2;
+    let defaults: Vec<(&str, usize)> = ec2
+        .security_groups
+        .iter()
+        .filter(|g| g.group_name == "default")
+        .map(|g| {
+            let n = ec2
+                .security_group_rules
+                .iter()
+                .filter(|r| r.group_id == g.group_id)
+                .count();
+            (g.arn.as_str(), n)
+        })
+        .collect();
+    let plain = format!("{}/default_security_group", id("aws_vpc.plain"));
+    assert!(defaults.contains(&(plain.as_str(), 2)), "{defaults:?}");
+    let adopted = id("aws_default_security_group.adopted");
+    assert!(defaults.contains(&(adopted.as_str(), 0)), "{defaults:?}");
+    assert_eq!(defaults.len(), 2, "{defaults:?}");
+}
+
+#[test]
+fn a_new_vpc_has_an_allow_all_default_acl_unless_the_plan_adopts_it() {
+    let a = import(&plan(&[
+        json!({"address": "aws_vpc.plain", "type": "aws_vpc", "name": "plain",
+        "after": {"cidr_block": "10.0.0.0/16"}, "after_unknown": {"id": true, "default_network_acl_id": true}}),
+        json!({"address": "aws_vpc.adopted", "type": "aws_vpc", "name": "adopted",
+        "after": {"cidr_block": "10.1.0.0/16"}, "after_unknown": {"id": true, "default_network_acl_id": true}}),
+        json!({"address": "aws_default_network_acl.adopted", "type": "aws_default_network_acl", "name": "adopted",
+        "after": {"ingress": [], "egress": []}, "after_unknown": {"id": true, "default_network_acl_id": true},
+        "expressions": {"default_network_acl_id": {"references": ["aws_vpc.adopted.default_network_acl_id", "aws_vpc.adopted"]}}}),
+    ]));
+    let acls = &a.region_data[0].ec2.network_acls;
+    let plain = acls
+        .iter()
+        .find(|x| x.arn == format!("{}/default_network_acl", id("aws_vpc.plain")))
+        .expect("the plain VPC's default ACL");
+    assert!(plain.is_default);
+    assert!(plain
+        .entries
+        .iter()
+        .any(|e| e.rule_number == 100 && e.rule_action == "allow" && !e.egress));
+    assert!(!acls
+        .iter()
+        .any(|x| x.arn == format!("{}/default_network_acl", id("aws_vpc.adopted"))));
 }

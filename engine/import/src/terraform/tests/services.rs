@@ -201,7 +201,7 @@ fn backup_vaults_locks_policies_plans_and_selections() {
 }
 
 #[test]
-fn an_unknown_schedule_is_recorded_on_the_rule() {
+fn an_unknown_schedule_is_recorded_on_the_plan() {
     let a = import(&plan(&[
         json!({"address": "aws_backup_plan.p", "type": "aws_backup_plan", "name": "p",
         "after": {"name": "p", "rule": [{"rule_name": "r", "target_vault_name": "v", "schedule": null, "lifecycle": [], "copy_action": []}]},
@@ -209,9 +209,9 @@ fn an_unknown_schedule_is_recorded_on_the_rule() {
         "expressions": {"rule": [{"schedule": {"references": ["var.schedule"]}}]}}),
     ]));
     assert_eq!(
-        unknowns_of(&a, &format!("{}/rule/r", id("aws_backup_plan.p"))),
+        unknowns_of(&a, &id("aws_backup_plan.p")),
         [(
-            "schedule".to_owned(),
+            "rule[0].schedule".to_owned(),
             "aws_backup_plan.p.rule[0].schedule is known only after apply".to_owned()
         )]
     );

@@ -3,6 +3,7 @@
 //! findings are unique per file and stable across commits; locations,
 //! unknowns and uncovered resource types are recorded beside the model.
 
+use palisade_model::ec2::{NetworkAcl, NetworkAclEntry, SecurityGroup, SecurityGroupRule};
 use palisade_model::source::{SourceLocation, UnknownValue};
 use palisade_model::{Account, Origin, RegionData};
 
@@ -121,6 +122,61 @@ impl Emit {
         if !self.account.unknowns.contains(&u) {
             self.account.unknowns.push(u);
         }
+    }
+
+    /// Adds the default security group AWS gives a new VPC (`vpc_id`):
+    /// named `default`, inbound from itself and outbound to 0.0.0.0/0, all
+    /// protocols. Rule ids continue `arn` with `/<direction>/default`.
+    pub fn default_security_group(&mut self, arn: &str, group_id: &str, vpc_id: &str) {
+        let ec2 = &mut self.regional().ec2;
+        ec2.security_groups.push(SecurityGroup {
+            arn: arn.to_owned(),
+            group_id: group_id.to_owned(),
+            group_name: "default".to_owned(),
+            description: "default VPC security group".to_owned(),
+            vpc_id: Some(vpc_id.to_owned()),
+            ..SecurityGroup::default()
+        });
+        for (egress, dir) in [(false, "ingress"), (true, "egress")] {
+            ec2.security_group_rules.push(SecurityGroupRule {
+                arn: format!("{arn}/{dir}/default"),
+                rule_id: format!("{group_id}/{dir}/default"),
+                group_id: group_id.to_owned(),
+                is_egress: egress,
+                ip_protocol: "-1".to_owned(),
+                from_port: Some(-1),
+                to_port: Some(-1),
+                cidr_ipv4: egress.then(|| "0.0.0.0/0".to_owned()),
+                referenced_group_id: (!egress).then(|| group_id.to_owned()),
+                ..SecurityGroupRule::default()
+            });
+        }
+    }
+
+    /// Adds the default network ACL AWS gives a new VPC (`vpc_id`): allow
+    /// all (rule 100) and deny all (32767), both directions.
+    pub fn default_network_acl(&mut self, arn: &str, acl_id: &str, vpc_id: &str) {
+        let entry = |rule_number, action: &str, egress| NetworkAclEntry {
+            rule_number,
+            protocol: "-1".to_owned(),
+            rule_action: action.to_owned(),
+            egress,
+            cidr_block: Some("0.0.0.0/0".to_owned()),
+            ..NetworkAclEntry::default()
+        };
+        self.regional().ec2.network_acls.push(NetworkAcl {
+            arn: arn.to_owned(),
+            network_acl_id: acl_id.to_owned(),
+            vpc_id: Some(vpc_id.to_owned()),
+            is_default: true,
+            entries: vec![
+                entry(100, "allow", false),
+                entry(100, "allow", true),
+                entry(32767, "deny", false),
+                entry(32767, "deny", true),
+            ],
+            ..NetworkAcl::default()
+        });
     }
 
     /// Counts a resource of a type no rule covers.

@@ -673,28 +673,7 @@ fn default_acl_of(e: &mut Emit, vpc: &str, pos: crate::value::Pos) -> String {
     let arn = e.id(&short);
     if !e.regional().ec2.network_acls.iter().any(|a| a.arn == arn) {
         e.locate(&arn, pos);
-        let entry = |rule_number, action: &str, egress| NetworkAclEntry {
-            rule_number,
-            protocol: "-1".to_owned(),
-            rule_action: action.to_owned(),
-            egress,
-            cidr_block: Some("0.0.0.0/0".to_owned()),
-            ..NetworkAclEntry::default()
-        };
-        let acl = NetworkAcl {
-            arn,
-            network_acl_id: short.clone(),
-            vpc_id: Some(vpc.to_owned()),
-            is_default: true,
-            entries: vec![
-                entry(100, "allow", false),
-                entry(100, "allow", true),
-                entry(32767, "deny", false),
-                entry(32767, "deny", true),
-            ],
-            ..NetworkAcl::default()
-        };
-        e.regional().ec2.network_acls.push(acl);
+        e.default_network_acl(&arn, &short, vpc);
     }
     short
 }
@@ -722,28 +701,6 @@ fn default_group_of(e: &mut Emit, vpc: &str, pos: crate::value::Pos) -> String {
         return short;
     }
     e.locate(&arn, pos);
-    e.regional().ec2.security_groups.push(SecurityGroup {
-        arn: arn.clone(),
-        group_id: short.clone(),
-        group_name: "default".to_owned(),
-        description: "default VPC security group".to_owned(),
-        vpc_id: Some(vpc.to_owned()),
-        ..SecurityGroup::default()
-    });
-    for (egress, dir) in [(false, "ingress"), (true, "egress")] {
-        let rule = SecurityGroupRule {
-            arn: format!("{arn}/{dir}/default"),
-            rule_id: format!("{short}/{dir}/default"),
-            group_id: short.clone(),
-            is_egress: egress,
-            ip_protocol: "-1".to_owned(),
-            from_port: Some(-1),
-            to_port: Some(-1),
-            cidr_ipv4: egress.then(|| "0.0.0.0/0".to_owned()),
-            referenced_group_id: (!egress).then(|| short.clone()),
-            ..SecurityGroupRule::default()
-        };
-        e.regional().ec2.security_group_rules.push(rule);
-    }
+    e.default_security_group(&arn, &short, vpc);
     short
 }

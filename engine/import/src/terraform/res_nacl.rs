@@ -6,8 +6,7 @@
 //! ends with AWS's implicit deny-all entries (rule 32767), as AWS lists them.
 
 use palisade_model::ec2::{
-    ManagedPrefixList, NetworkAcl, NetworkAclEntry, PortRange, PrefixListEntry, SecurityGroup,
-    SecurityGroupRule, Subnet, Vpc,
+    ManagedPrefixList, NetworkAcl, NetworkAclEntry, PortRange, PrefixListEntry, Subnet, Vpc,
 };
 
 use super::plan::Instance;
@@ -38,7 +37,13 @@ pub fn vpc(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
         .targets(&["aws_default_security_group"], "vpc_id")
         .contains(&vpc_id);
     if inst.rtype == "aws_vpc" && !adopted {
-        default_group(e, &cx.id(inst), &vpc_id);
+        // A sub-resource of the VPC, so findings point at the VPC.
+        let vpc = cx.id(inst);
+        e.default_security_group(
+            &format!("{vpc}/default_security_group"),
+            &format!("{vpc_id}.default_security_group_id"),
+            &vpc_id,
+        );
     }
     // And a default network ACL allowing everything, unless the plan
     // adopts it (`aws_default_network_acl` given this VPC's
@@ -59,65 +64,12 @@ pub fn vpc(cx: &Ctx<'_>, e: &mut Emit, inst: &Instance) {
                 .contains(&own)
     });
     if inst.rtype == "aws_vpc" && !acl_adopted {
-        default_acl(e, &cx.id(inst), &vpc_id);
-    }
-}
-
-/// VPC `vpc_id`'s default network ACL (a sub-resource of the VPC `vpc`)
-/// with AWS's entries: allow all (rule 100) and deny all (32767), both
-/// directions.
-fn default_acl(e: &mut Emit, vpc: &str, vpc_id: &str) {
-    let entry = |rule_number, action: &str, egress| NetworkAclEntry {
-        rule_number,
-        protocol: "-1".to_owned(),
-        rule_action: action.to_owned(),
-        egress,
-        cidr_block: Some("0.0.0.0/0".to_owned()),
-        ..NetworkAclEntry::default()
-    };
-    e.regional().ec2.network_acls.push(NetworkAcl {
-        arn: format!("{vpc}/default_network_acl"),
-        network_acl_id: format!("{vpc_id}.default_network_acl_id"),
-        vpc_id: Some(vpc_id.to_owned()),
-        is_default: true,
-        entries: vec![
-            entry(100, "allow", false),
-            entry(100, "allow", true),
-            entry(32767, "deny", false),
-            entry(32767, "deny", true),
-        ],
-        ..NetworkAcl::default()
-    });
-}
-
-/// VPC `vpc_id`'s default security group (a sub-resource of the VPC `vpc`,
-/// so findings point at the VPC) with AWS's default rules: inbound from
-/// itself, outbound to 0.0.0.0/0, all protocols.
-fn default_group(e: &mut Emit, vpc: &str, vpc_id: &str) {
-    let arn = format!("{vpc}/default_security_group");
-    let group_id = format!("{vpc_id}.default_security_group_id");
-    let ec2 = &mut e.regional().ec2;
-    ec2.security_groups.push(SecurityGroup {
-        arn: arn.clone(),
-        group_id: group_id.clone(),
-        group_name: "default".to_owned(),
-        description: "default VPC security group".to_owned(),
-        vpc_id: Some(vpc_id.to_owned()),
-        ..SecurityGroup::default()
-    });
-    for (egress, dir) in [(false, "ingress"), (true, "egress")] {
-        ec2.security_group_rules.push(SecurityGroupRule {
-            arn: format!("{arn}/{dir}/default"),
-            rule_id: format!("{group_id}/{dir}/default"),
-            group_id: group_id.clone(),
-            is_egress: egress,
-            ip_protocol: "-1".to_owned(),
-            from_port: Some(-1),
-            to_port: Some(-1),
-            cidr_ipv4: egress.then(|| "0.0.0.0/0".to_owned()),
-            referenced_group_id: (!egress).then(|| group_id.clone()),
-            ..SecurityGroupRule::default()
-        });
+        let vpc = cx.id(inst);
+        e.default_network_acl(
+            &format!("{vpc}/default_network_acl"),
+            &format!("{vpc_id}.default_network_acl_id"),
+            &vpc_id,
+        );
     }
 }
 

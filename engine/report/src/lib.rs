@@ -6,6 +6,7 @@
 //! the cloud are escaped for each output ([`escape`]). Waivers and baselines
 //! are applied before rendering, by `palisade-triage`.
 
+pub mod digest;
 pub mod escape;
 pub mod framework;
 pub mod json;

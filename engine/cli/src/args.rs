@@ -288,7 +288,10 @@ pub struct DiffArgs {
     /// The config file (for its `history`).
     #[command(flatten)]
     pub config: ConfigArg,
-    /// Print the diff as JSON.
+    /// Print the diff as JSON (every finding, most severe first).
     #[arg(long)]
     pub json: bool,
+    /// List every rule and resource instead of the first ones per rule.
+    #[arg(long)]
+    pub all: bool,
 }

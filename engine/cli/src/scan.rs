@@ -292,7 +292,8 @@ fn record(a: &ScanArgs, config: Option<&Config>, report: &ScanReport<'_>) -> any
             }
         })
         .collect();
-    let id = h.record(&scan, &findings)?;
+    let frameworks = crate::history_cmd::framework_records(report);
+    let id = h.record(&scan, &findings, &frameworks)?;
     eprintln!("recorded scan {id} in {}", path.display());
     Ok(())
 }

@@ -388,6 +388,12 @@ fn history_records_diffs_and_summarises() {
     let o = palisade(&["history", "--db", s(&db), "--markdown"]);
     let md = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(md.contains("1 new") && md.contains("1 fixed"), "{md}");
+    // Both recorded scans kept every framework's control outcomes.
+    let cis = md
+        .lines()
+        .find(|l| l.starts_with("| cis\\-aws\\-6\\.0 |"))
+        .unwrap_or_else(|| panic!("no CIS trend row:\n{md}"));
+    assert!(cis.ends_with("| 2 |"), "two scans in the trend: {cis}");
     assert!(
         md.contains("| 1 |"),
         "findings open since the first scan are one day old:\n{md}"

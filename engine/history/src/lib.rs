@@ -80,6 +80,35 @@ pub struct FindingRecord {
     pub suppressed: bool,
 }
 
+/// Control outcomes of one compliance framework in a recorded scan, so the
+/// pass rate can be followed over time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FrameworkRecord {
+    /// Framework id, e.g. `cis-aws-6.0`.
+    pub framework_id: String,
+    /// Controls that passed.
+    pub pass: i64,
+    /// Controls that failed.
+    pub fail: i64,
+    /// Controls that could not be evaluated.
+    pub not_evaluated: i64,
+    /// Controls with no resource in scope.
+    pub not_applicable: i64,
+    /// Controls assessed by a person.
+    pub manual: i64,
+}
+
+/// One framework's outcome in one scan, for trends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrendRow {
+    /// The scan.
+    pub scan_id: i64,
+    /// Its scan time.
+    pub scan_time: DateTime<Utc>,
+    /// The framework's control outcomes in it.
+    pub framework: FrameworkRecord,
+}
+
 /// Differences between two scans.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Diff {
@@ -131,7 +160,17 @@ CREATE TABLE IF NOT EXISTS findings (
     PRIMARY KEY (scan_id, finding_id)
 );
 CREATE INDEX IF NOT EXISTS findings_by_id ON findings(finding_id, scan_id);
-PRAGMA user_version = 1;
+CREATE TABLE IF NOT EXISTS framework_results (
+    scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+    framework_id TEXT NOT NULL,
+    pass INTEGER NOT NULL,
+    fail INTEGER NOT NULL,
+    not_evaluated INTEGER NOT NULL,
+    not_applicable INTEGER NOT NULL,
+    manual INTEGER NOT NULL,
+    PRIMARY KEY (scan_id, framework_id)
+);
+PRAGMA user_version = 2;
 ";
 
 impl History {
@@ -164,11 +203,13 @@ impl History {
         }
     }
 
-    /// Records a scan and its findings in one transaction; returns the scan id.
+    /// Records a scan, its findings and its per-framework control outcomes
+    /// in one transaction; returns the scan id.
     pub fn record(
         &mut self,
         scan: &ScanRecord,
         findings: &[FindingRecord],
+        frameworks: &[FrameworkRecord],
     ) -> Result<i64, HistoryError> {
         let path = self.path.clone();
         let db = |source| HistoryError::Db {
@@ -202,6 +243,21 @@ impl History {
                     f.account_id,
                     f.severity,
                     f.suppressed
+                ])
+                .map_err(db)?;
+            }
+            let mut stmt = tx
+                .prepare("INSERT OR REPLACE INTO framework_results (scan_id, framework_id, pass, fail, not_evaluated, not_applicable, manual) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .map_err(db)?;
+            for f in frameworks {
+                stmt.execute(params![
+                    id,
+                    f.framework_id,
+                    f.pass,
+                    f.fail,
+                    f.not_evaluated,
+                    f.not_applicable,
+                    f.manual
                 ])
                 .map_err(db)?;
             }
@@ -270,6 +326,45 @@ impl History {
         for f in rows {
             let f = f.map_err(self.db())?;
             out.insert(f.finding_id.clone(), f);
+        }
+        Ok(out)
+    }
+
+    /// Every recorded framework outcome of the scans up to and including
+    /// scan `upto` (by scan time), oldest scan first, then by framework id.
+    /// Scans recorded before outcomes were kept have none.
+    pub fn trend(&self, upto: i64) -> Result<Vec<TrendRow>, HistoryError> {
+        let last = self.scan(upto)?;
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.id, s.scan_time, r.framework_id, r.pass, r.fail, r.not_evaluated, r.not_applicable, r.manual
+                 FROM framework_results r JOIN scans s ON s.id = r.scan_id
+                 ORDER BY s.scan_time, s.id, r.framework_id",
+            )
+            .map_err(self.db())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(TrendRow {
+                    scan_id: r.get(0)?,
+                    scan_time: parse_time(&r.get::<_, String>(1)?),
+                    framework: FrameworkRecord {
+                        framework_id: r.get(2)?,
+                        pass: r.get(3)?,
+                        fail: r.get(4)?,
+                        not_evaluated: r.get(5)?,
+                        not_applicable: r.get(6)?,
+                        manual: r.get(7)?,
+                    },
+                })
+            })
+            .map_err(self.db())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let row = row.map_err(self.db())?;
+            if (row.scan_time, row.scan_id) <= (last.scan_time, last.id) {
+                out.push(row);
+            }
         }
         Ok(out)
     }
@@ -397,7 +492,7 @@ mod tests {
         let path = dir.path().join("h/history.sqlite");
         let mut h = History::open(&path).expect("open");
         let a = h
-            .record(&scan(1), &[finding("x", "high"), finding("y", "low")])
+            .record(&scan(1), &[finding("x", "high"), finding("y", "low")], &[])
             .expect("a");
         let b = h
             .record(
@@ -407,6 +502,7 @@ mod tests {
                     finding("z", "medium"),
                     finding("y", "high"),
                 ],
+                &[],
             )
             .expect("b");
         drop(h);
@@ -451,5 +547,79 @@ mod tests {
             h.diff(a, 99),
             Err(HistoryError::NoSuchScan { id: 99, .. })
         ));
+    }
+
+    fn fw(id: &str, pass: i64, fail: i64) -> FrameworkRecord {
+        FrameworkRecord {
+            framework_id: id.into(),
+            pass,
+            fail,
+            not_evaluated: 1,
+            not_applicable: 2,
+            manual: 3,
+        }
+    }
+
+    #[test]
+    fn framework_outcomes_come_back_in_scan_order_up_to_the_scan_asked() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("history.sqlite");
+        let mut h = History::open(&path).expect("open");
+        // Recorded out of time order: the trend follows scan time.
+        let late = h
+            .record(&scan(9), &[], &[fw("cis", 8, 1), fw("fsbp", 5, 5)])
+            .expect("late");
+        let early = h.record(&scan(2), &[], &[fw("cis", 4, 5)]).expect("early");
+        let mid = h.record(&scan(5), &[], &[]).expect("mid: no outcomes");
+        drop(h);
+        let h = History::open(&path).expect("reopen");
+        let all = h.trend(late).expect("trend");
+        let got: Vec<_> = all
+            .iter()
+            .map(|r| {
+                (
+                    r.scan_id,
+                    r.framework.framework_id.as_str(),
+                    r.framework.pass,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [(early, "cis", 4), (late, "cis", 8), (late, "fsbp", 5)]
+        );
+        assert_eq!(all[0].framework, fw("cis", 4, 5));
+        // Up to the middle scan: only the early one had outcomes.
+        assert_eq!(h.trend(mid).expect("mid").len(), 1);
+        assert!(matches!(
+            h.trend(99),
+            Err(HistoryError::NoSuchScan { id: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn a_version_1_database_gains_the_outcomes_table_and_keeps_its_scans() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("v1.sqlite");
+        {
+            let c = Connection::open(&path).expect("create");
+            let v1 = SCHEMA
+                .split("CREATE TABLE IF NOT EXISTS framework_results")
+                .next()
+                .expect("v1 part");
+            c.execute_batch(v1).expect("v1 schema");
+            c.execute(
+                "INSERT INTO scans (scan_time, evaluated_at, accounts, rules_fingerprint, tool_version, snapshot_sha256) VALUES ('2026-11-01T02:00:00+00:00', '2026-11-01T02:00:00+00:00', '1', 'f', '0.1.0', 's')",
+                [],
+            )
+            .expect("old scan");
+        }
+        let mut h = History::open(&path).expect("upgrade");
+        let old = h.latest().expect("latest").expect("old scan kept");
+        let new = h.record(&scan(3), &[], &[fw("cis", 1, 0)]).expect("record");
+        let t = h.trend(new).expect("trend");
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].scan_id, new);
+        assert!(h.trend(old).expect("old trend").is_empty());
     }
 }

@@ -28,7 +28,7 @@ use aws_sdk_securityhub::types::{
     SeverityLabel, StringFilter, StringFilterComparison, Workflow, WorkflowStatus,
 };
 use aws_sdk_securityhub::Client;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// Findings per `BatchImportFindings` call (the API's maximum).
 pub const BATCH_SIZE: usize = 100;
@@ -555,12 +555,5 @@ fn compliance(c: &Value) -> Result<Compliance, String> {
     Ok(b.build())
 }
 
-/// A finding as JSON (for messages and tests): the fields the export sets.
-pub fn summary(f: &AwsSecurityFinding) -> Value {
-    json!({
-        "Id": f.id(),
-        "CreatedAt": f.created_at(),
-        "UpdatedAt": f.updated_at(),
-        "RecordState": f.record_state().map(|s| s.as_str()),
-    })
-}
+#[cfg(test)]
+mod tests;

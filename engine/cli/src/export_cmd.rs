@@ -52,6 +52,11 @@ pub struct SecurityHubArgs {
     /// Print the batches (one JSON array per line, per region) instead of sending them.
     #[arg(long)]
     pub dry_run: bool,
+    /// Leave out PASSED findings (Security Hub bills each finding imported):
+    /// a finding that passes now is then archived like a fixed one.
+    /// Not evaluated and error results are always sent.
+    #[arg(long)]
+    pub omit_passes: bool,
     /// Times the failed findings of a partly failed batch are sent again [default: 3].
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub resends: u32,
@@ -134,6 +139,9 @@ fn read(a: &SecurityHubArgs) -> anyhow::Result<Vec<Value>> {
             )
         })?;
         for (i, mut f) in doc.into_iter().enumerate() {
+            if a.omit_passes && f.pointer("/Compliance/Status") == Some(&Value::from("PASSED")) {
+                continue;
+            }
             if let Some(home) = &a.home_region {
                 rehome(&mut f, home);
             }

@@ -59,6 +59,24 @@ fn ocsf_lines_validate_with_py_ocsf_models() {
 }
 
 #[test]
+fn ocsf_and_asff_are_the_same_bytes_on_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let snap = palisade_test_kit::fixture("demo/snapshot.json");
+    for format in ["ocsf", "asff"] {
+        let a = dir.path().join(format!("a.{format}"));
+        let b = dir.path().join(format!("b.{format}"));
+        scan(&snap, format, &a);
+        scan(&snap, format, &b);
+        let a = std::fs::read(&a).unwrap();
+        assert!(!a.is_empty());
+        assert!(
+            a == std::fs::read(&b).unwrap(),
+            "{format} differs between runs"
+        );
+    }
+}
+
+#[test]
 fn ocsf_and_asff_carry_hostile_strings_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let snap = palisade_test_kit::fixture("hostile/snapshot.json");

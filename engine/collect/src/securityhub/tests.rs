@@ -185,3 +185,28 @@ fn unknown_fields_and_values_are_refused() {
         .message
         .contains("/Title: missing"));
 }
+
+#[tokio::test]
+async fn throttling_is_retried_by_the_sdk() {
+    let throttled = r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#;
+    let (conf, http) = config(vec![
+        event("POST", GET, 200, r#"{"Findings":[]}"#),
+        event("POST", IMPORT, 429, throttled),
+        event(
+            "POST",
+            IMPORT,
+            200,
+            r#"{"FailedCount":0,"SuccessCount":1,"FailedFindings":[]}"#,
+        ),
+    ]);
+    let conf = with_retries(conf, 3);
+    let plans = plan(vec![finding("f1")]).unwrap();
+    let out = export(&conf, &plans, &quick()).await;
+    assert!(out.failed.is_empty(), "{:?}", out.failed);
+    assert_eq!(
+        (out.imported, out.batches),
+        (1, 1),
+        "one call, retried inside the SDK"
+    );
+    assert_eq!(paths(&http).len(), 3);
+}

@@ -36,6 +36,8 @@ pub enum Command {
     Diff(DiffArgs),
     /// Read AWS accounts (IAM, EC2 networking, WAFv2, Backup, Config, Artifact) into a snapshot.
     Collect(crate::collect_cmd::CollectArgs),
+    /// Send findings to another service (securityhub).
+    Export(crate::export_cmd::ExportArgs),
 }
 
 /// Where the rule packs live.
@@ -96,6 +98,10 @@ pub enum Format {
     Sarif,
     /// JUnit XML (one suite per rule, one case per resource).
     Junit,
+    /// OCSF 1.5.0 Compliance Finding events, one JSON object per line.
+    Ocsf,
+    /// AWS Security Finding Format (a BatchImportFindings array).
+    Asff,
 }
 
 /// `palisade scan`.

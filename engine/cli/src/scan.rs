@@ -239,6 +239,10 @@ fn output(
             },
         )?,
         Format::Junit => palisade_report::junit::render(report),
+        Format::Ocsf => palisade_report::ocsf::render(report)?,
+        Format::Asff => {
+            palisade_report::asff::render(report, &palisade_report::asff::AsffOptions::default())?
+        }
     };
     match &a.output {
         Some(path) => {

@@ -110,7 +110,8 @@ fn help_shows_one_spelling_per_concept() {
     for values in [
         "[possible values: critical, high, medium, low, info]",
         "[possible values: security, compliance, dr, cost]",
-        "[possible values: table, json, sarif, junit]",
+        // Formats added later (ocsf, asff, ...) follow these.
+        "[possible values: table, json, sarif, junit, ",
     ] {
         assert!(help.contains(values), "{values}:\n{help}");
     }

@@ -26,6 +26,7 @@ pub mod pages;
 #[cfg(test)]
 mod replay;
 pub mod scope;
+pub mod securityhub;
 pub mod session;
 pub mod waf;
 

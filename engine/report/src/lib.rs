@@ -6,11 +6,13 @@
 //! the cloud are escaped for each output ([`escape`]). Waivers and baselines
 //! are applied before rendering, by `palisade-triage`.
 
+pub mod asff;
 pub mod digest;
 pub mod escape;
 pub mod framework;
 pub mod json;
 pub mod junit;
+pub mod ocsf;
 pub mod sarif;
 pub mod summary;
 pub mod table;

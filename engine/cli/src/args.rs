@@ -96,6 +96,8 @@ pub enum Format {
     Sarif,
     /// JUnit XML (one suite per rule, one case per resource).
     Junit,
+    /// One self-contained HTML file (opens from disk, fetches nothing).
+    Html,
 }
 
 /// `palisade scan`.

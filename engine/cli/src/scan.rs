@@ -239,6 +239,13 @@ fn output(
             },
         )?,
         Format::Junit => palisade_report::junit::render(report),
+        Format::Html => palisade_report::html::render(
+            report,
+            &palisade_report::html::HtmlOptions {
+                frameworks: framework.map(|fw| vec![fw]),
+                history: None,
+            },
+        ),
     };
     match &a.output {
         Some(path) => {

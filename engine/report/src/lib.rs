@@ -9,6 +9,7 @@
 pub mod digest;
 pub mod escape;
 pub mod framework;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod sarif;

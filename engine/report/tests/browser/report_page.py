@@ -42,7 +42,8 @@ def binary(name):
             target = ROOT / target
         path = target / "debug" / name
     if not path.is_file():
-        raise AssertionError(f"{path} is missing: run `cargo test --workspace` (it builds {name}) first")
+        build = "cargo test --workspace" if name == "palisade" else f"cargo build -p palisade-benches --bin {name}"
+        raise AssertionError(f"{path} is missing: run `{build}` first (./scripts/test does)")
     return path
 
 

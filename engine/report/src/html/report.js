@@ -138,7 +138,7 @@
     var waivedN = {};
     D.results.waiver.forEach(function (w) { waivedN[w[0]] = 1; });
     D.results.status.forEach(function (st, i) { if (st === 0 && !waivedN[i]) { open++; } });
-    [['fail', s.fail, 'findings', 'fail'], ['open', open, 'open (not waived)', 'fail'], ['suppressed', S.suppressed, 'waived', 'muted'],
+    [['fail', s.fail, 'findings', 'fail'], ['open', open, 'open (unwaived)', 'fail'], ['suppressed', S.suppressed, 'waived', 'muted'],
      ['pass', s.pass, 'passed', 'pass'], ['error', s.error, 'errors', 'warn'], ['not_evaluated', s.not_evaluated, 'not evaluated', 'warn'],
      ['gaps', S.gaps, 'coverage gaps', 'warn'], ['resources', S.resources, 'resources', 'muted'], ['rules', S.rules, 'rules', 'muted']]
       .concat(D.meta.baseline ? [['new', S.new, 'new since baseline', 'fail'], ['fixed', S.fixed, 'fixed since baseline', 'pass']] : [])

@@ -113,13 +113,25 @@ class Demo(Browser):
         self.assertIn(resource.rstrip("\u2026"), detail.text_content())
         if meta.get("iac", {}).get("terraform"):
             self.assertIn(meta["iac"]["terraform"].strip(), detail.locator("pre").last.text_content())
-        if os.environ.get("PALISADE_SCREENSHOTS"):
-            out = pathlib.Path(os.environ["PALISADE_SCREENSHOTS"])
-            p.page.locator("#findings").screenshot(path=str(out / "html-finding.png"))
-            q = self.open(self.html)
-            q.page.screenshot(path=str(out / "html-summary.png"), full_page=False)
         row.click()
         self.assertEqual(p.page.locator("#results tr.detail").count(), 0)
+        p.assert_clean(self)
+
+    def test_screenshots(self):
+        # Written to a temporary directory; PALISADE_SCREENSHOTS=docs/img writes
+        # the images docs/html-report.md and the README show.
+        out = pathlib.Path(os.environ.get("PALISADE_SCREENSHOTS") or self.tmp)
+        p = self.open(self.html, viewport={"width": 1280, "height": 1000})
+        p.page.screenshot(path=str(out / "html-summary.png"))
+        p.choose("#f-status", "fail")
+        p.choose("#f-rule", "ec2-sg-admin-ports-open-ipv4")
+        p.page.locator("#results tr.row").first.click()
+        y = p.page.locator("#findings").bounding_box()["y"] + p.page.evaluate("window.scrollY")
+        p.page.screenshot(path=str(out / "html-finding.png"), full_page=True,
+                          clip={"x": 0, "y": y - 8, "width": 1280, "height": 1100})
+        for name in ("html-summary.png", "html-finding.png"):
+            self.assertGreater((out / name).stat().st_size, 10_000, name)
+        self.assertIn("sgr-", p.page.text_content("#results tr.detail"))
         p.assert_clean(self)
 
     def test_baseline_states_filter(self):

@@ -183,7 +183,7 @@
     var last = null;
     for (var i = rates.length - 1; i >= 0; i--) { if (rates[i] !== null) { last = rates[i]; break; } }
     add(fig, el('figcaption', null, t.framework_id + (last === null ? '' : ': ' + Math.round(last * 1000) / 10 + '% of assessed controls pass')));
-    var W = 320, H = 110, P = 26;
+    var W = 340, H = 116, P = 36;
     var g = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img' });
     add(g, svg('line', { x1: P, y1: 8, x2: P, y2: H - P, 'class': 'axis' }), svg('line', { x1: P, y1: H - P, x2: W - 8, y2: H - P, 'class': 'axis' }));
     [0, 50, 100].forEach(function (v) {
@@ -206,7 +206,7 @@
     if (n) {
       var a = svg('text', { x: P, y: H - 8, 'class': 'tick' }); a.textContent = String(t.points[0].scan_time).slice(0, 10);
       var b = svg('text', { x: W - 8, y: H - 8, 'text-anchor': 'end', 'class': 'tick' }); b.textContent = String(t.points[n - 1].scan_time).slice(0, 10);
-      add(g, a, b);
+      add(g, a, n > 1 ? b : null);
     }
     return add(fig, g);
   }

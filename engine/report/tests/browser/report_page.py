@@ -132,3 +132,16 @@ class Browser(unittest.TestCase):
         p = Page(self.browser, path, **kw)
         self.addCleanup(p.close)
         return p
+
+
+def history_reports():
+    """The reports with a history section the `browser` cargo test writes."""
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    if not target.is_absolute():
+        target = ROOT / target
+    d = target / "tmp" / "html-history"
+    for name in ("history.html", "first.html"):
+        if not (d / name).is_file():
+            raise AssertionError(f"{d / name} is missing: run `cargo test -p palisade-report --test browser` first"
+                                 " (./scripts/test does)")
+    return d / "history.html", d / "first.html"

@@ -194,78 +194,13 @@ impl<'a> Data<'a> {
         let accounts = table(res.iter().map(|r| r.resource.account_id.as_str()));
         let regions = table(res.iter().map(|r| r.resource.region.as_str()));
         let types = table(res.iter().map(|r| r.resource.resource_type.as_str()));
-        let (mut failures_by_account, mut failures_by_region) = (BTreeMap::new(), BTreeMap::new());
-        let (mut resources, mut results) = (Resources::default(), Results::default());
-        let mut numbers: HashMap<&ResourceRef, usize> = HashMap::new();
-        let mut files: HashMap<&str, usize> = HashMap::new();
-        let mut waiver_rows: BTreeMap<usize, usize> = BTreeMap::new();
-        let mut waivers = Vec::new();
-        let with_baseline = report.triage.baseline_file.is_some();
-        for (i, r) in res.iter().enumerate() {
-            if r.status == Status::Fail {
-                *failures_by_account
-                    .entry(r.resource.account_id.as_str())
-                    .or_default() += 1;
-                *failures_by_region
-                    .entry(r.resource.region.as_str())
-                    .or_default() += 1;
-            }
-            let number = match numbers.get(&r.resource) {
-                Some(&n) => n,
-                None => {
-                    let n = resources.id.len();
-                    resources.push(
-                        report,
-                        &r.resource,
-                        (&accounts, &regions, &types),
-                        &mut files,
-                    );
-                    numbers.insert(&r.resource, n);
-                    n
-                }
-            };
-            let fid = r.finding_id();
-            if let Some(&w) = report.triage.suppressed.get(&fid) {
-                if r.status == Status::Fail {
-                    let row = match waiver_rows.get(&w) {
-                        Some(&row) => Some(row),
-                        None => report.triage.waivers.get(w).map(|wv| {
-                            waivers.push([
-                                wv.reason.clone(),
-                                wv.owner.clone(),
-                                wv.expires.to_string(),
-                            ]);
-                            waiver_rows.insert(w, waivers.len() - 1);
-                            waivers.len() - 1
-                        }),
-                    };
-                    if let Some(row) = row {
-                        results.waiver.push((i, row));
-                    }
-                }
-            }
-            results
-                .rule
-                .push(rule_index.get(r.rule_id.as_str()).copied().unwrap_or(0));
-            results.status.push(match r.status {
-                Status::Fail => 0,
-                Status::Pass => 1,
-                Status::Error => 2,
-                Status::NotEvaluated => 3,
-            });
-            results.resource.push(number);
-            if with_baseline {
-                results.baseline.push(match report.triage.states.get(&fid) {
-                    Some(BaselineState::New) => 1,
-                    Some(BaselineState::Unchanged) => 2,
-                    Some(BaselineState::Updated) => 3,
-                    _ => 0,
-                });
-            }
-            if let Some(m) = r.message.as_deref() {
-                results.message.push((i, m));
-            }
-        }
+        let Columns {
+            resources,
+            results,
+            waivers,
+            failures_by_account,
+            failures_by_region,
+        } = Columns::of(report, &rule_index, (&accounts, &regions, &types));
         let frameworks: Vec<&'a Framework> = match &opts.frameworks {
             Some(f) => f.clone(),
             None => report.pack.frameworks.iter().collect(),
@@ -355,6 +290,101 @@ impl<'a> Resources<'a> {
         self.column.push(place.column.unwrap_or(0));
         if !r.tags.is_empty() {
             self.tags.push((n, &r.tags));
+        }
+    }
+}
+
+/// The results and resources as columns, the waivers they use, and the
+/// failures by account and region.
+struct Columns<'a> {
+    resources: Resources<'a>,
+    results: Results<'a>,
+    waivers: Vec<[String; 3]>,
+    failures_by_account: BTreeMap<&'a str, usize>,
+    failures_by_region: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> Columns<'a> {
+    /// One pass over the results; each resource is stored the first time
+    /// a result names it.
+    fn of(
+        report: &'a ScanReport<'a>,
+        rule_index: &BTreeMap<&str, usize>,
+        tables: (&[&str], &[&str], &[&str]),
+    ) -> Self {
+        let (mut failures_by_account, mut failures_by_region) = (BTreeMap::new(), BTreeMap::new());
+        let (mut resources, mut results) = (Resources::default(), Results::default());
+        let mut numbers: HashMap<&ResourceRef, usize> = HashMap::new();
+        let mut files: HashMap<&str, usize> = HashMap::new();
+        let mut waiver_rows: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut waivers = Vec::new();
+        let with_baseline = report.triage.baseline_file.is_some();
+        for (i, r) in report.results.iter().enumerate() {
+            if r.status == Status::Fail {
+                *failures_by_account
+                    .entry(r.resource.account_id.as_str())
+                    .or_default() += 1;
+                *failures_by_region
+                    .entry(r.resource.region.as_str())
+                    .or_default() += 1;
+            }
+            let number = match numbers.get(&r.resource) {
+                Some(&n) => n,
+                None => {
+                    let n = resources.id.len();
+                    resources.push(report, &r.resource, tables, &mut files);
+                    numbers.insert(&r.resource, n);
+                    n
+                }
+            };
+            let fid = r.finding_id();
+            if let Some(&w) = report.triage.suppressed.get(&fid) {
+                if r.status == Status::Fail {
+                    let row = match waiver_rows.get(&w) {
+                        Some(&row) => Some(row),
+                        None => report.triage.waivers.get(w).map(|wv| {
+                            waivers.push([
+                                wv.reason.clone(),
+                                wv.owner.clone(),
+                                wv.expires.to_string(),
+                            ]);
+                            waiver_rows.insert(w, waivers.len() - 1);
+                            waivers.len() - 1
+                        }),
+                    };
+                    if let Some(row) = row {
+                        results.waiver.push((i, row));
+                    }
+                }
+            }
+            results
+                .rule
+                .push(rule_index.get(r.rule_id.as_str()).copied().unwrap_or(0));
+            results.status.push(match r.status {
+                Status::Fail => 0,
+                Status::Pass => 1,
+                Status::Error => 2,
+                Status::NotEvaluated => 3,
+            });
+            results.resource.push(number);
+            if with_baseline {
+                results.baseline.push(match report.triage.states.get(&fid) {
+                    Some(BaselineState::New) => 1,
+                    Some(BaselineState::Unchanged) => 2,
+                    Some(BaselineState::Updated) => 3,
+                    _ => 0,
+                });
+            }
+            if let Some(m) = r.message.as_deref() {
+                results.message.push((i, m));
+            }
+        }
+        Columns {
+            resources,
+            results,
+            waivers,
+            failures_by_account,
+            failures_by_region,
         }
     }
 }

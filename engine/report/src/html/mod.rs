@@ -68,7 +68,7 @@ pub fn csp_hash(text: &str) -> String {
 /// and style.
 fn csp() -> String {
     format!(
-        "default-src 'none'; script-src {}; style-src {}; img-src data:; \
+        "default-src 'none'; script-src {}; style-src {}; \
          base-uri 'none'; form-action 'none'",
         csp_hash(SCRIPT),
         csp_hash(STYLE)

@@ -134,6 +134,30 @@ class Demo(Browser):
         self.assertIn("sgr-", p.page.text_content("#results tr.detail"))
         p.assert_clean(self)
 
+    def test_a_waived_finding_shows_its_waiver_and_filters(self):
+        path = self.tmp / "waivers.toml"
+        path.write_text(
+            '[[waiver]]\nrule = "iam-root-mfa-disabled"\naccount = "222222222222"\n'
+            'reason = "Dev root is locked in a safe; MFA device on order (TICKET-42)"\n'
+            'owner = "secops@acme.example"\nexpires = 2026-12-31\n')
+        extra = ("--waivers", str(path), "--today", "2026-11-20")
+        html = scan(DEMO, self.tmp / "demo-waived.html", *extra)
+        doc = json.loads(scan(DEMO, self.tmp / "demo-waived.json", *extra).read_text())
+        waived = [r for r in doc["results"] if r.get("suppression")]
+        self.assertEqual(len(waived), 1)
+        p = self.open(html)
+        self.assertEqual(p.card("suppressed"), 1)
+        self.assertEqual(p.card("open"), doc["summary"]["by_status"]["fail"] - 1)
+        self.assertEqual(p.choose("#f-waived", "waived only"), 1)
+        p.page.locator("#results tr.row").first.click()
+        detail = p.page.text_content("#results tr.detail")
+        for field in ("Dev root is locked in a safe; MFA device on order (TICKET-42)", "secops@acme.example",
+                      "2026-12-31", waived[0]["resource"]["id"]):
+            self.assertIn(field, detail)
+        p.choose("#f-waived", "not waived")
+        self.assertEqual(p.count(), sum(1 for r in doc["results"] if r["status"] != "pass") - 1)
+        p.assert_clean(self)
+
     def test_baseline_states_filter(self):
         # A baseline without the first three failures: those are new.
         fails = [r for r in self.results if r["status"] == "fail"]

@@ -102,6 +102,8 @@ pub enum Format {
     Ocsf,
     /// AWS Security Finding Format (a BatchImportFindings array).
     Asff,
+    /// One self-contained HTML file (opens from disk, fetches nothing).
+    Html,
 }
 
 /// `palisade scan`.

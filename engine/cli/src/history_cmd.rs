@@ -188,8 +188,6 @@ fn severity_counts(d: &Digest) -> String {
     parts.join(", ")
 }
 
-// Used by the HTML report's history section (wired with it).
-#[cfg_attr(not(test), allow(dead_code))]
 /// The history section of the HTML report for scan `id`: new and fixed
 /// since the scan before it, and every framework's trend up to it.
 pub fn section(h: &History, id: i64) -> anyhow::Result<HistorySection> {

@@ -176,10 +176,18 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     );
     let report = ScanReport::new(&snapshot, &p.pack, &evaluation.results, &triage)
         .with_inputs(std::mem::take(&mut p.inputs.files));
-    if a.record {
-        record(a, p.config.as_ref(), &report)?;
-    }
-    output(a, &report, p.framework.as_ref())?;
+    // With --record, the HTML report gets the nightly summary of this scan
+    // (new and fixed since the previous recorded scan, the trend).
+    let history = if a.record {
+        let (h, id) = record(a, p.config.as_ref(), &report)?;
+        match a.format {
+            Format::Html => Some(crate::history_cmd::section(&h, id)?),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    output(a, &report, p.framework.as_ref(), history.as_ref())?;
     let verdict = p.gate.decide(
         &snapshot.snapshot,
         &evaluation.results,
@@ -219,6 +227,7 @@ fn output(
     a: &ScanArgs,
     report: &ScanReport<'_>,
     framework: Option<&Framework>,
+    history: Option<&palisade_report::digest::HistorySection>,
 ) -> anyhow::Result<()> {
     let text = match a.format {
         Format::Table => {
@@ -243,6 +252,13 @@ fn output(
         Format::Asff => {
             palisade_report::asff::render(report, &palisade_report::asff::AsffOptions::default())?
         }
+        Format::Html => palisade_report::html::render(
+            report,
+            &palisade_report::html::HtmlOptions {
+                frameworks: framework.map(|fw| vec![fw]),
+                history,
+            },
+        ),
     };
     match &a.output {
         Some(path) => {
@@ -262,8 +278,13 @@ fn output(
     Ok(())
 }
 
-/// Records the scan and its findings in the history database.
-fn record(a: &ScanArgs, config: Option<&Config>, report: &ScanReport<'_>) -> anyhow::Result<()> {
+/// Records the scan and its findings in the history database; returns the
+/// database and the scan's id.
+fn record(
+    a: &ScanArgs,
+    config: Option<&Config>,
+    report: &ScanReport<'_>,
+) -> anyhow::Result<(palisade_history::History, i64)> {
     let path = crate::history_cmd::db_path(a.history_db.history_db.as_deref(), config);
     let mut h = palisade_history::History::open(&path)?;
     let snap = &report.snapshot.snapshot;
@@ -299,5 +320,5 @@ fn record(a: &ScanArgs, config: Option<&Config>, report: &ScanReport<'_>) -> any
     let frameworks = crate::history_cmd::framework_records(report);
     let id = h.record(&scan, &findings, &frameworks)?;
     eprintln!("recorded scan {id} in {}", path.display());
-    Ok(())
+    Ok((h, id))
 }

@@ -110,8 +110,7 @@ fn help_shows_one_spelling_per_concept() {
     for values in [
         "[possible values: critical, high, medium, low, info]",
         "[possible values: security, compliance, dr, cost]",
-        // Formats added later (ocsf, asff, ...) follow these.
-        "[possible values: table, json, sarif, junit, ",
+        "[possible values: table, json, sarif, junit, ocsf, asff, html]",
     ] {
         assert!(help.contains(values), "{values}:\n{help}");
     }

@@ -365,6 +365,10 @@ fn history_records_diffs_and_summarises() {
         "json",
     ]);
     assert_eq!(code(&o), 1);
+    // The nightly HTML report of the second scan carries its history
+    // section: one new and one fixed finding since the first scan, and
+    // every framework's trend over both.
+    let page = dir.path().join("nightly.html");
     let o = palisade(&[
         "scan",
         s(&changed),
@@ -372,9 +376,23 @@ fn history_records_diffs_and_summarises() {
         "--history-db",
         s(&db),
         "--format",
-        "json",
+        "html",
+        "--output",
+        s(&page),
     ]);
     assert_eq!(code(&o), 1);
+    let page = std::fs::read_to_string(&page).expect("html");
+    let data = page
+        .split("<script type=\"application/json\" id=\"data\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .expect("the data element");
+    let data: Value = serde_json::from_str(data).expect("data");
+    let history = &data["history"];
+    assert_eq!(history["new"]["total"], 1, "{history}");
+    assert_eq!(history["fixed"]["total"], 1, "{history}");
+    assert_eq!(history["new"]["groups"][0]["rule_id"], "iam-group-empty");
+    assert_eq!(history["previous_scan_id"], 1);
     let o = palisade(&["history", "--db", s(&db)]);
     assert_eq!(code(&o), 0);
     let list = String::from_utf8_lossy(&o.stdout).into_owned();

@@ -10,6 +10,7 @@ pub mod asff;
 pub mod digest;
 pub mod escape;
 pub mod framework;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod ocsf;

@@ -8,6 +8,7 @@
 
 pub mod digest;
 pub mod escape;
+pub mod evidence;
 pub mod framework;
 pub mod json;
 pub mod junit;

@@ -36,6 +36,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Read AWS accounts (IAM, EC2 networking, WAFv2, Backup, Config, Artifact) into a snapshot.
     Collect(crate::collect_cmd::CollectArgs),
+    /// Write an auditor evidence bundle (snapshot, reports, per-framework
+    /// CSV and OSCAL, Artifact inventory, hashed manifest), or verify one.
+    Evidence(Box<EvidenceArgs>),
 }
 
 /// Where the rule packs live.
@@ -291,4 +294,64 @@ pub struct DiffArgs {
     /// Print the diff as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `palisade evidence`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct EvidenceArgs {
+    /// `verify`: check a bundle against its manifest.
+    #[command(subcommand)]
+    pub command: Option<EvidenceCommand>,
+    /// The snapshot to judge (written by `palisade collect`). With --live:
+    /// where the collected snapshot is saved [default: snapshot.json].
+    #[arg(required_unless_present = "live", value_name = "SNAPSHOT")]
+    pub snapshot: Option<PathBuf>,
+    /// Collect from AWS first (as `palisade collect` would, with the same
+    /// options); the bundle holds the snapshot collected.
+    #[arg(long)]
+    pub live: bool,
+    /// AWS source for --live.
+    #[command(flatten, next_help_heading = "Live collection (--live)")]
+    pub source: crate::collect_cmd::SourceArgs,
+    /// The bundle directory to write (atomically).
+    #[arg(long, short, required = true, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Replace the output directory when it exists and is not empty.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write the bundle as one .zip file (reproducible).
+    #[arg(long, value_name = "FILE")]
+    pub zip: Option<PathBuf>,
+    /// Only this framework (repeatable) [default: every framework in the pack].
+    #[arg(long = "framework", value_name = "ID")]
+    pub frameworks: Vec<String>,
+    /// Only these packs (repeatable) [default: all, or packs in the config].
+    #[arg(long = "pack", value_name = "PACK", value_parser = pack())]
+    pub packs: Vec<Pack>,
+    /// Waiver file (TOML) [default: `waivers` in the config].
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Fix every generated timestamp to this date (00:00 UTC) and evaluate
+    /// waiver expiry as of it [default: now].
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub today: Option<NaiveDate>,
+    /// The config file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Pack locations.
+    #[command(flatten)]
+    pub dirs: PackDirs,
+}
+
+/// `palisade evidence ...`.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Recompute every hash of a bundle (directory or .zip) and report each
+    /// file changed, added or removed: exit 0 intact, 1 not, 2 unreadable.
+    Verify {
+        /// The bundle directory or its .zip.
+        #[arg(value_name = "DIR|ZIP")]
+        path: PathBuf,
+    },
 }

@@ -54,7 +54,8 @@ fn status(a: &Account) -> (&'static str, Option<&'static str>) {
             Some("a template or plan, not an AWS account"),
         );
     }
-    let records: Vec<&CoverageRecord> = a.coverage.iter().filter(|c| c.service == SERVICE).collect();
+    let records: Vec<&CoverageRecord> =
+        a.coverage.iter().filter(|c| c.service == SERVICE).collect();
     let failed = records.iter().any(|c| c.is_gap());
     match (records.is_empty(), failed, a.artifact_reports.is_empty()) {
         (true, _, true) => (

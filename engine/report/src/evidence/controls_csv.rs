@@ -71,10 +71,7 @@ pub fn render(controls: &[ControlResult<'_>]) -> String {
 }
 
 fn push_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
-    let fields: Vec<String> = fields
-        .into_iter()
-        .map(|f| crate::escape::csv(&f))
-        .collect();
+    let fields: Vec<String> = fields.into_iter().map(|f| crate::escape::csv(&f)).collect();
     out.push_str(&fields.join(","));
     out.push_str("\r\n");
 }

@@ -235,9 +235,9 @@ pub fn verify(
         json_path,
         message,
     };
-    let bytes = files.get(MANIFEST).ok_or_else(|| {
-        malformed(0, 0, ".".into(), "the bundle has no manifest.json".into())
-    })?;
+    let bytes = files
+        .get(MANIFEST)
+        .ok_or_else(|| malformed(0, 0, ".".into(), "the bundle has no manifest.json".into()))?;
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let m: ManifestFiles = serde_path_to_error::deserialize(de).map_err(|e| {
         let json_path = e.path().to_string();

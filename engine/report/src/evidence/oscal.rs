@@ -35,11 +35,14 @@ use crate::{ReportError, ScanReport, TOOL_VERSION};
 /// The OSCAL version the documents declare (and are validated against).
 pub const OSCAL_VERSION: &str = "1.1.3";
 /// Namespace of Palisade's own property names.
-pub const NS: &str = "https://palisade.dev/ns/oscal";
+pub const NS: &str = "https://github.com/palisade-scan/palisade/ns/oscal";
 
 /// The namespace of every Palisade OSCAL UUID (itself v5 of a URL).
 fn namespace() -> uuid::Uuid {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, b"https://palisade.dev/ns/oscal/uuid")
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        b"https://github.com/palisade-scan/palisade/ns/oscal/uuid",
+    )
 }
 
 /// A version 5 UUID of `parts`, joined with NUL bytes (no ambiguity from
@@ -93,7 +96,9 @@ fn prop<'a>(name: &'static str, value: impl Into<Cow<'a, str>>) -> Option<Prop<'
     })
 }
 
-/// Renders the document (pretty JSON, written straight from typed structs).
+/// Renders the document: compact JSON (one line and a newline; pretty
+/// printing nearly doubles the size of a large scan's document), written
+/// straight from typed structs.
 pub fn render(
     report: &ScanReport<'_>,
     fw: &Framework,
@@ -116,9 +121,8 @@ pub fn render(
         .filter(|r| mapped.contains(r.rule_id.as_str()))
         .collect();
     let observation_uuid = |r: &CheckResult| uuid_of(&[&doc_uuid, "observation", &r.finding_id()]);
-    let subject_uuid = |r: &CheckResult| {
-        uuid_of(&["resource", &r.resource.account_id, &r.resource.id])
-    };
+    let subject_uuid =
+        |r: &CheckResult| uuid_of(&["resource", &r.resource.account_id, &r.resource.id]);
     let observations = results
         .iter()
         .map(|r| observation(report, r, observation_uuid(r), subject_uuid(r), &scan_time))
@@ -233,7 +237,12 @@ pub fn render(
             },
         },
     };
-    super::pretty("OSCAL assessment results", &doc)
+    let mut out = serde_json::to_vec(&doc).map_err(|e| ReportError::Render {
+        format: "OSCAL assessment results",
+        message: e.to_string(),
+    })?;
+    out.push(b'\n');
+    Ok(out)
 }
 
 /// Whether result `r` is evidence for a control of status `s`.
@@ -293,14 +302,10 @@ fn observation<'a>(
         uuid,
         title,
         description,
-        props: [
-            prop("rule-id", r.rule_id.as_str()),
-            prop("result", status),
-            prop("finding-id", fid.clone()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
+        props: [prop("rule-id", r.rule_id.as_str()), prop("result", status)]
+            .into_iter()
+            .flatten()
+            .collect(),
         methods: ["TEST"],
         subjects: [Subject {
             subject_uuid: subject,
@@ -309,7 +314,7 @@ fn observation<'a>(
         }],
         relevant_evidence: [Evidence {
             href: "../../report.json",
-            description: format!("The result with finding_id {fid} in the Palisade JSON report"),
+            description: format!("finding_id {fid}"),
         }],
         collected,
     }

@@ -76,9 +76,18 @@ fn the_validator_enforces_the_schema_patterns() {
     let sel = "/assessment-results/results/0/reviewed-controls/control-selections/0/include-controls/0/control-id";
     let mutations: [(&str, serde_json::Value); 4] = [
         (sel, "2.4".into()),
-        ("/assessment-results/uuid", "00000000-0000-1000-8000-000000000000".into()),
-        ("/assessment-results/metadata/last-modified", "2026-11-30T00:00:00".into()),
-        ("/assessment-results/metadata/props/0/value", " padded".into()),
+        (
+            "/assessment-results/uuid",
+            "00000000-0000-1000-8000-000000000000".into(),
+        ),
+        (
+            "/assessment-results/metadata/last-modified",
+            "2026-11-30T00:00:00".into(),
+        ),
+        (
+            "/assessment-results/metadata/props/0/value",
+            " padded".into(),
+        ),
     ];
     for (pointer, value) in mutations {
         let mut bad = good.clone();
@@ -93,9 +102,15 @@ fn the_validator_enforces_the_schema_patterns() {
 
 #[test]
 fn control_tokens_are_ncnames_and_keep_distinct_ids_distinct() {
-    assert_eq!(oscal::control_token("nist-800-53-r5", "AC-2(12)"), "ac-2.12");
+    assert_eq!(
+        oscal::control_token("nist-800-53-r5", "AC-2(12)"),
+        "ac-2.12"
+    );
     assert_eq!(oscal::control_token("aws-fsbp", "IAM.5"), "IAM.5");
-    assert_eq!(oscal::control_token("cis-aws-6.0", "2.4"), "cis-aws-6.0_2.4");
+    assert_eq!(
+        oscal::control_token("cis-aws-6.0", "2.4"),
+        "cis-aws-6.0_2.4"
+    );
     for fw in &pack().frameworks {
         let mut tokens: Vec<String> = fw
             .controls
@@ -158,7 +173,10 @@ fn the_zip_reads_back_as_the_bundle_and_is_reproducible() {
     let dir = tempfile::tempdir().unwrap();
     let z = dir.path().join("b.zip");
     let bytes = write::zip_bytes(&b, t, &z).unwrap();
-    assert_eq!(bytes, write::zip_bytes(&bundle(&Scan::of("demo/snapshot.json")), t, &z).unwrap());
+    assert_eq!(
+        bytes,
+        write::zip_bytes(&bundle(&Scan::of("demo/snapshot.json")), t, &z).unwrap()
+    );
     std::fs::write(&z, &bytes).unwrap();
     assert_eq!(write::read_zip(&z).unwrap(), b.files);
     let out = dir.path().join("out");

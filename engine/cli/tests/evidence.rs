@@ -564,3 +564,64 @@ fn compliance_trestle_loads_every_document() {
         }
     }
 }
+
+/// `evidence --live` collects first (moto as the AWS endpoint) and the
+/// bundle holds the snapshot collected; moto has no AWS Artifact, so the
+/// inventory says the reports could not be read.
+#[test]
+fn live_bundle_holds_the_collected_snapshot_and_states_the_artifact_gap() {
+    let moto = palisade_test_kit::moto::moto();
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live.json");
+    let out = dir.path().join("bundle");
+    let regions = palisade_test_kit::moto::REGIONS.join(",");
+    let mut cmd = match std::env::var_os("PALISADE_BIN") {
+        Some(bin) => assert_cmd::Command::new(bin),
+        None => common::command(),
+    };
+    let o = cmd
+        .current_dir(common::root())
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.path().join("no-credentials"),
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_ENDPOINT_URL")
+        .args([
+            "evidence",
+            "--live",
+            live.to_str().unwrap(),
+            "--endpoint-url",
+            &moto.url,
+            "--regions",
+            &regions,
+            "-q",
+            "--output",
+            out.to_str().unwrap(),
+            "--framework",
+            "cis-aws-6.0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+    let f = files(&out);
+    assert_eq!(f["snapshot.json"], std::fs::read(&live).unwrap());
+    let art = json(&f["artifact/reports.json"]);
+    let a = &art["accounts"][0];
+    assert_eq!(a["account_id"], palisade_test_kit::moto::ACCOUNT);
+    assert_eq!(a["status"], "not_readable", "{a}");
+    assert_eq!(a["gaps"][0]["api"], "ListReports");
+    let m = json(&f["manifest.json"]);
+    assert!(m["coverage_gaps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g["api"] == "ListReports"));
+    assert_oscal_valid(&f);
+}

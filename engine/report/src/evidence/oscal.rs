@@ -34,8 +34,9 @@ use crate::{ReportError, ScanReport, TOOL_VERSION};
 
 /// The OSCAL version the documents declare (and are validated against).
 pub const OSCAL_VERSION: &str = "1.1.3";
-/// Namespace of Palisade's own property names.
-pub const NS: &str = "https://github.com/palisade-scan/palisade/ns/oscal";
+/// Namespace of Palisade's own property names (a URN: short, because every
+/// property of every observation carries it).
+pub const NS: &str = "urn:palisade:oscal";
 
 /// The namespace of every Palisade OSCAL UUID (itself v5 of a URL).
 fn namespace() -> uuid::Uuid {
@@ -292,9 +293,12 @@ fn observation<'a>(
         .map_or(r.rule_id.as_str(), |rule| rule.meta.title.as_str());
     let waived = r.status == Status::Fail && !report.triage.is_open(r);
     let status = if waived { "waived" } else { r.status.as_str() };
-    let mut description = format!("Rule {} on {}: {status}", r.rule_id, r.resource.id);
+    // The resource is the subject and the rule a property: the
+    // description says only the outcome (and why, when there is a message),
+    // which keeps 100,000 observations small.
+    let mut description = status.to_owned();
     if let Some(m) = &r.message {
-        description.push_str(". ");
+        description.push_str(": ");
         description.push_str(m);
     }
     let fid = r.finding_id();

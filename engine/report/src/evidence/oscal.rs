@@ -147,6 +147,48 @@ pub fn render(
             finding(&fw.id, &doc_uuid, c, related)
         })
         .collect();
+    let doc = Document {
+        assessment_results: AssessmentResults {
+            uuid: doc_uuid.clone(),
+            metadata: metadata(report, fw, &fingerprint, generated),
+            import_ap: ImportAp {
+                href: format!("#{plan_uuid}"),
+                remarks: "Palisade has no separate OSCAL assessment plan: the plan is the rule pack (its fingerprint is in the back-matter resource this points at, and in ../../manifest.json).",
+            },
+            results: vec![AssessmentResult {
+                uuid: uuid_of(&[&doc_uuid, "result"]),
+                title: format!("Palisade scan against {} {}", fw.name, fw.version),
+                description: format!(
+                    "Automated checks of the AWS configuration snapshot ../../snapshot.json (sha256 {}) with Palisade {TOOL_VERSION}.",
+                    report.snapshot.sha256
+                ),
+                start: scan_time.clone(),
+                end: super::timestamp(generated.max(snap.scan_time)),
+                props: Vec::new(),
+                local_definitions: (!items.is_empty()).then(|| LocalDefinitions {
+                    inventory_items: items.into_values().collect(),
+                }),
+                reviewed_controls: reviewed_controls(fw),
+                observations,
+                findings,
+                remarks: remarks(report),
+            }],
+            back_matter: BackMatter {
+                resources: vec![plan_resource(report, fw, plan_uuid, &fingerprint)],
+            },
+        },
+    };
+    let mut out = serde_json::to_vec(&doc).map_err(|e| ReportError::Render {
+        format: "OSCAL assessment results",
+        message: e.to_string(),
+    })?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// The automated controls, and the manual ones as reviewed but not
+/// assessed (each selection only when it has controls).
+fn reviewed_controls(fw: &Framework) -> ReviewedControls {
     let select = |mode: Mode| -> Vec<SelectControl> {
         fw.controls
             .iter()
@@ -168,82 +210,66 @@ pub fn render(
         });
     }
     selections.retain(|s| !s.include_controls.is_empty());
-    let doc = Document {
-        assessment_results: AssessmentResults {
-            uuid: doc_uuid.clone(),
-            metadata: Metadata {
-                title: format!("Palisade assessment results: {} {}", fw.name, fw.version),
-                last_modified: super::timestamp(generated),
-                version: TOOL_VERSION,
-                oscal_version: OSCAL_VERSION,
-                props: [
-                    prop("framework", fw.id.as_str()),
-                    prop("rule-pack-fingerprint", fingerprint.clone()),
-                    prop("snapshot-sha256", report.snapshot.sha256.as_str()),
-                ]
-                .into_iter()
-                .flatten()
-                .collect(),
-                links: if oscal_string(&fw.url) {
-                    vec![Link {
-                        href: Cow::Borrowed(fw.url.as_str()),
-                        rel: "reference",
-                    }]
-                } else {
-                    Vec::new()
-                },
-            },
-            import_ap: ImportAp {
-                href: format!("#{plan_uuid}"),
-                remarks: "Palisade has no separate OSCAL assessment plan: the plan is the rule pack (its fingerprint is in the back-matter resource this points at, and in ../../manifest.json).",
-            },
-            results: vec![AssessmentResult {
-                uuid: uuid_of(&[&doc_uuid, "result"]),
-                title: format!("Palisade scan against {} {}", fw.name, fw.version),
-                description: format!(
-                    "Automated checks of the AWS configuration snapshot ../../snapshot.json (sha256 {}) with Palisade {TOOL_VERSION}.",
-                    report.snapshot.sha256
-                ),
-                start: scan_time.clone(),
-                end: super::timestamp(generated.max(snap.scan_time)),
-                props: Vec::new(),
-                local_definitions: (!items.is_empty()).then(|| LocalDefinitions {
-                    inventory_items: items.into_values().collect(),
-                }),
-                reviewed_controls: ReviewedControls {
-                    control_selections: selections,
-                },
-                observations,
-                findings,
-                remarks: remarks(report),
-            }],
-            back_matter: BackMatter {
-                resources: vec![Resource {
-                    uuid: plan_uuid,
-                    title: "Assessment plan (placeholder): the Palisade rule pack",
-                    description: format!(
-                        "The checks run are the rules of the Palisade rule pack with fingerprint {fingerprint} ({} rules), mapped to {} controls by the framework definition {}.",
-                        report.pack.rules.len(),
-                        fw.controls.len(),
-                        fw.id
-                    ),
-                    props: prop("rule-pack-fingerprint", fingerprint.clone())
-                        .into_iter()
-                        .collect(),
-                    rlinks: vec![Rlink {
-                        href: "../../manifest.json",
-                        media_type: "application/json",
-                    }],
-                }],
-            },
+    ReviewedControls {
+        control_selections: selections,
+    }
+}
+
+fn metadata<'a>(
+    report: &ScanReport<'a>,
+    fw: &'a Framework,
+    fingerprint: &str,
+    generated: DateTime<Utc>,
+) -> Metadata<'a> {
+    Metadata {
+        title: format!("Palisade assessment results: {} {}", fw.name, fw.version),
+        last_modified: super::timestamp(generated),
+        version: TOOL_VERSION,
+        oscal_version: OSCAL_VERSION,
+        props: [
+            prop("framework", fw.id.as_str()),
+            prop("rule-pack-fingerprint", fingerprint.to_owned()),
+            prop("snapshot-sha256", report.snapshot.sha256.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        links: if oscal_string(&fw.url) {
+            vec![Link {
+                href: Cow::Borrowed(fw.url.as_str()),
+                rel: "reference",
+            }]
+        } else {
+            Vec::new()
         },
-    };
-    let mut out = serde_json::to_vec(&doc).map_err(|e| ReportError::Render {
-        format: "OSCAL assessment results",
-        message: e.to_string(),
-    })?;
-    out.push(b'\n');
-    Ok(out)
+    }
+}
+
+/// The back-matter resource `import-ap` points at: the rule pack stands
+/// in for an OSCAL assessment plan.
+fn plan_resource<'a>(
+    report: &ScanReport<'_>,
+    fw: &Framework,
+    uuid: String,
+    fingerprint: &str,
+) -> Resource<'a> {
+    Resource {
+        uuid,
+        title: "Assessment plan (placeholder): the Palisade rule pack",
+        description: format!(
+            "The checks run are the rules of the Palisade rule pack with fingerprint {fingerprint} ({} rules), mapped to {} controls by the framework definition {}.",
+            report.pack.rules.len(),
+            fw.controls.len(),
+            fw.id
+        ),
+        props: prop("rule-pack-fingerprint", fingerprint.to_owned())
+            .into_iter()
+            .collect(),
+        rlinks: vec![Rlink {
+            href: "../../manifest.json",
+            media_type: "application/json",
+        }],
+    }
 }
 
 /// Whether result `r` is evidence for a control of status `s`.

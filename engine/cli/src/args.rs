@@ -353,5 +353,9 @@ pub enum EvidenceCommand {
         /// The bundle directory or its .zip.
         #[arg(value_name = "DIR|ZIP")]
         path: PathBuf,
+        /// The manifest's SHA-256 as recorded when the bundle was handed
+        /// over: a different manifest is reported (exit 1).
+        #[arg(long, value_name = "HEX")]
+        manifest_sha256: Option<String>,
     },
 }

@@ -17,8 +17,12 @@ use crate::exit::Code;
 
 /// Runs the subcommand.
 pub fn run(a: EvidenceArgs) -> anyhow::Result<Code> {
-    if let Some(EvidenceCommand::Verify { path }) = &a.command {
-        return verify(path);
+    if let Some(EvidenceCommand::Verify {
+        path,
+        manifest_sha256,
+    }) = &a.command
+    {
+        return verify(path, manifest_sha256.as_deref());
     }
     let output = a.output.clone().context("--output DIR is required")?;
     let force = a.force;
@@ -129,7 +133,7 @@ fn scan_args(a: EvidenceArgs) -> ScanArgs {
 }
 
 /// `palisade evidence verify`.
-fn verify(path: &Path) -> anyhow::Result<Code> {
+fn verify(path: &Path, recorded: Option<&str>) -> anyhow::Result<Code> {
     let files = if path.is_dir() {
         write::read_dir(path)?
     } else {
@@ -138,6 +142,22 @@ fn verify(path: &Path) -> anyhow::Result<Code> {
     let source = path.display().to_string();
     let v = manifest::verify(&source, &files)?;
     println!("manifest.json sha256 {} (record this)", v.manifest_sha256);
+    let mut intact = v.is_intact();
+    if v.manifest_changed {
+        println!("changed: manifest.json (its self_sha256 does not match its content)");
+    }
+    if let Some(r) = recorded {
+        if r.eq_ignore_ascii_case(&v.manifest_sha256) {
+            println!("manifest.json matches the recorded sha256");
+        } else {
+            println!(
+                "changed: manifest.json (recorded sha256 {}, now {})",
+                terminal(r),
+                v.manifest_sha256
+            );
+            intact = false;
+        }
+    }
     for c in &v.changed {
         println!(
             "changed: {} (manifest sha256 {}, now {})",
@@ -152,13 +172,13 @@ fn verify(path: &Path) -> anyhow::Result<Code> {
     for p in &v.removed {
         println!("removed: {} (in the manifest, missing)", terminal(p));
     }
-    if v.is_intact() {
+    if intact {
         println!("intact: {} files match the manifest", v.checked);
         Ok(Code::Clean)
     } else {
         println!(
             "NOT intact: {} changed, {} added, {} removed of {} files listed",
-            v.changed.len(),
+            v.changed.len() + usize::from(v.manifest_changed),
             v.added.len(),
             v.removed.len(),
             v.checked

@@ -360,8 +360,12 @@ fn verify_detects_a_change_to_every_file_an_added_and_a_removed_file() {
         let o = palisade(&["evidence", "verify", out_s]);
         let stdout = text(&o.stdout);
         if rel == "manifest.json" {
-            // A changed manifest is unreadable (2) or lists other hashes (1).
+            // A changed manifest is unreadable (2) or no longer matches
+            // its self_sha256 (1).
             assert!(matches!(code(&o), 1 | 2), "{rel}: {stdout}");
+            if code(&o) == 1 {
+                assert!(stdout.contains("changed: manifest.json"), "{stdout}");
+            }
         } else {
             assert_eq!(code(&o), 1, "{rel}: {stdout}");
             assert!(
@@ -371,6 +375,28 @@ fn verify_detects_a_change_to_every_file_an_added_and_a_removed_file() {
         }
         std::fs::write(&path, &bytes).unwrap();
     }
+    // The recorded manifest hash: matched, then not.
+    let o = palisade(&[
+        "evidence",
+        "verify",
+        out_s,
+        "--manifest-sha256",
+        &manifest_sha,
+    ]);
+    assert_eq!(code(&o), 0, "{}", text(&o.stdout));
+    let other = "0".repeat(64);
+    let o = palisade(&["evidence", "verify", out_s, "--manifest-sha256", &other]);
+    assert_eq!(code(&o), 1, "{}", text(&o.stdout));
+    // A manifest whose every byte is changed in turn: never intact.
+    let m = std::fs::read(out.join("manifest.json")).unwrap();
+    for i in (0..m.len()).step_by(97) {
+        let mut changed = m.clone();
+        changed[i] = if changed[i] == b'0' { b'1' } else { b'0' };
+        std::fs::write(out.join("manifest.json"), &changed).unwrap();
+        let o = palisade(&["evidence", "verify", out_s]);
+        assert_ne!(code(&o), 0, "byte {i}: {}", text(&o.stdout));
+    }
+    std::fs::write(out.join("manifest.json"), &m).unwrap();
     std::fs::write(out.join("frameworks/notes.txt"), "x").unwrap();
     std::fs::remove_file(out.join("report.sarif")).unwrap();
     let o = palisade(&["evidence", "verify", out_s]);

@@ -175,7 +175,38 @@ pub(super) fn render(
             })
             .collect(),
     };
-    super::pretty("manifest", &manifest)
+    let body = super::pretty("manifest", &manifest)?;
+    Ok(seal(&body))
+}
+
+/// The manifest's last field: the SHA-256 of the manifest as written
+/// without it, so that any change to the manifest itself is found too
+/// (a deliberate rewrite can recompute it: record the printed hash of the
+/// whole file for that).
+const SELF_FIELD: &str = "self_sha256";
+
+/// Appends `"self_sha256": "<hex>"` to a pretty-printed object that ends
+/// with `\n}\n`: the hash of `body` itself.
+fn seal(body: &[u8]) -> Vec<u8> {
+    let hash = sha256_hex(body);
+    let mut out = body[..body.len().saturating_sub(3)].to_vec();
+    out.extend_from_slice(format!(",\n  \"{SELF_FIELD}\": \"{hash}\"\n}}\n").as_bytes());
+    out
+}
+
+/// Checks the `self_sha256` field of manifest `bytes`: `Some(false)` when
+/// the manifest was changed after it was written, `None` when the field is
+/// not where [`seal`] puts it.
+pub(super) fn self_check(bytes: &[u8]) -> Option<bool> {
+    // `,\n  "self_sha256": "` + 64 hex digits + `"\n}\n`
+    let prefix = format!(",\n  \"{SELF_FIELD}\": \"");
+    let split = bytes.len().checked_sub(prefix.len() + 64 + 4)?;
+    let (body, tail) = bytes.split_at(split);
+    let tail = std::str::from_utf8(tail).ok()?;
+    let hash = tail.strip_prefix(&prefix)?.strip_suffix("\"\n}\n")?;
+    let mut original = body.to_vec();
+    original.extend_from_slice(b"\n}\n");
+    Some(sha256_hex(&original) == hash)
 }
 
 /// The part of a manifest that [`verify`] reads.
@@ -211,12 +242,18 @@ pub struct Verification {
     pub added: Vec<String>,
     /// Files in the manifest but absent.
     pub removed: Vec<String>,
+    /// The manifest differs from what was written (its `self_sha256` does
+    /// not match its content).
+    pub manifest_changed: bool,
 }
 
 impl Verification {
     /// True when every file is as the manifest lists it.
     pub fn is_intact(&self) -> bool {
-        self.changed.is_empty() && self.added.is_empty() && self.removed.is_empty()
+        !self.manifest_changed
+            && self.changed.is_empty()
+            && self.added.is_empty()
+            && self.removed.is_empty()
     }
 }
 
@@ -260,9 +297,21 @@ pub fn verify(
             ),
         ));
     }
+    let manifest_changed = match self_check(bytes) {
+        Some(ok) => !ok,
+        None => {
+            return Err(malformed(
+                1,
+                1,
+                SELF_FIELD.into(),
+                format!("the manifest does not end with its {SELF_FIELD} field"),
+            ))
+        }
+    };
     let mut listed = BTreeSet::new();
     let mut v = Verification {
         manifest_sha256: sha256_hex(bytes),
+        manifest_changed,
         ..Verification::default()
     };
     for (i, f) in m.files.iter().enumerate() {

@@ -210,3 +210,24 @@ fn extra_files_are_hashed_and_bad_paths_refused() {
         assert!(check_path(bad).is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn a_change_anywhere_in_the_manifest_is_found() {
+    let b = bundle(&Scan::of("demo/snapshot.json"));
+    let m = b.files[MANIFEST].clone();
+    assert_eq!(manifest::self_check(&m), Some(true));
+    for i in 0..m.len() {
+        let mut bytes = m.clone();
+        bytes[i] = if bytes[i] == b'0' { b'1' } else { b'0' };
+        // Either the self hash no longer matches, or the field is not where
+        // it belongs (verify then refuses the manifest as malformed).
+        assert_ne!(manifest::self_check(&bytes), Some(true), "byte {i}");
+    }
+    // And verify says so.
+    let mut files = b.files.clone();
+    // The last hex digit of self_sha256 (before `"\n}\n`).
+    let d = &mut files.get_mut(MANIFEST).unwrap()[m.len() - 5];
+    *d = if *d == b'0' { b'1' } else { b'0' };
+    let v = manifest::verify("b", &files).unwrap();
+    assert!(v.manifest_changed && !v.is_intact());
+}

@@ -38,6 +38,19 @@ pub fn run(a: EvidenceArgs) -> anyhow::Result<Code> {
     let sa = scan_args(a);
     // Every input is checked before anything is collected or evaluated.
     write::check_target(&output, force)?;
+    if let Some(z) = &zip {
+        let (za, oa) = (std::path::absolute(z)?, std::path::absolute(&output)?);
+        if za.starts_with(&oa) {
+            anyhow::bail!(
+                "{}: the zip cannot be inside the bundle directory {}",
+                z.display(),
+                output.display()
+            );
+        }
+        if z.exists() && !force {
+            anyhow::bail!("{}: exists (use --force to replace it)", z.display());
+        }
+    }
     let mut p = crate::scan::plan(&sa)?;
     select(&p.pack.frameworks, &frameworks)?;
     if !sa.live && (p.inputs.snapshot.is_none() || !p.inputs.files.is_empty()) {

@@ -514,6 +514,35 @@ fn bad_inputs_exit_2_with_clear_messages() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+    let inside = out.join("b.zip");
+    let o = palisade(&[
+        "evidence",
+        DEMO,
+        "-o",
+        out_s,
+        "--force",
+        "--zip",
+        inside.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("inside the bundle"),
+        "{}",
+        text(&o.stderr)
+    );
+    let zip = dir.path().join("o.zip");
+    std::fs::write(&zip, "mine").unwrap();
+    let o = palisade(&[
+        "evidence",
+        DEMO,
+        "-o",
+        dir.path().join("p").to_str().unwrap(),
+        "--zip",
+        zip.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 2, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("--force"), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&zip).unwrap(), "mine");
     let o = palisade(&["evidence", DEMO]);
     assert_eq!(code(&o), 2);
     assert!(text(&o.stderr).contains("--output"), "{}", text(&o.stderr));

@@ -94,6 +94,16 @@ fn the_validator_enforces_the_schema_patterns() {
         *bad.pointer_mut(pointer).expect(pointer) = value;
         assert!(!errors(&v, &bad).is_empty(), "{pointer} accepted");
     }
+    // `format` keywords are asserted too: an href with spaces is not a URI
+    // reference.
+    let mut href = good.clone();
+    *href
+        .pointer_mut("/assessment-results/import-ap/href")
+        .unwrap() = "not a uri".into();
+    assert!(
+        !errors(&v, &href).is_empty(),
+        "format uri-reference not checked"
+    );
     // A token with a non-ASCII letter is accepted (\p{L} really is Unicode).
     let mut ok = good.clone();
     *ok.pointer_mut(sel).unwrap() = "é-2.4".into();

@@ -38,6 +38,9 @@ pub enum Command {
     Collect(crate::collect_cmd::CollectArgs),
     /// Send findings to another service (securityhub).
     Export(crate::export_cmd::ExportArgs),
+    /// Write an auditor evidence bundle (snapshot, reports, per-framework
+    /// CSV and OSCAL, Artifact inventory, hashed manifest), or verify one.
+    Evidence(Box<EvidenceArgs>),
 }
 
 /// Where the rule packs live.
@@ -302,4 +305,68 @@ pub struct DiffArgs {
     /// List every rule and resource instead of the first ones per rule.
     #[arg(long)]
     pub all: bool,
+}
+
+/// `palisade evidence`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct EvidenceArgs {
+    /// `verify`: check a bundle against its manifest.
+    #[command(subcommand)]
+    pub command: Option<EvidenceCommand>,
+    /// The snapshot to judge (written by `palisade collect`). With --live:
+    /// where the collected snapshot is saved [default: snapshot.json].
+    #[arg(required_unless_present = "live", value_name = "SNAPSHOT")]
+    pub snapshot: Option<PathBuf>,
+    /// Collect from AWS first (as `palisade collect` would, with the same
+    /// options); the bundle holds the snapshot collected.
+    #[arg(long)]
+    pub live: bool,
+    /// AWS source for --live.
+    #[command(flatten, next_help_heading = "Live collection (--live)")]
+    pub source: crate::collect_cmd::SourceArgs,
+    /// The bundle directory to write (atomically).
+    #[arg(long, short, required = true, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+    /// Replace the output directory when it exists and is not empty.
+    #[arg(long)]
+    pub force: bool,
+    /// Also write the bundle as one .zip file (reproducible).
+    #[arg(long, value_name = "FILE")]
+    pub zip: Option<PathBuf>,
+    /// Only this framework (repeatable) [default: every framework in the pack].
+    #[arg(long = "framework", value_name = "ID")]
+    pub frameworks: Vec<String>,
+    /// Only these packs (repeatable) [default: all, or packs in the config].
+    #[arg(long = "pack", value_name = "PACK", value_parser = pack())]
+    pub packs: Vec<Pack>,
+    /// Waiver file (TOML) [default: `waivers` in the config].
+    #[arg(long, value_name = "FILE")]
+    pub waivers: Option<PathBuf>,
+    /// Fix every generated timestamp to this date (00:00 UTC) and evaluate
+    /// waiver expiry as of it [default: now].
+    #[arg(long, value_name = "DATE", value_parser = date)]
+    pub today: Option<NaiveDate>,
+    /// The config file.
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Pack locations.
+    #[command(flatten)]
+    pub dirs: PackDirs,
+}
+
+/// `palisade evidence ...`.
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Recompute every hash of a bundle (directory or .zip) and report each
+    /// file changed, added or removed: exit 0 intact, 1 not, 2 unreadable.
+    Verify {
+        /// The bundle directory or its .zip.
+        #[arg(value_name = "DIR|ZIP")]
+        path: PathBuf,
+        /// The manifest's SHA-256 as recorded when the bundle was handed
+        /// over: a different manifest is reported (exit 1).
+        #[arg(long, value_name = "HEX")]
+        manifest_sha256: Option<String>,
+    },
 }

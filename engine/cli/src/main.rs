@@ -4,6 +4,7 @@
 mod args;
 mod collect_cmd;
 mod config;
+mod evidence_cmd;
 mod exit;
 mod export_cmd;
 mod history_cmd;
@@ -27,6 +28,7 @@ fn main() -> std::process::ExitCode {
         args::Command::Diff(a) => history_cmd::run_diff(&a),
         args::Command::Collect(a) => collect_cmd::run(&a),
         args::Command::Export(a) => export_cmd::run(&a),
+        args::Command::Evidence(a) => evidence_cmd::run(*a),
     };
     match outcome {
         Ok(code) => code.into(),

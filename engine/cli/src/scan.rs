@@ -22,16 +22,16 @@ use crate::exit::Code;
 use crate::packs;
 
 /// The resolved inputs of a scan.
-struct Plan {
+pub(crate) struct Plan {
     config: Option<Config>,
     /// The selected packs only.
-    pack: RulePack,
+    pub pack: RulePack,
     evaluator: Evaluator,
     /// The snapshot to read (or collect into with --live); none when only
     /// templates and plans are scanned.
-    snapshot_path: Option<PathBuf>,
+    pub snapshot_path: Option<PathBuf>,
     /// The templates and plans, imported.
-    inputs: crate::inputs::Inputs,
+    pub inputs: crate::inputs::Inputs,
     framework: Option<Framework>,
     waivers: Option<WaiverFile>,
     baseline: Option<Baseline>,
@@ -41,7 +41,7 @@ struct Plan {
 
 /// Checks every input (pack, config, parameters, framework, waivers,
 /// baseline): an error here is exit 2 before anything is collected.
-fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
+pub(crate) fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
     let config = Config::find(a.config.config.as_deref())?;
     let fail_on = a
         .fail_on
@@ -115,9 +115,23 @@ fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
     })
 }
 
-/// Runs the subcommand.
-pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
-    let mut p = plan(a)?;
+/// What [`judge`] produced: the snapshot as evaluated (templates and plans
+/// combined in, missing coverage filled), its results and their triage.
+pub(crate) struct Judged {
+    /// The snapshot evaluated.
+    pub snapshot: LoadedSnapshot,
+    /// Every result, sorted by rule id then resource id.
+    pub results: Vec<palisade_eval::CheckResult>,
+    /// Waivers and baseline applied.
+    pub triage: Triage,
+    /// The templates and plans read: (uri, hex SHA-256).
+    pub files: Vec<(String, String)>,
+}
+
+/// The shared middle of `scan` and `evidence`: collects if `--live`, loads
+/// the snapshot, combines templates and plans, fills missing coverage,
+/// evaluates and triages.
+pub(crate) fn judge(a: &ScanArgs, p: &mut Plan) -> anyhow::Result<Judged> {
     if let (true, Some(path)) = (a.live, &p.snapshot_path) {
         // Gaps are reported again by the scan (exit 3); an error here is exit 2.
         crate::collect_cmd::collect_to(&a.source, path)?;
@@ -135,11 +149,29 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     }
     let mut snapshot = crate::inputs::combine(loaded, &mut p.inputs);
     report_uncovered(&snapshot.snapshot);
-    // A service the collector never reported on is a gap, not a clean bill.
-    // IAM always; every other service the rules read, global or regional
-    // as the service is (names are validated when the pack loads).
-    let mut services: Vec<palisade_model::Service> = p
-        .pack
+    fill_coverage(&p.pack, &mut snapshot.snapshot);
+    let evaluation = p.evaluator.evaluate(&snapshot.snapshot);
+    let severity_of = |id: &str| p.pack.rule(id).map(|r| r.meta.severity);
+    let triage = Triage::new(
+        &evaluation.results,
+        &severity_of,
+        p.baseline.as_ref(),
+        p.waivers.as_ref(),
+        p.today,
+    );
+    Ok(Judged {
+        snapshot,
+        results: evaluation.results,
+        triage,
+        files: std::mem::take(&mut p.inputs.files),
+    })
+}
+
+/// A service the collector never reported on is a gap, not a clean bill.
+/// IAM always; every other service the rules read, global or regional as
+/// the service is (names are validated when the pack loads).
+fn fill_coverage(pack: &RulePack, snapshot: &mut palisade_model::Snapshot) {
+    let mut services: Vec<palisade_model::Service> = pack
         .rules
         .iter()
         .flat_map(|r| {
@@ -161,21 +193,14 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         v.sort_unstable();
         v
     };
-    snapshot
-        .snapshot
-        .fill_missing_coverage(&names(global), &names(regional));
-    let evaluation = p.evaluator.evaluate(&snapshot.snapshot);
+    snapshot.fill_missing_coverage(&names(global), &names(regional));
+}
 
-    let severity_of = |id: &str| p.pack.rule(id).map(|r| r.meta.severity);
-    let triage = Triage::new(
-        &evaluation.results,
-        &severity_of,
-        p.baseline.as_ref(),
-        p.waivers.as_ref(),
-        p.today,
-    );
-    let report = ScanReport::new(&snapshot, &p.pack, &evaluation.results, &triage)
-        .with_inputs(std::mem::take(&mut p.inputs.files));
+/// Runs the subcommand.
+pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
+    let mut p = plan(a)?;
+    let j = judge(a, &mut p)?;
+    let report = ScanReport::new(&j.snapshot, &p.pack, &j.results, &j.triage).with_inputs(j.files);
     // With --record, the HTML report gets the nightly summary of this scan
     // (new and fixed since the previous recorded scan, the trend).
     let history = if a.record {
@@ -188,12 +213,10 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         None
     };
     output(a, &report, p.framework.as_ref(), history.as_ref())?;
-    let verdict = p.gate.decide(
-        &snapshot.snapshot,
-        &evaluation.results,
-        &triage,
-        &severity_of,
-    );
+    let severity_of = |id: &str| p.pack.rule(id).map(|r| r.meta.severity);
+    let verdict = p
+        .gate
+        .decide(&j.snapshot.snapshot, &j.results, &j.triage, &severity_of);
     Ok(match verdict {
         Verdict::Clean => Code::Clean,
         Verdict::Findings => Code::Findings,

@@ -47,6 +47,11 @@ pub struct ControlResult<'a> {
     pub waived_resources: Vec<&'a str>,
     /// Resources that could not be evaluated.
     pub not_evaluated_resources: Vec<&'a str>,
+    /// Each resource that could not be evaluated with the reason (the
+    /// gap or error text) when the result gives one; sorted, one entry per
+    /// distinct (resource, reason). Not serialised in the JSON report.
+    #[serde(skip)]
+    pub not_evaluated_reasons: Vec<(&'a str, Option<&'a str>)>,
     /// Why a manual control is manual.
     #[serde(skip_serializing_if = "str::is_empty")]
     pub note: &'a str,
@@ -62,6 +67,7 @@ pub fn controls<'a>(report: &ScanReport<'a>, fw: &'a Framework) -> Vec<ControlRe
         .map(|c| {
             let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
             let (mut failing, mut waived, mut not_eval) = (Vec::new(), Vec::new(), Vec::new());
+            let mut reasons = Vec::new();
             let mapped: Vec<&CheckResult> = if sorted {
                 c.rules
                     .iter()
@@ -83,7 +89,8 @@ pub fn controls<'a>(report: &ScanReport<'a>, fw: &'a Framework) -> Vec<ControlRe
                     (Status::Fail, false) => failing.push(r.resource.id.as_str()),
                     (Status::Fail, true) => waived.push(r.resource.id.as_str()),
                     (Status::Error | Status::NotEvaluated, _) => {
-                        not_eval.push(r.resource.id.as_str())
+                        not_eval.push(r.resource.id.as_str());
+                        reasons.push((r.resource.id.as_str(), r.message.as_deref()));
                     }
                     (Status::Pass, _) => {}
                 }
@@ -104,6 +111,8 @@ pub fn controls<'a>(report: &ScanReport<'a>, fw: &'a Framework) -> Vec<ControlRe
                 v.sort_unstable();
                 v.dedup();
             }
+            reasons.sort_unstable();
+            reasons.dedup();
             ControlResult {
                 id: &c.id,
                 title: &c.title,
@@ -113,6 +122,7 @@ pub fn controls<'a>(report: &ScanReport<'a>, fw: &'a Framework) -> Vec<ControlRe
                 failing_resources: failing,
                 waived_resources: waived,
                 not_evaluated_resources: not_eval,
+                not_evaluated_reasons: reasons,
                 note: &c.note,
             }
         })

@@ -9,6 +9,7 @@
 pub mod asff;
 pub mod digest;
 pub mod escape;
+pub mod evidence;
 pub mod framework;
 pub mod html;
 pub mod json;

@@ -77,7 +77,7 @@ pub fn check_python(python: &str, modules: &[&str]) -> Result<(), MotoError> {
         .map_err(|e| {
             MotoError(format!(
                 "cannot run `{python}` ({e}); install Python 3 with moto \
-                 (pip install 'moto[server]' boto3) or set PALISADE_PYTHON"
+                 (./scripts/test creates them; or pip install -r scripts/test-requirements.txt) or set PALISADE_PYTHON"
             ))
         })?;
     if out.status.success() {
@@ -85,7 +85,7 @@ pub fn check_python(python: &str, modules: &[&str]) -> Result<(), MotoError> {
     }
     Err(MotoError(format!(
         "`{python} -c \"{imports}\"` failed ({}); install the test dependencies \
-         (pip install 'moto[server]' boto3) or set PALISADE_PYTHON:\n{}",
+         (./scripts/test creates them; or pip install -r scripts/test-requirements.txt) or set PALISADE_PYTHON:\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr).trim_end()
     )))

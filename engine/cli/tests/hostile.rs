@@ -6,7 +6,10 @@
 //! reviewed insta snapshot), JSON (exact round trip), SARIF (the schema,
 //! inert messages), JUnit (an XML parser), the framework table and JSON, and
 //! the history's Markdown and text (a CommonMark parser: no link, no HTML,
-//! table rows intact).
+//! table rows intact), the HTML page's markup, and OCSF and ASFF (exact
+//! strings). The HTML page is also opened in Chromium with these strings
+//! (engine/report/tests/browser), and the evidence CSV is checked in
+//! evidence.rs.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -72,6 +75,8 @@ fn the_fixture_is_ascii_and_carries_every_trick() {
         "\r\n",
         "](",
         "=HYPERLINK(",
+        "\"><img src=x onerror=",
+        "(javascript:",
     ] {
         assert!(arn.contains(needle), "the user ARN lacks {needle:?}");
     }
@@ -251,4 +256,55 @@ fn history_markdown_and_text_are_inert() {
     assert!(out.contains("iam-user-console-without-mfa"), "{out}");
     let o = palisade(&["history", "--db", db_s]);
     assert_eq!(text(&o.stdout).lines().count(), 3);
+}
+
+#[test]
+fn html_markup_is_only_the_pages_own() {
+    let page = scan(&["--format", "html"]);
+    let open = "<script type=\"application/json\" id=\"data\">";
+    let (before, rest) = page.split_once(open).expect("the data element");
+    let (data, after) = rest
+        .split_once("</script>")
+        .expect("the data element's end");
+    // The strings are data inside one JSON element with `<` escaped: no tag,
+    // attribute or URL of theirs reaches the markup around it, and none can
+    // end the element early.
+    let markup = format!("{before}{after}");
+    for needle in ["<img", "onerror=", "javascript:", "alert(", "evil.example"] {
+        assert!(!markup.contains(needle), "{needle:?} in the page's markup");
+    }
+    assert!(!data.contains('<'), "a raw '<' in the data element");
+    assert_eq!(
+        page.matches("<script").count(),
+        2,
+        "the data and the page's script"
+    );
+    let data: Value = serde_json::from_str(data).expect("the data is JSON");
+    // ... which carries the exact name to show as text.
+    let name = hostile()["accounts"][0]["iam"]["users"][0]["name"].clone();
+    assert!(
+        data.to_string().contains(&name.to_string()),
+        "the user's name is carried exactly"
+    );
+}
+
+#[test]
+fn ocsf_and_asff_carry_the_exact_strings_as_json() {
+    let user = user_arn();
+    let ocsf = scan(&["--format", "ocsf"]);
+    let events: Vec<Value> = ocsf
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect();
+    assert!(
+        events.iter().any(|e| e
+            .to_string()
+            .contains(&Value::from(user.as_str()).to_string())),
+        "the user's ARN, exactly, in some OCSF event"
+    );
+    let asff: Value = serde_json::from_str(&scan(&["--format", "asff"])).expect("ASFF is JSON");
+    let findings = asff.as_array().expect("a BatchImportFindings array");
+    assert!(findings
+        .iter()
+        .any(|f| f["Resources"][0]["Id"] == user.as_str()));
 }

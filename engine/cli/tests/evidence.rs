@@ -252,6 +252,12 @@ fn demo_bundle_has_every_file_and_agrees_with_scan() {
     assert_eq!(accounts[0]["status"], "collected");
     assert_eq!(accounts[0]["reports"].as_array().unwrap().len(), 4);
     assert_eq!(accounts[1]["status"], "not_collected");
+    // The demo was collected before agreements were: unknown, not none.
+    assert_eq!(accounts[0]["agreements"]["status"], "not_collected");
+    assert!(accounts[0]["agreements"]["items"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert_oscal_valid(&f);
     // A subset of frameworks, in the order asked.
     let o = bundle(
@@ -677,6 +683,9 @@ fn live_bundle_holds_the_collected_snapshot_and_states_the_artifact_gap() {
     assert_eq!(a["account_id"], palisade_test_kit::moto::ACCOUNT);
     assert_eq!(a["status"], "not_readable", "{a}");
     assert_eq!(a["gaps"][0]["api"], "ListReports");
+    // moto has no Artifact: the agreements are a gap of their own.
+    assert_eq!(a["agreements"]["status"], "not_readable", "{a}");
+    assert_eq!(a["agreements"]["gaps"][0]["api"], "ListCustomerAgreements");
     let m = json(&f["manifest.json"]);
     assert!(m["coverage_gaps"]
         .as_array()
@@ -684,4 +693,36 @@ fn live_bundle_holds_the_collected_snapshot_and_states_the_artifact_gap() {
         .iter()
         .any(|g| g["api"] == "ListReports"));
     assert_oscal_valid(&f);
+}
+
+#[test]
+fn accepted_agreements_are_in_the_artifact_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut v = json(&std::fs::read(common::root().join(DEMO)).unwrap());
+    let a = &mut v["accounts"][0];
+    a["coverage"].as_array_mut().unwrap().push(serde_json::json!({
+        "service": "artifact", "region": "global", "api": "ListCustomerAgreements", "status": "ok"
+    }));
+    a["artifact_agreements"] = serde_json::json!([{
+        "arn": "arn:aws:artifact::111111111111:customer-agreement/customer-agreement-abcdef0123456789",
+        "id": "customer-agreement-abcdef0123456789",
+        "name": "=HYPERLINK(\"http://evil.example\") Business Associate Addendum",
+        "agreement_type": "DEFAULT",
+        "state": "ACTIVE",
+        "effective_start": "2025-03-01T12:00:00Z"
+    }]);
+    let snap = dir.path().join("agreements.json");
+    std::fs::write(&snap, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let out = bundle(dir.path(), "agreements", snap.to_str().unwrap(), &[]);
+    let art = json(&files(&out)["artifact/reports.json"]);
+    let ag = &art["accounts"][0]["agreements"];
+    assert_eq!(ag["status"], "collected", "{ag}");
+    assert_eq!(ag["items"].as_array().unwrap().len(), 1);
+    assert_eq!(ag["items"][0]["state"], "ACTIVE");
+    assert_eq!(
+        ag["items"][0]["name"],
+        "=HYPERLINK(\"http://evil.example\") Business Associate Addendum",
+        "carried exactly (JSON, not a spreadsheet)"
+    );
+    assert!(ag["gaps"].as_array().unwrap().is_empty());
 }

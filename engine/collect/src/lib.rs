@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{SubsecRound as _, Utc};
-use palisade_model::{Account, ArtifactReport, RegionData, Service, Snapshot, GLOBAL_REGION};
+use palisade_model::{Account, RegionData, Service, Snapshot, GLOBAL_REGION};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
@@ -124,7 +124,7 @@ enum Part {
     Waf(palisade_model::waf::Wafv2),
     Backup(palisade_model::backup::Backup),
     Config(palisade_model::config::ConfigService),
-    Artifact(Vec<ArtifactReport>),
+    Artifact(artifact::Artifact),
 }
 
 /// One account being collected.
@@ -286,7 +286,10 @@ async fn join_parts(
         let account = &mut accounts[idx].0;
         match part {
             Part::Iam(i) => account.iam = i,
-            Part::Artifact(a) => account.artifact_reports = a,
+            Part::Artifact(a) => {
+                account.artifact_reports = a.reports;
+                account.artifact_agreements = a.agreements;
+            }
             Part::Ec2(e) => region_entry(account, &region).ec2 = e,
             Part::Waf(w) => region_entry(account, &region).wafv2 = w,
             Part::Backup(b) => region_entry(account, &region).backup = b,
@@ -365,7 +368,7 @@ async fn run_service(service: Service, s: &Session, scope: &Scope) -> (Part, Str
         }
         Service::Artifact => {
             let v = artifact::collect(&session::artifact(s, session::HOME_REGION), scope).await;
-            let c = format!("{} reports", v.len());
+            let c = format!("{} reports, {} agreements", v.reports.len(), v.agreements.len());
             (Part::Artifact(v), c)
         }
         Service::Ec2 => {

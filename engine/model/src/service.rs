@@ -162,6 +162,7 @@ operations! {
     CONFIG_DESCRIBE_CONFIGURATION_RECORDER_STATUS = Config: "DescribeConfigurationRecorderStatus";
     CONFIG_DESCRIBE_DELIVERY_CHANNELS = Config: "DescribeDeliveryChannels";
     ARTIFACT_LIST_REPORTS = Artifact: "ListReports";
+    ARTIFACT_LIST_CUSTOMER_AGREEMENTS = Artifact: "ListCustomerAgreements";
 }
 
 #[cfg(test)]

@@ -60,6 +60,12 @@ pub struct Account {
     /// AWS Artifact report metadata (evidence trail; not evaluated).
     #[serde(default)]
     pub artifact_reports: Vec<ArtifactReport>,
+    /// AWS Artifact agreements the account has accepted (evidence trail; not
+    /// evaluated). Whether they were read is in the coverage records
+    /// (`artifact` / `ListCustomerAgreements`): an empty list read
+    /// successfully means none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub artifact_agreements: Vec<ArtifactAgreement>,
     /// Where the data came from: collected (`live`, the default) or read
     /// from a template or plan. Rules that need runtime data apply to live
     /// accounts only.
@@ -166,6 +172,42 @@ pub struct ArtifactReport {
     /// Publication state.
     #[serde(default)]
     pub state: Option<String>,
+}
+
+/// An AWS Artifact agreement the account (or its organization) accepted,
+/// e.g. the Business Associate Addendum.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ArtifactAgreement {
+    /// Customer agreement ARN.
+    pub arn: String,
+    /// Customer agreement id.
+    #[serde(default)]
+    pub id: String,
+    /// Agreement name, e.g. `AWS Business Associate Addendum`.
+    #[serde(default)]
+    pub name: String,
+    /// The ARN of the agreement accepted.
+    #[serde(default)]
+    pub agreement_arn: Option<String>,
+    /// `DEFAULT`, `CUSTOM` or `MODIFIED`.
+    #[serde(default)]
+    pub agreement_type: Option<String>,
+    /// `ACTIVE`, `CUSTOMER_TERMINATED` or `AWS_TERMINATED`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// When the agreement took effect.
+    #[serde(default)]
+    pub effective_start: Option<DateTime<Utc>>,
+    /// When it ended, if it did.
+    #[serde(default)]
+    pub effective_end: Option<DateTime<Utc>>,
+    /// The organization that accepted it for its accounts, if one did.
+    #[serde(default)]
+    pub organization_arn: Option<String>,
+    /// The account that accepted it.
+    #[serde(default)]
+    pub aws_account_id: Option<String>,
 }
 
 impl Account {

@@ -1,16 +1,23 @@
-//! `artifact/reports.json`: the AWS Artifact report inventory of each
-//! account in the snapshot, with whether Artifact could be read. An account
-//! whose listing failed, or that has no record of Artifact being read, says
-//! so (`status` and `gaps`): an empty `reports` list is never left to look
-//! like "no reports".
+//! `artifact/reports.json`: the AWS Artifact report inventory and the
+//! accepted agreements of each account in the snapshot, with whether each
+//! listing could be read. A listing that failed, or that the snapshot has no
+//! record of, says so (`status` and `gaps`): an empty list is never left to
+//! look like "none".
 
-use palisade_model::{Account, ArtifactReport, CoverageRecord};
+use palisade_model::{Account, ArtifactAgreement, ArtifactReport, CoverageRecord};
 use serde::Serialize;
 
 use crate::{ReportError, ScanReport};
 
 /// The service name of AWS Artifact in coverage records.
 pub const SERVICE: &str = "artifact";
+/// The operation that lists reports.
+const LIST_REPORTS: &str = "ListReports";
+/// The operation that lists accepted agreements.
+const LIST_AGREEMENTS: &str = "ListCustomerAgreements";
+/// The api of a coverage record that stands for a whole service the
+/// collector never reported on.
+const WHOLE_SERVICE: &str = "(none)";
 
 #[derive(Serialize)]
 struct Doc<'a> {
@@ -36,46 +43,68 @@ struct AccountInventory<'a> {
     gaps: Vec<&'a CoverageRecord>,
     /// The reports listed, sorted by ARN.
     reports: Vec<&'a ArtifactReport>,
-    /// Agreement metadata: not in Palisade's snapshot format.
-    agreements: Agreements,
+    /// The agreements the account (or its organization) accepted.
+    agreements: Agreements<'a>,
 }
 
 #[derive(Serialize)]
-struct Agreements {
+struct Agreements<'a> {
+    /// As for reports: `collected`, `partial`, `not_readable`,
+    /// `not_collected` or `not_applicable`.
     status: &'static str,
-    explanation: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explanation: Option<&'static str>,
+    /// The failed coverage records of the listing.
+    gaps: Vec<&'a CoverageRecord>,
+    /// The agreements listed, sorted by ARN.
+    items: Vec<&'a ArtifactAgreement>,
 }
 
-/// How far Artifact was read in one account.
-fn status(a: &Account) -> (&'static str, Option<&'static str>) {
+/// How far one Artifact listing (`api`) was read in one account, given
+/// whether it returned anything.
+fn status(a: &Account, api: &str, empty: bool) -> (&'static str, Option<&'static str>) {
     if a.origin.is_iac() {
         return (
             "not_applicable",
             Some("a template or plan, not an AWS account"),
         );
     }
-    let records: Vec<&CoverageRecord> =
-        a.coverage.iter().filter(|c| c.service == SERVICE).collect();
+    let records: Vec<&CoverageRecord> = listing_records(a, api).collect();
     let failed = records.iter().any(|c| c.is_gap());
-    match (records.is_empty(), failed, a.artifact_reports.is_empty()) {
+    match (records.is_empty(), failed, empty) {
         (true, _, true) => (
             "not_collected",
-            Some("the snapshot has no record of AWS Artifact being read for this account; its reports are unknown, not absent"),
+            Some("the snapshot has no record of this AWS Artifact listing being read for this account; its entries are unknown, not absent"),
         ),
         (true, _, false) => (
             "collected",
-            Some("reports are listed but the snapshot has no coverage record for AWS Artifact; the list may be incomplete"),
+            Some("entries are listed but the snapshot has no coverage record of this AWS Artifact listing; the list may be incomplete"),
         ),
         (false, true, true) => (
             "not_readable",
-            Some("AWS Artifact could not be read (see gaps); its reports are unknown, not absent"),
+            Some("this AWS Artifact listing could not be read (see gaps); its entries are unknown, not absent"),
         ),
         (false, true, false) => (
             "partial",
-            Some("the AWS Artifact listing was cut short (see gaps); more reports may exist"),
+            Some("this AWS Artifact listing was cut short (see gaps); more entries may exist"),
         ),
         (false, false, _) => ("collected", None),
     }
+}
+
+/// The coverage records of one listing: its own, and any that stand for
+/// the whole service.
+fn listing_records<'a>(a: &'a Account, api: &'a str) -> impl Iterator<Item = &'a CoverageRecord> {
+    a.coverage
+        .iter()
+        .filter(move |c| c.service == SERVICE && (c.api == api || c.api == WHOLE_SERVICE))
+}
+
+/// The failed records of one listing, sorted.
+fn gaps<'a>(a: &'a Account, api: &'a str) -> Vec<&'a CoverageRecord> {
+    let mut gaps: Vec<&CoverageRecord> = listing_records(a, api).filter(|c| c.is_gap()).collect();
+    gaps.sort();
+    gaps
 }
 
 /// Renders the inventory (pretty JSON).
@@ -85,25 +114,25 @@ pub fn render(report: &ScanReport<'_>) -> Result<Vec<u8>, ReportError> {
         .accounts
         .iter()
         .map(|a| {
-            let (status, explanation) = status(a);
-            let mut gaps: Vec<&CoverageRecord> = a
-                .coverage
-                .iter()
-                .filter(|c| c.service == SERVICE && c.is_gap())
-                .collect();
-            gaps.sort();
+            let (status, explanation) = status(a, LIST_REPORTS, a.artifact_reports.is_empty());
             let mut reports: Vec<&ArtifactReport> = a.artifact_reports.iter().collect();
             reports.sort_by(|x, y| x.arn.cmp(&y.arn).then(x.version.cmp(&y.version)));
+            let (agreements_status, agreements_explanation) =
+                status(a, LIST_AGREEMENTS, a.artifact_agreements.is_empty());
+            let mut items: Vec<&ArtifactAgreement> = a.artifact_agreements.iter().collect();
+            items.sort_by(|x, y| x.arn.cmp(&y.arn));
             AccountInventory {
                 account_id: &a.account_id,
                 name: a.name.as_deref(),
                 status,
                 explanation,
-                gaps,
+                gaps: gaps(a, LIST_REPORTS),
                 reports,
                 agreements: Agreements {
-                    status: "not_collected",
-                    explanation: "Palisade's snapshot format does not record AWS Artifact agreements; check them in the AWS Artifact console",
+                    status: agreements_status,
+                    explanation: agreements_explanation,
+                    gaps: gaps(a, LIST_AGREEMENTS),
+                    items,
                 },
             }
         })

@@ -720,8 +720,7 @@ fn accepted_agreements_are_in_the_artifact_inventory() {
     assert_eq!(ag["items"].as_array().unwrap().len(), 1);
     assert_eq!(ag["items"][0]["state"], "ACTIVE");
     assert_eq!(
-        ag["items"][0]["name"],
-        "=HYPERLINK(\"http://evil.example\") Business Associate Addendum",
+        ag["items"][0]["name"], "=HYPERLINK(\"http://evil.example\") Business Associate Addendum",
         "carried exactly (JSON, not a spreadsheet)"
     );
     assert!(ag["gaps"].as_array().unwrap().is_empty());

@@ -122,8 +122,8 @@ mod tests {
             event("GET", reports, 200, r#"{"reports":[]}"#),
             event("GET", AGREEMENTS, 200, BAA),
         ]);
-        let (scope, coverage) = scope();
-        let got = collect(&Client::new(&conf), &scope).await;
+        let (sc, coverage) = scope();
+        let got = collect(&Client::new(&conf), &sc).await;
         assert_eq!(got.agreements.len(), 1);
         let baa = &got.agreements[0];
         assert_eq!(baa.name, "AWS Business Associate Addendum");
@@ -150,8 +150,8 @@ mod tests {
                 r#"{"message":"User is not authorized to perform: artifact:ListCustomerAgreements"}"#,
             ),
         ]);
-        let (scope, coverage) = scope();
-        let got = collect(&Client::new(&conf), &scope).await;
+        let (sc, coverage) = scope();
+        let got = collect(&Client::new(&conf), &sc).await;
         assert!(got.agreements.is_empty());
         let gaps: Vec<_> = coverage
             .records()

@@ -368,7 +368,11 @@ async fn run_service(service: Service, s: &Session, scope: &Scope) -> (Part, Str
         }
         Service::Artifact => {
             let v = artifact::collect(&session::artifact(s, session::HOME_REGION), scope).await;
-            let c = format!("{} reports, {} agreements", v.reports.len(), v.agreements.len());
+            let c = format!(
+                "{} reports, {} agreements",
+                v.reports.len(),
+                v.agreements.len()
+            );
             (Part::Artifact(v), c)
         }
         Service::Ec2 => {

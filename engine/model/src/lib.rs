@@ -21,7 +21,9 @@ pub use error::SnapshotError;
 pub use load::{LineIndex, LoadedSnapshot};
 pub use service::{Operation, Service, UnknownService, OPERATIONS};
 pub use snapshot::{
-    Account, ArtifactAgreement, ArtifactReport, CoverageRecord, CoverageStatus, RegionData, Snapshot};
+    Account, ArtifactAgreement, ArtifactReport, CoverageRecord, CoverageStatus, RegionData,
+    Snapshot,
+};
 pub use source::{Origin, SourceLocation, UnknownValue};
 
 /// The `format` marker every snapshot file carries.

@@ -62,7 +62,7 @@ struct Agreements<'a> {
 
 /// How far one Artifact listing (`api`) was read in one account, given
 /// whether it returned anything.
-fn status(a: &Account, api: &str, empty: bool) -> (&'static str, Option<&'static str>) {
+fn listing_status(a: &Account, api: &str, empty: bool) -> (&'static str, Option<&'static str>) {
     if a.origin.is_iac() {
         return (
             "not_applicable",
@@ -114,11 +114,12 @@ pub fn render(report: &ScanReport<'_>) -> Result<Vec<u8>, ReportError> {
         .accounts
         .iter()
         .map(|a| {
-            let (status, explanation) = status(a, LIST_REPORTS, a.artifact_reports.is_empty());
+            let (status, explanation) =
+                listing_status(a, LIST_REPORTS, a.artifact_reports.is_empty());
             let mut reports: Vec<&ArtifactReport> = a.artifact_reports.iter().collect();
             reports.sort_by(|x, y| x.arn.cmp(&y.arn).then(x.version.cmp(&y.version)));
             let (agreements_status, agreements_explanation) =
-                status(a, LIST_AGREEMENTS, a.artifact_agreements.is_empty());
+                listing_status(a, LIST_AGREEMENTS, a.artifact_agreements.is_empty());
             let mut items: Vec<&ArtifactAgreement> = a.artifact_agreements.iter().collect();
             items.sort_by(|x, y| x.arn.cmp(&y.arn));
             AccountInventory {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use palisade_eval::Status;
 use palisade_report::escape::terminal;
 use palisade_report::evidence::{self, manifest, write, EvidenceOptions};
 use palisade_report::ScanReport;
@@ -107,7 +108,25 @@ pub fn run(a: EvidenceArgs) -> anyhow::Result<Code> {
             "{gaps} coverage gaps: listed in manifest.json; the controls they touch are not evaluated"
         );
     }
-    Ok(Code::Clean)
+    // The bundle is written either way; like `scan`, the exit code says
+    // when the evidence is incomplete, so an unattended export cannot pass
+    // a bundle with gaps or unjudged checks off as complete. Findings are
+    // the evidence's content, not a failure of the export.
+    let unjudged = j
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Error | Status::NotEvaluated))
+        .count();
+    if unjudged > 0 {
+        eprintln!(
+            "{unjudged} checks could not be evaluated: the controls they map to are not evaluated (exit 3)"
+        );
+    }
+    Ok(if gaps > 0 || unjudged > 0 {
+        Code::Incomplete
+    } else {
+        Code::Clean
+    })
 }
 
 /// The frameworks named (in the order given, each once), or every one.

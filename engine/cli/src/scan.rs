@@ -3,13 +3,13 @@
 //! map the gate's verdict to the exit code.
 
 use std::collections::HashSet;
-use std::io::IsTerminal as _;
+use std::io::{IsTerminal as _, Write};
 use std::path::PathBuf;
 
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use palisade_eval::{Evaluator, Status};
-use palisade_model::load::write_atomic;
+use palisade_model::load::{write_atomic, write_atomic_with};
 use palisade_model::LoadedSnapshot;
 use palisade_report::sarif::SarifOptions;
 use palisade_report::ScanReport;
@@ -271,10 +271,7 @@ fn output(
             },
         )?,
         Format::Junit => palisade_report::junit::render(report),
-        Format::Ocsf => palisade_report::ocsf::render(report)?,
-        Format::Asff => {
-            palisade_report::asff::render(report, &palisade_report::asff::AsffOptions::default())?
-        }
+        Format::Ocsf | Format::Asff => return stream(a, report),
         Format::Html => palisade_report::html::render(
             report,
             &palisade_report::html::HtmlOptions {
@@ -287,18 +284,51 @@ fn output(
         Some(path) => {
             write_atomic(path, text.as_bytes())
                 .with_context(|| format!("writing {}", path.display()))?;
-            let s = report.summary();
-            eprintln!(
-                "wrote {}: {} findings, {} errors, {} not evaluated",
-                path.display(),
-                s.count(Status::Fail),
-                s.count(Status::Error),
-                s.count(Status::NotEvaluated)
-            );
+            wrote(path, report);
         }
         None => print!("{text}"),
     }
     Ok(())
+}
+
+/// OCSF and ASFF hold every result with its rule text (gigabytes for a
+/// million results): streamed to the file (atomically) or standard output
+/// instead of built in memory.
+fn stream(a: &ScanArgs, report: &ScanReport<'_>) -> anyhow::Result<()> {
+    let asff = palisade_report::asff::AsffOptions::default();
+    let render = |w: &mut dyn Write| match a.format {
+        Format::Asff => palisade_report::asff::write(report, &asff, w),
+        _ => palisade_report::ocsf::write(report, w),
+    };
+    if a.format == Format::Asff {
+        // Templates and plans are refused before anything is written.
+        palisade_report::asff::check_accounts(report)?;
+    }
+    match &a.output {
+        Some(path) => {
+            write_atomic_with(path, |w| render(w).map_err(std::io::Error::other))
+                .with_context(|| format!("writing {}", path.display()))?;
+            wrote(path, report);
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            render(&mut out)?;
+            out.flush().context("writing standard output")?;
+        }
+    }
+    Ok(())
+}
+
+/// Says on standard error what a report written to a file holds.
+fn wrote(path: &std::path::Path, report: &ScanReport<'_>) {
+    let s = report.summary();
+    eprintln!(
+        "wrote {}: {} findings, {} errors, {} not evaluated",
+        path.display(),
+        s.count(Status::Fail),
+        s.count(Status::Error),
+        s.count(Status::NotEvaluated)
+    );
 }
 
 /// Records the scan and its findings in the history database; returns the

@@ -253,6 +253,18 @@ fn strip_position(message: &str) -> String {
 /// directory, flushed and synced, then renamed over the target. A failure
 /// leaves any previous file untouched.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomic_with(path, |w| w.write_all(bytes))
+}
+
+/// Like [`write_atomic`], for output written piece by piece (a report of a
+/// million results is streamed, never held whole in memory): `write` fills
+/// a buffered temporary file next to `path`, which replaces `path` only
+/// when `write` succeeded; on any error it is removed and `path` is left
+/// as it was.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -263,8 +275,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .unwrap_or_else(|| "out".into());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        write(&mut w)?;
+        let f = w
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -345,5 +360,24 @@ mod tests {
         write_atomic(&p, b"two").expect("write");
         assert_eq!(std::fs::read(&p).expect("read"), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+    }
+
+    #[test]
+    fn a_stream_that_fails_half_way_leaves_the_old_file_and_no_temporary() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("out.asff");
+        write_atomic(&p, b"previous report").expect("write");
+        let e = write_atomic_with(&p, |w| {
+            w.write_all(b"[ half a report")?;
+            Err(std::io::Error::other("result 7: not an AWS account"))
+        })
+        .expect_err("the writer's error");
+        assert!(e.to_string().contains("result 7"), "{e}");
+        assert_eq!(std::fs::read(&p).expect("read"), b"previous report");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("ls").count(), 1);
+        // Pieces written one by one arrive whole.
+        write_atomic_with(&p, |w| (0..1000).try_for_each(|i| write!(w, "{i},"))).expect("streamed");
+        let text = std::fs::read_to_string(&p).expect("read");
+        assert!(text.starts_with("0,1,2,") && text.ends_with("998,999,"));
     }
 }

@@ -241,11 +241,7 @@ pub fn is_region_name(s: &str) -> bool {
 /// Builds one finding per result. Results of accounts that are not AWS
 /// accounts (templates and plans) cannot go to Security Hub: an error.
 pub fn findings(report: &ScanReport<'_>, opts: &AsffOptions) -> Result<Vec<Finding>, ReportError> {
-    let time = report
-        .snapshot
-        .snapshot
-        .scan_time
-        .to_rfc3339_opts(SecondsFormat::Millis, true);
+    let time = scan_time(report);
     report
         .results
         .iter()
@@ -253,15 +249,89 @@ pub fn findings(report: &ScanReport<'_>, opts: &AsffOptions) -> Result<Vec<Findi
         .collect()
 }
 
-/// Renders the findings as a pretty JSON array.
-pub fn render(report: &ScanReport<'_>, opts: &AsffOptions) -> Result<String, ReportError> {
-    let all = findings(report, opts)?;
-    let mut text = serde_json::to_string_pretty(&all).map_err(|e| ReportError::Render {
+/// The findings' CreatedAt / UpdatedAt: the snapshot's scan time.
+fn scan_time(report: &ScanReport<'_>) -> String {
+    report
+        .snapshot
+        .snapshot
+        .scan_time
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Refuses a report with results of accounts that are not AWS accounts
+/// (templates and plans), before anything is written.
+pub fn check_accounts(report: &ScanReport<'_>) -> Result<(), ReportError> {
+    match report
+        .results
+        .iter()
+        .find(|r| !is_account_id(&r.resource.account_id))
+    {
+        None => Ok(()),
+        Some(r) => Err(not_an_account(r)),
+    }
+}
+
+fn is_account_id(account: &str) -> bool {
+    account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn not_an_account(r: &CheckResult) -> ReportError {
+    ReportError::Render {
+        format: "asff",
+        message: format!(
+            "result {} on {:?}: account {:?} is not an AWS account id; Security Hub takes findings of collected accounts only (scan the snapshot without templates or plans)",
+            r.rule_id, r.resource.id, r.resource.account_id
+        ),
+    }
+}
+
+/// Writes the findings as a pretty JSON array, one finding at a time (a
+/// scan of a million results is never held whole in memory); the bytes are
+/// those of [`render`].
+pub fn write(
+    report: &ScanReport<'_>,
+    opts: &AsffOptions,
+    w: &mut dyn std::io::Write,
+) -> Result<(), ReportError> {
+    check_accounts(report)?;
+    let io = |e: std::io::Error| ReportError::Render {
         format: "asff",
         message: e.to_string(),
-    })?;
-    text.push('\n');
-    Ok(text)
+    };
+    if report.results.is_empty() {
+        return w.write_all(b"[]\n").map_err(io);
+    }
+    let time = scan_time(report);
+    w.write_all(b"[").map_err(io)?;
+    for (i, r) in report.results.iter().enumerate() {
+        let f = finding(report, r, opts, &time)?;
+        let text = serde_json::to_string_pretty(&f).map_err(|e| ReportError::Render {
+            format: "asff",
+            message: e.to_string(),
+        })?;
+        w.write_all(if i == 0 { b"\n" } else { b",\n" })
+            .map_err(io)?;
+        // An element of a pretty array is indented one level; JSON strings
+        // carry no raw line break, so every line is indented.
+        for (n, line) in text.lines().enumerate() {
+            if n > 0 {
+                w.write_all(b"\n").map_err(io)?;
+            }
+            w.write_all(b"  ").map_err(io)?;
+            w.write_all(line.as_bytes()).map_err(io)?;
+        }
+    }
+    w.write_all(b"\n]\n").map_err(io)
+}
+
+/// Renders the findings as a pretty JSON array.
+pub fn render(report: &ScanReport<'_>, opts: &AsffOptions) -> Result<String, ReportError> {
+    let mut out = Vec::new();
+    write(report, opts, &mut out)?;
+    String::from_utf8(out).map_err(|e| ReportError::Render {
+        format: "asff",
+        message: e.to_string(),
+    })
 }
 
 fn finding(
@@ -271,14 +341,8 @@ fn finding(
     time: &str,
 ) -> Result<Finding, ReportError> {
     let account = &r.resource.account_id;
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ReportError::Render {
-            format: "asff",
-            message: format!(
-                "result {} on {:?}: account {:?} is not an AWS account id; Security Hub takes findings of collected accounts only (scan the snapshot without templates or plans)",
-                r.rule_id, r.resource.id, account
-            ),
-        });
+    if !is_account_id(account) {
+        return Err(not_an_account(r));
     }
     let fid = r.finding_id();
     let meta = report.rule(&r.rule_id).map(|x| &x.meta);

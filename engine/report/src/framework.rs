@@ -28,6 +28,20 @@ pub enum ControlStatus {
     Manual,
 }
 
+impl ControlStatus {
+    /// The snake_case name (as serialised): `fail`, `not_evaluated`,
+    /// `pass`, `not_applicable`, `manual`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlStatus::Fail => "fail",
+            ControlStatus::NotEvaluated => "not_evaluated",
+            ControlStatus::Pass => "pass",
+            ControlStatus::NotApplicable => "not_applicable",
+            ControlStatus::Manual => "manual",
+        }
+    }
+}
+
 /// One control's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlResult<'a> {

@@ -8,7 +8,7 @@ use palisade_eval::{CheckResult, ResourceRef, Status};
 use palisade_triage::{BaselineEntry, BaselineState, Waiver};
 use serde::Serialize;
 
-use crate::{ReportError, ScanReport, Summary, TOOL_NAME, TOOL_VERSION};
+use crate::{GapRow, ReportError, ScanReport, Summary, TOOL_NAME, TOOL_VERSION};
 
 /// The JSON report format version.
 pub const REPORT_VERSION: u32 = 1;
@@ -21,7 +21,7 @@ struct Doc<'a> {
     snapshot: SnapshotInfo<'a>,
     rules: RulesInfo,
     summary: Summary,
-    gaps: Vec<Gap<'a>>,
+    gaps: Vec<GapRow<'a>>,
     /// Templates and plans scanned (absent for snapshot-only scans).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     inputs: Vec<Input<'a>>,
@@ -62,15 +62,6 @@ struct Input<'a> {
 struct RulesInfo {
     count: usize,
     fingerprint: String,
-}
-
-#[derive(Serialize)]
-struct Gap<'a> {
-    account_id: &'a str,
-    service: &'a str,
-    region: &'a str,
-    api: &'a str,
-    error: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -213,13 +204,7 @@ pub fn render(
     let gaps = report
         .gaps()
         .into_iter()
-        .map(|(account, g)| Gap {
-            account_id: account,
-            service: &g.service,
-            region: &g.region,
-            api: &g.api,
-            error: g.error.as_deref(),
-        })
+        .map(|(account, g)| GapRow::of(account, g))
         .collect();
     let inputs = report
         .inputs

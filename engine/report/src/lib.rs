@@ -65,6 +65,34 @@ pub struct ScanReport<'a> {
     pub inputs: Vec<(String, String)>,
 }
 
+/// One coverage gap as the JSON report and the evidence manifest list it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct GapRow<'a> {
+    /// The account.
+    pub account_id: &'a str,
+    /// The service (`iam`, `ec2`, ...).
+    pub service: &'a str,
+    /// The region, or `global`.
+    pub region: &'a str,
+    /// The API operation that failed (`(none)`: the service never reported).
+    pub api: &'a str,
+    /// The error, when one was recorded.
+    pub error: Option<&'a str>,
+}
+
+impl<'a> GapRow<'a> {
+    /// The row of `account_id`'s coverage record `c`.
+    pub fn of(account_id: &'a str, c: &'a CoverageRecord) -> Self {
+        GapRow {
+            account_id,
+            service: &c.service,
+            region: &c.region,
+            api: &c.api,
+            error: c.error.as_deref(),
+        }
+    }
+}
+
 /// Where a result points: a file, a line and, when known, a column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place<'a> {

@@ -163,22 +163,32 @@ fn finding_status(r: &CheckResult, waived: bool) -> (u32, &'static str) {
     }
 }
 
-/// Renders every result as one OCSF Compliance Finding per line.
-pub fn render(report: &ScanReport<'_>) -> Result<String, ReportError> {
+/// Writes every result as one OCSF Compliance Finding per line, one event
+/// at a time (a scan of a million results is never held whole in memory).
+pub fn write(report: &ScanReport<'_>, w: &mut dyn std::io::Write) -> Result<(), ReportError> {
     let snap = &report.snapshot.snapshot;
     let time = snap.scan_time.timestamp_millis();
-    let mut out = String::new();
+    let err = |message: String| ReportError::Render {
+        format: "ocsf",
+        message,
+    };
     for r in report.results {
         let fid = r.finding_id();
         let event = event(report, r, &fid, time);
-        let line = serde_json::to_string(&event).map_err(|e| ReportError::Render {
-            format: "ocsf",
-            message: e.to_string(),
-        })?;
-        out.push_str(&line);
-        out.push('\n');
+        serde_json::to_writer(&mut *w, &event).map_err(|e| err(e.to_string()))?;
+        w.write_all(b"\n").map_err(|e| err(e.to_string()))?;
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Renders every result as one OCSF Compliance Finding per line.
+pub fn render(report: &ScanReport<'_>) -> Result<String, ReportError> {
+    let mut out = Vec::new();
+    write(report, &mut out)?;
+    String::from_utf8(out).map_err(|e| ReportError::Render {
+        format: "ocsf",
+        message: e.to_string(),
+    })
 }
 
 /// One result's event.

@@ -4,7 +4,7 @@
 //! `=HYPERLINK(...)` is text in a spreadsheet, never a formula. Lists (rules,
 //! resources) hold one item per line inside their cell.
 
-use crate::framework::{ControlResult, ControlStatus};
+use crate::framework::ControlResult;
 
 /// The header row's fields.
 pub const HEADER: [&str; 12] = [
@@ -21,17 +21,6 @@ pub const HEADER: [&str; 12] = [
     "waived_resources",
     "manual_note",
 ];
-
-/// The CSV name of a control status.
-pub fn status_name(s: ControlStatus) -> &'static str {
-    match s {
-        ControlStatus::Fail => "fail",
-        ControlStatus::NotEvaluated => "not_evaluated",
-        ControlStatus::Pass => "pass",
-        ControlStatus::NotApplicable => "not_applicable",
-        ControlStatus::Manual => "manual",
-    }
-}
 
 /// Renders the controls of one framework.
 pub fn render(controls: &[ControlResult<'_>]) -> String {
@@ -54,7 +43,7 @@ pub fn render(controls: &[ControlResult<'_>]) -> String {
             [
                 c.id.to_owned(),
                 c.title.to_owned(),
-                status_name(c.status).to_owned(),
+                c.status.as_str().to_owned(),
                 count("pass").to_string(),
                 count("fail").to_string(),
                 count("waived").to_string(),

@@ -11,7 +11,7 @@ use palisade_rules::Framework;
 use serde::{Deserialize, Serialize};
 
 use super::{sha256_hex, EvidenceError, MANIFEST, SNAPSHOT};
-use crate::{ReportError, ScanReport, Summary, TOOL_NAME, TOOL_VERSION};
+use crate::{GapRow, ReportError, ScanReport, Summary, TOOL_NAME, TOOL_VERSION};
 
 /// The manifest's `format`.
 pub const FORMAT: &str = "palisade-evidence";
@@ -28,7 +28,7 @@ struct Manifest<'a> {
     generated: String,
     frameworks: Vec<FrameworkInfo<'a>>,
     accounts: Vec<AccountInfo<'a>>,
-    coverage_gaps: Vec<Gap<'a>>,
+    coverage_gaps: Vec<GapRow<'a>>,
     results: Summary,
     files: Vec<FileEntry>,
 }
@@ -70,15 +70,6 @@ struct AccountInfo<'a> {
     regions: Vec<&'a str>,
 }
 
-#[derive(Serialize)]
-struct Gap<'a> {
-    account_id: &'a str,
-    service: &'a str,
-    region: &'a str,
-    api: &'a str,
-    error: Option<&'a str>,
-}
-
 /// One file of the bundle as the manifest lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -116,16 +107,10 @@ pub(super) fn render(
         })
         .collect();
     accounts.sort_by(|x, y| x.account_id.cmp(y.account_id));
-    let mut coverage_gaps: Vec<Gap<'_>> = report
+    let mut coverage_gaps: Vec<GapRow<'_>> = report
         .gaps()
         .into_iter()
-        .map(|(account_id, c)| Gap {
-            account_id,
-            service: &c.service,
-            region: &c.region,
-            api: &c.api,
-            error: c.error.as_deref(),
-        })
+        .map(|(account_id, c)| GapRow::of(account_id, c))
         .collect();
     coverage_gaps.sort_by(|x, y| {
         (x.account_id, x.service, x.region, x.api, x.error).cmp(&(

@@ -396,7 +396,7 @@ fn finding<'a>(
         ControlStatus::Pass => ("satisfied", "pass", None),
         ControlStatus::NotApplicable | ControlStatus::Manual => return None,
     };
-    let status_name = super::controls_csv::status_name(c.status);
+    let status_name = c.status.as_str();
     Some(Finding {
         uuid: uuid_of(&[doc_uuid, "finding", c.id]),
         title: format!("Control {}: {status_name}", c.id),

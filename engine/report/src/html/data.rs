@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::HtmlOptions;
 use crate::digest::HistorySection;
-use crate::framework::{controls, ControlStatus};
+use crate::framework::controls;
 use crate::{ScanReport, Summary, TOOL_NAME, TOOL_VERSION};
 
 /// Everything the page shows.
@@ -157,17 +157,6 @@ struct History<'a> {
     section: &'a HistorySection,
     /// Per trend, per point: pass rate in [0, 1], or null.
     rates: Vec<Vec<Option<f64>>>,
-}
-
-/// Name of a control status, as the page shows it.
-fn status_name(s: ControlStatus) -> &'static str {
-    match s {
-        ControlStatus::Fail => "fail",
-        ControlStatus::NotEvaluated => "not_evaluated",
-        ControlStatus::Pass => "pass",
-        ControlStatus::NotApplicable => "not_applicable",
-        ControlStatus::Manual => "manual",
-    }
 }
 
 /// Index of `s` in the sorted, deduplicated `table`.
@@ -426,11 +415,11 @@ fn framework_info<'a>(report: &ScanReport<'a>, fw: &'a Framework) -> FrameworkIn
     let controls = results
         .into_iter()
         .map(|c| {
-            *counts.entry(status_name(c.status)).or_default() += 1;
+            *counts.entry(c.status.as_str()).or_default() += 1;
             ControlInfo {
                 id: c.id,
                 title: c.title,
-                status: status_name(c.status),
+                status: c.status.as_str(),
                 failing: c.failing_resources.len(),
                 waived: c.waived_resources.len(),
                 not_evaluated: c.not_evaluated_resources.len(),

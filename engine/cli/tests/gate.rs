@@ -382,12 +382,7 @@ fn history_records_diffs_and_summarises() {
     ]);
     assert_eq!(code(&o), 1);
     let page = std::fs::read_to_string(&page).expect("html");
-    let data = page
-        .split("<script type=\"application/json\" id=\"data\">")
-        .nth(1)
-        .and_then(|s| s.split("</script>").next())
-        .expect("the data element");
-    let data: Value = serde_json::from_str(data).expect("data");
+    let data = common::html_data(&page);
     let history = &data["history"];
     assert_eq!(history["new"]["total"], 1, "{history}");
     assert_eq!(history["fixed"]["total"], 1, "{history}");

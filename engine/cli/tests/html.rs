@@ -42,12 +42,7 @@ fn the_demo_report_is_one_self_contained_document_with_a_strict_csp() {
     // the page's data.
     let o = palisade(&["scan", DEMO, "--format", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let data = page
-        .split("<script type=\"application/json\" id=\"data\">")
-        .nth(1)
-        .and_then(|s| s.split("</script>").next())
-        .expect("the data element");
-    let data: serde_json::Value = serde_json::from_str(data).unwrap();
+    let data = common::html_data(&page);
     assert_eq!(data["summary"], doc["summary"]);
     assert_eq!(
         data["results"]["status"].as_array().unwrap().len(),

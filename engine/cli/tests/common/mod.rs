@@ -24,3 +24,15 @@ pub fn command() -> Command {
 pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exit code")
 }
+
+/// The data of an HTML report: the JSON inside its
+/// `<script type="application/json" id="data">` element.
+#[allow(dead_code)] // used by the test binaries that read HTML reports
+pub fn html_data(page: &str) -> serde_json::Value {
+    let data = page
+        .split("<script type=\"application/json\" id=\"data\">")
+        .nth(1)
+        .and_then(|s| s.split("</script>").next())
+        .expect("the data element");
+    serde_json::from_str(data).expect("the data element is JSON")
+}

@@ -93,23 +93,10 @@ fn script_safe_json(json: &str) -> String {
     out
 }
 
-/// Text for an HTML element's content or a double-quoted attribute.
+/// Text for an HTML element's content or a double-quoted attribute:
+/// markup escaped, control and bidirectional characters replaced.
 fn html_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() || crate::escape::is_bidi_control(c) => {
-                out.push('\u{FFFD}');
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::escape::html(&crate::escape::terminal(s))
 }
 
 /// The document around the data.

@@ -1,6 +1,7 @@
 //! Palisade collectors: read IAM, EC2 networking, WAFv2, AWS Backup, AWS
-//! Config and AWS Artifact from one or more accounts and regions into a
-//! [`palisade_model::Snapshot`]. Collectors never evaluate anything.
+//! Config, AWS Artifact, CloudTrail, CloudWatch (Logs, alarms, SNS),
+//! GuardDuty, Security Hub, IAM Access Analyzer, KMS, S3, RDS and EFS from
+//! one or more accounts and regions into a [`palisade_model::Snapshot`]. Collectors never evaluate anything.
 //!
 //! Every API call's outcome becomes a coverage record; a call that still
 //! fails after the SDK's retries is a gap (`status: failed`) and the rest of
@@ -16,15 +17,21 @@ pub(crate) const PER_RESOURCE_CONCURRENCY: usize = 8;
 
 pub mod artifact;
 pub mod backup;
+pub mod cloudtrail;
 pub mod config;
 pub mod coverage;
+pub mod databases;
+pub mod detection;
 pub mod ec2;
 pub mod error;
 pub mod iam;
+pub mod kms;
+pub mod monitoring;
 pub mod ops;
 pub mod pages;
 #[cfg(test)]
 mod replay;
+pub mod s3;
 pub mod scope;
 pub mod securityhub;
 pub mod session;
@@ -125,6 +132,22 @@ enum Part {
     Backup(palisade_model::backup::Backup),
     Config(palisade_model::config::ConfigService),
     Artifact(artifact::Artifact),
+    S3(palisade_model::s3::S3),
+    Cloudtrail(palisade_model::cloudtrail::CloudTrail),
+    Monitoring(palisade_model::monitoring::Monitoring),
+    GuardDuty(palisade_model::detection::GuardDuty),
+    SecurityHub(palisade_model::detection::SecurityHub),
+    AccessAnalyzer(palisade_model::detection::AccessAnalyzer),
+    Kms(palisade_model::kms::Kms),
+    Rds(palisade_model::databases::Rds),
+    Efs(palisade_model::databases::Efs),
+}
+
+/// The services that run a task of their own: CloudWatch alarms and SNS
+/// topics are read by the CloudWatch Logs task ([`monitoring`]), which
+/// follows metric filters to their alarms and the alarms to their topics.
+fn has_task(s: Service) -> bool {
+    !matches!(s, Service::Cloudwatch | Service::Sns)
 }
 
 /// One account being collected.
@@ -286,6 +309,7 @@ async fn join_parts(
         let account = &mut accounts[idx].0;
         match part {
             Part::Iam(i) => account.iam = i,
+            Part::S3(v) => account.s3 = v,
             Part::Artifact(a) => {
                 account.artifact_reports = a.reports;
                 account.artifact_agreements = a.agreements;
@@ -294,6 +318,14 @@ async fn join_parts(
             Part::Waf(w) => region_entry(account, &region).wafv2 = w,
             Part::Backup(b) => region_entry(account, &region).backup = b,
             Part::Config(c) => region_entry(account, &region).config = c,
+            Part::Cloudtrail(v) => region_entry(account, &region).cloudtrail = v,
+            Part::Monitoring(v) => region_entry(account, &region).monitoring = v,
+            Part::GuardDuty(v) => region_entry(account, &region).guardduty = v,
+            Part::SecurityHub(v) => region_entry(account, &region).securityhub = v,
+            Part::AccessAnalyzer(v) => region_entry(account, &region).access_analyzer = v,
+            Part::Kms(v) => region_entry(account, &region).kms = v,
+            Part::Rds(v) => region_entry(account, &region).rds = v,
+            Part::Efs(v) => region_entry(account, &region).efs = v,
         }
     }
 }
@@ -327,11 +359,14 @@ fn spawn_account(
     // Global services once per account, regional ones once per region.
     let mut jobs: Vec<(Service, String)> = Service::ALL
         .into_iter()
-        .filter(|s| s.is_global())
+        .filter(|s| s.is_global() && has_task(*s))
         .map(|s| (s, GLOBAL_REGION.to_owned()))
         .collect();
     for r in regions {
-        for service in Service::ALL.into_iter().filter(|s| !s.is_global()) {
+        for service in Service::ALL
+            .into_iter()
+            .filter(|s| !s.is_global() && has_task(*s))
+        {
             jobs.push((service, r.clone()));
         }
     }
@@ -394,6 +429,52 @@ async fn run_service(service: Service, s: &Session, scope: &Scope) -> (Part, Str
             let v = config::collect(&session::config(s, region), scope).await;
             let c = config::counts(&v);
             (Part::Config(v), c)
+        }
+        Service::S3 => {
+            let v = s3::collect(s, scope).await;
+            let c = s3::counts(&v);
+            (Part::S3(v), c)
+        }
+        Service::Cloudtrail => {
+            let v = cloudtrail::collect(s, scope).await;
+            let c = cloudtrail::counts(&v);
+            (Part::Cloudtrail(v), c)
+        }
+        // CloudWatch alarms and SNS topics are read by the Logs task.
+        Service::Logs | Service::Cloudwatch | Service::Sns => {
+            let v = monitoring::collect(s, scope).await;
+            let c = monitoring::counts(&v);
+            (Part::Monitoring(v), c)
+        }
+        Service::Guardduty => {
+            let v = detection::guardduty(s, scope).await;
+            let c = detection::guardduty_counts(&v);
+            (Part::GuardDuty(v), c)
+        }
+        Service::Securityhub => {
+            let v = detection::securityhub(s, scope).await;
+            let c = detection::securityhub_counts(&v);
+            (Part::SecurityHub(v), c)
+        }
+        Service::AccessAnalyzer => {
+            let v = detection::access_analyzer(s, scope).await;
+            let c = detection::access_analyzer_counts(&v);
+            (Part::AccessAnalyzer(v), c)
+        }
+        Service::Kms => {
+            let v = kms::collect(s, scope).await;
+            let c = kms::counts(&v);
+            (Part::Kms(v), c)
+        }
+        Service::Rds => {
+            let v = databases::rds(s, scope).await;
+            let c = databases::rds_counts(&v);
+            (Part::Rds(v), c)
+        }
+        Service::Efs => {
+            let v = databases::efs(s, scope).await;
+            let c = databases::efs_counts(&v);
+            (Part::Efs(v), c)
         }
     }
 }

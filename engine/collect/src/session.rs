@@ -137,6 +137,28 @@ client_fn!(wafv2, aws_sdk_wafv2);
 client_fn!(backup, aws_sdk_backup);
 client_fn!(config, aws_sdk_config);
 client_fn!(artifact, aws_sdk_artifact);
+client_fn!(cloudtrail, aws_sdk_cloudtrail);
+client_fn!(cloudwatch, aws_sdk_cloudwatch);
+client_fn!(logs, aws_sdk_cloudwatchlogs);
+client_fn!(sns, aws_sdk_sns);
+client_fn!(guardduty, aws_sdk_guardduty);
+client_fn!(securityhub, aws_sdk_securityhub);
+client_fn!(access_analyzer, aws_sdk_accessanalyzer);
+client_fn!(kms, aws_sdk_kms);
+client_fn!(s3control, aws_sdk_s3control);
+client_fn!(rds, aws_sdk_rds);
+client_fn!(efs, aws_sdk_efs);
+
+/// An S3 client in `region`. Path-style addressing, so a custom endpoint
+/// (a local test server) needs no per-bucket DNS names.
+pub fn s3(s: &Session, region: &str) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&s.region(region))
+            .retry_partition(s.retry.clone())
+            .force_path_style(s.config.endpoint_url().is_some())
+            .build(),
+    )
+}
 
 /// `arn:aws:iam::111111111111:role/X` with its account replaced.
 pub fn role_for_account(role_arn: &str, account: &str) -> Result<String, CollectError> {

@@ -6,12 +6,18 @@
 //! `docs/snapshot-format.md` for the file format.
 
 pub mod backup;
+pub mod cloudtrail;
 pub mod config;
+pub mod databases;
+pub mod detection;
 pub mod ec2;
 pub mod error;
 pub mod iam;
+pub mod kms;
 pub mod load;
+pub mod monitoring;
 pub mod policy;
+pub mod s3;
 pub mod service;
 pub mod snapshot;
 pub mod source;

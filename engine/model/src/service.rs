@@ -23,21 +23,55 @@ pub enum Service {
     Config,
     /// AWS Artifact (global, served from us-east-1).
     Artifact,
+    /// AWS CloudTrail (regional): trails, status, event selectors.
+    Cloudtrail,
+    /// Amazon CloudWatch (regional): metric alarms.
+    Cloudwatch,
+    /// Amazon CloudWatch Logs (regional): metric filters.
+    Logs,
+    /// Amazon SNS (regional): alarm topics and their subscriptions.
+    Sns,
+    /// Amazon GuardDuty (regional): detectors and features.
+    Guardduty,
+    /// AWS Security Hub (regional): hub and enabled standards.
+    Securityhub,
+    /// IAM Access Analyzer (regional): analyzers.
+    AccessAnalyzer,
+    /// AWS KMS (regional): keys, rotation, key policies.
+    Kms,
+    /// Amazon S3 (global listing; each bucket read in its own region).
+    S3,
+    /// Amazon RDS (regional): DB instances, clusters, snapshots.
+    Rds,
+    /// Amazon EFS (regional): file systems.
+    Efs,
 }
 
 impl Service {
     /// Every service, in collection order.
-    pub const ALL: [Service; 6] = [
+    pub const ALL: [Service; 17] = [
         Service::Iam,
         Service::Ec2,
         Service::Wafv2,
         Service::Backup,
         Service::Config,
         Service::Artifact,
+        Service::Cloudtrail,
+        Service::Cloudwatch,
+        Service::Logs,
+        Service::Sns,
+        Service::Guardduty,
+        Service::Securityhub,
+        Service::AccessAnalyzer,
+        Service::Kms,
+        Service::S3,
+        Service::Rds,
+        Service::Efs,
     ];
 
     /// The name used in coverage records, rule metadata and IAM actions
-    /// (`iam`, `ec2`, `wafv2`, `backup`, `config`, `artifact`).
+    /// (the service's IAM prefix: `iam`, `ec2`, ..., `access-analyzer`,
+    /// `elasticfilesystem`).
     pub fn as_str(self) -> &'static str {
         match self {
             Service::Iam => "iam",
@@ -46,16 +80,24 @@ impl Service {
             Service::Backup => "backup",
             Service::Config => "config",
             Service::Artifact => "artifact",
+            Service::Cloudtrail => "cloudtrail",
+            Service::Cloudwatch => "cloudwatch",
+            Service::Logs => "logs",
+            Service::Sns => "sns",
+            Service::Guardduty => "guardduty",
+            Service::Securityhub => "securityhub",
+            Service::AccessAnalyzer => "access-analyzer",
+            Service::Kms => "kms",
+            Service::S3 => "s3",
+            Service::Rds => "rds",
+            Service::Efs => "elasticfilesystem",
         }
     }
 
     /// True for a global service: collected once per account, its coverage
     /// recorded under [`crate::GLOBAL_REGION`].
     pub fn is_global(self) -> bool {
-        match self {
-            Service::Iam | Service::Artifact => true,
-            Service::Ec2 | Service::Wafv2 | Service::Backup | Service::Config => false,
-        }
+        matches!(self, Service::Iam | Service::Artifact | Service::S3)
     }
 
     /// The operations of this service the collectors call.
@@ -103,28 +145,37 @@ pub struct Operation {
     pub service: Service,
     /// API operation name, e.g. `DescribeSecurityGroups`.
     pub api: &'static str,
+    /// The IAM action's name where it differs from the API's (S3's
+    /// `ListBuckets` is authorised by `s3:ListAllMyBuckets`).
+    pub action: Option<&'static str>,
 }
 
 impl Operation {
     /// The IAM action that authorises the call, e.g. `ec2:DescribeSecurityGroups`.
     pub fn iam_action(&self) -> String {
-        format!("{}:{}", self.service, self.api)
+        format!("{}:{}", self.service, self.action.unwrap_or(self.api))
     }
 }
 
 macro_rules! operations {
-    ($($name:ident = $service:ident : $api:literal;)*) => {
+    ($($name:ident = $service:ident : $api:literal $(as $action:literal)?;)*) => {
         /// One constant per operation, named `SERVICE_API`.
         pub mod ops {
             use super::{Operation, Service};
             $(
                 #[doc = concat!("`", stringify!($service), ":", $api, "`.")]
-                pub const $name: Operation = Operation { service: Service::$service, api: $api };
+                pub const $name: Operation = Operation {
+                    service: Service::$service,
+                    api: $api,
+                    action: operations!(@action $($action)?),
+                };
             )*
         }
         /// Every operation the collectors call.
         pub const OPERATIONS: &[Operation] = &[$(ops::$name),*];
     };
+    (@action) => { None };
+    (@action $action:literal) => { Some($action) };
 }
 
 operations! {
@@ -163,6 +214,43 @@ operations! {
     CONFIG_DESCRIBE_DELIVERY_CHANNELS = Config: "DescribeDeliveryChannels";
     ARTIFACT_LIST_REPORTS = Artifact: "ListReports";
     ARTIFACT_LIST_CUSTOMER_AGREEMENTS = Artifact: "ListCustomerAgreements";
+    // -- EC2 additions (flow logs, EBS default encryption) --
+    EC2_DESCRIBE_FLOW_LOGS = Ec2: "DescribeFlowLogs";
+    EC2_GET_EBS_ENCRYPTION_BY_DEFAULT = Ec2: "GetEbsEncryptionByDefault";
+    // -- CloudTrail --
+    CLOUDTRAIL_DESCRIBE_TRAILS = Cloudtrail: "DescribeTrails";
+    CLOUDTRAIL_GET_TRAIL_STATUS = Cloudtrail: "GetTrailStatus";
+    CLOUDTRAIL_GET_EVENT_SELECTORS = Cloudtrail: "GetEventSelectors";
+    // -- CloudWatch, CloudWatch Logs, SNS --
+    LOGS_DESCRIBE_METRIC_FILTERS = Logs: "DescribeMetricFilters";
+    CLOUDWATCH_DESCRIBE_ALARMS = Cloudwatch: "DescribeAlarms";
+    SNS_LIST_SUBSCRIPTIONS_BY_TOPIC = Sns: "ListSubscriptionsByTopic";
+    // -- GuardDuty, Security Hub, Access Analyzer --
+    GUARDDUTY_LIST_DETECTORS = Guardduty: "ListDetectors";
+    GUARDDUTY_GET_DETECTOR = Guardduty: "GetDetector";
+    SECURITYHUB_DESCRIBE_HUB = Securityhub: "DescribeHub";
+    SECURITYHUB_GET_ENABLED_STANDARDS = Securityhub: "GetEnabledStandards";
+    ACCESS_ANALYZER_LIST_ANALYZERS = AccessAnalyzer: "ListAnalyzers";
+    // -- KMS --
+    KMS_LIST_KEYS = Kms: "ListKeys";
+    KMS_DESCRIBE_KEY = Kms: "DescribeKey";
+    KMS_GET_KEY_ROTATION_STATUS = Kms: "GetKeyRotationStatus";
+    KMS_GET_KEY_POLICY = Kms: "GetKeyPolicy";
+    // -- S3 --
+    S3_LIST_BUCKETS = S3: "ListBuckets" as "ListAllMyBuckets";
+    S3_GET_ACCOUNT_PUBLIC_ACCESS_BLOCK = S3: "GetPublicAccessBlock" as "GetAccountPublicAccessBlock";
+    S3_GET_BUCKET_LOCATION = S3: "GetBucketLocation";
+    S3_GET_BUCKET_PUBLIC_ACCESS_BLOCK = S3: "GetBucketPublicAccessBlock";
+    S3_GET_BUCKET_POLICY = S3: "GetBucketPolicy";
+    S3_GET_BUCKET_VERSIONING = S3: "GetBucketVersioning";
+    S3_GET_BUCKET_ENCRYPTION = S3: "GetBucketEncryption" as "GetEncryptionConfiguration";
+    S3_GET_BUCKET_LOGGING = S3: "GetBucketLogging";
+    S3_GET_BUCKET_REPLICATION = S3: "GetBucketReplication" as "GetReplicationConfiguration";
+    S3_GET_OBJECT_LOCK_CONFIGURATION = S3: "GetObjectLockConfiguration" as "GetBucketObjectLockConfiguration";
+    // -- RDS, EFS --
+    RDS_DESCRIBE_DB_INSTANCES = Rds: "DescribeDBInstances";
+    RDS_DESCRIBE_DB_CLUSTERS = Rds: "DescribeDBClusters";
+    EFS_DESCRIBE_FILE_SYSTEMS = Efs: "DescribeFileSystems";
 }
 
 #[cfg(test)]
@@ -177,18 +265,20 @@ mod tests {
             assert_eq!(s.as_str().parse::<Service>(), Ok(s));
             assert_eq!(s.to_string(), s.as_str());
         }
-        let err = "s3".parse::<Service>().unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "unknown service \"s3\" (known: iam, ec2, wafv2, backup, config, artifact)"
+        let err = "lambda".parse::<Service>().unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "unknown service \"lambda\" (known: iam, ec2, wafv2, backup, config, artifact, cloudtrail,"
+            ),
+            "{err}"
         );
         assert!("IAM".parse::<Service>().is_err());
     }
 
     #[test]
-    fn iam_and_artifact_are_the_global_services() {
+    fn iam_artifact_and_s3_are_the_global_services() {
         let global: Vec<_> = Service::ALL.into_iter().filter(|s| s.is_global()).collect();
-        assert_eq!(global, [Service::Iam, Service::Artifact]);
+        assert_eq!(global, [Service::Iam, Service::Artifact, Service::S3]);
     }
 
     #[test]
@@ -204,5 +294,8 @@ mod tests {
         );
         assert_eq!(Service::Backup.operation("ListWebACLs"), None);
         assert_eq!(ops::WAFV2_LIST_WEB_ACLS.iam_action(), "wafv2:ListWebACLs");
+        // The IAM action differs from the API name for some S3 calls.
+        assert_eq!(ops::S3_LIST_BUCKETS.iam_action(), "s3:ListAllMyBuckets");
+        assert_eq!(ops::S3_LIST_BUCKETS.api, "ListBuckets");
     }
 }

@@ -7,9 +7,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::backup::Backup;
+use crate::cloudtrail::CloudTrail;
 use crate::config::ConfigService;
+use crate::databases::{Efs, Rds};
+use crate::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
 use crate::ec2::Ec2;
 use crate::iam::Iam;
+use crate::kms::Kms;
+use crate::monitoring::Monitoring;
+use crate::s3::S3;
 use crate::source::{Locations, Origin, UnknownValue};
 use crate::waf::Wafv2;
 
@@ -54,9 +60,13 @@ pub struct Account {
     /// Account-global IAM data.
     #[serde(default)]
     pub iam: Iam,
-    /// Per-region data (EC2, WAFv2, Backup, Config).
+    /// Per-region data (EC2, WAFv2, Backup, Config, ...).
     #[serde(default)]
     pub region_data: Vec<RegionData>,
+    /// Amazon S3: account Block Public Access and every bucket (each with
+    /// its region).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub s3: S3,
     /// AWS Artifact report metadata (evidence trail; not evaluated).
     #[serde(default)]
     pub artifact_reports: Vec<ArtifactReport>,
@@ -140,6 +150,36 @@ pub struct RegionData {
     /// AWS Config.
     #[serde(default)]
     pub config: ConfigService,
+    /// AWS CloudTrail trails homed in this region.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub cloudtrail: CloudTrail,
+    /// CloudWatch Logs metric filters, CloudWatch alarms, SNS topics.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub monitoring: Monitoring,
+    /// Amazon GuardDuty.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub guardduty: GuardDuty,
+    /// AWS Security Hub.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub securityhub: SecurityHub,
+    /// IAM Access Analyzer.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub access_analyzer: AccessAnalyzer,
+    /// AWS KMS keys.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub kms: Kms,
+    /// Amazon RDS.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub rds: Rds,
+    /// Amazon EFS.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub efs: Efs,
+}
+
+/// True for a value equal to its type's default (left out of the file, so
+/// snapshots of services that found nothing stay small).
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// Metadata of one AWS Artifact report (compliance evidence trail).

@@ -62,6 +62,9 @@ impl GraphBuilder {
                 .opt_b("password_require_uppercase", Some(pp.require_uppercase))
                 .opt_b("password_require_lowercase", Some(pp.require_lowercase));
         }
+        let attrs = self.logging_account_attrs(a, attrs);
+        let attrs = self.storage_account_attrs(a, attrs);
+        let attrs = self.detection_account_attrs(a, attrs);
         let name = a.name.clone().unwrap_or_else(|| a.account_id.clone());
         g.node(&self.types.account, &a.account_id, GLOBAL_REGION)
             .name(name)
@@ -113,6 +116,9 @@ impl GraphBuilder {
                     .count(),
             )
             .n("web_acl_count", d.wafv2.web_acls.len());
+        let attrs = self.logging_region_attrs(g.account, region, d, attrs);
+        let attrs = self.storage_region_attrs(g.account, region, d, attrs);
+        let attrs = self.detection_region_attrs(g.account, region, d, attrs);
         g.node(&self.types.region, &region_id, region)
             .name(&region_id)
             .parent(acct_uid)

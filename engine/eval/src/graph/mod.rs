@@ -13,15 +13,22 @@
 //! - `ec2`, `nacl`: VPCs, subnets, security groups and rules; network ACLs.
 //! - `wafv2`, `backup`, `config`: web ACLs, backup vaults/plans/resources,
 //!   configuration recorders.
+//! - `logging`: CloudTrail trails, metric filters and alarms.
+//! - `storage`: S3 buckets, KMS keys.
+//! - `detection`: GuardDuty, Security Hub, Access Analyzer, flow logs, EBS
+//!   default encryption, RDS and EFS.
 
 mod account;
 mod backup;
 mod config;
+mod detection;
 mod ec2;
 mod iam;
 mod iam_policy;
+mod logging;
 mod nacl;
 mod node;
+mod storage;
 mod types;
 mod wafv2;
 
@@ -105,6 +112,7 @@ impl GraphBuilder {
         let attachments = Attachments::of(&account.iam);
         let acct_uid = self.build_account(&mut g, &attachments);
         self.build_iam(&mut g, &acct_uid, &attachments);
+        self.build_s3(&mut g, &acct_uid);
 
         let mut regions: Vec<&str> = account.regions.iter().map(String::as_str).collect();
         regions.extend(account.region_data.iter().map(|r| r.region.as_str()));
@@ -122,6 +130,9 @@ impl GraphBuilder {
             self.build_waf(&mut g, &region_uid, region, data);
             self.build_backup(&mut g, &region_uid, region, data);
             self.build_config(&mut g, &region_uid, region, data);
+            self.build_logging(&mut g, &region_uid, region, data);
+            self.build_kms(&mut g, &region_uid, region, data);
+            self.build_detection(&mut g, &region_uid, region, data);
         }
         g.graph
     }

@@ -32,9 +32,12 @@ pub(crate) struct Types {
     pub(super) selection: EntityTypeName,
     pub(super) protected: EntityTypeName,
     pub(super) recorder: EntityTypeName,
+    pub(super) logging: super::logging::LoggingTypes,
+    pub(super) storage: super::storage::StorageTypes,
+    pub(super) detection: super::detection::DetectionTypes,
 }
 
-fn ty(name: &str) -> EntityTypeName {
+pub(super) fn ty(name: &str) -> EntityTypeName {
     // The names below are literals of valid Cedar type names.
     #[allow(clippy::expect_used)]
     EntityTypeName::from_str(name).expect("valid entity type name literal")
@@ -67,6 +70,9 @@ impl Default for Types {
             selection: ty("AWS::Backup::BackupSelection"),
             protected: ty("AWS::Backup::ProtectedResource"),
             recorder: ty("AWS::Config::ConfigurationRecorder"),
+            logging: Default::default(),
+            storage: Default::default(),
+            detection: Default::default(),
         }
     }
 }

@@ -23,6 +23,8 @@
 //! - [`backup_policy`]: vault access policies (deletion denied to everyone,
 //!   access allowed to anyone).
 //! - [`waf`]: managed rule groups (enforced or count-only), rule types.
+//! - [`metric_filter`]: CloudWatch Logs JSON filter patterns, compared semantically.
+//! - [`trail`]: CloudTrail selectors and the CIS monitoring controls.
 
 pub mod actions;
 pub mod arn;
@@ -31,9 +33,11 @@ pub mod backup_policy;
 pub mod cidr;
 pub mod conditions;
 pub mod iam;
+pub mod metric_filter;
 pub mod nacl;
 pub mod ports;
 pub mod schedule;
 pub mod storage;
+pub mod trail;
 pub mod waf;
 pub mod wildcard;

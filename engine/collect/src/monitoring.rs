@@ -3,7 +3,8 @@
 //!
 //! One task per region (the Logs task): every metric filter
 //! (`DescribeMetricFilters`, all pages), the metric alarms
-//! (`DescribeAlarms`, all pages) whose metric is one a filter publishes, and
+//! (`DescribeAlarms`, all pages, always read) whose metric is one a filter
+//! publishes (the others are not kept), and
 //! for each SNS topic those alarms notify, `ListSubscriptionsByTopic` (all
 //! pages). A topic in another region or account than the alarm's is not
 //! read: it is recorded as unreadable, never as "no subscribers".
@@ -54,27 +55,26 @@ pub async fn collect_with(
         .flat_map(|f| &f.transformations)
         .map(|t| (t.namespace.as_str(), t.name.as_str()))
         .collect();
-    let mut alarms: Vec<MetricAlarm> = Vec::new();
-    if !metrics.is_empty() {
-        alarms = drain(
-            scope,
-            &ops::CLOUDWATCH_DESCRIBE_ALARMS,
-            cw.describe_alarms()
-                .alarm_types(AlarmType::MetricAlarm)
-                .into_paginator()
-                .send(),
-        )
-        .await
-        .flat_map(|p| p.metric_alarms().iter().filter_map(alarm))
-        .with_partial()
-        .into_iter()
-        .filter(|a| match (&a.namespace, &a.metric_name) {
-            (Some(ns), Some(n)) => metrics.contains(&(ns.as_str(), n.as_str())),
-            _ => false,
-        })
-        .collect();
-        alarms.sort_by(|a, b| a.arn.cmp(&b.arn));
-    }
+    // Always read (even without filters), so the region's alarms are
+    // covered: an unread region is a gap, never "no alarm".
+    let mut alarms: Vec<MetricAlarm> = drain(
+        scope,
+        &ops::CLOUDWATCH_DESCRIBE_ALARMS,
+        cw.describe_alarms()
+            .alarm_types(AlarmType::MetricAlarm)
+            .into_paginator()
+            .send(),
+    )
+    .await
+    .flat_map(|p| p.metric_alarms().iter().filter_map(alarm))
+    .with_partial()
+    .into_iter()
+    .filter(|a| match (&a.namespace, &a.metric_name) {
+        (Some(ns), Some(n)) => metrics.contains(&(ns.as_str(), n.as_str())),
+        _ => false,
+    })
+    .collect();
+    alarms.sort_by(|a, b| a.arn.cmp(&b.arn));
     let topic_arns: BTreeSet<&str> = alarms
         .iter()
         .flat_map(|a| &a.alarm_actions)

@@ -194,7 +194,10 @@ mod tests {
         let sel = t.selectors.as_ref().expect("selectors read");
         assert!(sel.basic.is_empty());
         assert_eq!(sel.advanced.len(), 2);
-        assert_eq!(sel.advanced[1].field_selectors[1].equals, ["AWS::S3::Object"]);
+        assert_eq!(
+            sel.advanced[1].field_selectors[1].equals,
+            ["AWS::S3::Object"]
+        );
         let gaps: Vec<_> = coverage
             .records()
             .into_iter()

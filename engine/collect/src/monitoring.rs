@@ -155,9 +155,9 @@ async fn topic(sns: &aws_sdk_sns::Client, scope: &Scope, arn: &str) -> AlarmTopi
     .flat_map(|p| {
         p.subscriptions().iter().map(|s| TopicSubscription {
             protocol: s.protocol().unwrap_or_default().to_owned(),
-            confirmed: s.subscription_arn().is_some_and(|a| {
-                !a.is_empty() && a != "PendingConfirmation" && a != "Deleted"
-            }),
+            confirmed: s
+                .subscription_arn()
+                .is_some_and(|a| !a.is_empty() && a != "PendingConfirmation" && a != "Deleted"),
         })
     });
     match listing {
@@ -265,7 +265,9 @@ mod tests {
             ("AlarmName", C::S(name.to_owned())),
             (
                 "AlarmArn",
-                C::S(format!("arn:aws:cloudwatch:eu-west-1:111111111111:alarm:{name}")),
+                C::S(format!(
+                    "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:{name}"
+                )),
             ),
             ("ActionsEnabled", C::B(true)),
             ("AlarmActions", C::A(vec![C::S(topic.to_owned())])),
@@ -314,14 +316,29 @@ mod tests {
         let m = collect_with(&logs, &cw, &sns, &scope).await;
         assert_eq!(m.metric_filters.len(), 2);
         assert_eq!(m.metric_filters[0].name, "root");
-        assert_eq!(m.metric_filters[0].pattern, r#"{ $.userIdentity.type = "Root" }"#);
+        assert_eq!(
+            m.metric_filters[0].pattern,
+            r#"{ $.userIdentity.type = "Root" }"#
+        );
         let names: Vec<_> = m.alarms.iter().map(|a| a.name.as_str()).collect();
-        assert_eq!(names, ["root", "trail"], "the CPU alarm watches no filter's metric");
+        assert_eq!(
+            names,
+            ["root", "trail"],
+            "the CPU alarm watches no filter's metric"
+        );
         assert_eq!(m.topics.len(), 2);
         let by = |arn: &str| m.topics.iter().find(|t| t.arn == arn).unwrap();
         assert_eq!(by(own).confirmed(), Some(1), "pending is not confirmed");
-        assert_eq!(by(foreign).confirmed(), None, "another account's topic is unknown");
-        assert!(by(foreign).unreadable.as_deref().unwrap().contains("222222222222"));
+        assert_eq!(
+            by(foreign).confirmed(),
+            None,
+            "another account's topic is unknown"
+        );
+        assert!(by(foreign)
+            .unreadable
+            .as_deref()
+            .unwrap()
+            .contains("222222222222"));
         assert!(coverage.records().iter().all(|r| !r.is_gap()));
     }
 
@@ -358,7 +375,11 @@ mod tests {
         )
         .await;
         assert_eq!(m.topics[0].subscriptions, None);
-        assert!(m.topics[0].unreadable.as_deref().unwrap().contains("AuthorizationError"));
+        assert!(m.topics[0]
+            .unreadable
+            .as_deref()
+            .unwrap()
+            .contains("AuthorizationError"));
         let gaps: Vec<_> = coverage
             .records()
             .into_iter()

@@ -12,6 +12,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(unused_imports)] // the shared helpers re-export what other test files use
 mod common;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -93,7 +94,12 @@ fn logging_and_monitoring_are_collected_and_judged() {
     assert_eq!(ours(eu), ["log-eu-copy"]);
     let main_arn = trail_arn("us-east-1", "log-cis-main");
     assert!(eu.cloudtrail.shadow_trail_arns.contains(&main_arn));
-    let main = us.cloudtrail.trails.iter().find(|t| t.arn == main_arn).unwrap();
+    let main = us
+        .cloudtrail
+        .trails
+        .iter()
+        .find(|t| t.arn == main_arn)
+        .unwrap();
     assert!(main.is_multi_region && main.log_file_validation_enabled);
     assert!(main.kms_key_id.as_deref().unwrap().contains(":key/"));
     assert!(main
@@ -182,7 +188,11 @@ fn logging_and_monitoring_are_collected_and_judged() {
     // Monitoring with DescribeAlarms unread: not evaluated, never a verdict.
     for key in ["cloudtrail-changes", "iam-policy-changes", "vpc-changes"] {
         let rule = format!("cloudwatch-no-alarm-{key}");
-        assert_eq!(status(&results, &rule, ACCOUNT), Status::NotEvaluated, "{rule}");
+        assert_eq!(
+            status(&results, &rule, ACCOUNT),
+            Status::NotEvaluated,
+            "{rule}"
+        );
     }
     // Cost: eu-west-1's management events are delivered twice.
     let rule = "cloudtrail-duplicate-management-events";
@@ -255,7 +265,9 @@ fn recorded_alarms() -> ReplayEvent {
             ("ActionsEnabled", C::B(true)),
             (
                 "AlarmActions",
-                C::A(vec![C::S(format!("arn:aws:sns:us-east-1:{ACCOUNT}:{topic}"))]),
+                C::A(vec![C::S(format!(
+                    "arn:aws:sns:us-east-1:{ACCOUNT}:{topic}"
+                ))]),
             ),
             ("StateValue", C::S("OK".to_owned())),
             ("MetricName", C::S(metric.to_owned())),
@@ -263,7 +275,10 @@ fn recorded_alarms() -> ReplayEvent {
         ])
     });
     let mut body = Vec::new();
-    enc(&C::M(vec![("MetricAlarms", C::A(alarms.into()))]), &mut body);
+    enc(
+        &C::M(vec![("MetricAlarms", C::A(alarms.into()))]),
+        &mut body,
+    );
     ReplayEvent::new(
         http::Request::builder()
             .method("POST")
@@ -322,13 +337,18 @@ fn monitoring_controls_are_judged_on_moto_filters_and_subscriptions() {
     let moto = moto();
     let mut snap = palisade_collect::collect_blocking(&options(&moto.url)).expect("collect");
     let (monitoring, records) = monitoring_with_recorded_alarms(&moto.url);
-    assert!(records.iter().all(|r| r.status == CoverageStatus::Ok), "{records:?}");
+    assert!(
+        records.iter().all(|r| r.status == CoverageStatus::Ok),
+        "{records:?}"
+    );
     assert!(records.iter().any(|r| r.api == "ListSubscriptionsByTopic"));
     let account = &mut snap.accounts[0];
     // The recorded answer stands in for moto's missing CloudWatch in us-east-1;
     // eu-west-1 keeps its gap, so drop that region's alarms gap too (it has
     // no trail log group: its alarms decide nothing).
-    account.coverage.retain(|c| !(c.service == "cloudwatch" && c.api == "DescribeAlarms"));
+    account
+        .coverage
+        .retain(|c| !(c.service == "cloudwatch" && c.api == "DescribeAlarms"));
     account.coverage.extend(records);
     let us = account
         .region_data
@@ -337,7 +357,11 @@ fn monitoring_controls_are_judged_on_moto_filters_and_subscriptions() {
         .unwrap();
     us.monitoring = monitoring;
     let m = &us.monitoring;
-    let alarm = m.alarms.iter().find(|a| a.name == "log-root-usage").unwrap();
+    let alarm = m
+        .alarms
+        .iter()
+        .find(|a| a.name == "log-root-usage")
+        .unwrap();
     assert_eq!(alarm.metric_name.as_deref(), Some("root-usage"));
     assert!(alarm.actions_enabled);
     let topic = |name: &str| {
@@ -346,7 +370,6 @@ fn monitoring_controls_are_judged_on_moto_filters_and_subscriptions() {
     };
     assert_eq!(topic("log-security-alerts").confirmed(), Some(1));
     assert_eq!(topic("log-unwatched").confirmed(), Some(0));
-
 
     let pack = palisade_test_kit::pack();
     let results = Evaluator::new(&pack, &pack.defaults)

@@ -316,12 +316,21 @@ fn value_test(op: &'static str, value: Option<&Tok>) -> Result<Test, String> {
     let (text, quoted) = match value {
         Some(Tok::Quoted(v)) => (v.clone(), true),
         Some(Tok::Bare(v)) => (v.clone(), false),
-        other => return Err(format!("expected a value after {op}, found {}", show(other))),
+        other => {
+            return Err(format!(
+                "expected a value after {op}, found {}",
+                show(other)
+            ))
+        }
     };
     if text.starts_with('%') && text.ends_with('%') && text.len() > 1 {
         return Err("regular expression values are not compared".to_owned());
     }
-    let num = if quoted { None } else { text.parse::<f64>().ok() };
+    let num = if quoted {
+        None
+    } else {
+        text.parse::<f64>().ok()
+    };
     let num_op = match op {
         "=" => NumOp::Eq,
         "!=" => NumOp::Ne,
@@ -548,7 +557,11 @@ pub fn covers(benchmark: &Pattern, filter: &str) -> Coverage {
             .map(|(field, vals)| {
                 let ok: Vec<&Value> = vals
                     .iter()
-                    .filter(|v| term.iter().filter(|a| &a.field == field).all(|a| a.holds(v)))
+                    .filter(|v| {
+                        term.iter()
+                            .filter(|a| &a.field == field)
+                            .all(|a| a.holds(v))
+                    })
                     .collect();
                 (field, ok)
             })

@@ -50,10 +50,16 @@ fn broader_filters_cover_and_narrower_ones_do_not() {
     assert_eq!(covers_key("unauthorized_api_calls", f), Coverage::Covers);
     // No leading wildcard: misses "Client.UnauthorizedOperation".
     let f = r#"{ ($.errorCode = "UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }"#;
-    assert!(matches!(covers_key("unauthorized_api_calls", f), Coverage::Misses(_)));
+    assert!(matches!(
+        covers_key("unauthorized_api_calls", f),
+        Coverage::Misses(_)
+    ));
     // Sign-in without MFA: the older, broader CIS form covers the newer one.
     let f = r#"{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }"#;
-    assert_eq!(covers_key("console_signin_without_mfa", f), Coverage::Covers);
+    assert_eq!(
+        covers_key("console_signin_without_mfa", f),
+        Coverage::Covers
+    );
     // An extra condition the benchmark does not have narrows it.
     let f = r#"{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") && ($.sourceIPAddress = "10.*") }"#;
     assert!(matches!(
@@ -110,14 +116,25 @@ fn malformed_patterns_cover_nothing_with_a_reason() {
     let long = format!("{{ $.a = \"{}\" }}", "x".repeat(5000));
     assert!(parse(&long).is_err());
     // Odd bytes never panic.
-    for f in ["{", "}", "{ ( }", "{ $. = 1 }", "{ $.a = \"\\", "{ $.a != \u{0} }", "{ || }"] {
+    for f in [
+        "{",
+        "}",
+        "{ ( }",
+        "{ $. = 1 }",
+        "{ $.a = \"\\",
+        "{ $.a != \u{0} }",
+        "{ || }",
+    ] {
         let _ = covers_key("root_usage", f);
     }
 }
 
 #[test]
 fn wildcards_and_values() {
-    assert!(glob("*UnauthorizedOperation", "Client.UnauthorizedOperation"));
+    assert!(glob(
+        "*UnauthorizedOperation",
+        "Client.UnauthorizedOperation"
+    ));
     assert!(glob("AccessDenied*", "AccessDenied"));
     assert!(glob("a*b*c", "aXbYc"));
     assert!(!glob("a*b*c", "aXcYb"));
@@ -125,12 +142,9 @@ fn wildcards_and_values() {
     assert!(!glob("abc", "abcd"));
     let p = parse(r#"{ $.x IS NULL || $.y IS TRUE || $.z NOT EXISTS || $.n >= 10 }"#).unwrap();
     let ev = |k: &str, v: Value| -> Event {
-        [
-            ("z".to_owned(), Value::Num(0.0)),
-            (k.to_owned(), v),
-        ]
-        .into_iter()
-        .collect()
+        [("z".to_owned(), Value::Num(0.0)), (k.to_owned(), v)]
+            .into_iter()
+            .collect()
     };
     assert!(p.matches(&ev("x", Value::Null)));
     assert!(p.matches(&ev("y", Value::Bool(true))));

@@ -55,8 +55,14 @@ fn management_events_from_basic_and_advanced_selectors() {
     };
     assert!(all_management(&sel(vec![], vec![])));
     assert!(all_management(&sel(vec![basic("All", true, &[])], vec![])));
-    assert!(!all_management(&sel(vec![basic("WriteOnly", true, &[])], vec![])));
-    assert!(!all_management(&sel(vec![basic("All", false, &["arn:aws:s3"])], vec![])));
+    assert!(!all_management(&sel(
+        vec![basic("WriteOnly", true, &[])],
+        vec![]
+    )));
+    assert!(!all_management(&sel(
+        vec![basic("All", false, &["arn:aws:s3"])],
+        vec![]
+    )));
     let mut excl = basic("All", true, &[]);
     excl.exclude_management_event_sources = vec!["kms.amazonaws.com".into()];
     assert!(!all_management(&sel(vec![excl], vec![])));
@@ -80,9 +86,18 @@ fn s3_data_events_of_every_bucket() {
         advanced: vec![],
     };
     assert!(s3_data_events_all_buckets(&b("All", &["arn:aws:s3"]), true));
-    assert!(s3_data_events_all_buckets(&b("WriteOnly", &["arn:aws:s3:::"]), true));
-    assert!(!s3_data_events_all_buckets(&b("WriteOnly", &["arn:aws:s3:::"]), false));
-    assert!(!s3_data_events_all_buckets(&b("All", &["arn:aws:s3:::one-bucket/"]), true));
+    assert!(s3_data_events_all_buckets(
+        &b("WriteOnly", &["arn:aws:s3:::"]),
+        true
+    ));
+    assert!(!s3_data_events_all_buckets(
+        &b("WriteOnly", &["arn:aws:s3:::"]),
+        false
+    ));
+    assert!(!s3_data_events_all_buckets(
+        &b("All", &["arn:aws:s3:::one-bucket/"]),
+        true
+    ));
     let a = |extra: Vec<FieldSelector>| {
         let mut f = vec![
             field("eventCategory", &["Data"]),
@@ -95,8 +110,14 @@ fn s3_data_events_of_every_bucket() {
         }
     };
     assert!(s3_data_events_all_buckets(&a(vec![]), false));
-    assert!(s3_data_events_all_buckets(&a(vec![field("readOnly", &["true"])]), false));
-    assert!(!s3_data_events_all_buckets(&a(vec![field("readOnly", &["true"])]), true));
+    assert!(s3_data_events_all_buckets(
+        &a(vec![field("readOnly", &["true"])]),
+        false
+    ));
+    assert!(!s3_data_events_all_buckets(
+        &a(vec![field("readOnly", &["true"])]),
+        true
+    ));
     assert!(!s3_data_events_all_buckets(
         &a(vec![FieldSelector {
             field: "resources.ARN".into(),
@@ -173,12 +194,21 @@ fn account(trails: Vec<Trail>, pattern: &str, confirmed: Option<bool>) -> Accoun
 
 #[test]
 fn a_monitoring_control_needs_trail_filter_alarm_and_confirmed_subscriber() {
-    let c = CONTROLS.iter().find(|c| c.key == "cloudtrail_changes").unwrap();
+    let c = CONTROLS
+        .iter()
+        .find(|c| c.key == "cloudtrail_changes")
+        .unwrap();
     let good = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
     let missing_delete = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
-    assert_eq!(monitored(&account(vec![trail(Some(true))], good, Some(true)), c), Some(true));
     assert_eq!(
-        monitored(&account(vec![trail(Some(true))], missing_delete, Some(true)), c),
+        monitored(&account(vec![trail(Some(true))], good, Some(true)), c),
+        Some(true)
+    );
+    assert_eq!(
+        monitored(
+            &account(vec![trail(Some(true))], missing_delete, Some(true)),
+            c
+        ),
         Some(false)
     );
     assert_eq!(
@@ -191,8 +221,14 @@ fn a_monitoring_control_needs_trail_filter_alarm_and_confirmed_subscriber() {
         None,
         "unreadable topic"
     );
-    assert_eq!(monitored(&account(vec![trail(Some(false))], good, Some(true)), c), Some(false));
-    assert_eq!(monitored(&account(vec![trail(None)], good, Some(true)), c), None);
+    assert_eq!(
+        monitored(&account(vec![trail(Some(false))], good, Some(true)), c),
+        Some(false)
+    );
+    assert_eq!(
+        monitored(&account(vec![trail(None)], good, Some(true)), c),
+        None
+    );
     // A trail whose status is unknown does not matter when another satisfies.
     let mut other = trail(Some(true));
     other.arn.push('2');
@@ -203,14 +239,23 @@ fn a_monitoring_control_needs_trail_filter_alarm_and_confirmed_subscriber() {
     // A single-region trail does not count.
     let mut single = trail(Some(true));
     single.is_multi_region = false;
-    assert_eq!(monitored(&account(vec![single], good, Some(true)), c), Some(false));
+    assert_eq!(
+        monitored(&account(vec![single], good, Some(true)), c),
+        Some(false)
+    );
     // No trail at all.
-    assert_eq!(monitored(&account(vec![], good, Some(true)), c), Some(false));
+    assert_eq!(
+        monitored(&account(vec![], good, Some(true)), c),
+        Some(false)
+    );
     // Another account's log group is unknown.
     let mut foreign = trail(Some(true));
     foreign.cloudwatch_logs_log_group_arn =
         Some("arn:aws:logs:eu-west-1:999999999999:log-group:trail:*".into());
-    assert_eq!(monitored(&account(vec![foreign], good, Some(true)), c), None);
+    assert_eq!(
+        monitored(&account(vec![foreign], good, Some(true)), c),
+        None
+    );
 }
 
 #[test]

@@ -161,7 +161,10 @@ fn trail_attrs(a: &Account, t: &Trail) -> Attrs {
         .b("is_multi_region", t.is_multi_region)
         .b("is_organization_trail", t.is_organization_trail)
         .b("log_file_validation_enabled", t.log_file_validation_enabled)
-        .b("kms_encrypted", t.kms_key_id.as_deref().is_some_and(|k| !k.is_empty()))
+        .b(
+            "kms_encrypted",
+            t.kms_key_id.as_deref().is_some_and(|k| !k.is_empty()),
+        )
         .b(
             "cloudwatch_logs_enabled",
             t.cloudwatch_logs_log_group_arn
@@ -220,12 +223,14 @@ fn bucket_public(a: &Account, b: &Bucket) -> Result<bool, String> {
         .public_access_block
         .as_ref()
         .is_some_and(|p| p.restrict_public_buckets)
-        || a
-            .s3
+        || a.s3
             .account_public_access_block
             .as_ref()
             .is_some_and(|p| p.restrict_public_buckets);
-    let open = b.policy.as_ref().is_some_and(|p| any_principal_allow(p).is_some());
+    let open = b
+        .policy
+        .as_ref()
+        .is_some_and(|p| any_principal_allow(p).is_some());
     if open && !restricted && account_bpa_unread {
         return Err("the account's S3 Block Public Access could not be read".to_owned());
     }

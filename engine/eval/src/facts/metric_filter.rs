@@ -432,6 +432,19 @@ impl Pattern {
         }
     }
 
+    /// The string values the pattern compares with (for "closest filter").
+    pub fn literals(&self) -> std::collections::BTreeSet<String> {
+        let mut atoms = Vec::new();
+        self.atoms(&mut atoms);
+        atoms
+            .into_iter()
+            .filter_map(|a| match &a.test {
+                Test::Eq(v) | Test::Ne(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     fn atoms<'a>(&'a self, out: &mut Vec<&'a Atom>) {
         match self {
             Pattern::Or(ps) | Pattern::And(ps) => ps.iter().for_each(|p| p.atoms(out)),

@@ -167,62 +167,240 @@ pub fn multi_region_s3_data_events(t: &Trail, write: bool) -> Option<bool> {
     }
 }
 
-/// Whether `a` meets monitoring control `c` (see the module docs).
-pub fn monitored(a: &Account, c: &Control) -> Option<bool> {
-    let bench = benchmark(c.key)?;
-    any3(trails(a).map(|t| {
-        let base = multi_region_all_management(t);
-        if base == Some(false) {
-            return Some(false);
-        }
-        let Some(group_arn) = &t.cloudwatch_logs_log_group_arn else {
-            return Some(false);
-        };
-        let delivered = alarmed_log_group(a, group_arn, &bench);
-        match (base, delivered) {
-            (_, Some(false)) => Some(false),
-            (Some(true), Some(true)) => Some(true),
-            _ => None,
-        }
-    }))
+/// Whether an account meets a monitoring control, and why not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    /// Met, not met, or unknown (`None`).
+    pub met: Option<bool>,
+    /// Why it is not met or unknown (the step that fails), or, when met,
+    /// the filter, alarm and topic that meet it.
+    pub detail: String,
 }
 
-/// The log group `arn` (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]`)
-/// has a filter covering `bench` whose metric an alarm watches, notifying
-/// a topic with a confirmed subscriber.
-fn alarmed_log_group(a: &Account, arn: &str, bench: &Pattern) -> Option<bool> {
-    let parts: Vec<&str> = arn.splitn(7, ':').collect();
-    let (region, account) = (*parts.get(3)?, *parts.get(4)?);
-    let name = parts.get(6)?.trim_end_matches(":*");
-    if account != a.account_id {
-        // Another account's log group: its filters were not read.
-        return None;
+/// How far one trail's chain got: a higher step is a closer miss.
+struct Step {
+    level: u8,
+    met: Option<bool>,
+    detail: String,
+}
+
+impl Step {
+    fn no(level: u8, detail: String) -> Self {
+        Step {
+            level,
+            met: Some(false),
+            detail,
+        }
     }
-    let data = a.region_data.iter().find(|r| r.region == region)?;
+    fn unknown(detail: String) -> Self {
+        Step {
+            level: u8::MAX,
+            met: None,
+            detail,
+        }
+    }
+}
+
+/// Whether `a` meets monitoring control `c` (see the module docs).
+pub fn monitored(a: &Account, c: &Control) -> Judgement {
+    let Some(bench) = benchmark(c.key) else {
+        return Judgement {
+            met: None,
+            detail: format!("the CIS {} pattern does not parse", c.cis),
+        };
+    };
+    let steps: Vec<Step> = trails(a).map(|t| trail_step(a, t, c, &bench)).collect();
+    if let Some(s) = steps.iter().find(|s| s.met == Some(true)) {
+        return Judgement {
+            met: Some(true),
+            detail: s.detail.clone(),
+        };
+    }
+    if let Some(s) = steps.iter().find(|s| s.met.is_none()) {
+        return Judgement {
+            met: None,
+            detail: s.detail.clone(),
+        };
+    }
+    let detail = steps
+        .into_iter()
+        .max_by_key(|s| s.level)
+        .map(|s| s.detail)
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "no trail".to_owned());
+    Judgement {
+        met: Some(false),
+        detail,
+    }
+}
+
+fn trail_step(a: &Account, t: &Trail, c: &Control, bench: &Pattern) -> Step {
+    let name = &t.name;
+    match multi_region_all_management(t) {
+        Some(false) => {
+            return Step::no(
+                0,
+                "no multi-region trail is logging all management events".to_owned(),
+            )
+        }
+        None => {
+            return Step::unknown(format!(
+                "the status or event selectors of trail {name} could not be read"
+            ))
+        }
+        Some(true) => {}
+    }
+    let Some(arn) = &t.cloudwatch_logs_log_group_arn else {
+        return Step::no(
+            1,
+            format!("trail {name} does not deliver to CloudWatch Logs"),
+        );
+    };
+    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+    let (Some(region), Some(account), Some(group)) = (parts.get(3), parts.get(4), parts.get(6))
+    else {
+        return Step::unknown(format!(
+            "trail {name}'s log group ARN {arn:?} is not an ARN"
+        ));
+    };
+    let group = group.trim_end_matches(":*");
+    if *account != a.account_id {
+        return Step::unknown(format!(
+            "trail {name} delivers to log group {group} of account {account}, whose metric filters were not read"
+        ));
+    }
+    let Some(data) = a.region_data.iter().find(|r| r.region == *region) else {
+        return Step::unknown(format!(
+            "region {region} of log group {group} was not collected"
+        ));
+    };
     let m = &data.monitoring;
-    any3(
-        m.metric_filters
-            .iter()
-            .filter(|f| f.log_group_name == name)
-            .filter(|f| metric_filter::covers(bench, &f.pattern) == Coverage::Covers)
-            .flat_map(|f| &f.transformations)
-            .flat_map(|tr| {
-                m.alarms.iter().filter(move |al| {
-                    al.actions_enabled
-                        && al.namespace.as_deref() == Some(tr.namespace.as_str())
-                        && al.metric_name.as_deref() == Some(tr.name.as_str())
-                })
-            })
-            .flat_map(|al| &al.alarm_actions)
-            .filter(|act| act.split(':').nth(2) == Some("sns"))
-            .map(|act| {
-                m.topics
-                    .iter()
-                    .find(|t| &t.arn == act)
-                    .and_then(|t| t.confirmed())
-                    .map(|n| n > 0)
-            }),
-    )
+    let on_group: Vec<_> = m
+        .metric_filters
+        .iter()
+        .filter(|f| f.log_group_name == group)
+        .collect();
+    let covering: Vec<_> = on_group
+        .iter()
+        .filter(|f| metric_filter::covers(bench, &f.pattern) == Coverage::Covers)
+        .collect();
+    if covering.is_empty() {
+        return Step::no(2, closest_miss(bench, &on_group, group, c));
+    }
+    let mut best = Step::no(
+        3,
+        format!(
+            "no alarm with actions enabled watches the metric of filter {} on log group {group}",
+            covering[0].name
+        ),
+    );
+    for f in covering {
+        for tr in &f.transformations {
+            for al in m.alarms.iter().filter(|al| {
+                al.actions_enabled
+                    && al.namespace.as_deref() == Some(tr.namespace.as_str())
+                    && al.metric_name.as_deref() == Some(tr.name.as_str())
+            }) {
+                let step = alarm_step(
+                    m,
+                    al,
+                    &format!("metric filter {} on log group {group}", f.name),
+                );
+                if step.met == Some(true) {
+                    return step;
+                }
+                if step.met.is_none() || step.level > best.level {
+                    best = step;
+                }
+            }
+        }
+    }
+    best
+}
+
+fn alarm_step(
+    m: &palisade_model::monitoring::Monitoring,
+    al: &palisade_model::monitoring::MetricAlarm,
+    filter: &str,
+) -> Step {
+    let topics: Vec<&String> = al
+        .alarm_actions
+        .iter()
+        .filter(|act| act.split(':').nth(2) == Some("sns"))
+        .collect();
+    if topics.is_empty() {
+        return Step::no(4, format!("alarm {} notifies no SNS topic", al.name));
+    }
+    let mut out = Step::no(
+        5,
+        format!(
+            "no topic alarm {} notifies has a confirmed subscriber",
+            al.name
+        ),
+    );
+    for arn in topics {
+        match m.topics.iter().find(|t| &t.arn == arn) {
+            Some(t) => match t.confirmed() {
+                Some(n) if n > 0 => {
+                    return Step {
+                        level: 6,
+                        met: Some(true),
+                        detail: format!(
+                            "{filter} covers the pattern; alarm {} on its metric notifies topic {arn}, which has {n} confirmed subscription(s)",
+                            al.name
+                        ),
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    out = Step::unknown(format!(
+                        "the subscriptions of topic {arn} (alarm {}) are unknown: {}",
+                        al.name,
+                        t.unreadable.as_deref().unwrap_or("not read")
+                    ))
+                }
+            },
+            None => {
+                out = Step::unknown(format!(
+                    "the subscriptions of topic {arn} (alarm {}) were not read",
+                    al.name
+                ))
+            }
+        }
+    }
+    out
+}
+
+/// Why no filter on `group` covers the benchmark: the filter sharing the
+/// most literals with it and the event it misses, or that none exists.
+fn closest_miss(
+    bench: &Pattern,
+    filters: &[&palisade_model::monitoring::MetricFilter],
+    group: &str,
+    c: &Control,
+) -> String {
+    let wanted = bench.literals();
+    let closest = filters
+        .iter()
+        .filter_map(|f| {
+            let p = metric_filter::parse(&f.pattern).ok()?;
+            let shared = p.literals().intersection(&wanted).count();
+            (shared > 0).then_some((shared, f))
+        })
+        .max_by_key(|(n, _)| *n);
+    match closest {
+        Some((_, f)) => match metric_filter::covers(bench, &f.pattern) {
+            Coverage::Misses(e) => format!(
+                "metric filter {} on log group {group} does not cover the CIS {} pattern: it misses {e}",
+                f.name, c.cis
+            ),
+            other => format!("metric filter {} on log group {group}: {other:?}", f.name),
+        },
+        None => format!(
+            "no metric filter on log group {group} covers the CIS {} pattern",
+            c.cis
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -201,51 +201,52 @@ fn a_monitoring_control_needs_trail_filter_alarm_and_confirmed_subscriber() {
     let good = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = DeleteTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
     let missing_delete = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
     assert_eq!(
-        monitored(&account(vec![trail(Some(true))], good, Some(true)), c),
+        monitored(&account(vec![trail(Some(true))], good, Some(true)), c).met,
         Some(true)
     );
     assert_eq!(
         monitored(
             &account(vec![trail(Some(true))], missing_delete, Some(true)),
             c
-        ),
+        )
+        .met,
         Some(false)
     );
     assert_eq!(
-        monitored(&account(vec![trail(Some(true))], good, Some(false)), c),
+        monitored(&account(vec![trail(Some(true))], good, Some(false)), c).met,
         Some(false),
         "only a pending subscription"
     );
     assert_eq!(
-        monitored(&account(vec![trail(Some(true))], good, None), c),
+        monitored(&account(vec![trail(Some(true))], good, None), c).met,
         None,
         "unreadable topic"
     );
     assert_eq!(
-        monitored(&account(vec![trail(Some(false))], good, Some(true)), c),
+        monitored(&account(vec![trail(Some(false))], good, Some(true)), c).met,
         Some(false)
     );
     assert_eq!(
-        monitored(&account(vec![trail(None)], good, Some(true)), c),
+        monitored(&account(vec![trail(None)], good, Some(true)), c).met,
         None
     );
     // A trail whose status is unknown does not matter when another satisfies.
     let mut other = trail(Some(true));
     other.arn.push('2');
     assert_eq!(
-        monitored(&account(vec![trail(None), other], good, Some(true)), c),
+        monitored(&account(vec![trail(None), other], good, Some(true)), c).met,
         Some(true)
     );
     // A single-region trail does not count.
     let mut single = trail(Some(true));
     single.is_multi_region = false;
     assert_eq!(
-        monitored(&account(vec![single], good, Some(true)), c),
+        monitored(&account(vec![single], good, Some(true)), c).met,
         Some(false)
     );
     // No trail at all.
     assert_eq!(
-        monitored(&account(vec![], good, Some(true)), c),
+        monitored(&account(vec![], good, Some(true)), c).met,
         Some(false)
     );
     // Another account's log group is unknown.
@@ -253,9 +254,53 @@ fn a_monitoring_control_needs_trail_filter_alarm_and_confirmed_subscriber() {
     foreign.cloudwatch_logs_log_group_arn =
         Some("arn:aws:logs:eu-west-1:999999999999:log-group:trail:*".into());
     assert_eq!(
-        monitored(&account(vec![foreign], good, Some(true)), c),
+        monitored(&account(vec![foreign], good, Some(true)), c).met,
         None
     );
+}
+
+#[test]
+fn a_failed_or_unknown_control_says_which_step_fails() {
+    let c = CONTROLS
+        .iter()
+        .find(|c| c.key == "cloudtrail_changes")
+        .unwrap();
+    let missing_delete = "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = StartLogging) || ($.eventName = StopLogging) }";
+    let j = monitored(
+        &account(vec![trail(Some(true))], missing_delete, Some(true)),
+        c,
+    );
+    assert_eq!(j.met, Some(false));
+    assert!(
+        j.detail.contains("metric filter f on log group trail")
+            && j.detail.contains("eventName = \"DeleteTrail\""),
+        "{}",
+        j.detail
+    );
+    let good = CONTROLS
+        .iter()
+        .find(|c| c.key == "cloudtrail_changes")
+        .unwrap()
+        .pattern;
+    let j = monitored(&account(vec![trail(Some(true))], good, Some(false)), c);
+    assert!(
+        j.detail
+            .contains("no topic alarm a notifies has a confirmed subscriber"),
+        "{}",
+        j.detail
+    );
+    let j = monitored(&account(vec![trail(Some(true))], good, None), c);
+    assert_eq!(j.met, None);
+    assert!(j.detail.contains("denied"), "{}", j.detail);
+    let j = monitored(&account(vec![trail(Some(true))], good, Some(true)), c);
+    assert_eq!(j.met, Some(true));
+    assert!(
+        j.detail.contains("alarm a on its metric notifies topic"),
+        "{}",
+        j.detail
+    );
+    let j = monitored(&account(vec![], good, Some(true)), c);
+    assert_eq!(j.detail, "no trail");
 }
 
 #[test]

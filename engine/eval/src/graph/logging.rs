@@ -75,12 +75,13 @@ impl GraphBuilder {
             );
         }
         for c in &CONTROLS {
-            attrs = tri(
-                attrs,
-                &format!("monitoring_{}", c.key),
-                facts::monitored(a, c),
-                "a trail's status or selectors, its log group (another account's), or an alarm topic's subscriptions (another account's or region's, or the call failed) could not be read",
-            );
+            let k = format!("monitoring_{}", c.key);
+            let j = facts::monitored(a, c);
+            attrs = attrs.s(&format!("{k}_detail"), &j.detail);
+            attrs = match j.met {
+                Some(b) => attrs.b(&k, b),
+                None => attrs.unknown(&k, j.detail),
+            };
         }
         attrs
     }

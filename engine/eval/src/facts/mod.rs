@@ -22,6 +22,8 @@
 //!   plan cadence, workload network interfaces.
 //! - [`backup_policy`]: vault access policies (deletion denied to everyone,
 //!   access allowed to anyone).
+//! - [`s3_policy`]: bucket policies (requests without TLS denied to
+//!   everyone) and resource policies open to anyone (read, write).
 //! - [`waf`]: managed rule groups (enforced or count-only), rule types.
 
 pub mod actions;
@@ -33,6 +35,7 @@ pub mod conditions;
 pub mod iam;
 pub mod nacl;
 pub mod ports;
+pub mod s3_policy;
 pub mod schedule;
 pub mod storage;
 pub mod waf;

@@ -396,7 +396,193 @@ fn public_grants(grants: &[aws_sdk_s3::types::Grant]) -> Vec<AclGrant> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+    use aws_config::{BehaviorVersion, Region, SdkConfig};
+    use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
+    use aws_smithy_http_client::test_util::infallible_client_fn;
+    use aws_smithy_types::body::SdkBody;
+
     use super::*;
+    use crate::coverage::Coverage;
+
+    const NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+    fn error(status: u16, code: &str) -> (u16, String) {
+        (
+            status,
+            format!("<Error><Code>{code}</Code><Message>m</Message></Error>"),
+        )
+    }
+
+    /// AWS's answer to one request, by bucket (the host's first label) and
+    /// sub-resource (the query).
+    fn answer(host: &str, query: &str) -> (u16, String) {
+        let bucket = host.split('.').next().unwrap_or_default();
+        let has = |k: &str| {
+            query
+                .split('&')
+                .any(|p| p == k || p.starts_with(&format!("{k}=")))
+        };
+        if host.contains("s3-control") {
+            // S3 Control wraps its errors.
+            return (
+                404,
+                "<ErrorResponse><Error><Code>NoSuchPublicAccessBlockConfiguration</Code><Message>m</Message></Error></ErrorResponse>".to_owned(),
+            );
+        }
+        if has("x-id") && query.contains("ListBuckets") {
+            return (
+                200,
+                format!(
+                    r#"<ListAllMyBucketsResult xmlns="{NS}"><Buckets><Bucket><Name>alpha</Name><CreationDate>2025-01-01T00:00:00.000Z</CreationDate><BucketRegion>eu-west-1</BucketRegion></Bucket><Bucket><Name>beta</Name><CreationDate>2025-01-02T00:00:00.000Z</CreationDate></Bucket></Buckets><Owner><ID>o</ID></Owner></ListAllMyBucketsResult>"#
+                ),
+            );
+        }
+        match (bucket, query) {
+            ("beta", q) if has("location") && q.contains("location") => (
+                200,
+                format!(r#"<LocationConstraint xmlns="{NS}">EU</LocationConstraint>"#),
+            ),
+            ("alpha", _) if has("versioning") => (
+                200,
+                format!(
+                    r#"<VersioningConfiguration xmlns="{NS}"><Status>Enabled</Status><MfaDelete>Enabled</MfaDelete></VersioningConfiguration>"#
+                ),
+            ),
+            // A bucket never versioned.
+            (_, _) if has("versioning") => {
+                (200, format!(r#"<VersioningConfiguration xmlns="{NS}"/>"#))
+            }
+            ("alpha", _) if has("policy") => error(403, "AccessDenied"),
+            (_, _) if has("policy") => (200, "{not json".to_owned()),
+            (_, _) if has("publicAccessBlock") => {
+                error(404, "NoSuchPublicAccessBlockConfiguration")
+            }
+            (_, _) if has("object-lock") => error(404, "ObjectLockConfigurationNotFoundError"),
+            (_, _) if has("encryption") => (
+                200,
+                format!(
+                    r#"<ServerSideEncryptionConfiguration xmlns="{NS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>"#
+                ),
+            ),
+            (_, _) if has("logging") => (200, format!(r#"<BucketLoggingStatus xmlns="{NS}"/>"#)),
+            ("alpha", _) if has("replication") => (
+                200,
+                format!(
+                    r#"<ReplicationConfiguration xmlns="{NS}"><Role>arn:aws:iam::111111111111:role/r</Role><Rule><ID>dr</ID><Status>Enabled</Status><Destination><Bucket>arn:aws:s3:::dr-copy</Bucket><Account>222222222222</Account></Destination></Rule></ReplicationConfiguration>"#
+                ),
+            ),
+            (_, _) if has("replication") => error(404, "ReplicationConfigurationNotFoundError"),
+            ("beta", _) if has("acl") => (
+                200,
+                format!(
+                    r#"<AccessControlPolicy xmlns="{NS}"><Owner><ID>o</ID></Owner><AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>o</ID></Grantee><Permission>FULL_CONTROL</Permission></Grant><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group"><URI>http://acs.amazonaws.com/groups/global/AllUsers</URI></Grantee><Permission>READ</Permission></Grant></AccessControlList></AccessControlPolicy>"#
+                ),
+            ),
+            (_, _) if has("acl") => (
+                200,
+                format!(
+                    r#"<AccessControlPolicy xmlns="{NS}"><Owner><ID>o</ID></Owner><AccessControlList/></AccessControlPolicy>"#
+                ),
+            ),
+            _ => error(400, "Unexpected"),
+        }
+    }
+
+    fn session() -> Session {
+        let http = infallible_client_fn(|req: http::Request<SdkBody>| {
+            let uri: http::Uri = req.uri().to_string().parse().unwrap();
+            let (status, body) = answer(
+                uri.host().unwrap_or_default(),
+                uri.query().unwrap_or_default(),
+            );
+            http::Response::builder()
+                .status(status)
+                .header("content-type", "application/xml")
+                .body(SdkBody::from(body))
+                .unwrap()
+        });
+        let config = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "AKIDEXAMPLE",
+                "secret",
+                None,
+                None,
+                "replay",
+            )))
+            .http_client(http)
+            .build();
+        Session::new(config)
+    }
+
+    #[tokio::test]
+    async fn aws_answers_moto_does_not_give() {
+        let coverage = Coverage::default();
+        let scope = Scope::new("111111111111", "aws", "global", coverage.clone());
+        let s3 = collect(&session(), &scope).await;
+        assert_eq!(s3.account_public_access_block, None);
+        let [alpha, beta] = &s3.buckets[..] else {
+            panic!("{:#?}", s3.buckets)
+        };
+        // The listing's region, else GetBucketLocation ("EU" is eu-west-1).
+        assert_eq!(
+            (alpha.name.as_str(), alpha.region.as_str()),
+            ("alpha", "eu-west-1")
+        );
+        assert_eq!(
+            (beta.name.as_str(), beta.region.as_str()),
+            ("beta", "eu-west-1")
+        );
+        // MFA delete and versioning as AWS reports them.
+        assert!(alpha.mfa_delete);
+        assert_eq!(alpha.versioning.as_deref(), Some("Enabled"));
+        assert!(!beta.mfa_delete);
+        assert_eq!(beta.versioning, None);
+        // A refused policy read is unread, never "no policy".
+        assert_eq!(alpha.unread, ["GetBucketPolicy"]);
+        assert!(alpha.policy.is_none());
+        // A policy that does not parse is kept as unreadable.
+        assert!(beta.unread.is_empty());
+        assert!(beta
+            .policy
+            .as_ref()
+            .is_some_and(|p| p.unreadable_reason().is_some()));
+        assert_eq!(alpha.replication.len(), 1);
+        assert_eq!(
+            alpha.replication[0].destination_bucket,
+            "arn:aws:s3:::dr-copy"
+        );
+        assert_eq!(
+            alpha.replication[0].destination_account.as_deref(),
+            Some("222222222222")
+        );
+        assert!(beta.replication.is_empty());
+        assert_eq!(
+            beta.public_acl_grants,
+            [AclGrant {
+                grantee: "AllUsers".into(),
+                permission: "READ".into()
+            }]
+        );
+        assert!(alpha.public_acl_grants.is_empty());
+        assert_eq!(
+            beta.encryption.as_ref().map(|e| e.algorithm.as_str()),
+            Some("AES256")
+        );
+        assert!(beta.logging.is_none() && beta.object_lock.is_none());
+        // The refused call is a gap in the bucket's region.
+        let gaps: Vec<(String, String)> = coverage
+            .records()
+            .into_iter()
+            .filter(|r| r.is_gap())
+            .map(|r| (r.region, r.api))
+            .collect();
+        assert_eq!(
+            gaps,
+            [("eu-west-1".to_owned(), "GetBucketPolicy".to_owned())]
+        );
+    }
 
     #[test]
     fn location_constraints_name_regions() {

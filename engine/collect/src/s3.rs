@@ -234,12 +234,7 @@ async fn read_settings(client: &Client, scope: &Scope, out: &mut Bucket) {
         .map(|o| {
             out.public_access_block = o.and_then(|o| {
                 o.public_access_block_configuration()
-                    .map(|c| PublicAccessBlock {
-                        block_public_acls: c.block_public_acls().unwrap_or(false),
-                        ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                        block_public_policy: c.block_public_policy().unwrap_or(false),
-                        restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-                    })
+                    .map(bucket_public_access_block)
             });
         }),
     );
@@ -289,12 +284,7 @@ async fn read_settings(client: &Client, scope: &Scope, out: &mut Bucket) {
     );
     keep(
         read(scope, &ops::S3_GET_BUCKET_LOGGING, logging, None).map(|o| {
-            out.logging = o.and_then(|o| {
-                o.logging_enabled().map(|l| BucketLogging {
-                    target_bucket: l.target_bucket().to_owned(),
-                    target_prefix: Some(l.target_prefix().to_owned()).filter(|p| !p.is_empty()),
-                })
-            });
+            out.logging = o.and_then(|o| o.logging_enabled().map(logging_of));
         }),
     );
     keep(
@@ -327,6 +317,24 @@ fn bucket_policy(scope: &Scope, bucket: &str, text: Option<&str>) -> PolicyDocum
         tracing::warn!(account = %scope.account, bucket, error = %e, "unreadable bucket policy");
     }
     d
+}
+
+fn bucket_public_access_block(
+    c: &aws_sdk_s3::types::PublicAccessBlockConfiguration,
+) -> PublicAccessBlock {
+    PublicAccessBlock {
+        block_public_acls: c.block_public_acls().unwrap_or(false),
+        ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+        block_public_policy: c.block_public_policy().unwrap_or(false),
+        restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+    }
+}
+
+fn logging_of(l: &aws_sdk_s3::types::LoggingEnabled) -> BucketLogging {
+    BucketLogging {
+        target_bucket: l.target_bucket().to_owned(),
+        target_prefix: Some(l.target_prefix().to_owned()).filter(|p| !p.is_empty()),
+    }
 }
 
 fn object_lock(c: &aws_sdk_s3::types::ObjectLockConfiguration) -> ObjectLock {

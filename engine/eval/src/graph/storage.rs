@@ -103,6 +103,30 @@ fn audit_sources(a: &Account, bucket: &str) -> Vec<String> {
     out.into_iter().collect()
 }
 
+/// Why the audit-log deliveries of the account are not fully known: a
+/// failed `DescribeTrails` or `DescribeDeliveryChannels` in some region (a
+/// trail of any region, or any region's channel, may deliver to a bucket).
+fn audit_unknown(a: &Account) -> Option<String> {
+    let failed: Vec<String> = a
+        .coverage
+        .iter()
+        .filter(|c| {
+            c.is_gap()
+                && matches!(
+                    (c.service.as_str(), c.api.as_str()),
+                    ("cloudtrail", "DescribeTrails") | ("config", "DescribeDeliveryChannels")
+                )
+        })
+        .map(|c| format!("{} {} in {}", c.service, c.api, c.region))
+        .collect();
+    (!failed.is_empty()).then(|| {
+        format!(
+            "whether the bucket receives audit logs is unknown: {} failed",
+            failed.join(", ")
+        )
+    })
+}
+
 /// Attribute builder that leaves out and marks unknown what was not read.
 struct Known<'u> {
     attrs: Attrs,
@@ -210,35 +234,19 @@ impl GraphBuilder {
             unread.insert("GetBucketPolicy");
         }
         let bucket_bpa = b.public_access_block;
-        let setting = |f: fn(&PublicAccessBlock) -> bool| {
-            or3(
-                Some(bucket_bpa.is_some_and(|p| f(&p))),
-                account.map(|o| o.is_some_and(|p| f(&p))),
-            )
-        };
-        let restrict = setting(|p| p.restrict_public_buckets);
-        let ignore_acls = setting(|p| p.ignore_public_acls);
-        let grant = b
-            .policy
-            .as_ref()
-            .map(|p| public_grants(p, &READ_ACTIONS, &WRITE_ACTIONS))
-            .unwrap_or_default();
-        let acl_read = b.public_acl_grants.iter().any(|g| !g.is_write());
-        let acl_write = b.public_acl_grants.iter().any(|g| g.is_write());
-        let public = |policy: bool, acl: bool| {
-            or3(
-                and3(Some(policy), restrict.map(|r| !r)),
-                and3(Some(acl), ignore_acls.map(|r| !r)),
-            )
-        };
+        let (grant, public_read, public_write) = effective_public(account, b);
         let denial = b
             .policy
             .as_ref()
             .and_then(|p| insecure_transport_denial(p, &b.arn));
         let sources = audit_sources(a, &b.name);
         let enc = b.encryption.as_ref();
+        let mut attrs = Attrs::default();
+        if let (true, Some(reason)) = (sources.is_empty(), audit_unknown(a)) {
+            attrs = attrs.unknown("holds_audit_logs", reason);
+        }
         let k = Known {
-            attrs: Attrs::default()
+            attrs: attrs
                 .s("name", &b.name)
                 .s("region", &b.region)
                 .b("holds_audit_logs", !sources.is_empty())
@@ -271,8 +279,8 @@ impl GraphBuilder {
             )
             .b("has_policy", POL, Some(b.policy.is_some()))
             .b("denies_insecure_transport", POL, Some(denial.is_some()))
-            .b("public_read", ACCESS, public(grant.read, acl_read))
-            .b("public_write", ACCESS, public(grant.write, acl_write))
+            .b("public_read", ACCESS, public_read)
+            .b("public_write", ACCESS, public_write)
             .b(
                 "versioning_enabled",
                 VER,
@@ -380,6 +388,40 @@ impl GraphBuilder {
         };
         attrs
     }
+}
+
+/// The bucket policy's public grants, and whether anyone can effectively
+/// read and write the bucket: a public policy grant not restricted by
+/// RestrictPublicBuckets, or a public ACL grant not ignored by
+/// IgnorePublicAcls (bucket or account level; unknown when the account
+/// setting is unknown and decides).
+fn effective_public(
+    account: Option<Option<PublicAccessBlock>>,
+    b: &Bucket,
+) -> (PublicGrant, Option<bool>, Option<bool>) {
+    let setting = |f: fn(&PublicAccessBlock) -> bool| {
+        or3(
+            Some(b.public_access_block.is_some_and(|p| f(&p))),
+            account.map(|o| o.is_some_and(|p| f(&p))),
+        )
+    };
+    let restrict = setting(|p| p.restrict_public_buckets);
+    let ignore_acls = setting(|p| p.ignore_public_acls);
+    let grant = b
+        .policy
+        .as_ref()
+        .map(|p| public_grants(p, &READ_ACTIONS, &WRITE_ACTIONS))
+        .unwrap_or_default();
+    let acl_read = b.public_acl_grants.iter().any(|g| !g.is_write());
+    let acl_write = b.public_acl_grants.iter().any(|g| g.is_write());
+    let public = |policy: bool, acl: bool| {
+        or3(
+            and3(Some(policy), restrict.map(|r| !r)),
+            and3(Some(acl), ignore_acls.map(|r| !r)),
+        )
+    };
+    let (read, write) = (public(grant.read, acl_read), public(grant.write, acl_write));
+    (grant, read, write)
 }
 
 /// Why a bucket is (or is not) public, for messages.

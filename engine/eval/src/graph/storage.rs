@@ -49,17 +49,21 @@ const KMS_ADMIN_ACTIONS: [&str; 4] = [
     "kms:DisableKey",
 ];
 
-/// The account-level Block Public Access: `None` when it could not be read
-/// (a coverage gap on S3 Control `GetPublicAccessBlock`), else what is
-/// configured (`Some(None)`: nothing).
+/// The account-level Block Public Access: `None` when it is unknown (S3
+/// Control `GetPublicAccessBlock` failed, or a collector-written account,
+/// one with coverage records, has no successful record of it: S3 was not
+/// collected), else what is configured (`Some(None)`: nothing).
 fn account_bpa(a: &Account) -> Option<Option<PublicAccessBlock>> {
-    let failed = a.coverage.iter().any(|c| {
-        c.is_gap()
-            && c.service == "s3"
-            && c.api == "GetPublicAccessBlock"
-            && c.region == GLOBAL_REGION
-    });
-    (!failed).then_some(a.s3.account_public_access_block)
+    let record = |ok: bool| {
+        a.coverage.iter().any(|c| {
+            c.is_gap() != ok
+                && c.service == "s3"
+                && c.api == "GetPublicAccessBlock"
+                && c.region == GLOBAL_REGION
+        })
+    };
+    let known = !record(false) && (a.coverage.is_empty() || record(true));
+    known.then_some(a.s3.account_public_access_block)
 }
 
 /// Three-valued or: true if either is known true, false if both are known
@@ -173,7 +177,7 @@ impl GraphBuilder {
             ),
             None => attrs.unknown(
                 "s3_account_public_access_block_all",
-                "S3 Control GetPublicAccessBlock could not be read",
+                "the account-level Block Public Access (S3 Control GetPublicAccessBlock) was not read",
             ),
         }
     }

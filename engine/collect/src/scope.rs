@@ -95,6 +95,18 @@ impl Scope {
         self.failures.load(Ordering::Relaxed)
     }
 
+    /// The same account and coverage in another region: calls about one
+    /// resource of a global listing that lives in a region (an S3 bucket)
+    /// record their outcome there.
+    pub fn in_region(&self, region: &str) -> Scope {
+        Scope::new(
+            &self.account,
+            &self.partition,
+            region,
+            self.coverage.clone(),
+        )
+    }
+
     /// `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`.
     pub fn arn(&self, service: &str, resource: &str) -> String {
         format!(

@@ -87,6 +87,10 @@ pub struct Bucket {
     /// Replication rules; empty: no replication configured.
     #[serde(default)]
     pub replication: Vec<ReplicationRule>,
+    /// ACL grants to everyone (`AllUsers`) or to any AWS account
+    /// (`AuthenticatedUsers`), from `GetBucketAcl`; empty: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_acl_grants: Vec<AclGrant>,
     /// Tags.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
@@ -152,4 +156,25 @@ pub struct ReplicationRule {
     /// Destination account, when set.
     #[serde(default)]
     pub destination_account: Option<String>,
+}
+
+/// One ACL grant to a global group.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AclGrant {
+    /// `AllUsers` (anyone) or `AuthenticatedUsers` (any AWS account).
+    pub grantee: String,
+    /// `READ`, `WRITE`, `READ_ACP`, `WRITE_ACP` or `FULL_CONTROL`.
+    pub permission: String,
+}
+
+impl AclGrant {
+    /// The grant lets the grantee write objects or change the ACL
+    /// (`WRITE`, `WRITE_ACP`, `FULL_CONTROL`).
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self.permission.as_str(),
+            "WRITE" | "WRITE_ACP" | "FULL_CONTROL"
+        )
+    }
 }

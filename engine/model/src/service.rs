@@ -247,6 +247,7 @@ operations! {
     S3_GET_BUCKET_LOGGING = S3: "GetBucketLogging";
     S3_GET_BUCKET_REPLICATION = S3: "GetBucketReplication" as "GetReplicationConfiguration";
     S3_GET_OBJECT_LOCK_CONFIGURATION = S3: "GetObjectLockConfiguration" as "GetBucketObjectLockConfiguration";
+    S3_GET_BUCKET_ACL = S3: "GetBucketAcl";
     // -- RDS, EFS --
     RDS_DESCRIBE_DB_INSTANCES = Rds: "DescribeDBInstances";
     RDS_DESCRIBE_DB_CLUSTERS = Rds: "DescribeDBClusters";

@@ -22,6 +22,8 @@
 //!   plan cadence, workload network interfaces.
 //! - [`backup_policy`]: vault access policies (deletion denied to everyone,
 //!   access allowed to anyone).
+//! - [`s3_policy`]: bucket policies (requests without TLS denied to
+//!   everyone) and resource policies open to anyone (read, write).
 //! - [`waf`]: managed rule groups (enforced or count-only), rule types.
 //! - [`metric_filter`]: CloudWatch Logs JSON filter patterns, compared semantically.
 //! - [`trail`]: CloudTrail selectors and the CIS monitoring controls.
@@ -36,6 +38,7 @@ pub mod iam;
 pub mod metric_filter;
 pub mod nacl;
 pub mod ports;
+pub mod s3_policy;
 pub mod schedule;
 pub mod storage;
 pub mod trail;

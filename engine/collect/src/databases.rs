@@ -66,7 +66,12 @@ async fn collect_rds(client: &aws_sdk_rds::Client, scope: &Scope) -> Rds {
 
 fn rds_tags(tags: &[aws_sdk_rds::types::Tag]) -> BTreeMap<String, String> {
     tags.iter()
-        .filter_map(|t| Some((t.key()?.to_owned(), t.value().unwrap_or_default().to_owned())))
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_owned(),
+                t.value().unwrap_or_default().to_owned(),
+            ))
+        })
         .collect()
 }
 
@@ -167,12 +172,12 @@ async fn collect_efs(client: &aws_sdk_efs::Client, scope: &Scope) -> Efs {
         .await
         .flat_map(|p| {
             p.file_systems().iter().map(|f| FileSystem {
-                arn: f
-                    .file_system_arn()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| {
-                        scope.arn("elasticfilesystem", &format!("file-system/{}", f.file_system_id()))
-                    }),
+                arn: f.file_system_arn().map(str::to_owned).unwrap_or_else(|| {
+                    scope.arn(
+                        "elasticfilesystem",
+                        &format!("file-system/{}", f.file_system_id()),
+                    )
+                }),
                 file_system_id: f.file_system_id().to_owned(),
                 name: f.name().map(str::to_owned),
                 encrypted: f.encrypted().unwrap_or(false),

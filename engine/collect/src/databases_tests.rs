@@ -18,7 +18,12 @@ fn fs(id: &str) -> String {
 
 #[tokio::test]
 async fn backup_policy_enabled_absent_and_unreadable_are_told_apart() {
-    let list = format!(r#"{{"FileSystems":[{},{},{}]}}"#, fs("fs-1"), fs("fs-2"), fs("fs-3"));
+    let list = format!(
+        r#"{{"FileSystems":[{},{},{}]}}"#,
+        fs("fs-1"),
+        fs("fs-2"),
+        fs("fs-3")
+    );
     let (conf, _http) = config(vec![
         event("GET", &format!("{EFS}/file-systems"), 200, &list),
         event(
@@ -46,7 +51,13 @@ async fn backup_policy_enabled_absent_and_unreadable_are_told_apart() {
     let got: Vec<_> = efs
         .file_systems
         .iter()
-        .map(|f| (f.file_system_id.as_str(), f.encrypted, f.backup_status.as_deref()))
+        .map(|f| {
+            (
+                f.file_system_id.as_str(),
+                f.encrypted,
+                f.backup_status.as_deref(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -56,7 +67,11 @@ async fn backup_policy_enabled_absent_and_unreadable_are_told_apart() {
             ("fs-3", false, None),
         ]
     );
-    let gaps: Vec<_> = coverage.records().into_iter().filter(|r| r.is_gap()).collect();
+    let gaps: Vec<_> = coverage
+        .records()
+        .into_iter()
+        .filter(|r| r.is_gap())
+        .collect();
     assert_eq!(gaps.len(), 1, "{gaps:?}");
     assert_eq!(gaps[0].api, "DescribeBackupPolicy");
 }

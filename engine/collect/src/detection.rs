@@ -109,7 +109,11 @@ async fn detector(client: &aws_sdk_guardduty::Client, scope: &Scope, id: String)
             Condition::builder().equals("false").build(),
         )
         .build();
-    let members = client.list_members().detector_id(&id).into_paginator().send();
+    let members = client
+        .list_members()
+        .detector_id(&id)
+        .into_paginator()
+        .send();
     let (got, members, stats) = tokio::join!(
         client.get_detector().detector_id(&id).send(),
         drain(scope, &ops::GUARDDUTY_LIST_MEMBERS, members),
@@ -202,10 +206,7 @@ fn features(
     let data_sources = out.data_sources();
     if let Some(ds) = data_sources {
         let legacy = [
-            (
-                "S3_DATA_EVENTS",
-                ds.s3_logs().and_then(|s| s.status()),
-            ),
+            ("S3_DATA_EVENTS", ds.s3_logs().and_then(|s| s.status())),
             (
                 "EKS_AUDIT_LOGS",
                 ds.kubernetes()
@@ -247,8 +248,11 @@ pub async fn securityhub(s: &Session, scope: &Scope) -> SecurityHub {
     let client = session::securityhub(s, &scope.region);
     let hub = client.describe_hub().send().await;
     // "Not subscribed" is the fact "Security Hub is off here".
-    let Some(hub) = scope.check_optional(&ops::SECURITYHUB_DESCRIBE_HUB, hub, "InvalidAccessException")
-    else {
+    let Some(hub) = scope.check_optional(
+        &ops::SECURITYHUB_DESCRIBE_HUB,
+        hub,
+        "InvalidAccessException",
+    ) else {
         return SecurityHub::default();
     };
     let Some(hub) = hub else {
@@ -288,7 +292,10 @@ pub async fn access_analyzer(s: &Session, scope: &Scope) -> AccessAnalyzer {
     collect_analyzers(&session::access_analyzer(s, &scope.region), scope).await
 }
 
-async fn collect_analyzers(client: &aws_sdk_accessanalyzer::Client, scope: &Scope) -> AccessAnalyzer {
+async fn collect_analyzers(
+    client: &aws_sdk_accessanalyzer::Client,
+    scope: &Scope,
+) -> AccessAnalyzer {
     let pages = client.list_analyzers().into_paginator().send();
     let analyzers = drain(scope, &ops::ACCESS_ANALYZER_LIST_ANALYZERS, pages)
         .await

@@ -52,12 +52,7 @@ async fn only_unused_access_or_disabled_analyzers_are_not_external_access_analys
 
 #[tokio::test]
 async fn access_denied_on_list_analyzers_is_a_gap() {
-    let (conf, _http) = config(vec![event(
-        "GET",
-        AA,
-        403,
-        r#"{"message":"not allowed"}"#,
-    )]);
+    let (conf, _http) = config(vec![event("GET", AA, 403, r#"{"message":"not allowed"}"#)]);
     let client = aws_sdk_accessanalyzer::Client::new(&conf);
     let (scope, coverage) = scope();
     let aa = collect_analyzers(&client, &scope).await;

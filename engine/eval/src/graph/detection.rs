@@ -181,12 +181,10 @@ impl GraphBuilder {
                 .s("identifier", &s.identifier)
                 .b("encrypted", s.encrypted);
             let attrs = match &s.restore_accounts {
-                Some(accounts) => attrs
-                    .b("public", accounts.iter().any(|a| a == "all"))
-                    .n(
-                        "shared_account_count",
-                        accounts.iter().filter(|a| *a != "all").count(),
-                    ),
+                Some(accounts) => attrs.b("public", accounts.iter().any(|a| a == "all")).n(
+                    "shared_account_count",
+                    accounts.iter().filter(|a| *a != "all").count(),
+                ),
                 None => {
                     let why = "who may restore the snapshot was not read (DescribeDBSnapshotAttributes failed or the per-region cap was reached)";
                     attrs

@@ -58,12 +58,9 @@ impl RuleInfo {
     /// rule's results. `depends_on` entries name a service (`backup`) or one
     /// operation of it (`iam:GetAccountPasswordPolicy`).
     fn gap_effect(&self, service: &str, api: &str) -> GapEffect {
-        // A whole-service gap (`(none)`: the snapshot has no record of the
-        // service at all) stands for every operation of it.
-        let whole_service = api == WHOLE_SERVICE_GAP;
         let names_gap = |d: &String| {
             let (s, a) = palisade_rules::metadata::dependency(d);
-            s == service && (whole_service || a.is_none_or(|a| a == api))
+            s == service && a.is_none_or(|a| a == api)
         };
         if self.depends_on.iter().any(names_gap) {
             GapEffect::AllVerdicts
@@ -74,10 +71,6 @@ impl RuleInfo {
         }
     }
 }
-
-/// The API name of the gap [`palisade_model::Account::fill_missing_coverage`]
-/// records for a service the snapshot has no coverage record of.
-const WHOLE_SERVICE_GAP: &str = "(none)";
 
 /// How the message of a result that a coverage gap made `not_evaluated`
 /// begins (reports list those under the gaps, not per resource).

@@ -9,12 +9,24 @@
 
 mod common;
 
-use common::{moto, options};
+use common::{moto, options, Faults, Proxy, ACCOUNT};
 use palisade_eval::{CheckResult, Evaluator, Status};
 use palisade_model::{CoverageStatus, RegionData, Snapshot};
 
 fn collect() -> Snapshot {
     palisade_collect::collect_blocking(&options(&moto().url)).expect("collect")
+}
+
+/// A collection through a proxy that denies every call of `service`.
+fn collect_denying(service: &str) -> Snapshot {
+    let proxy = Proxy::start(
+        &moto().url,
+        Faults {
+            deny_service: Some(service.into()),
+            ..Faults::default()
+        },
+    );
+    palisade_collect::collect_blocking(&options(&proxy.url)).expect("collect")
 }
 
 fn coverage(s: &Snapshot, service: &str, region: &str, api: &str) -> Option<CoverageStatus> {
@@ -290,6 +302,42 @@ fn detection_and_databases_are_collected_and_judged_end_to_end() {
             "guardduty-region-workloads-unmonitored",
             "eu-west-1"
         ),
+        [Status::Fail]
+    );
+}
+
+#[test]
+fn access_denied_on_guardduty_leaves_its_rules_not_evaluated_everywhere() {
+    let snap = collect_denying("guardduty");
+    assert_eq!(snap.accounts[0].account_id, ACCOUNT);
+    for r in common::REGIONS {
+        assert_eq!(
+            coverage(&snap, "guardduty", r, "ListDetectors"),
+            Some(CoverageStatus::Failed),
+            "{r}"
+        );
+        assert!(region(&snap, r).guardduty.detectors.is_empty());
+    }
+    let results = evaluate(&snap);
+    // "No detector" read from a denied listing is not "GuardDuty is off":
+    // neither eu-west-1's real violation nor us-east-1's pass is judged.
+    for rule in [
+        "guardduty-not-enabled",
+        "guardduty-s3-protection-disabled",
+        "guardduty-rds-protection-disabled",
+        "guardduty-region-workloads-unmonitored",
+    ] {
+        for r in common::REGIONS {
+            assert_eq!(
+                statuses(&results, rule, r),
+                [Status::NotEvaluated],
+                "{rule} {r}"
+            );
+        }
+    }
+    // Other services are unaffected: EBS default encryption is still judged.
+    assert_eq!(
+        statuses(&results, "ec2-ebs-default-encryption-disabled", "eu-west-1"),
         [Status::Fail]
     );
 }

@@ -63,7 +63,7 @@ fn fail_on_threshold_and_clean_exit() {
     assert!(out.contains("iam-password-policy-min-length"), "{out}");
     assert!(!out.contains("iam-root-mfa-disabled "), "{out}");
     assert!(
-        out.contains("6 fail, 1 pass, 0 error, 4 not evaluated"),
+        out.contains("11 fail, 1 pass, 0 error, 5 not evaluated"),
         "{out}"
     );
 }
@@ -437,14 +437,16 @@ fn coverage_gap_is_not_evaluated_and_exits_3() {
             .any(|g| g["service"] == "ec2" && g["api"] == "(none)"),
         "{gaps:?}"
     );
-    // And S3, whose DR rules (buckets holding audit logs) are in the pack
-    // and which the snapshot has no record of.
-    assert!(
-        gaps.iter()
-            .any(|g| g["service"] == "s3" && g["api"] == "(none)"),
-        "{gaps:?}"
-    );
-    assert_eq!(gaps.len(), 4, "{gaps:?}");
+    // And S3, GuardDuty, RDS and EFS, which dr-pack rules read (S3: the
+    // buckets holding audit logs) and the snapshot has no record of.
+    for service in ["s3", "guardduty", "rds", "elasticfilesystem"] {
+        assert!(
+            gaps.iter()
+                .any(|g| g["service"] == service && g["api"] == "(none)"),
+            "{service}: {gaps:?}"
+        );
+    }
+    assert_eq!(gaps.len(), 7, "{gaps:?}");
     // The table says so loudly.
     let o = palisade(&["scan", snap.to_str().expect("utf8"), "--pack", "dr"]);
     assert_eq!(code(&o), 3);

@@ -235,7 +235,9 @@ fn history_markdown_and_text_are_inert() {
         "--format",
         "json",
     ]);
-    assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    // Findings (1), and incomplete (3): the bare account does not say
+    // whether EBS encryption by default is on, so that check is unknown.
+    assert_eq!(code(&o), 3, "{}", String::from_utf8_lossy(&o.stderr));
     scan(&["--record", "--history-db", db_s, "--format", "json"]);
     let o = palisade(&["history", "--db", db_s, "--markdown"]);
     assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_sdk_ec2::{types, Client};
 use futures_util::stream::{self, StreamExt as _};
 use palisade_model::ec2::{
-    Ec2, ManagedPrefixList, NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange,
+    Ec2, FlowLog, ManagedPrefixList, NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange,
     PrefixListEntry, SecurityGroup, SecurityGroupRule, Subnet, Vpc,
 };
 
@@ -40,13 +40,16 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
         .send();
     let acls = client.describe_network_acls().into_paginator().send();
     let enis = client.describe_network_interfaces().into_paginator().send();
-    let (vpcs, subnets, groups, rules, acls, enis) = tokio::join!(
+    let flow_logs = client.describe_flow_logs().into_paginator().send();
+    let (vpcs, subnets, groups, rules, acls, enis, flow_logs, ebs_default) = tokio::join!(
         drain(scope, &ops::EC2_DESCRIBE_VPCS, vpcs),
         drain(scope, &ops::EC2_DESCRIBE_SUBNETS, subnets),
         drain(scope, &ops::EC2_DESCRIBE_SECURITY_GROUPS, groups),
         drain(scope, &ops::EC2_DESCRIBE_SECURITY_GROUP_RULES, rules),
         drain(scope, &ops::EC2_DESCRIBE_NETWORK_ACLS, acls),
         drain(scope, &ops::EC2_DESCRIBE_NETWORK_INTERFACES, enis),
+        drain(scope, &ops::EC2_DESCRIBE_FLOW_LOGS, flow_logs),
+        client.get_ebs_encryption_by_default().send(),
     );
     let security_group_rules = read(&rules, |p| p.security_group_rules(), |r| rule(scope, r));
     let managed_prefix_lists = prefix_lists(client, scope, &security_group_rules).await;
@@ -58,7 +61,25 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
         network_acls: read(&acls, |p| p.network_acls(), |a| acl(scope, a)),
         network_interfaces: read(&enis, |p| p.network_interfaces(), |n| eni(scope, n)),
         managed_prefix_lists,
+        // A flow log listing cut short could miss the one of a VPC: unknown.
+        flow_logs: flow_logs
+            .flat_map(|p| p.flow_logs().iter().filter_map(flow_log))
+            .complete(),
+        ebs_encryption_by_default: scope
+            .check(&ops::EC2_GET_EBS_ENCRYPTION_BY_DEFAULT, ebs_default)
+            .and_then(|o| o.ebs_encryption_by_default()),
     }
+}
+
+fn flow_log(f: &types::FlowLog) -> Option<FlowLog> {
+    Some(FlowLog {
+        flow_log_id: f.flow_log_id()?.to_owned(),
+        resource_id: f.resource_id()?.to_owned(),
+        traffic_type: f.traffic_type().map(|t| t.as_str().to_owned()),
+        status: f.flow_log_status().map(str::to_owned),
+        deliver_status: f.deliver_logs_status().map(str::to_owned),
+        destination_type: f.log_destination_type().map(|t| t.as_str().to_owned()),
+    })
 }
 
 /// The entries of every managed prefix list that `rules` reference (sorted

@@ -246,6 +246,14 @@ fn moto_account_is_collected_completely_and_scanned() {
         coverage(&snap, "wafv2", "us-east-1", "ListResourcesForWebACL"),
         Some(CoverageStatus::Failed)
     );
+    // moto has no IAM Access Analyzer: an expected gap in every region
+    // (tests/moto_detection.rs asserts its check is not evaluated).
+    for r in common::REGIONS {
+        assert_eq!(
+            coverage(&snap, "access-analyzer", r, "ListAnalyzers"),
+            Some(CoverageStatus::Failed)
+        );
+    }
     assert_eq!(
         acl.associated_resources, None,
         "unknown, not 'associated with nothing'"

@@ -19,7 +19,7 @@ fn every_cost_finding_carries_a_dated_estimate() {
         .iter()
         .filter(|r| r.meta.pack == Pack::Cost)
         .collect();
-    assert_eq!(cost_rules.len(), 12, "the cost pack has 12 rules");
+    assert_eq!(cost_rules.len(), 14, "the cost pack has 14 rules");
     let mut problems = Vec::new();
     for rule in cost_rules {
         let Some(model) = &rule.meta.cost else {

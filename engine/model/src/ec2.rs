@@ -32,6 +32,37 @@ pub struct Ec2 {
     /// snapshot from before prefix lists were collected): unknown, not empty.
     #[serde(default)]
     pub managed_prefix_lists: Vec<ManagedPrefixList>,
+    /// VPC flow logs of the region (`DescribeFlowLogs`); `None` when not
+    /// read (a snapshot from before flow logs were collected, or the call
+    /// failed): unknown, not "no flow logs".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_logs: Option<Vec<FlowLog>>,
+    /// EBS encryption by default (`GetEbsEncryptionByDefault`); `None` when
+    /// not read: unknown, not off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ebs_encryption_by_default: Option<bool>,
+}
+
+/// One flow log (of a VPC, subnet or network interface).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FlowLog {
+    /// `fl-...`.
+    pub flow_log_id: String,
+    /// The resource it logs (`vpc-...`, `subnet-...`, `eni-...`).
+    pub resource_id: String,
+    /// `ACCEPT`, `REJECT` or `ALL`.
+    #[serde(default)]
+    pub traffic_type: Option<String>,
+    /// `ACTIVE` when the flow log is running.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `SUCCESS` or `FAILED` (delivery to the destination).
+    #[serde(default)]
+    pub deliver_status: Option<String>,
+    /// `cloud-watch-logs`, `s3` or `kinesis-data-firehose`.
+    #[serde(default)]
+    pub destination_type: Option<String>,
 }
 
 /// A managed prefix list (customer- or AWS-managed) and its entries

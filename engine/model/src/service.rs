@@ -228,6 +228,9 @@ operations! {
     // -- GuardDuty, Security Hub, Access Analyzer --
     GUARDDUTY_LIST_DETECTORS = Guardduty: "ListDetectors";
     GUARDDUTY_GET_DETECTOR = Guardduty: "GetDetector";
+    GUARDDUTY_LIST_MEMBERS = Guardduty: "ListMembers";
+    GUARDDUTY_GET_FINDINGS_STATISTICS = Guardduty: "GetFindingsStatistics";
+    GUARDDUTY_LIST_ORGANIZATION_ADMIN_ACCOUNTS = Guardduty: "ListOrganizationAdminAccounts";
     SECURITYHUB_DESCRIBE_HUB = Securityhub: "DescribeHub";
     SECURITYHUB_GET_ENABLED_STANDARDS = Securityhub: "GetEnabledStandards";
     ACCESS_ANALYZER_LIST_ANALYZERS = AccessAnalyzer: "ListAnalyzers";
@@ -251,7 +254,10 @@ operations! {
     // -- RDS, EFS --
     RDS_DESCRIBE_DB_INSTANCES = Rds: "DescribeDBInstances";
     RDS_DESCRIBE_DB_CLUSTERS = Rds: "DescribeDBClusters";
+    RDS_DESCRIBE_DB_SNAPSHOTS = Rds: "DescribeDBSnapshots";
+    RDS_DESCRIBE_DB_SNAPSHOT_ATTRIBUTES = Rds: "DescribeDBSnapshotAttributes";
     EFS_DESCRIBE_FILE_SYSTEMS = Efs: "DescribeFileSystems";
+    EFS_DESCRIBE_BACKUP_POLICY = Efs: "DescribeBackupPolicy";
 }
 
 #[cfg(test)]

@@ -138,10 +138,12 @@ impl GraphBuilder {
         d: &RegionData,
     ) {
         let ec2 = &d.ec2;
+        let flow_logs = super::detection::FlowLogIndex::of(ec2);
         for v in &ec2.vpcs {
             let attrs = Attrs::default()
                 .s("vpc_id", &v.vpc_id)
                 .b("is_default", v.is_default);
+            let attrs = flow_logs.vpc_attrs(&v.vpc_id, attrs);
             g.node(&self.types.vpc, &v.arn, region)
                 .name(&v.vpc_id)
                 .parent(region_uid)

@@ -112,11 +112,14 @@ fn buckets_and_keys_are_collected_and_judged() {
     assert_eq!(eu.region, "eu-west-1");
     assert!(eu.policy.is_none() && eu.public_access_block.is_none());
     assert!(eu.encryption.is_none() && eu.logging.is_none() && eu.object_lock.is_none());
-    // Listing order is kept (moto lists in creation order), whatever
+    // Listing order is kept (moto lists in creation order: seed.py's Config
+    // bucket, then seed_logging.py's trail buckets, then these), whatever
     // order the per-bucket calls finished in.
     let names: Vec<&str> = account.s3.buckets.iter().map(|b| b.name.as_str()).collect();
     let listed: Vec<String> = [
         "config-bucket",
+        "log-trail-logs",
+        "log-access-logs",
         "store-access-logs",
         "store-compliant",
         "store-public",

@@ -198,12 +198,6 @@ mod tests {
             sel.advanced[1].field_selectors[1].equals,
             ["AWS::S3::Object"]
         );
-        let gaps: Vec<_> = coverage
-            .records()
-            .into_iter()
-            .filter(|r| r.is_gap())
-            .map(|r| r.api)
-            .collect();
-        assert_eq!(gaps, ["GetTrailStatus"]);
+        assert_eq!(coverage.gap_apis(), ["GetTrailStatus"]);
     }
 }

@@ -38,6 +38,16 @@ impl Coverage {
         }
     }
 
+    /// The APIs of the failed records, in record order (for tests).
+    #[cfg(test)]
+    pub(crate) fn gap_apis(&self) -> Vec<String> {
+        self.records()
+            .into_iter()
+            .filter(CoverageRecord::is_gap)
+            .map(|r| r.api)
+            .collect()
+    }
+
     /// The records, sorted by service, region and API.
     pub fn records(&self) -> Vec<CoverageRecord> {
         let map = self.inner.lock().unwrap_or_else(PoisonError::into_inner);

@@ -227,12 +227,6 @@ mod tests {
         assert_eq!(k2.rotation_enabled, None);
         assert!(k2.unread.is_empty());
         assert_eq!(k2.policy.as_ref().map(|p| p.statements.len()), Some(1));
-        let gaps: Vec<_> = coverage
-            .records()
-            .into_iter()
-            .filter(|r| r.is_gap())
-            .map(|r| r.api)
-            .collect();
-        assert_eq!(gaps, ["GetKeyPolicy"]);
+        assert_eq!(coverage.gap_apis(), ["GetKeyPolicy"]);
     }
 }

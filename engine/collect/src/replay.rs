@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
+use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider, SharedHttpClient};
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_types::body::SdkBody;
 
@@ -39,9 +39,18 @@ pub fn event(method: &str, uri: &str, status: u16, body: &str) -> ReplayEvent {
 /// An SDK configuration answering from `events`, in order.
 pub fn config(events: Vec<ReplayEvent>) -> (SdkConfig, StaticReplayClient) {
     let http = StaticReplayClient::new(events);
-    let config = SdkConfig::builder()
+    (
+        sdk_config("eu-west-1", SharedHttpClient::new(http.clone())),
+        http,
+    )
+}
+
+/// An SDK configuration in `region`, with test credentials, whose HTTP
+/// layer is `http`.
+pub fn sdk_config(region: &'static str, http: SharedHttpClient) -> SdkConfig {
+    SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("eu-west-1"))
+        .region(Region::new(region))
         .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
             "AKIDEXAMPLE",
             "secret",
@@ -49,9 +58,8 @@ pub fn config(events: Vec<ReplayEvent>) -> (SdkConfig, StaticReplayClient) {
             None,
             "replay",
         )))
-        .http_client(http.clone())
-        .build();
-    (config, http)
+        .http_client(http)
+        .build()
 }
 
 /// `config` retrying each call `attempts` times in all, with a 1 ms backoff

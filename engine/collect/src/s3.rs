@@ -404,8 +404,6 @@ fn public_grants(grants: &[aws_sdk_s3::types::Grant]) -> Vec<AclGrant> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use aws_config::{BehaviorVersion, Region, SdkConfig};
-    use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
     use aws_smithy_http_client::test_util::infallible_client_fn;
     use aws_smithy_types::body::SdkBody;
 
@@ -509,19 +507,7 @@ mod tests {
                 .body(SdkBody::from(body))
                 .unwrap()
         });
-        let config = SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
-                "AKIDEXAMPLE",
-                "secret",
-                None,
-                None,
-                "replay",
-            )))
-            .http_client(http)
-            .build();
-        Session::new(config)
+        Session::new(crate::replay::sdk_config("us-east-1", http))
     }
 
     #[tokio::test]

@@ -9,43 +9,15 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use common::{moto, options, Faults, Proxy, ACCOUNT};
-use palisade_eval::{Evaluator, Status};
+use common::{collect, collect_with, coverage, evaluate, moto, region, Faults, Proxy, ACCOUNT};
+use palisade_eval::Status;
 use palisade_model::{CoverageStatus, Snapshot};
-
-fn collect(endpoint: &str, tweak: impl FnOnce(&mut palisade_collect::CollectOptions)) -> Snapshot {
-    let mut opts = options(endpoint);
-    tweak(&mut opts);
-    palisade_collect::collect_blocking(&opts).expect("collect")
-}
-
-fn coverage(s: &Snapshot, service: &str, region: &str, api: &str) -> Option<CoverageStatus> {
-    s.accounts[0]
-        .coverage
-        .iter()
-        .find(|c| c.service == service && c.region == region && c.api == api)
-        .map(|c| c.status)
-}
-
-fn region<'a>(s: &'a Snapshot, r: &str) -> &'a palisade_model::RegionData {
-    s.accounts[0]
-        .region_data
-        .iter()
-        .find(|d| d.region == r)
-        .expect("region collected")
-}
-
-fn evaluate(s: &Snapshot) -> Vec<palisade_eval::CheckResult> {
-    let pack = palisade_test_kit::pack();
-    let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
-    evaluator.evaluate(s).results
-}
 
 #[test]
 fn moto_account_is_collected_completely_and_scanned() {
     let moto = moto();
     let start = Instant::now();
-    let snap = collect(&moto.url, |_| {});
+    let snap = collect(&moto.url);
     eprintln!("collect against moto took {:.2?}", start.elapsed());
 
     // The snapshot round-trips through the file format.
@@ -361,7 +333,7 @@ fn normalized(mut s: Snapshot) -> Snapshot {
 #[test]
 fn thirty_percent_faults_give_the_same_snapshot() {
     let moto = moto();
-    let clean = collect(&moto.url, |o| o.max_attempts = 12);
+    let clean = collect_with(&moto.url, |o| o.max_attempts = 12);
     let proxy = Proxy::start(
         &moto.url,
         Faults {
@@ -370,7 +342,7 @@ fn thirty_percent_faults_give_the_same_snapshot() {
             deny_service: None,
         },
     );
-    let faulty = collect(&proxy.url, |o| o.max_attempts = 12);
+    let faulty = collect_with(&proxy.url, |o| o.max_attempts = 12);
     let stats = proxy.stats.lock().unwrap();
     assert!(stats.faults > 20, "faults injected: {stats:?}");
     drop(stats);
@@ -387,7 +359,7 @@ fn access_denied_on_one_service_is_a_gap_and_the_rest_is_complete() {
             ..Faults::default()
         },
     );
-    let snap = collect(&proxy.url, |_| {});
+    let snap = collect(&proxy.url);
     for r in common::REGIONS {
         let rec = snap.accounts[0]
             .coverage

@@ -9,13 +9,9 @@
 
 mod common;
 
-use common::{moto, options, Faults, Proxy, ACCOUNT};
-use palisade_eval::{CheckResult, Evaluator, Status};
-use palisade_model::{CoverageStatus, RegionData, Snapshot};
-
-fn collect() -> Snapshot {
-    palisade_collect::collect_blocking(&options(&moto().url)).expect("collect")
-}
+use common::{collect, coverage, evaluate, moto, region, Faults, Proxy, ACCOUNT};
+use palisade_eval::{CheckResult, Status};
+use palisade_model::{CoverageStatus, Snapshot};
 
 /// A collection through a proxy that denies every call of `service`.
 fn collect_denying(service: &str) -> Snapshot {
@@ -26,29 +22,7 @@ fn collect_denying(service: &str) -> Snapshot {
             ..Faults::default()
         },
     );
-    palisade_collect::collect_blocking(&options(&proxy.url)).expect("collect")
-}
-
-fn coverage(s: &Snapshot, service: &str, region: &str, api: &str) -> Option<CoverageStatus> {
-    s.accounts[0]
-        .coverage
-        .iter()
-        .find(|c| c.service == service && c.region == region && c.api == api)
-        .map(|c| c.status)
-}
-
-fn region<'a>(s: &'a Snapshot, r: &str) -> &'a RegionData {
-    s.accounts[0]
-        .region_data
-        .iter()
-        .find(|d| d.region == r)
-        .expect("region collected")
-}
-
-fn evaluate(s: &Snapshot) -> Vec<CheckResult> {
-    let pack = palisade_test_kit::pack();
-    let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
-    evaluator.evaluate(s).results
+    collect(&proxy.url)
 }
 
 /// The statuses of `rule` on resources whose id contains `needle` (not the
@@ -64,7 +38,7 @@ fn statuses(results: &[CheckResult], rule: &str, needle: &str) -> Vec<Status> {
 
 #[test]
 fn detection_and_databases_are_collected_and_judged_end_to_end() {
-    let snap = collect();
+    let snap = collect(&moto().url);
     let results = evaluate(&snap);
     let us = region(&snap, "us-east-1");
     let eu = region(&snap, "eu-west-1");

@@ -19,19 +19,12 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudwatch::config::{Credentials, SharedCredentialsProvider};
 use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
 use aws_smithy_types::body::SdkBody;
-use common::{moto, options, ACCOUNT};
+use common::{collect, evaluate, moto, region, ACCOUNT};
 use palisade_collect::coverage::Coverage;
 use palisade_collect::scope::Scope;
-use palisade_eval::{CheckResult, Evaluator, Status};
-use palisade_model::{CoverageStatus, RegionData, Snapshot};
-
-fn region<'a>(s: &'a Snapshot, r: &str) -> &'a RegionData {
-    s.accounts[0]
-        .region_data
-        .iter()
-        .find(|d| d.region == r)
-        .expect("region collected")
-}
+use palisade_eval::{CheckResult, Status};
+use palisade_model::{CoverageStatus, RegionData};
+use palisade_test_kit::cbor::Cbor;
 
 fn status(results: &[CheckResult], rule: &str, id: &str) -> Status {
     results
@@ -48,7 +41,7 @@ fn trail_arn(region: &str, name: &str) -> String {
 #[test]
 fn logging_and_monitoring_are_collected_and_judged() {
     let moto = moto();
-    let snap = palisade_collect::collect_blocking(&options(&moto.url)).expect("collect");
+    let snap = collect(&moto.url);
     let account = &snap.accounts[0];
     for (service, api) in [
         ("cloudtrail", "DescribeTrails"),
@@ -133,11 +126,7 @@ fn logging_and_monitoring_are_collected_and_judged() {
     );
     assert!(m.alarms.is_empty() && m.topics.is_empty());
 
-    let pack = palisade_test_kit::pack();
-    let results = Evaluator::new(&pack, &pack.defaults)
-        .expect("evaluator")
-        .evaluate(&snap)
-        .results;
+    let results = evaluate(&snap);
     let stopped_arn = trail_arn("us-east-1", "log-stopped");
     let copy_arn = trail_arn("eu-west-1", "log-eu-copy");
     // Account-wide CloudTrail facts.
@@ -206,44 +195,6 @@ fn logging_and_monitoring_are_collected_and_judged() {
     );
 }
 
-/// A CBOR value (CloudWatch answers in Smithy RPC v2 CBOR).
-enum C {
-    M(Vec<(&'static str, C)>),
-    A(Vec<C>),
-    S(String),
-    B(bool),
-}
-
-fn head(out: &mut Vec<u8>, major: u8, len: usize) {
-    let m = major << 5;
-    match len {
-        0..=23 => out.push(m | len as u8),
-        24..=255 => out.extend([m | 24, len as u8]),
-        _ => out.extend([m | 25, (len >> 8) as u8, len as u8]),
-    }
-}
-
-fn enc(c: &C, out: &mut Vec<u8>) {
-    match c {
-        C::M(kv) => {
-            head(out, 5, kv.len());
-            for (k, v) in kv {
-                enc(&C::S((*k).to_owned()), out);
-                enc(v, out);
-            }
-        }
-        C::A(items) => {
-            head(out, 4, items.len());
-            items.iter().for_each(|i| enc(i, out));
-        }
-        C::S(s) => {
-            head(out, 3, s.len());
-            out.extend(s.as_bytes());
-        }
-        C::B(b) => out.push(if *b { 0xf5 } else { 0xf4 }),
-    }
-}
-
 /// The DescribeAlarms answer AWS gives for the alarms seed_logging.py creates.
 fn recorded_alarms() -> ReplayEvent {
     let alarms = [
@@ -254,31 +205,27 @@ fn recorded_alarms() -> ReplayEvent {
         ("unauthorized-api-calls", "log-unwatched"),
     ]
     .map(|(metric, topic)| {
-        C::M(vec![
-            ("AlarmName", C::S(format!("log-{metric}"))),
+        Cbor::Map(vec![
+            ("AlarmName", Cbor::Text(format!("log-{metric}"))),
             (
                 "AlarmArn",
-                C::S(format!(
+                Cbor::Text(format!(
                     "arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:log-{metric}"
                 )),
             ),
-            ("ActionsEnabled", C::B(true)),
+            ("ActionsEnabled", Cbor::Bool(true)),
             (
                 "AlarmActions",
-                C::A(vec![C::S(format!(
+                Cbor::Array(vec![Cbor::Text(format!(
                     "arn:aws:sns:us-east-1:{ACCOUNT}:{topic}"
                 ))]),
             ),
-            ("StateValue", C::S("OK".to_owned())),
-            ("MetricName", C::S(metric.to_owned())),
-            ("Namespace", C::S("LogCISBenchmark".to_owned())),
+            ("StateValue", Cbor::Text("OK".to_owned())),
+            ("MetricName", Cbor::Text(metric.to_owned())),
+            ("Namespace", Cbor::Text("LogCISBenchmark".to_owned())),
         ])
     });
-    let mut body = Vec::new();
-    enc(
-        &C::M(vec![("MetricAlarms", C::A(alarms.into()))]),
-        &mut body,
-    );
+    let body = Cbor::Map(vec![("MetricAlarms", Cbor::Array(alarms.into()))]).encode();
     ReplayEvent::new(
         http::Request::builder()
             .method("POST")
@@ -335,7 +282,7 @@ fn monitoring_with_recorded_alarms(
 #[test]
 fn monitoring_controls_are_judged_on_moto_filters_and_subscriptions() {
     let moto = moto();
-    let mut snap = palisade_collect::collect_blocking(&options(&moto.url)).expect("collect");
+    let mut snap = collect(&moto.url);
     let (monitoring, records) = monitoring_with_recorded_alarms(&moto.url);
     assert!(
         records.iter().all(|r| r.status == CoverageStatus::Ok),
@@ -371,11 +318,7 @@ fn monitoring_controls_are_judged_on_moto_filters_and_subscriptions() {
     assert_eq!(topic("log-security-alerts").confirmed(), Some(1));
     assert_eq!(topic("log-unwatched").confirmed(), Some(0));
 
-    let pack = palisade_test_kit::pack();
-    let results = Evaluator::new(&pack, &pack.defaults)
-        .expect("evaluator")
-        .evaluate(&snap)
-        .results;
+    let results = evaluate(&snap);
     // Monitoring: an equivalent pattern passes, a filter missing one event
     // fails, a topic without a subscriber fails, a missing filter fails.
     for (key, want) in [

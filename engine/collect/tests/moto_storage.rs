@@ -8,19 +8,9 @@
 
 mod common;
 
-use common::{moto, options, Faults, Proxy, ACCOUNT};
-use palisade_eval::{CheckResult, Evaluator, Status};
-use palisade_model::{CoverageStatus, Snapshot};
-
-fn collect(endpoint: &str) -> Snapshot {
-    palisade_collect::collect_blocking(&options(endpoint)).expect("collect")
-}
-
-fn evaluate(s: &Snapshot) -> Vec<CheckResult> {
-    let pack = palisade_test_kit::pack();
-    let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
-    evaluator.evaluate(s).results
-}
+use common::{collect, evaluate, moto, Faults, Proxy, ACCOUNT};
+use palisade_eval::{CheckResult, Status};
+use palisade_model::CoverageStatus;
 
 /// The status of `rule` on the resource whose id is `id`.
 fn verdict(results: &[CheckResult], rule: &str, id: &str) -> Status {

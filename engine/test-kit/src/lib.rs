@@ -4,6 +4,7 @@
 //! - [`root`] and [`fixture`]: paths in the repository.
 //! - [`pack`]: the repository's rule pack (`policies/` + `rules/`).
 //! - [`sarif`]: the SARIF 2.1.0 schema validator.
+//! - [`cbor`]: a minimal CBOR encoder for recorded Smithy RPC v2 CBOR answers.
 //! - [`moto`]: a seeded moto server that fails fast with its cause, and a
 //!   fault-injecting HTTP proxy.
 //!
@@ -12,6 +13,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod cbor;
 pub mod moto;
 pub mod output;
 pub mod sarif;

@@ -68,6 +68,9 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
         ebs_encryption_by_default: scope
             .check(&ops::EC2_GET_EBS_ENCRYPTION_BY_DEFAULT, ebs_default)
             .and_then(|o| o.ebs_encryption_by_default()),
+        // Issue 14 (instances, launch templates, routing, addressing): not
+        // collected yet, so unknown (`None`).
+        ..Ec2::default()
     }
 }
 
@@ -276,6 +279,16 @@ fn eni(scope: &Scope, n: &types::NetworkInterface) -> Option<NetworkInterface> {
         description: n.description().filter(|d| !d.is_empty()).map(str::to_owned),
         requester_managed: n.requester_managed(),
         requester_id: n.requester_id().map(str::to_owned),
+        public_ip: n
+            .association()
+            .and_then(|a| a.public_ip())
+            .map(str::to_owned),
+        private_ip: n.private_ip_address().map(str::to_owned),
+        ipv6_addresses: n
+            .ipv6_addresses()
+            .iter()
+            .filter_map(|a| a.ipv6_address().map(str::to_owned))
+            .collect(),
     })
 }
 

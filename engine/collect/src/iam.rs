@@ -186,6 +186,11 @@ fn role(r: &aws_sdk_iam::types::RoleDetail, scope: &Scope) -> Option<Role> {
         trust_policy: doc(r.assume_role_policy_document(), arn, scope),
         attached_policies: attached(r.attached_managed_policies()),
         inline_policies: inline(r.role_policy_list(), arn, scope),
+        instance_profiles: r
+            .instance_profile_list()
+            .iter()
+            .map(|p| p.arn().to_owned())
+            .collect(),
         tags: tag_map(r.tags()),
     })
 }

@@ -16,6 +16,7 @@
 pub(crate) const PER_RESOURCE_CONCURRENCY: usize = 8;
 
 pub mod artifact;
+pub mod autoscaling;
 pub mod backup;
 pub mod cloudtrail;
 pub mod config;
@@ -23,6 +24,7 @@ pub mod coverage;
 pub mod databases;
 pub mod detection;
 pub mod ec2;
+pub mod elb;
 pub mod error;
 pub mod iam;
 pub mod kms;
@@ -141,6 +143,8 @@ enum Part {
     Kms(palisade_model::kms::Kms),
     Rds(palisade_model::databases::Rds),
     Efs(palisade_model::databases::Efs),
+    Elb(palisade_model::elb::Elb),
+    Autoscaling(palisade_model::compute::AutoScaling),
 }
 
 /// The services that run a task of their own: CloudWatch alarms and SNS
@@ -326,6 +330,8 @@ async fn join_parts(
             Part::Kms(v) => region_entry(account, &region).kms = v,
             Part::Rds(v) => region_entry(account, &region).rds = v,
             Part::Efs(v) => region_entry(account, &region).efs = v,
+            Part::Elb(v) => region_entry(account, &region).elb = v,
+            Part::Autoscaling(v) => region_entry(account, &region).autoscaling = v,
         }
     }
 }
@@ -475,6 +481,16 @@ async fn run_service(service: Service, s: &Session, scope: &Scope) -> (Part, Str
             let v = databases::efs(s, scope).await;
             let c = databases::efs_counts(&v);
             (Part::Efs(v), c)
+        }
+        Service::Elb => {
+            let v = elb::collect(s, scope).await;
+            let c = elb::counts(&v);
+            (Part::Elb(v), c)
+        }
+        Service::Autoscaling => {
+            let v = autoscaling::collect(s, scope).await;
+            let c = autoscaling::counts(&v);
+            (Part::Autoscaling(v), c)
         }
     }
 }

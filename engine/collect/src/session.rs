@@ -148,6 +148,9 @@ client_fn!(kms, aws_sdk_kms);
 client_fn!(s3control, aws_sdk_s3control);
 client_fn!(rds, aws_sdk_rds);
 client_fn!(efs, aws_sdk_efs);
+client_fn!(elbv2, aws_sdk_elasticloadbalancingv2);
+client_fn!(elb, aws_sdk_elasticloadbalancing);
+client_fn!(autoscaling, aws_sdk_autoscaling);
 
 /// An S3 client in `region`. Path-style addressing, so a custom endpoint
 /// (a local test server) needs no per-bucket DNS names.

@@ -50,6 +50,61 @@ pub struct ResourceRef {
     pub tags: std::collections::BTreeMap<String, String>,
 }
 
+/// Whether a path from the internet reaches an exposed resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reachability {
+    /// A path exists from `0.0.0.0/0` or `::/0`.
+    Reachable,
+    /// No path exists (no public address, no route to an internet gateway,
+    /// a NACL blocks it, ...): `Exposure::reason` says which hop is missing.
+    NotReachable,
+    /// Data a hop needs is missing (not collected, not read): never
+    /// reported as not reachable.
+    Unknown,
+}
+
+impl Reachability {
+    /// snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reachability::Reachable => "reachable",
+            Reachability::NotReachable => "not_reachable",
+            Reachability::Unknown => "unknown",
+        }
+    }
+}
+
+/// One hop of a network path from the internet to a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PathHop {
+    /// What the hop is: `internet`, `internet_gateway`, `route_table`,
+    /// `network_acl_entry`, `load_balancer`, `listener`, `target_group`,
+    /// `security_group_rule`, `network_interface`, `instance`, `role`.
+    pub kind: String,
+    /// The hop's resource id (ARN or derived id, as in
+    /// [`ResourceRef::id`]); `0.0.0.0/0` / `::/0` for the internet.
+    pub id: String,
+    /// What the hop contributes, for people: `route 0.0.0.0/0 -> igw-1`,
+    /// `ingress rule 100 allows tcp 22 from 0.0.0.0/0`. Untrusted (built
+    /// from cloud names): escape before display.
+    pub label: String,
+}
+
+/// The reachability verdict of an exposure finding and the path behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exposure {
+    /// The verdict.
+    pub verdict: Reachability,
+    /// Why, in one sentence: the ports reachable, the missing hop, or the
+    /// data that is missing.
+    pub reason: String,
+    /// The hops from the internet to the resource (for `reachable`), or as
+    /// far as the path gets (for the others), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<PathHop>,
+}
+
 /// One (check, resource) result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckResult {

@@ -1,9 +1,17 @@
 //! EC2 networking: VPCs, security groups and their rules, network ACLs and
-//! entries, network interfaces (what each security group is attached to).
+//! entries, network interfaces (what each security group is attached to);
+//! instances, launch templates, routing and addressing (issue 14: structs in
+//! [`crate::compute`] and [`crate::routing`]).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::compute::{Instance, LaunchTemplate};
+use crate::routing::{
+    EgressOnlyInternetGateway, ElasticIp, InternetGateway, NatGateway, RouteTable,
+    TransitGatewayAttachment, VpcEndpoint, VpcPeeringConnection,
+};
 
 /// EC2 networking data of one region.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
@@ -41,6 +49,38 @@ pub struct Ec2 {
     /// not read: unknown, not off.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ebs_encryption_by_default: Option<bool>,
+    // -- issue 14: compute, routing and addressing. Each `None` when not
+    // read (an older snapshot, or the call failed): unknown, never empty.
+    /// EC2 instances (`DescribeInstances`, terminated ones left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instances: Option<Vec<Instance>>,
+    /// Launch templates with their default and latest versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub launch_templates: Option<Vec<LaunchTemplate>>,
+    /// Elastic IPs (`DescribeAddresses`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elastic_ips: Option<Vec<ElasticIp>>,
+    /// Internet gateways.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub internet_gateways: Option<Vec<InternetGateway>>,
+    /// Egress-only internet gateways.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress_only_internet_gateways: Option<Vec<EgressOnlyInternetGateway>>,
+    /// NAT gateways.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nat_gateways: Option<Vec<NatGateway>>,
+    /// Route tables with routes and associations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_tables: Option<Vec<RouteTable>>,
+    /// VPC peering connections (both sides' CIDRs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
+    /// VPC endpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_endpoints: Option<Vec<VpcEndpoint>>,
+    /// Transit gateway attachments (route targets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_attachments: Option<Vec<TransitGatewayAttachment>>,
 }
 
 /// One flow log (of a VPC, subnet or network interface).
@@ -287,4 +327,15 @@ pub struct NetworkInterface {
     /// `RequesterId` of a requester-managed interface (`amazon-elb`,
     /// `amazon-rds`, an account or principal id).
     pub requester_id: Option<String>,
+    /// Public IPv4 address associated with the interface (auto-assigned or
+    /// Elastic IP). In a snapshot that has `route_tables`, absent means no
+    /// public address; in an older one, unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    /// Primary private IPv4 address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private_ip: Option<String>,
+    /// IPv6 addresses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_addresses: Vec<String>,
 }

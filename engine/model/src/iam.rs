@@ -268,6 +268,10 @@ pub struct Role {
     /// Inline policies.
     #[serde(default)]
     pub inline_policies: Vec<InlinePolicy>,
+    /// ARNs of the instance profiles that carry this role (EC2 instances
+    /// launched with one act as the role).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instance_profiles: Vec<String>,
     /// Tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,

@@ -7,16 +7,19 @@
 
 pub mod backup;
 pub mod cloudtrail;
+pub mod compute;
 pub mod config;
 pub mod databases;
 pub mod detection;
 pub mod ec2;
+pub mod elb;
 pub mod error;
 pub mod iam;
 pub mod kms;
 pub mod load;
 pub mod monitoring;
 pub mod policy;
+pub mod routing;
 pub mod s3;
 pub mod service;
 pub mod snapshot;

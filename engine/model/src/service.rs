@@ -45,11 +45,16 @@ pub enum Service {
     Rds,
     /// Amazon EFS (regional): file systems.
     Efs,
+    /// Elastic Load Balancing (regional): v2 and classic load balancers,
+    /// listeners, target groups (both APIs share the IAM prefix).
+    Elb,
+    /// Amazon EC2 Auto Scaling (regional): groups, launch configurations.
+    Autoscaling,
 }
 
 impl Service {
     /// Every service, in collection order.
-    pub const ALL: [Service; 17] = [
+    pub const ALL: [Service; 19] = [
         Service::Iam,
         Service::Ec2,
         Service::Wafv2,
@@ -67,6 +72,8 @@ impl Service {
         Service::S3,
         Service::Rds,
         Service::Efs,
+        Service::Elb,
+        Service::Autoscaling,
     ];
 
     /// The name used in coverage records, rule metadata and IAM actions
@@ -91,6 +98,8 @@ impl Service {
             Service::S3 => "s3",
             Service::Rds => "rds",
             Service::Efs => "elasticfilesystem",
+            Service::Elb => "elasticloadbalancing",
+            Service::Autoscaling => "autoscaling",
         }
     }
 
@@ -258,6 +267,31 @@ operations! {
     RDS_DESCRIBE_DB_SNAPSHOT_ATTRIBUTES = Rds: "DescribeDBSnapshotAttributes";
     EFS_DESCRIBE_FILE_SYSTEMS = Efs: "DescribeFileSystems";
     EFS_DESCRIBE_BACKUP_POLICY = Efs: "DescribeBackupPolicy";
+    // -- issue 14: compute, routing, addressing (EC2) --
+    EC2_DESCRIBE_INSTANCES = Ec2: "DescribeInstances";
+    EC2_DESCRIBE_LAUNCH_TEMPLATES = Ec2: "DescribeLaunchTemplates";
+    EC2_DESCRIBE_LAUNCH_TEMPLATE_VERSIONS = Ec2: "DescribeLaunchTemplateVersions";
+    EC2_DESCRIBE_ADDRESSES = Ec2: "DescribeAddresses";
+    EC2_DESCRIBE_INTERNET_GATEWAYS = Ec2: "DescribeInternetGateways";
+    EC2_DESCRIBE_EGRESS_ONLY_INTERNET_GATEWAYS = Ec2: "DescribeEgressOnlyInternetGateways";
+    EC2_DESCRIBE_NAT_GATEWAYS = Ec2: "DescribeNatGateways";
+    EC2_DESCRIBE_ROUTE_TABLES = Ec2: "DescribeRouteTables";
+    EC2_DESCRIBE_VPC_PEERING_CONNECTIONS = Ec2: "DescribeVpcPeeringConnections";
+    EC2_DESCRIBE_VPC_ENDPOINTS = Ec2: "DescribeVpcEndpoints";
+    EC2_DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS = Ec2: "DescribeTransitGatewayAttachments";
+    // -- issue 14: Elastic Load Balancing (v2, then classic: same IAM actions) --
+    ELB_DESCRIBE_LOAD_BALANCERS = Elb: "DescribeLoadBalancers";
+    ELB_DESCRIBE_LISTENERS = Elb: "DescribeListeners";
+    ELB_DESCRIBE_RULES = Elb: "DescribeRules";
+    ELB_DESCRIBE_TARGET_GROUPS = Elb: "DescribeTargetGroups";
+    ELB_DESCRIBE_TARGET_HEALTH = Elb: "DescribeTargetHealth";
+    ELB_DESCRIBE_TAGS = Elb: "DescribeTags";
+    ELB_DESCRIBE_CLASSIC_LOAD_BALANCERS = Elb: "DescribeLoadBalancers (classic)" as "DescribeLoadBalancers";
+    ELB_DESCRIBE_CLASSIC_TAGS = Elb: "DescribeTags (classic)" as "DescribeTags";
+    WAFV2_GET_WEB_ACL_FOR_RESOURCE = Wafv2: "GetWebACLForResource";
+    // -- issue 14: Auto Scaling --
+    AUTOSCALING_DESCRIBE_AUTO_SCALING_GROUPS = Autoscaling: "DescribeAutoScalingGroups";
+    AUTOSCALING_DESCRIBE_LAUNCH_CONFIGURATIONS = Autoscaling: "DescribeLaunchConfigurations";
 }
 
 #[cfg(test)]

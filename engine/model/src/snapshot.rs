@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::backup::Backup;
 use crate::cloudtrail::CloudTrail;
+use crate::compute::AutoScaling;
 use crate::config::ConfigService;
 use crate::databases::{Efs, Rds};
 use crate::detection::{AccessAnalyzer, GuardDuty, SecurityHub};
 use crate::ec2::Ec2;
+use crate::elb::Elb;
 use crate::iam::Iam;
 use crate::kms::Kms;
 use crate::monitoring::Monitoring;
@@ -174,6 +176,12 @@ pub struct RegionData {
     /// Amazon EFS.
     #[serde(default, skip_serializing_if = "is_default")]
     pub efs: Efs,
+    /// Elastic Load Balancing (v2 and classic).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub elb: Elb,
+    /// Auto Scaling groups and launch configurations.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub autoscaling: AutoScaling,
 }
 
 /// True for a value equal to its type's default (left out of the file, so

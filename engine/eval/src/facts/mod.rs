@@ -27,6 +27,7 @@
 //! - [`waf`]: managed rule groups (enforced or count-only), rule types.
 //! - [`metric_filter`]: CloudWatch Logs JSON filter patterns, compared semantically.
 //! - [`trail`]: CloudTrail selectors and the CIS monitoring controls.
+//! - [`reachability`]: paths from the internet to network interfaces.
 
 pub mod actions;
 pub mod arn;
@@ -38,6 +39,7 @@ pub mod iam;
 pub mod metric_filter;
 pub mod nacl;
 pub mod ports;
+pub mod reachability;
 pub mod s3_policy;
 pub mod schedule;
 pub mod storage;

@@ -119,6 +119,8 @@ impl GraphBuilder {
         let attrs = self.logging_region_attrs(g.account, region, d, attrs);
         let attrs = self.storage_region_attrs(g.account, region, d, attrs);
         let attrs = self.detection_region_attrs(g.account, region, d, attrs);
+        let attrs = self.exposure_region_attrs(region, d, attrs);
+        let attrs = self.fleet_region_attrs(region, d, attrs);
         g.node(&self.types.region, &region_id, region)
             .name(&region_id)
             .parent(acct_uid)

@@ -144,6 +144,7 @@ impl GraphBuilder {
                 .s("vpc_id", &v.vpc_id)
                 .b("is_default", v.is_default);
             let attrs = flow_logs.vpc_attrs(&v.vpc_id, attrs);
+            let attrs = self.fleet_vpc_attrs(&v.vpc_id, d, attrs);
             g.node(&self.types.vpc, &v.arn, region)
                 .name(&v.vpc_id)
                 .parent(region_uid)

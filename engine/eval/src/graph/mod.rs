@@ -17,12 +17,17 @@
 //! - `storage`: S3 buckets, KMS keys.
 //! - `detection`: GuardDuty, Security Hub, Access Analyzer, flow logs, EBS
 //!   default encryption, RDS and EFS.
+//! - `exposure`: instances and network interfaces with their reachability
+//!   from the internet; the verdict on security group rules and NACL entries.
+//! - `fleet`: load balancers, Auto Scaling groups, launch templates, routes.
 
 mod account;
 mod backup;
 mod config;
 mod detection;
 mod ec2;
+mod exposure;
+mod fleet;
 mod iam;
 mod iam_policy;
 mod logging;
@@ -54,6 +59,11 @@ pub struct AccountGraph {
     /// Facts about single attributes of resources: unknown (a check that
     /// reads it is not evaluated) or a note explaining a pass.
     pub facts: Vec<FactNote>,
+    /// The reachability verdict and network path behind an exposure
+    /// resource (security group rule, NACL entry, network interface,
+    /// instance), by resource id: attached to the results of rules
+    /// annotated `@exposure` (issue 14).
+    pub exposures: std::collections::HashMap<String, crate::result::Exposure>,
 }
 
 /// What is known about one attribute of one resource besides its value.
@@ -133,6 +143,8 @@ impl GraphBuilder {
             self.build_logging(&mut g, &region_uid, region, data);
             self.build_kms(&mut g, &region_uid, region, data);
             self.build_detection(&mut g, &region_uid, region, data);
+            self.build_exposure(&mut g, &region_uid, region, data);
+            self.build_fleet(&mut g, &region_uid, region, data);
         }
         g.graph
     }

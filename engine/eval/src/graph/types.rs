@@ -35,6 +35,8 @@ pub(crate) struct Types {
     pub(super) logging: super::logging::LoggingTypes,
     pub(super) storage: super::storage::StorageTypes,
     pub(super) detection: super::detection::DetectionTypes,
+    pub(super) exposure: super::exposure::ExposureTypes,
+    pub(super) fleet: super::fleet::FleetTypes,
 }
 
 pub(super) fn ty(name: &str) -> EntityTypeName {
@@ -73,6 +75,8 @@ impl Default for Types {
             logging: Default::default(),
             storage: Default::default(),
             detection: Default::default(),
+            exposure: Default::default(),
+            fleet: Default::default(),
         }
     }
 }

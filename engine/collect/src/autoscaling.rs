@@ -28,13 +28,20 @@ pub async fn collect(s: &Session, scope: &Scope) -> AutoScaling {
 }
 
 async fn collect_with(client: &Client, scope: &Scope) -> AutoScaling {
-    let groups = client.describe_auto_scaling_groups().into_paginator().send();
+    let groups = client
+        .describe_auto_scaling_groups()
+        .into_paginator()
+        .send();
     let configs = client
         .describe_launch_configurations()
         .into_paginator()
         .send();
     let (groups, configs) = tokio::join!(
-        drain(scope, &ops::AUTOSCALING_DESCRIBE_AUTO_SCALING_GROUPS, groups),
+        drain(
+            scope,
+            &ops::AUTOSCALING_DESCRIBE_AUTO_SCALING_GROUPS,
+            groups
+        ),
         drain(
             scope,
             &ops::AUTOSCALING_DESCRIBE_LAUNCH_CONFIGURATIONS,
@@ -162,12 +169,18 @@ mod tests {
         // join! polls the groups first: its two pages come before the
         // launch configurations' call only if it completes first, so read
         // them one after the other here.
-        let pages = client.describe_auto_scaling_groups().into_paginator().send();
-        let groups: Vec<AutoScalingGroup> =
-            drain(&scope, &ops::AUTOSCALING_DESCRIBE_AUTO_SCALING_GROUPS, pages)
-                .await
-                .flat_map(|p| p.auto_scaling_groups().iter().filter_map(group))
-                .with_partial();
+        let pages = client
+            .describe_auto_scaling_groups()
+            .into_paginator()
+            .send();
+        let groups: Vec<AutoScalingGroup> = drain(
+            &scope,
+            &ops::AUTOSCALING_DESCRIBE_AUTO_SCALING_GROUPS,
+            pages,
+        )
+        .await
+        .flat_map(|p| p.auto_scaling_groups().iter().filter_map(group))
+        .with_partial();
         assert_eq!(http.actual_requests().count(), 2);
         let mixed = &groups[0];
         assert_eq!(mixed.subnet_ids, ["subnet-a", "subnet-b"]);

@@ -182,11 +182,13 @@ fn version(v: &types::LaunchTemplateVersion) -> Option<LaunchTemplateVersion> {
             .and_then(|d| d.iam_instance_profile())
             .and_then(|p| p.arn().or(p.name()))
             .map(str::to_owned),
-        metadata_options: data.and_then(|d| d.metadata_options()).map(|m| MetadataOptions {
-            http_tokens: m.http_tokens().map(|t| t.as_str().to_owned()),
-            http_endpoint: m.http_endpoint().map(|t| t.as_str().to_owned()),
-            http_put_response_hop_limit: m.http_put_response_hop_limit().map(i64::from),
-        }),
+        metadata_options: data
+            .and_then(|d| d.metadata_options())
+            .map(|m| MetadataOptions {
+                http_tokens: m.http_tokens().map(|t| t.as_str().to_owned()),
+                http_endpoint: m.http_endpoint().map(|t| t.as_str().to_owned()),
+                http_put_response_hop_limit: m.http_put_response_hop_limit().map(i64::from),
+            }),
         network_interfaces: data
             .map(|d| d.network_interfaces())
             .unwrap_or_default()

@@ -66,13 +66,28 @@ async fn default_and_latest_versions_are_read_from_every_page() {
     let (scope, coverage) = scope();
     let v = versions(&client, &scope, "lt-1").await.expect("read");
     assert_eq!(http.actual_requests().count(), 2);
-    let body = http.actual_requests().next().unwrap().body().bytes().unwrap();
+    let body = http
+        .actual_requests()
+        .next()
+        .unwrap()
+        .body()
+        .bytes()
+        .unwrap();
     let body = String::from_utf8_lossy(body);
-    assert!(body.contains("LaunchTemplateVersion.1=%24Default"), "{body}");
+    assert!(
+        body.contains("LaunchTemplateVersion.1=%24Default"),
+        "{body}"
+    );
     assert!(body.contains("LaunchTemplateVersion.2=%24Latest"), "{body}");
-    assert_eq!(v.iter().map(|v| v.version_number).collect::<Vec<_>>(), [1, 3]);
+    assert_eq!(
+        v.iter().map(|v| v.version_number).collect::<Vec<_>>(),
+        [1, 3]
+    );
     assert!(v[0].default_version && !v[1].default_version);
-    assert_eq!(v[0].network_interfaces[0].associate_public_ip_address, Some(true));
+    assert_eq!(
+        v[0].network_interfaces[0].associate_public_ip_address,
+        Some(true)
+    );
     assert_eq!(
         v[0].iam_instance_profile.as_deref(),
         Some("arn:aws:iam::111111111111:instance-profile/web")
@@ -89,17 +104,30 @@ async fn versions_read_in_part_are_unknown_and_a_gap() {
     let client = Client::new(&conf);
     let (scope, coverage) = scope();
     assert_eq!(versions(&client, &scope, "lt-1").await, None);
-    let gaps: Vec<_> = coverage.records().into_iter().filter(|r| r.is_gap()).map(|r| r.api).collect();
+    let gaps: Vec<_> = coverage
+        .records()
+        .into_iter()
+        .filter(|r| r.is_gap())
+        .map(|r| r.api)
+        .collect();
     assert_eq!(gaps, ["DescribeLaunchTemplateVersions"]);
 }
 
 #[tokio::test]
 async fn denied_listings_are_unknown_never_empty() {
-    let (conf, _http) = config(vec![event("POST", EC2, 403, DENIED), event("POST", EC2, 403, DENIED)]);
+    let (conf, _http) = config(vec![
+        event("POST", EC2, 403, DENIED),
+        event("POST", EC2, 403, DENIED),
+    ]);
     let client = Client::new(&conf);
     let (scope, coverage) = scope();
     assert_eq!(collect(&client, &scope).await, (None, None));
-    let mut gaps: Vec<_> = coverage.records().into_iter().filter(|r| r.is_gap()).map(|r| r.api).collect();
+    let mut gaps: Vec<_> = coverage
+        .records()
+        .into_iter()
+        .filter(|r| r.is_gap())
+        .map(|r| r.api)
+        .collect();
     gaps.sort();
     assert_eq!(gaps, ["DescribeInstances", "DescribeLaunchTemplates"]);
 }

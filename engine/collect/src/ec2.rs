@@ -48,7 +48,18 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
     let acls = client.describe_network_acls().into_paginator().send();
     let enis = client.describe_network_interfaces().into_paginator().send();
     let flow_logs = client.describe_flow_logs().into_paginator().send();
-    let (vpcs, subnets, groups, rules, acls, enis, flow_logs, ebs_default, (instances, templates), net) = tokio::join!(
+    let (
+        vpcs,
+        subnets,
+        groups,
+        rules,
+        acls,
+        enis,
+        flow_logs,
+        ebs_default,
+        (instances, templates),
+        net,
+    ) = tokio::join!(
         drain(scope, &ops::EC2_DESCRIBE_VPCS, vpcs),
         drain(scope, &ops::EC2_DESCRIBE_SUBNETS, subnets),
         drain(scope, &ops::EC2_DESCRIBE_SECURITY_GROUPS, groups),

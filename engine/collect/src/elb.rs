@@ -326,7 +326,10 @@ fn target_group(g: &v2::types::TargetGroup) -> Option<TargetGroup> {
 }
 
 /// Every classic load balancer with its tags.
-async fn classic_load_balancers(client: &classic::Client, scope: &Scope) -> Vec<ClassicLoadBalancer> {
+async fn classic_load_balancers(
+    client: &classic::Client,
+    scope: &Scope,
+) -> Vec<ClassicLoadBalancer> {
     let pages = client.describe_load_balancers().into_paginator().send();
     let mut lbs: Vec<ClassicLoadBalancer> =
         drain(scope, &ops::ELB_DESCRIBE_CLASSIC_LOAD_BALANCERS, pages)
@@ -356,12 +359,7 @@ async fn classic_load_balancers(client: &classic::Client, scope: &Scope) -> Vec<
                     lb.tags = d
                         .tags()
                         .iter()
-                        .map(|t| {
-                            (
-                                t.key().to_owned(),
-                                t.value().unwrap_or_default().to_owned(),
-                            )
-                        })
+                        .map(|t| (t.key().to_owned(), t.value().unwrap_or_default().to_owned()))
                         .collect();
                 }
             }

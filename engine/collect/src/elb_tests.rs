@@ -54,7 +54,11 @@ async fn failed_rules_and_no_web_acl_are_told_apart() {
     assert_eq!(waf_http.actual_requests().count(), 1);
     let l = &lb.listeners[0];
     assert_eq!((l.port, l.protocol.as_deref()), (Some(443), Some("HTTPS")));
-    assert_eq!(l.target_group_arns, ["arn:tg-a", "arn:tg-b"], "both weighted groups");
+    assert_eq!(
+        l.target_group_arns,
+        ["arn:tg-a", "arn:tg-b"],
+        "both weighted groups"
+    );
     assert_eq!(l.default_action_types, ["forward"]);
     // The rules could not be read: more target groups may exist.
     assert_eq!(lb.unread, ["DescribeRules"]);
@@ -90,7 +94,12 @@ async fn an_unreadable_web_acl_is_unread_and_a_gap() {
         ["arn:tg-a", "arn:tg-b", "arn:tg-c"]
     );
     assert_eq!(lb.unread, ["GetWebACLForResource"]);
-    let gaps: Vec<_> = coverage.records().into_iter().filter(|r| r.is_gap()).map(|r| r.api).collect();
+    let gaps: Vec<_> = coverage
+        .records()
+        .into_iter()
+        .filter(|r| r.is_gap())
+        .map(|r| r.api)
+        .collect();
     assert_eq!(gaps, ["GetWebACLForResource"]);
 }
 
@@ -106,7 +115,13 @@ async fn a_network_load_balancer_needs_no_rules_or_web_acl() {
         ..app_lb()
     };
     let lb = details(&client, &waf, &scope, nlb).await;
-    assert_eq!((http.actual_requests().count(), waf_http.actual_requests().count()), (1, 0));
+    assert_eq!(
+        (
+            http.actual_requests().count(),
+            waf_http.actual_requests().count()
+        ),
+        (1, 0)
+    );
     assert!(lb.unread.is_empty());
 }
 
@@ -142,11 +157,25 @@ async fn classic_tags_failure_is_unread_on_each_load_balancer() {
     let (scope, coverage) = scope();
     let got = classic_load_balancers(&client, &scope).await;
     let c = &got[0];
-    assert_eq!(c.arn, "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/old");
-    assert_eq!((c.listeners[0].load_balancer_port, c.listeners[0].instance_port), (22, 22));
+    assert_eq!(
+        c.arn,
+        "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/old"
+    );
+    assert_eq!(
+        (
+            c.listeners[0].load_balancer_port,
+            c.listeners[0].instance_port
+        ),
+        (22, 22)
+    );
     assert_eq!(c.instance_ids, ["i-1"]);
     assert_eq!(c.unread, ["DescribeTags"]);
     assert!(c.tags.is_empty());
-    let gaps: Vec<_> = coverage.records().into_iter().filter(|r| r.is_gap()).map(|r| r.api).collect();
+    let gaps: Vec<_> = coverage
+        .records()
+        .into_iter()
+        .filter(|r| r.is_gap())
+        .map(|r| r.api)
+        .collect();
     assert_eq!(gaps, ["DescribeTags (classic)"]);
 }

@@ -62,7 +62,11 @@ pub async fn collect(client: &Client, scope: &Scope) -> Routing {
     let (eips, igws, eigws, nats, tables, pcxs, endpoints, tgw) = tokio::join!(
         client.describe_addresses().send(),
         drain(scope, &ops::EC2_DESCRIBE_INTERNET_GATEWAYS, igws),
-        drain(scope, &ops::EC2_DESCRIBE_EGRESS_ONLY_INTERNET_GATEWAYS, eigws),
+        drain(
+            scope,
+            &ops::EC2_DESCRIBE_EGRESS_ONLY_INTERNET_GATEWAYS,
+            eigws
+        ),
         drain(scope, &ops::EC2_DESCRIBE_NAT_GATEWAYS, nats),
         drain(scope, &ops::EC2_DESCRIBE_ROUTE_TABLES, tables),
         drain(scope, &ops::EC2_DESCRIBE_VPC_PEERING_CONNECTIONS, pcxs),
@@ -96,7 +100,11 @@ pub async fn collect(client: &Client, scope: &Scope) -> Routing {
             .flat_map(|p| p.vpc_endpoints().iter().filter_map(endpoint))
             .complete(),
         transit_gateway_attachments: tgw
-            .flat_map(|p| p.transit_gateway_attachments().iter().filter_map(tgw_attachment))
+            .flat_map(|p| {
+                p.transit_gateway_attachments()
+                    .iter()
+                    .filter_map(tgw_attachment)
+            })
             .complete(),
     }
 }

@@ -20,9 +20,16 @@ async fn peering_sides_keep_every_cidr() {
     let (conf, _http) = config(vec![event("POST", EC2, 200, &page)]);
     let client = Client::new(&conf);
     let (scope, _) = scope();
-    let out = client.describe_vpc_peering_connections().send().await.unwrap();
+    let out = client
+        .describe_vpc_peering_connections()
+        .send()
+        .await
+        .unwrap();
     let p = peering(&scope, &out.vpc_peering_connections()[0]).unwrap();
-    assert_eq!(p.arn, "arn:aws:ec2:eu-west-1:111111111111:vpc-peering-connection/pcx-1");
+    assert_eq!(
+        p.arn,
+        "arn:aws:ec2:eu-west-1:111111111111:vpc-peering-connection/pcx-1"
+    );
     assert_eq!(p.accepter.cidr_blocks, ["10.1.0.0/16", "10.2.0.0/16"]);
     assert_eq!(p.accepter.ipv6_cidr_blocks, ["2600:1f18:1:100::/56"]);
     assert_eq!(
@@ -41,7 +48,11 @@ async fn transit_gateway_attachments_are_parsed() {
     );
     let (conf, _http) = config(vec![event("POST", EC2, 200, &page)]);
     let client = Client::new(&conf);
-    let out = client.describe_transit_gateway_attachments().send().await.unwrap();
+    let out = client
+        .describe_transit_gateway_attachments()
+        .send()
+        .await
+        .unwrap();
     let a = tgw_attachment(&out.transit_gateway_attachments()[0]).unwrap();
     assert_eq!(
         (
@@ -51,7 +62,13 @@ async fn transit_gateway_attachments_are_parsed() {
             a.resource_owner_id.as_deref(),
             a.state.as_deref()
         ),
-        (Some("tgw-1"), Some("vpc"), Some("vpc-a"), Some("333333333333"), Some("available"))
+        (
+            Some("tgw-1"),
+            Some("vpc"),
+            Some("vpc-a"),
+            Some("333333333333"),
+            Some("available")
+        )
     );
     assert_eq!(a.tags.get("Name").map(String::as_str), Some("core"));
 }
@@ -68,12 +85,19 @@ async fn routes_keep_every_target() {
     let t = table(&scope, &out.route_tables()[0]).unwrap();
     assert_eq!(t.routes[0].transit_gateway_id.as_deref(), Some("tgw-1"));
     assert_eq!(
-        (t.routes[1].state.as_deref(), t.routes[1].vpc_peering_connection_id.as_deref()),
+        (
+            t.routes[1].state.as_deref(),
+            t.routes[1].vpc_peering_connection_id.as_deref()
+        ),
         (Some("blackhole"), Some("pcx-gone"))
     );
     assert_eq!(t.routes[2].carrier_gateway_id.as_deref(), Some("cagw-1"));
     assert!(t.associations[0].main);
-    assert_eq!(t.associations[1].gateway_id.as_deref(), Some("igw-1"), "edge association");
+    assert_eq!(
+        t.associations[1].gateway_id.as_deref(),
+        Some("igw-1"),
+        "edge association"
+    );
 }
 
 #[tokio::test]

@@ -281,6 +281,16 @@ fn routing(us: &RegionData) {
         .find(|e| nat[0].public_ips.contains(&e.public_ip))
         .expect("NAT EIP");
     assert_eq!(nat_eip.instance_id, None);
+    // The default NACL admits IPv6 as AWS's does (rule 101, seeded).
+    let default_acl = us
+        .ec2
+        .network_acls
+        .iter()
+        .find(|a| a.is_default && a.vpc_id.as_deref() == Some(&*exposure))
+        .unwrap();
+    assert!(default_acl.entries.iter().any(|e| e.rule_number == 101
+        && e.ipv6_cidr_block.as_deref() == Some("::/0")
+        && e.rule_action == "allow"));
     let v6 = table_of(us, "ipv6");
     assert!(to_igw(v6, "::/0") && !to_igw(v6, "0.0.0.0/0"));
     // Peering: both sides' CIDRs, the too-wide and the exact routes.

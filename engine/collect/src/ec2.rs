@@ -1,7 +1,9 @@
 //! EC2 networking collector: VPCs, subnets, security groups, security group rules
 //! (one peer each), network ACLs with entries and subnet associations, and
 //! network interfaces (what each security group is attached to), and the
-//! entries of every managed prefix list a security group rule references.
+//! entries of every managed prefix list a security group rule references;
+//! instances and launch templates ([`compute`]) and routing and addressing
+//! ([`routing`]) for issue 14's effective exposure.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,6 +17,11 @@ use palisade_model::ec2::{
 use crate::ops;
 use crate::pages::{drain, Listing};
 use crate::scope::Scope;
+
+#[path = "compute.rs"]
+pub mod compute;
+#[path = "routing.rs"]
+pub mod routing;
 
 fn tags(tags: &[types::Tag]) -> BTreeMap<String, String> {
     tags.iter()
@@ -41,7 +48,18 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
     let acls = client.describe_network_acls().into_paginator().send();
     let enis = client.describe_network_interfaces().into_paginator().send();
     let flow_logs = client.describe_flow_logs().into_paginator().send();
-    let (vpcs, subnets, groups, rules, acls, enis, flow_logs, ebs_default) = tokio::join!(
+    let (
+        vpcs,
+        subnets,
+        groups,
+        rules,
+        acls,
+        enis,
+        flow_logs,
+        ebs_default,
+        (instances, templates),
+        net,
+    ) = tokio::join!(
         drain(scope, &ops::EC2_DESCRIBE_VPCS, vpcs),
         drain(scope, &ops::EC2_DESCRIBE_SUBNETS, subnets),
         drain(scope, &ops::EC2_DESCRIBE_SECURITY_GROUPS, groups),
@@ -50,6 +68,8 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
         drain(scope, &ops::EC2_DESCRIBE_NETWORK_INTERFACES, enis),
         drain(scope, &ops::EC2_DESCRIBE_FLOW_LOGS, flow_logs),
         client.get_ebs_encryption_by_default().send(),
+        compute::collect(client, scope),
+        routing::collect(client, scope),
     );
     let security_group_rules = read(&rules, |p| p.security_group_rules(), |r| rule(scope, r));
     let managed_prefix_lists = prefix_lists(client, scope, &security_group_rules).await;
@@ -68,9 +88,16 @@ pub async fn collect(client: &Client, scope: &Scope) -> Ec2 {
         ebs_encryption_by_default: scope
             .check(&ops::EC2_GET_EBS_ENCRYPTION_BY_DEFAULT, ebs_default)
             .and_then(|o| o.ebs_encryption_by_default()),
-        // Issue 14 (instances, launch templates, routing, addressing): not
-        // collected yet, so unknown (`None`).
-        ..Ec2::default()
+        instances,
+        launch_templates: templates,
+        elastic_ips: net.elastic_ips,
+        internet_gateways: net.internet_gateways,
+        egress_only_internet_gateways: net.egress_only_internet_gateways,
+        nat_gateways: net.nat_gateways,
+        route_tables: net.route_tables,
+        vpc_peering_connections: net.vpc_peering_connections,
+        vpc_endpoints: net.vpc_endpoints,
+        transit_gateway_attachments: net.transit_gateway_attachments,
     }
 }
 
@@ -149,14 +176,16 @@ fn read<'a, P, S: 'a, U>(
 /// A short summary for the progress display.
 pub fn counts(e: &Ec2) -> String {
     format!(
-        "{} VPCs, {} subnets, {} security groups, {} rules, {} NACLs, {} ENIs, {} prefix lists",
+        "{} VPCs, {} subnets, {} security groups, {} rules, {} NACLs, {} ENIs, {} prefix lists, {}, {}",
         e.vpcs.len(),
         e.subnets.len(),
         e.security_groups.len(),
         e.security_group_rules.len(),
         e.network_acls.len(),
         e.network_interfaces.len(),
-        e.managed_prefix_lists.len()
+        e.managed_prefix_lists.len(),
+        compute::counts(e.instances.as_deref(), e.launch_templates.as_deref()),
+        routing::counts(e)
     )
 }
 

@@ -129,7 +129,7 @@ pub fn collect_blocking(opts: &CollectOptions) -> Result<Snapshot, CollectError>
 /// The data one task produced.
 enum Part {
     Iam(palisade_model::iam::Iam),
-    Ec2(palisade_model::ec2::Ec2),
+    Ec2(Box<palisade_model::ec2::Ec2>),
     Waf(palisade_model::waf::Wafv2),
     Backup(palisade_model::backup::Backup),
     Config(palisade_model::config::ConfigService),
@@ -318,7 +318,7 @@ async fn join_parts(
                 account.artifact_reports = a.reports;
                 account.artifact_agreements = a.agreements;
             }
-            Part::Ec2(e) => region_entry(account, &region).ec2 = e,
+            Part::Ec2(e) => region_entry(account, &region).ec2 = *e,
             Part::Waf(w) => region_entry(account, &region).wafv2 = w,
             Part::Backup(b) => region_entry(account, &region).backup = b,
             Part::Config(c) => region_entry(account, &region).config = c,
@@ -419,7 +419,7 @@ async fn run_service(service: Service, s: &Session, scope: &Scope) -> (Part, Str
         Service::Ec2 => {
             let v = ec2::collect(&session::ec2(s, region), scope).await;
             let c = ec2::counts(&v);
-            (Part::Ec2(v), c)
+            (Part::Ec2(Box::new(v)), c)
         }
         Service::Wafv2 => {
             let v = waf::collect(&session::wafv2(s, region), scope).await;

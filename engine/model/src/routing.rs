@@ -187,6 +187,16 @@ pub struct Route {
     /// Gateway Load Balancer endpoint `vpce-...`.
     #[serde(default)]
     pub vpc_endpoint_id: Option<String>,
+    /// Local gateway `lgw-...` (Outposts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_gateway_id: Option<String>,
+    /// Carrier gateway `cagw-...` (Wavelength Zones; admits traffic from
+    /// the carrier network).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier_gateway_id: Option<String>,
+    /// Cloud WAN core network ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub core_network_arn: Option<String>,
     /// `active` or `blackhole` (its target is gone).
     #[serde(default)]
     pub state: Option<String>,

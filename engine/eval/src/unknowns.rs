@@ -443,12 +443,18 @@ mod tests {
         use crate::result::Reachability::{NotReachable, Reachable, Unknown};
         use palisade_rules::Severity::{Critical, High, Info, Low, Medium};
         let exposures: HashMap<String, Exposure> = [
-            ("sgr-reach", exposure(Reachable, "on tcp 22 via igw-1 to i-1")),
+            (
+                "sgr-reach",
+                exposure(Reachable, "on tcp 22 via igw-1 to i-1"),
+            ),
             (
                 "sgr-none",
                 exposure(NotReachable, "no route to an internet gateway in rtb-x"),
             ),
-            ("sgr-unknown", exposure(Unknown, "route tables not collected")),
+            (
+                "sgr-unknown",
+                exposure(Unknown, "route tables not collected"),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -486,8 +492,7 @@ mod tests {
             .filter(|c| c.0 != "plain")
             .map(|c| (c.0.to_owned(), c.1))
             .collect();
-        let mut results: Vec<CheckResult> =
-            cases.iter().map(|c| on(c.0, c.2, c.3)).collect();
+        let mut results: Vec<CheckResult> = cases.iter().map(|c| on(c.0, c.2, c.3)).collect();
         apply_exposures(&exposures, &annotated, &mut results);
         for (c, r) in cases.iter().zip(&results) {
             let what = format!("{} on {} ({:?})", c.0, c.2, c.3);

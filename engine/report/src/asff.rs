@@ -508,7 +508,11 @@ fn product_fields(report: &ScanReport<'_>, r: &CheckResult, fid: &str) -> BTreeM
     if let Some(e) = &r.exposure {
         put("palisade/Reachability", e.verdict.as_str());
         put("palisade/ReachabilityReason", &e.reason);
-        let hops: Vec<String> = e.path.iter().map(|h| format!("{} {}", h.kind, h.id)).collect();
+        let hops: Vec<String> = e
+            .path
+            .iter()
+            .map(|h| format!("{} {}", h.kind, h.id))
+            .collect();
         put("palisade/NetworkPath", &hops.join(" -> "));
     }
     if let Some(s) = report.triage.states.get(fid) {

@@ -43,10 +43,7 @@ fn json_carries_the_exposure_and_the_effective_severity() {
             assert_eq!(p["id"], h.id.as_str());
             assert_eq!(p["label"], h.label.as_str());
         }
-        assert!(row["message"]
-            .as_str()
-            .unwrap()
-            .starts_with(&e.summary()));
+        assert!(row["message"].as_str().unwrap().starts_with(&e.summary()));
     }
     // Results without a verdict have no `exposure` key.
     let plain = rows.iter().filter(|r| r.get("exposure").is_none()).count();
@@ -100,7 +97,10 @@ fn sarif_has_the_path_as_a_code_flow_and_stays_schema_valid() {
                 effective.security_severity()
             );
         }
-        assert_eq!(r["properties"]["reachability"]["verdict"], e.verdict.as_str());
+        assert_eq!(
+            r["properties"]["reachability"]["verdict"],
+            e.verdict.as_str()
+        );
         assert_eq!(r["properties"]["reachability"]["reason"], e.reason.as_str());
         let flow = r["codeFlows"][0]["threadFlows"][0]["locations"]
             .as_array()
@@ -112,7 +112,10 @@ fn sarif_has_the_path_as_a_code_flow_and_stays_schema_valid() {
             for loc in [&step["location"], rel] {
                 // GitHub requires a physical location on every location.
                 let phys = &loc["physicalLocation"];
-                assert_eq!(phys["artifactLocation"]["uri"], "fixtures/demo/snapshot.json");
+                assert_eq!(
+                    phys["artifactLocation"]["uri"],
+                    "fixtures/demo/snapshot.json"
+                );
                 assert!(phys["region"]["startLine"].as_u64().unwrap() >= 1);
                 assert_eq!(loc["logicalLocations"][0]["name"], h.id.as_str());
                 assert_eq!(loc["logicalLocations"][0]["kind"], h.kind.as_str());
@@ -173,21 +176,30 @@ fn html_carries_the_path_as_data_and_never_as_markup() {
 fn ocsf_puts_the_path_in_evidences_and_stays_valid() {
     let (scan, [reach, _]) = Scan::exposed();
     let text = crate::ocsf::render(&scan.report()).unwrap();
-    let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let ev = &events[reach];
     let (_, effective) = severities(&scan, reach);
     assert_eq!(ev["severity_id"], crate::ocsf::severity(effective).0);
     let e = scan.results[reach].exposure.as_ref().unwrap();
     let evidence = &ev["evidences"][0];
     assert_eq!(evidence["data"]["verdict"], "reachable");
-    assert_eq!(evidence["resources"].as_array().unwrap().len(), e.path.len());
+    assert_eq!(
+        evidence["resources"].as_array().unwrap().len(),
+        e.path.len()
+    );
     assert_eq!(evidence["resources"][2]["name"], e.path[2].label.as_str());
     assert!(ev["status_detail"]
         .as_str()
         .unwrap()
         .starts_with("reachable from the internet"));
     assert_eq!(
-        events.iter().filter(|e| e.get("evidences").is_some()).count(),
+        events
+            .iter()
+            .filter(|e| e.get("evidences").is_some())
+            .count(),
         2
     );
     // py-ocsf-models accepts every event (skipped without Python and the models).
@@ -206,8 +218,15 @@ fn ocsf_puts_the_path_in_evidences_and_stays_valid() {
         .output()
         .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
-    assert!(out.contains(&format!("{} events, 0 invalid", events.len())), "{out}");
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains(&format!("{} events, 0 invalid", events.len())),
+        "{out}"
+    );
 }
 
 #[test]
@@ -231,7 +250,10 @@ fn asff_carries_the_verdict_within_the_limits() {
     for i in [reach, none] {
         let (rule, effective) = severities(&scan, i);
         let f = &all[i];
-        assert_eq!(f["Severity"]["Label"], crate::asff::severity_label(effective));
+        assert_eq!(
+            f["Severity"]["Label"],
+            crate::asff::severity_label(effective)
+        );
         assert_eq!(f["Severity"]["Original"], effective.as_str());
         let fields = &f["ProductFields"];
         if rule != effective {
@@ -275,7 +297,10 @@ fn junit_and_table_show_the_verdict_escaped() {
     assert_eq!(failure.attribute("type"), Some(effective.as_str()));
 
     let table = crate::table::render(&report, false);
-    assert!(table.contains("reachable from the internet: on tcp 22"), "{table}");
+    assert!(
+        table.contains("reachable from the internet: on tcp 22"),
+        "{table}"
+    );
     assert!(table.contains("path: 0.0.0.0/0 -> igw-1 -> "), "{table}");
     assert!(raw_controls(&table).is_empty());
 }

@@ -157,7 +157,9 @@ impl<'a> ResultRow<'a> {
             severity: r
                 .effective_severity(report.rule_severity(r))
                 .map(palisade_rules::Severity::as_str),
-            rule_severity: report.adjusted_from(r).map(palisade_rules::Severity::as_str),
+            rule_severity: report
+                .adjusted_from(r)
+                .map(palisade_rules::Severity::as_str),
             exposure: r.exposure.as_ref(),
             pack: rule.map(|x| x.meta.pack.as_str()),
             title: rule.map(|x| x.meta.title.as_str()),

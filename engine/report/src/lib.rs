@@ -10,6 +10,8 @@ pub mod asff;
 pub mod digest;
 pub mod escape;
 pub mod evidence;
+#[cfg(test)]
+mod exposure_tests;
 pub mod framework;
 pub mod html;
 pub mod json;
@@ -18,8 +20,6 @@ pub mod ocsf;
 pub mod sarif;
 pub mod summary;
 pub mod table;
-#[cfg(test)]
-mod exposure_tests;
 #[cfg(test)]
 mod testing;
 

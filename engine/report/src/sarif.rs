@@ -252,9 +252,9 @@ pub const MAX_RELATED_LOCATIONS: usize = 100;
 /// `text` with its first letter upper-cased.
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| {
-        c.to_uppercase().chain(chars).collect()
-    })
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// The physical location of one hop of a result's network path: the hop's

@@ -96,7 +96,10 @@ impl Scan {
             reason: "no route to an internet gateway in rtb-x".into(),
             path: vec![hop("internet", "0.0.0.0/0", "the internet")],
         };
-        for (i, e) in [annotated[0], annotated[1]].into_iter().zip([reachable, not_reachable]) {
+        for (i, e) in [annotated[0], annotated[1]]
+            .into_iter()
+            .zip([reachable, not_reachable])
+        {
             let r = &mut scan.results[i];
             let rule = pack().rule(&r.rule_id).map(|x| x.meta.severity);
             let rule = rule.unwrap_or(palisade_rules::Severity::Info);

@@ -688,7 +688,9 @@ mod tests {
             "{err}"
         );
         edit(&sg, "@exposure(\"high\")\n", "@exposure\n");
-        let unused = dir.path().join("policies/ec2/ec2-vpc-flow-logs-disabled.cedar");
+        let unused = dir
+            .path()
+            .join("policies/ec2/ec2-vpc-flow-logs-disabled.cedar");
         let text = std::fs::read_to_string(&unused).unwrap();
         std::fs::write(&unused, format!("@exposure\n{text}")).unwrap();
         let err = load_err(dir.path());

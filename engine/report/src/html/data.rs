@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use palisade_eval::result::Reachability;
-use palisade_eval::{ResourceRef, Status};
+use palisade_eval::{CheckResult, ResourceRef, Status};
 use palisade_rules::Framework;
 use palisade_triage::BaselineState;
 use serde::Serialize;
@@ -125,6 +125,29 @@ struct Results<'a> {
     /// reachability verdict: verdict 0 reachable, 1 not reachable,
     /// 2 unknown; each hop as [kind, id, label].
     exposure: Vec<(usize, u8, &'a str, Vec<[&'a str; 3]>)>,
+}
+
+impl<'a> Results<'a> {
+    /// Records result `i`'s adjusted severity and reachability verdict, if
+    /// it has them.
+    fn push_reachability(&mut self, report: &ScanReport<'_>, i: usize, r: &'a CheckResult) {
+        if report.adjusted_from(r).is_some() {
+            self.severity.push((i, rank(report.severity(r))));
+        }
+        if let Some(e) = &r.exposure {
+            let verdict = match e.verdict {
+                Reachability::Reachable => 0,
+                Reachability::NotReachable => 1,
+                Reachability::Unknown => 2,
+            };
+            let path = e
+                .path
+                .iter()
+                .map(|h| [h.kind.as_str(), h.id.as_str(), h.label.as_str()])
+                .collect();
+            self.exposure.push((i, verdict, e.reason.as_str(), path));
+        }
+    }
 }
 
 /// One framework's controls.
@@ -375,22 +398,7 @@ impl<'a> Columns<'a> {
             if let Some(m) = r.message.as_deref() {
                 results.message.push((i, m));
             }
-            if report.adjusted_from(r).is_some() {
-                results.severity.push((i, rank(report.severity(r))));
-            }
-            if let Some(e) = &r.exposure {
-                let verdict = match e.verdict {
-                    Reachability::Reachable => 0,
-                    Reachability::NotReachable => 1,
-                    Reachability::Unknown => 2,
-                };
-                let path = e
-                    .path
-                    .iter()
-                    .map(|h| [h.kind.as_str(), h.id.as_str(), h.label.as_str()])
-                    .collect();
-                results.exposure.push((i, verdict, e.reason.as_str(), path));
-            }
+            results.push_reachability(report, i, r);
         }
         Columns {
             resources,

@@ -165,7 +165,11 @@ fn writes_the_demo_report_with_reachability_verdicts() {
             reason: "on tcp 22 through igw-0abc".into(),
             path: vec![
                 hop("internet", "0.0.0.0/0", "the internet"),
-                hop("internet_gateway", "igw-0abc", "route 0.0.0.0/0 -> igw-0abc"),
+                hop(
+                    "internet_gateway",
+                    "igw-0abc",
+                    "route 0.0.0.0/0 -> igw-0abc",
+                ),
                 hop("network_interface", "eni-hostile", HOSTILE_LABEL),
                 hop("instance", "i-0123", "web-1"),
             ],

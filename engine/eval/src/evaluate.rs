@@ -9,6 +9,10 @@
 //! `not_evaluated` with the attribute's text as its message (the data that
 //! would decide it is missing), and `@message("attr")` attaches the
 //! attribute's text to the result (what the verdict was judged against).
+//! A third, `@exposure` (no value), attaches the account graph's
+//! reachability verdict and path to the rule's fails, adjusts their
+//! severity (reachable: one level up; not reachable: one level down, not
+//! below low; unknown: unchanged) and starts their message with the verdict.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
@@ -97,6 +101,8 @@ pub struct Evaluator {
     rules: Vec<RuleInfo>,
     /// Rule id -> what its policy reads, tests and is annotated with.
     shapes: HashMap<String, PolicyShape>,
+    /// Rules annotated `@exposure`, with their metadata severity.
+    exposure_rules: HashMap<String, palisade_rules::Severity>,
     /// Rules that judge live accounts only (metadata `applies_to`).
     live_only: HashSet<String>,
     schema: Schema,
@@ -200,6 +206,12 @@ impl Evaluator {
                 .rules
                 .iter()
                 .map(|r| (r.id.clone(), PolicyShape::of(&r.policy)))
+                .collect(),
+            exposure_rules: pack
+                .rules
+                .iter()
+                .filter(|r| r.policy.annotation("exposure").is_some())
+                .map(|r| (r.id.clone(), r.meta.severity))
                 .collect(),
             live_only: pack
                 .rules
@@ -331,6 +343,8 @@ impl Evaluator {
             results.retain(|r| !self.live_only.contains(&r.rule_id));
         }
         self.apply_gaps(account, &mut results);
+        // After the gaps: a fail a gap made `not_evaluated` is no finding.
+        crate::unknowns::apply_exposures(&graph.exposures, &self.exposure_rules, &mut results);
         out.results = results;
         out
     }
@@ -531,6 +545,8 @@ impl Evaluator {
                     },
                     message: Some(reason.clone()),
                     cost: None,
+                    severity: None,
+                    exposure: None,
                 });
             }
         }
@@ -564,5 +580,7 @@ fn result(id: &str, status: Status, r: &ResourceRef, message: Option<String>) ->
         resource: r.clone(),
         message,
         cost: None,
+        severity: None,
+        exposure: None,
     }
 }

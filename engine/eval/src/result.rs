@@ -122,12 +122,73 @@ pub struct CheckResult {
     /// Estimated monthly cost, for fails of rules with a cost model.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<palisade_rules::CostEstimate>,
+    /// The effective severity, when it differs from the rule's metadata
+    /// severity: a fail of a rule annotated `@exposure` one level up when
+    /// its resource is reachable from the internet, one level down (not
+    /// below `low`) when it is not. `None`: the rule's severity applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<palisade_rules::Severity>,
+    /// The reachability verdict and network path behind a fail of a rule
+    /// annotated `@exposure` (from the account graph's exposures).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<Exposure>,
 }
 
 impl CheckResult {
-    /// The stable finding id of this result.
+    /// The stable finding id of this result (rule and resource only: an
+    /// adjusted severity or a reachability verdict never changes it).
     pub fn finding_id(&self) -> String {
         finding_id(&self.rule_id, &self.resource.id)
+    }
+
+    /// The severity this result is reported and gated at: its own
+    /// ([`CheckResult::severity`]) when set, else `rule` (the rule's
+    /// metadata severity).
+    pub fn effective_severity(
+        &self,
+        rule: Option<palisade_rules::Severity>,
+    ) -> Option<palisade_rules::Severity> {
+        self.severity.or(rule)
+    }
+}
+
+/// What a reachability verdict does to a severity: reachable raises it one
+/// level (at most `critical`), not reachable lowers it one level (at least
+/// `low`: the rule still names a latent exposure, one route or address
+/// away), unknown keeps it.
+pub fn adjusted_severity(
+    rule: palisade_rules::Severity,
+    verdict: Reachability,
+) -> palisade_rules::Severity {
+    use palisade_rules::Severity::{Critical, High, Info, Low, Medium};
+    match (verdict, rule) {
+        (Reachability::Reachable, Info) => Low,
+        (Reachability::Reachable, Low) => Medium,
+        (Reachability::Reachable, Medium) => High,
+        (Reachability::Reachable, High | Critical) => Critical,
+        (Reachability::NotReachable, Critical) => High,
+        (Reachability::NotReachable, High) => Medium,
+        (Reachability::NotReachable, Medium | Low) => Low,
+        (Reachability::NotReachable, Info) => Info,
+        (Reachability::Unknown, s) => s,
+    }
+}
+
+impl Exposure {
+    /// The verdict and reason as a message prefix:
+    /// `reachable from the internet: ...`, `not reachable: ...`,
+    /// `reachability unknown: ...`.
+    pub fn summary(&self) -> String {
+        let verdict = match self.verdict {
+            Reachability::Reachable => "reachable from the internet",
+            Reachability::NotReachable => "not reachable",
+            Reachability::Unknown => "reachability unknown",
+        };
+        if self.reason.is_empty() {
+            verdict.to_owned()
+        } else {
+            format!("{verdict}: {}", self.reason)
+        }
     }
 }
 

@@ -2,7 +2,10 @@
 //! could not be known (a check that reads it is not evaluated, never a
 //! guessed pass or fail) and a note that explains a pass. Which attributes
 //! of `resource` a rule reads comes from its policy's JSON form
-//! ([`PolicyShape`], read once per rule at load).
+//! ([`PolicyShape`], read once per rule at load). Also the reachability
+//! post-pass: fails of rules annotated `@exposure` carry the account
+//! graph's verdict and path for their resource, with the severity and
+//! message it implies ([`apply_exposures`]).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -12,7 +15,7 @@ use serde_json::Value;
 use palisade_model::UnknownValue;
 
 use crate::graph::{FactKind, FactNote};
-use crate::result::{CheckResult, Status};
+use crate::result::{adjusted_severity, CheckResult, Exposure, Status};
 
 /// What the evaluator needs from one rule's policy, read once at load from
 /// its JSON form: the attributes of `resource` it reads, the string literals
@@ -191,6 +194,40 @@ pub(crate) fn apply_values(
     }
 }
 
+/// Applies the account graph's reachability verdicts to one account's
+/// results: every fail of a rule in `annotated` (rule id -> the rule's
+/// metadata severity; the rules whose policy says `@exposure`) whose
+/// resource has an entry in `exposures` carries that entry, its message
+/// starts with the verdict and reason (before any message it had), and
+/// its severity is the adjusted one when that differs from the rule's
+/// ([`adjusted_severity`]). Other results are untouched: a fail without an
+/// entry keeps the rule's severity and its message.
+pub(crate) fn apply_exposures(
+    exposures: &HashMap<String, Exposure>,
+    annotated: &HashMap<String, palisade_rules::Severity>,
+    results: &mut [CheckResult],
+) {
+    if exposures.is_empty() || annotated.is_empty() {
+        return;
+    }
+    for res in results.iter_mut().filter(|r| r.status == Status::Fail) {
+        let Some(rule_severity) = annotated.get(&res.rule_id) else {
+            continue;
+        };
+        let Some(exposure) = exposures.get(&res.resource.id) else {
+            continue;
+        };
+        let effective = adjusted_severity(*rule_severity, exposure.verdict);
+        res.severity = (effective != *rule_severity).then_some(effective);
+        let summary = exposure.summary();
+        res.message = Some(match res.message.take() {
+            Some(m) if !m.is_empty() => format!("{summary}; {m}"),
+            _ => summary,
+        });
+        res.exposure = Some(exposure.clone());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -248,6 +285,8 @@ mod tests {
             },
             message: None,
             cost: None,
+            severity: None,
+            exposure: None,
         }
     }
 
@@ -378,5 +417,127 @@ mod tests {
             .message
             .as_deref()
             .is_some_and(|m| m.contains("Statement[0].Resource") && m.contains("BucketArn")));
+    }
+
+    fn exposure(verdict: crate::result::Reachability, reason: &str) -> Exposure {
+        Exposure {
+            verdict,
+            reason: reason.into(),
+            path: vec![
+                crate::result::PathHop {
+                    kind: "internet".into(),
+                    id: "0.0.0.0/0".into(),
+                    label: "the internet".into(),
+                },
+                crate::result::PathHop {
+                    kind: "security_group_rule".into(),
+                    id: "sgr-1".into(),
+                    label: "ingress tcp 22 from 0.0.0.0/0".into(),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn exposure_verdicts_adjust_severity_and_prefix_the_message() {
+        use crate::result::Reachability::{NotReachable, Reachable, Unknown};
+        use palisade_rules::Severity::{Critical, High, Info, Low, Medium};
+        let exposures: HashMap<String, Exposure> = [
+            (
+                "sgr-reach",
+                exposure(Reachable, "on tcp 22 via igw-1 to i-1"),
+            ),
+            (
+                "sgr-none",
+                exposure(NotReachable, "no route to an internet gateway in rtb-x"),
+            ),
+            (
+                "sgr-unknown",
+                exposure(Unknown, "route tables not collected"),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let on = |rule: &str, id: &str, status| CheckResult {
+            resource: ResourceRef {
+                id: id.into(),
+                ..result(rule, status).resource
+            },
+            ..result(rule, status)
+        };
+        // (rule, its severity, resource, status) -> (severity, message start)
+        #[rustfmt::skip]
+        let cases = [
+            ("high", High, "sgr-reach", Status::Fail, Some(Critical), Some("reachable from the internet: on tcp 22 via igw-1 to i-1")),
+            ("crit", Critical, "sgr-reach", Status::Fail, None, Some("reachable from the internet: ")),
+            ("medium", Medium, "sgr-reach", Status::Fail, Some(High), Some("reachable from the internet: ")),
+            ("info", Info, "sgr-reach", Status::Fail, Some(Low), Some("reachable from the internet: ")),
+            ("high", High, "sgr-none", Status::Fail, Some(Medium), Some("not reachable: no route to an internet gateway in rtb-x")),
+            ("crit", Critical, "sgr-none", Status::Fail, Some(High), Some("not reachable: ")),
+            ("medium", Medium, "sgr-none", Status::Fail, Some(Low), Some("not reachable: ")),
+            ("low", Low, "sgr-none", Status::Fail, None, Some("not reachable: ")),
+            ("info", Info, "sgr-none", Status::Fail, None, Some("not reachable: ")),
+            ("high", High, "sgr-unknown", Status::Fail, None, Some("reachability unknown: route tables not collected")),
+            // No entry: unchanged.
+            ("high", High, "sgr-other", Status::Fail, None, None),
+            // Passes and not-evaluated results carry no verdict.
+            ("high", High, "sgr-reach", Status::Pass, None, None),
+            ("high", High, "sgr-reach", Status::NotEvaluated, None, None),
+            // A rule without the annotation: unchanged.
+            ("plain", High, "sgr-reach", Status::Fail, None, None),
+        ];
+        let annotated: HashMap<String, palisade_rules::Severity> = cases
+            .iter()
+            .filter(|c| c.0 != "plain")
+            .map(|c| (c.0.to_owned(), c.1))
+            .collect();
+        let mut results: Vec<CheckResult> = cases.iter().map(|c| on(c.0, c.2, c.3)).collect();
+        apply_exposures(&exposures, &annotated, &mut results);
+        for (c, r) in cases.iter().zip(&results) {
+            let what = format!("{} on {} ({:?})", c.0, c.2, c.3);
+            assert_eq!(r.severity, c.4, "{what}");
+            match c.5 {
+                Some(start) => {
+                    let m = r.message.as_deref().unwrap_or_default();
+                    assert!(m.starts_with(start), "{what}: {m:?}");
+                    let e = r.exposure.as_ref().expect("exposure attached");
+                    assert_eq!(e, &exposures[c.2], "{what}");
+                }
+                None => {
+                    assert_eq!(r.message, None, "{what}");
+                    assert_eq!(r.exposure, None, "{what}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn exposure_verdict_goes_before_an_existing_message() {
+        let exposures: HashMap<String, Exposure> = [(
+            "111111111111".to_owned(),
+            exposure(crate::result::Reachability::Reachable, "on tcp 3389"),
+        )]
+        .into();
+        let annotated: HashMap<String, palisade_rules::Severity> =
+            [("r".to_owned(), palisade_rules::Severity::High)].into();
+        let mut results = vec![CheckResult {
+            message: Some("port list from parameter".into()),
+            ..result("r", Status::Fail)
+        }];
+        apply_exposures(&exposures, &annotated, &mut results);
+        assert_eq!(
+            results[0].message.as_deref(),
+            Some("reachable from the internet: on tcp 3389; port list from parameter")
+        );
+        assert_eq!(
+            results[0].effective_severity(Some(palisade_rules::Severity::High)),
+            Some(palisade_rules::Severity::Critical)
+        );
+        // The finding id does not move with the verdict.
+        assert_eq!(
+            results[0].finding_id(),
+            result("r", Status::Fail).finding_id()
+        );
     }
 }

@@ -447,7 +447,11 @@ fn description(r: &CheckResult, meta: Option<&palisade_rules::RuleMeta>, title: 
             },
             r.message.as_deref().unwrap_or("no reason recorded")
         ),
-        _ => base.to_owned(),
+        Status::Fail => match &r.exposure {
+            Some(e) => format!("{}. {base}", e.summary()),
+            None => base.to_owned(),
+        },
+        Status::Pass => base.to_owned(),
     }
 }
 
@@ -481,7 +485,7 @@ fn mappings(report: &ScanReport<'_>, r: &CheckResult) -> (Vec<String>, Vec<Stand
 }
 
 /// Palisade's own fields: the rule, the exact resource name, region and
-/// type, the result and its triage. Values over the limit are cut; empty
+/// type, the result, its reachability verdict and path, and its triage. Values over the limit are cut; empty
 /// values are left out (the API takes none).
 fn product_fields(report: &ScanReport<'_>, r: &CheckResult, fid: &str) -> BTreeMap<String, String> {
     let mut f = BTreeMap::new();
@@ -497,6 +501,19 @@ fn product_fields(report: &ScanReport<'_>, r: &CheckResult, fid: &str) -> BTreeM
     put(RESOURCE_REGION_FIELD, &r.resource.region);
     if let Some(m) = &r.message {
         put("palisade/Message", m);
+    }
+    if let Some(rule) = report.adjusted_from(r) {
+        put("palisade/RuleSeverity", rule.as_str());
+    }
+    if let Some(e) = &r.exposure {
+        put("palisade/Reachability", e.verdict.as_str());
+        put("palisade/ReachabilityReason", &e.reason);
+        let hops: Vec<String> = e
+            .path
+            .iter()
+            .map(|h| format!("{} {}", h.kind, h.id))
+            .collect();
+        put("palisade/NetworkPath", &hops.join(" -> "));
     }
     if let Some(s) = report.triage.states.get(fid) {
         put("palisade/BaselineState", s.as_str());

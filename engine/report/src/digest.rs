@@ -77,7 +77,8 @@ impl Digest {
             let e = by_rule
                 .entry(f.rule_id)
                 .or_insert((f.severity, 0, Vec::new()));
-            // A rule's severity can differ between scans: the highest wins.
+            // A rule's findings can differ in severity (between scans, or by
+            // their reachability verdict): the highest wins.
             e.0 = e.0.max(f.severity);
             e.1 += usize::from(f.suppressed);
             e.2.push(f.resource_id);

@@ -114,7 +114,12 @@ struct ResultRow<'a> {
     finding_id: String,
     rule_id: &'a str,
     status: Status,
+    /// The effective severity (the rule's, or the one a reachability
+    /// verdict adjusted it to).
     severity: Option<&'static str>,
+    /// The rule's metadata severity, when `severity` differs from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_severity: Option<&'static str>,
     pack: Option<&'static str>,
     title: Option<&'a str>,
     resource: &'a ResourceRef,
@@ -126,6 +131,10 @@ struct ResultRow<'a> {
     suppression: Option<Suppression<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cost: Option<&'a palisade_rules::CostEstimate>,
+    /// The reachability verdict, its reason and the network path (fails of
+    /// rules annotated `@exposure`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exposure: Option<&'a palisade_eval::result::Exposure>,
 }
 
 impl<'a> ResultRow<'a> {
@@ -145,7 +154,13 @@ impl<'a> ResultRow<'a> {
             finding_id: fid,
             rule_id: &r.rule_id,
             status: r.status,
-            severity: rule.map(|x| x.meta.severity.as_str()),
+            severity: r
+                .effective_severity(report.rule_severity(r))
+                .map(palisade_rules::Severity::as_str),
+            rule_severity: report
+                .adjusted_from(r)
+                .map(palisade_rules::Severity::as_str),
+            exposure: r.exposure.as_ref(),
             pack: rule.map(|x| x.meta.pack.as_str()),
             title: rule.map(|x| x.meta.title.as_str()),
             resource: &r.resource,

@@ -76,12 +76,13 @@ pub fn render(report: &ScanReport<'_>) -> String {
                         sev.as_str(),
                         xml(title),
                         xml(&format!(
-                            "{} ({}) in account {} region {}; finding id {}",
+                            "{} ({}) in account {} region {}; finding id {}{}",
                             r.resource.name,
                             r.resource.resource_type,
                             r.resource.account_id,
                             r.resource.region,
-                            r.finding_id()
+                            r.finding_id(),
+                            exposure_text(r)
                         ))
                     );
                 }
@@ -104,6 +105,22 @@ pub fn render(report: &ScanReport<'_>) -> String {
         out.push_str("  </testsuite>\n");
     }
     out.push_str("</testsuites>\n");
+    out
+}
+
+/// A failure's reachability verdict and network path, as more lines of
+/// the failure text (empty without a verdict).
+fn exposure_text(r: &palisade_eval::CheckResult) -> String {
+    let Some(e) = &r.exposure else {
+        return String::new();
+    };
+    let mut out = format!("\n{}", e.summary());
+    if !e.path.is_empty() {
+        out.push_str("\npath:");
+        for h in &e.path {
+            out.push_str(&format!("\n  {} {}: {}", h.kind, h.id, h.label));
+        }
+    }
     out
 }
 

@@ -10,6 +10,8 @@ pub mod asff;
 pub mod digest;
 pub mod escape;
 pub mod evidence;
+#[cfg(test)]
+mod exposure_tests;
 pub mod framework;
 pub mod html;
 pub mod json;
@@ -174,10 +176,24 @@ impl<'a> ScanReport<'a> {
         self.pack.rule(id)
     }
 
-    /// Severity of a result's rule (info if unknown).
+    /// The effective severity of a result: its own when its reachability
+    /// verdict adjusted it, else its rule's (info if unknown). Every
+    /// renderer reports this one.
     pub fn severity(&self, r: &CheckResult) -> Severity {
-        self.rule(&r.rule_id)
-            .map_or(Severity::Info, |r| r.meta.severity)
+        r.effective_severity(self.rule_severity(r))
+            .unwrap_or(Severity::Info)
+    }
+
+    /// The metadata severity of a result's rule, when the rule is known.
+    pub fn rule_severity(&self, r: &CheckResult) -> Option<Severity> {
+        self.rule(&r.rule_id).map(|x| x.meta.severity)
+    }
+
+    /// The rule's metadata severity when the result's effective severity
+    /// differs from it (a reachability verdict adjusted it), else `None`.
+    pub fn adjusted_from(&self, r: &CheckResult) -> Option<Severity> {
+        let rule = self.rule_severity(r)?;
+        (r.severity.is_some_and(|s| s != rule)).then_some(rule)
     }
 
     /// Failed results, waived ones included.

@@ -10,6 +10,10 @@
 //! evaluated. `compliance.standards` names the frameworks the rule maps to,
 //! else the Palisade pack. The mapping is documented in docs/ocsf-asff.md.
 //!
+//! A fail with a reachability verdict carries it in `status_detail` and the
+//! network path as one `evidences` entry (`data`: verdict, reason, path;
+//! `resources`: the hops); `severity_id` is the effective severity.
+//!
 //! Strings from the cloud are data: they are carried exactly (JSON escaping
 //! only); the consumer escapes for its own display.
 
@@ -54,6 +58,27 @@ struct Event<'a> {
     resources: [Resource<'a>; 1],
     cloud: Cloud<'a>,
     remediation: Remediation<'a>,
+    /// The reachability verdict and network path of an exposure finding.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    evidences: Vec<Evidence<'a>>,
+}
+
+/// OCSF Evidence Artifacts: the network path from the internet, as data
+/// (verdict, reason, hops) and as the hop resources.
+#[derive(Serialize)]
+struct Evidence<'a> {
+    name: &'static str,
+    data: &'a palisade_eval::result::Exposure,
+    resources: Vec<HopResource<'a>>,
+}
+
+/// One hop of the path as an OCSF resource: id, kind and label.
+#[derive(Serialize)]
+struct HopResource<'a> {
+    uid: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    name: &'a str,
 }
 
 #[derive(Serialize)]
@@ -211,7 +236,7 @@ fn event<'a>(report: &'a ScanReport<'_>, r: &'a CheckResult, fid: &'a str, time:
                 .clone()
                 .unwrap_or_else(|| "no reason recorded".to_owned()),
         ),
-        Status::Fail => fail_detail(report, fid),
+        Status::Fail => fail_detail(report, r, fid),
         Status::Pass => r.message.clone(),
     };
     let title = meta.map_or(r.rule_id.as_str(), |m| m.title.as_str());
@@ -288,12 +313,33 @@ fn event<'a>(report: &'a ScanReport<'_>, r: &'a CheckResult, fid: &'a str, time:
             desc: meta.map_or("", |m| m.remediation.as_str()),
             references: meta.map_or(&[][..], |m| &m.references[..]),
         },
+        evidences: r
+            .exposure
+            .iter()
+            .map(|e| Evidence {
+                name: "network path from the internet",
+                data: e,
+                resources: e
+                    .path
+                    .iter()
+                    .map(|h| HopResource {
+                        uid: &h.id,
+                        kind: &h.kind,
+                        name: &h.label,
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }
 
-/// For a fail: the waiver that suppresses it and its baseline state.
-fn fail_detail(report: &ScanReport<'_>, fid: &str) -> Option<String> {
+/// For a fail: its reachability verdict, the waiver that suppresses it and
+/// its baseline state.
+fn fail_detail(report: &ScanReport<'_>, r: &CheckResult, fid: &str) -> Option<String> {
     let mut parts = Vec::new();
+    if let Some(e) = &r.exposure {
+        parts.push(e.summary());
+    }
     if let Some(w) = report.triage.waiver_for(fid) {
         parts.push(format!(
             "waived until {} by {}: {}",

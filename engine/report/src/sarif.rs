@@ -2,7 +2,10 @@
 //! `security-severity` and tags; every result with a physical location (the
 //! snapshot file and the line where the resource starts) and a logical
 //! location (the resource id/ARN); `partialFingerprints` from the stable
-//! finding id; one run per category (`runAutomationDetails`). Errors and
+//! finding id; one run per category (`runAutomationDetails`). A result
+//! with a reachability verdict carries its network path as a code flow and
+//! as related locations, and `properties.reachability`; a result whose
+//! verdict adjusted its severity has the adjusted `level`. Errors and
 //! coverage gaps are tool execution notifications, and mark the invocation
 //! unsuccessful.
 
@@ -173,13 +176,17 @@ fn finding(
     let title = report
         .rule(&r.rule_id)
         .map_or(r.rule_id.as_str(), |x| x.meta.title.as_str());
-    let text = format!(
+    let mut text = format!(
         "{title}: {} `{}` in account {} ({}).",
         r.resource.resource_type,
         markdown(&r.resource.name),
         r.resource.account_id,
         markdown_if_needed(&r.resource.region)
     );
+    if let Some(e) = &r.exposure {
+        text.push(' ');
+        text.push_str(&markdown(&capitalised(&e.summary())));
+    }
     let place = report.place_of(&r.resource);
     let mut region = json!({ "startLine": place.line });
     if let Some(c) = place.column {
@@ -210,6 +217,15 @@ fn finding(
             "severity": sev.as_str(),
         }
     });
+    if let Some(rule) = report.adjusted_from(r) {
+        // GitHub takes `level` per result but the security severity from
+        // the rule only; other consumers read this one.
+        result["properties"]["security-severity"] = json!(sev.security_severity());
+        result["properties"]["ruleSeverity"] = json!(rule.as_str());
+    }
+    if let Some(e) = &r.exposure {
+        add_exposure(report, r, e, &mut result);
+    }
     if let Some(state) = report.triage.states.get(&fid) {
         result["baselineState"] = json!(state.as_str());
     }
@@ -228,6 +244,86 @@ fn finding(
         }]);
     }
     result
+}
+
+/// Related locations GitHub keeps per result (it accepts 1,000 and shows 100).
+pub const MAX_RELATED_LOCATIONS: usize = 100;
+
+/// `text` with its first letter upper-cased.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// The physical location of one hop of a result's network path: the hop's
+/// own place when the snapshot (or template) has it, else the result's.
+fn hop_place(report: &ScanReport<'_>, r: &CheckResult, hop_id: &str) -> Value {
+    let hop = palisade_eval::ResourceRef {
+        id: hop_id.to_owned(),
+        ..r.resource.clone()
+    };
+    let known = palisade_model::source::locate(&report.locations, hop_id).is_some()
+        || report
+            .snapshot
+            .lines
+            .line_of(&r.resource.account_id, hop_id)
+            .is_some();
+    let place = report.place_of(if known { &hop } else { &r.resource });
+    let mut region = json!({ "startLine": place.line });
+    if let Some(c) = place.column {
+        region["startColumn"] = json!(c);
+    }
+    json!({ "artifactLocation": { "uri": place.uri }, "region": region })
+}
+
+/// Adds a result's reachability: the path as a code flow (one thread flow
+/// location per hop, GitHub shows it as the alert's path), the hops as
+/// related locations, and the exact verdict, reason and path as
+/// `properties.reachability`. Hop labels come from cloud names: the
+/// messages are Markdown-escaped, the property keeps them exact.
+fn add_exposure(
+    report: &ScanReport<'_>,
+    r: &CheckResult,
+    e: &palisade_eval::result::Exposure,
+    result: &mut Value,
+) {
+    let hop_location = |h: &palisade_eval::result::PathHop| {
+        json!({
+            "physicalLocation": hop_place(report, r, &h.id),
+            "logicalLocations": [{ "name": h.id, "kind": h.kind }],
+            "message": { "text": markdown(&h.label) },
+        })
+    };
+    if !e.path.is_empty() {
+        let steps: Vec<Value> = e
+            .path
+            .iter()
+            .map(|h| json!({ "location": hop_location(h), "kinds": [h.kind] }))
+            .collect();
+        result["codeFlows"] = json!([{
+            "message": { "text": markdown(&capitalised(&e.summary())) },
+            "threadFlows": [{ "locations": steps }]
+        }]);
+        let related: Vec<Value> = e
+            .path
+            .iter()
+            .take(MAX_RELATED_LOCATIONS)
+            .enumerate()
+            .map(|(i, h)| {
+                let mut l = hop_location(h);
+                l["id"] = json!(i);
+                l
+            })
+            .collect();
+        result["relatedLocations"] = json!(related);
+    }
+    result["properties"]["reachability"] = json!({
+        "verdict": e.verdict.as_str(),
+        "reason": e.reason,
+        "path": e.path,
+    });
 }
 
 /// Notifications about the run as a whole: the GitHub result limit,

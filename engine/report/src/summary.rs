@@ -54,7 +54,7 @@ impl Summary {
             if r.status == Status::Fail {
                 if let Some(rule) = report.rule(&r.rule_id) {
                     *s.failures_by_severity
-                        .entry(rule.meta.severity.as_str().to_owned())
+                        .entry(report.severity(r).as_str().to_owned())
                         .or_default() += 1;
                     *s.failures_by_pack
                         .entry(rule.meta.pack.as_str().to_owned())

@@ -98,7 +98,20 @@ fn write_findings(
                 terminal(&f.resource.region),
                 terminal(&f.resource.name)
             );
+            if let Some(e) = &f.exposure {
+                write_exposure(out, e);
+            }
         }
+    }
+}
+
+/// A finding's reachability verdict and its network path, indented under
+/// the finding (hop ids, not labels: the line stays short).
+fn write_exposure(out: &mut String, e: &palisade_eval::result::Exposure) {
+    let _ = writeln!(out, "          {}", terminal(&e.summary()));
+    if !e.path.is_empty() {
+        let hops: Vec<String> = e.path.iter().map(|h| terminal(&h.id)).collect();
+        let _ = writeln!(out, "          path: {}", hops.join(" -> "));
     }
 }
 

@@ -51,6 +51,66 @@ impl Scan {
         Scan::of("hostile/snapshot.json")
     }
 
+    /// The demo snapshot with reachability verdicts on two fails of rules
+    /// annotated `@exposure` (as the evaluator attaches them): the first
+    /// reachable, through a path whose hop labels and ids are hostile
+    /// (markup, bidi override, escape sequence), the second not reachable.
+    /// Returns the scan and the indexes of the two results.
+    pub fn exposed() -> (Scan, [usize; 2]) {
+        use palisade_eval::result::{adjusted_severity, Exposure, PathHop, Reachability};
+        let mut scan = Scan::of("demo/snapshot.json");
+        let annotated: Vec<usize> = scan
+            .results
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.status == palisade_eval::Status::Fail
+                    && pack()
+                        .rule(&r.rule_id)
+                        .is_some_and(|x| x.policy.annotation("exposure").is_some())
+            })
+            .map(|(i, _)| i)
+            .collect();
+        assert!(annotated.len() >= 2, "the demo fails exposure checks");
+        let hop = |kind: &str, id: &str, label: &str| PathHop {
+            kind: kind.into(),
+            id: id.into(),
+            label: label.into(),
+        };
+        let reachable = Exposure {
+            verdict: Reachability::Reachable,
+            reason: "on tcp 22 via igw-1 <b>and</b> [x](https://evil.example)".into(),
+            path: vec![
+                hop("internet", "0.0.0.0/0", "the internet"),
+                hop("internet_gateway", "igw-1", "route 0.0.0.0/0 -> igw-1"),
+                hop(
+                    "network_interface",
+                    "eni-</script><img src=x onerror=alert(1)>",
+                    "<img src=x onerror=alert(1)> \u{202E}gnp.exe \u{1b}[31mred | [link](https://evil.example)",
+                ),
+                hop("instance", "arn:aws:ec2:us-east-1:111111111111:instance/i-1", "i-1"),
+            ],
+        };
+        let not_reachable = Exposure {
+            verdict: Reachability::NotReachable,
+            reason: "no route to an internet gateway in rtb-x".into(),
+            path: vec![hop("internet", "0.0.0.0/0", "the internet")],
+        };
+        for (i, e) in [annotated[0], annotated[1]]
+            .into_iter()
+            .zip([reachable, not_reachable])
+        {
+            let r = &mut scan.results[i];
+            let rule = pack().rule(&r.rule_id).map(|x| x.meta.severity);
+            let rule = rule.unwrap_or(palisade_rules::Severity::Info);
+            let effective = adjusted_severity(rule, e.verdict);
+            r.severity = (effective != rule).then_some(effective);
+            r.message = Some(e.summary());
+            r.exposure = Some(e);
+        }
+        (scan, [annotated[0], annotated[1]])
+    }
+
     /// The report the renderers take.
     pub fn report(&self) -> ScanReport<'_> {
         ScanReport::new(&self.snapshot, pack(), &self.results, &self.triage)

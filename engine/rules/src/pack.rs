@@ -425,6 +425,7 @@ fn load_policy(
             ));
         }
     }
+    check_exposure_annotation(path, text, &policy)?;
     if policy.effect() != Effect::Forbid {
         return Err(RulesError::at(path, 1, "a check must be a `forbid` policy (its condition says when the resource violates the check)"));
     }
@@ -450,6 +451,49 @@ fn load_policy(
         return Err(RulesError::Invalid(items));
     }
     Ok((id, policy, resource_type))
+}
+
+/// Entity types the account graph records a reachability verdict for (by
+/// resource id): the only types a rule annotated `@exposure` may scope.
+pub const EXPOSURE_RESOURCE_TYPES: [&str; 4] = [
+    "AWS::EC2::SecurityGroupRule",
+    "AWS::EC2::NetworkAclEntry",
+    "AWS::EC2::NetworkInterface",
+    "AWS::EC2::Instance",
+];
+
+/// `@exposure` takes no value and scopes a type the graph records
+/// reachability for; anything else would silently do nothing.
+fn check_exposure_annotation(path: &Path, text: &str, policy: &Policy) -> Result<(), RulesError> {
+    let Some(value) = policy.annotation("exposure") else {
+        return Ok(());
+    };
+    let line = text
+        .lines()
+        .position(|l| l.trim_start().starts_with("@exposure"))
+        .map_or(1, |i| i + 1);
+    if !value.is_empty() {
+        return Err(RulesError::at(
+            path,
+            line,
+            format!("@exposure takes no value (found {value:?}): write `@exposure`"),
+        ));
+    }
+    let scoped = match policy.resource_constraint() {
+        ResourceConstraint::Is(t) | ResourceConstraint::IsIn(t, _) => t.to_string(),
+        _ => String::new(),
+    };
+    if !EXPOSURE_RESOURCE_TYPES.contains(&scoped.as_str()) {
+        return Err(RulesError::at(
+            path,
+            line,
+            format!(
+                "@exposure on a rule over {scoped:?}: the graph records reachability only for {}",
+                EXPOSURE_RESOURCE_TYPES.join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The line of the first labelled span of a Cedar diagnostic (0 if none).
@@ -616,6 +660,43 @@ mod tests {
                 "{}:6: `depends_on` entry \"backup:GetBackupVaultPolicy\": the collectors do not call",
                 meta.display()
             )),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn exposure_annotation_takes_no_value_and_an_exposure_type() {
+        let dir = repository_pack_copy();
+        let sg = dir
+            .path()
+            .join("policies/ec2/ec2-sg-ssh-open-to-internet.cedar");
+        let pack = RulePack::load(&dir.path().join("policies"), &dir.path().join("rules")).unwrap();
+        let annotated = |id: &str| {
+            pack.rule(id)
+                .is_some_and(|r| r.policy.annotation("exposure").is_some())
+        };
+        // The ingress exposure checks are annotated; egress and hygiene ones are not.
+        assert!(annotated("ec2-sg-ssh-open-to-internet"));
+        assert!(annotated("ec2-nacl-admin-ports-open"));
+        assert!(!annotated("ec2-sg-egress-all-to-internet"));
+        assert!(!annotated("ec2-nacl-egress-all-to-internet"));
+        assert!(!annotated("ec2-sg-unused"));
+        edit(&sg, "@exposure\n", "@exposure(\"high\")\n");
+        let err = load_err(dir.path());
+        assert!(
+            err.starts_with(&format!("{}:4: @exposure takes no value", sg.display())),
+            "{err}"
+        );
+        edit(&sg, "@exposure(\"high\")\n", "@exposure\n");
+        let unused = dir
+            .path()
+            .join("policies/ec2/ec2-vpc-flow-logs-disabled.cedar");
+        let text = std::fs::read_to_string(&unused).unwrap();
+        std::fs::write(&unused, format!("@exposure\n{text}")).unwrap();
+        let err = load_err(dir.path());
+        assert!(
+            err.contains("ec2-vpc-flow-logs-disabled.cedar:1: @exposure on a rule over")
+                && err.contains("AWS::EC2::SecurityGroupRule"),
             "{err}"
         );
     }

@@ -43,7 +43,8 @@ impl Default for Gate {
 impl Gate {
     /// Decides on a scan of `snapshot` whose evaluation gave `results`,
     /// triaged as `triage`. `severity_of` gives a rule's severity (info
-    /// when unknown).
+    /// when unknown); a result's own severity (adjusted by its
+    /// reachability verdict) wins over it.
     pub fn decide(
         &self,
         snapshot: &Snapshot,
@@ -58,7 +59,9 @@ impl Gate {
         // Open (unwaived) findings at or above the threshold, and with
         // --fail-on-new only those not in the baseline.
         let failing = results.iter().filter(|r| triage.is_open(r)).any(|f| {
-            severity_of(&f.rule_id).unwrap_or(Severity::Info) >= self.fail_on
+            f.effective_severity(severity_of(&f.rule_id))
+                .unwrap_or(Severity::Info)
+                >= self.fail_on
                 && (!self.fail_on_new || triage.is_new(&f.finding_id()))
         });
         if incomplete {
@@ -95,6 +98,8 @@ mod tests {
             },
             message: None,
             cost: None,
+            severity: None,
+            exposure: None,
         }
     }
 
@@ -115,6 +120,7 @@ mod tests {
     fn severity_of(rule: &str) -> Option<Severity> {
         match rule {
             "high" => Some(Severity::High),
+            "medium" => Some(Severity::Medium),
             "low" => Some(Severity::Low),
             _ => None,
         }
@@ -137,6 +143,11 @@ mod tests {
             "old".into(),
         ));
         let fail = |rule, id| result(rule, id, Status::Fail);
+        // A fail whose reachability verdict adjusted its severity.
+        let adjusted = |rule, id, sev| CheckResult {
+            severity: Some(sev),
+            ..result(rule, id, Status::Fail)
+        };
         let high = Gate {
             fail_on: Severity::High,
             fail_on_new: false,
@@ -153,6 +164,9 @@ mod tests {
             ("unknown rule counts as info", Gate::default(), false, vec![fail("other", "a")], Verdict::Findings),
             ("below the threshold", high, false, vec![fail("low", "a")], Verdict::Clean),
             ("at the threshold", high, false, vec![fail("high", "a")], Verdict::Findings),
+            ("high rule lowered to medium (not reachable)", high, false, vec![adjusted("high", "a", Severity::Medium)], Verdict::Clean),
+            ("medium rule raised to high (reachable)", high, false, vec![adjusted("medium", "a", Severity::High)], Verdict::Findings),
+            ("medium rule as is", high, false, vec![fail("medium", "a")], Verdict::Clean),
             ("waived", high, false, vec![fail("high", "waived")], Verdict::Clean),
             ("in the baseline", new_only, false, vec![fail("high", "old")], Verdict::Clean),
             ("new since the baseline", new_only, false, vec![fail("high", "old"), fail("low", "new")], Verdict::Findings),

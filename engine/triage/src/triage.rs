@@ -36,8 +36,10 @@ pub struct Triage {
 
 impl Triage {
     /// Applies `waivers` (as of `today`) and `baseline` to the failed results.
-    /// `severity_of` gives a rule's severity (a finding whose severity
-    /// differs from the baseline's is `updated`).
+    /// `severity_of` gives a rule's severity; a result's own (adjusted)
+    /// severity wins over it. A finding whose effective severity differs
+    /// from the baseline's is `updated` (never `new`: finding ids depend on
+    /// rule and resource only).
     pub fn new(
         results: &[CheckResult],
         severity_of: &dyn Fn(&str) -> Option<Severity>,
@@ -67,7 +69,9 @@ impl Triage {
                 let state = match b.entries.get(&id) {
                     None => BaselineState::New,
                     Some(e)
-                        if e.severity != severity_of(&r.rule_id).map_or("", Severity::as_str)
+                        if e.severity
+                            != r.effective_severity(severity_of(&r.rule_id))
+                                .map_or("", Severity::as_str)
                             || e.name != r.resource.name =>
                     {
                         BaselineState::Updated
@@ -144,6 +148,8 @@ mod tests {
             },
             message: None,
             cost: None,
+            severity: None,
+            exposure: None,
         }
     }
 
@@ -241,5 +247,35 @@ expires = "2027-01-01"
         assert_eq!(t.fixed[0].resource_id, "gone");
         assert!(!t.is_new(&results[0].finding_id()));
         assert!(t.is_new(&results[1].finding_id()));
+    }
+
+    #[test]
+    fn an_adjusted_severity_keeps_the_finding_id_and_is_compared_as_effective() {
+        let mut b = Baseline {
+            source: "prev.json".into(),
+            ..Baseline::default()
+        };
+        // The previous scan recorded the adjusted severities.
+        b.insert(BaselineEntry::new("r1", "a", "medium".into(), "a".into()));
+        b.insert(BaselineEntry::new("r1", "b", "medium".into(), "b".into()));
+        let lowered = CheckResult {
+            severity: Some(Severity::Medium),
+            ..fail("r1", "a", &[])
+        };
+        let plain = fail("r1", "b", &[]);
+        assert_eq!(lowered.finding_id(), fail("r1", "a", &[]).finding_id());
+        let results = vec![lowered, plain];
+        let t = Triage::new(
+            &results,
+            &|_| Some(Severity::High),
+            Some(&b),
+            None,
+            date("2026-01-01"),
+        );
+        // Same effective severity: unchanged. The rule's own severity now
+        // (high, no verdict) differs from the recorded medium: updated, not new.
+        assert_eq!(t.states[&results[0].finding_id()], BaselineState::Unchanged);
+        assert_eq!(t.states[&results[1].finding_id()], BaselineState::Updated);
+        assert!(t.fixed.is_empty());
     }
 }

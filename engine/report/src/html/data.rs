@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use palisade_eval::{ResourceRef, Status};
+use palisade_eval::result::Reachability;
+use palisade_eval::{CheckResult, ResourceRef, Status};
 use palisade_rules::Framework;
 use palisade_triage::BaselineState;
 use serde::Serialize;
@@ -117,6 +118,36 @@ struct Results<'a> {
     waiver: Vec<(usize, usize)>,
     /// (result number, message) of the results with a message.
     message: Vec<(usize, &'a str)>,
+    /// (result number, severity rank 0 critical to 4 info) of the results
+    /// whose reachability verdict adjusted their rule's severity.
+    severity: Vec<(usize, u8)>,
+    /// (result number, verdict, reason, path) of the results with a
+    /// reachability verdict: verdict 0 reachable, 1 not reachable,
+    /// 2 unknown; each hop as [kind, id, label].
+    exposure: Vec<(usize, u8, &'a str, Vec<[&'a str; 3]>)>,
+}
+
+impl<'a> Results<'a> {
+    /// Records result `i`'s adjusted severity and reachability verdict, if
+    /// it has them.
+    fn push_reachability(&mut self, report: &ScanReport<'_>, i: usize, r: &'a CheckResult) {
+        if report.adjusted_from(r).is_some() {
+            self.severity.push((i, rank(report.severity(r))));
+        }
+        if let Some(e) = &r.exposure {
+            let verdict = match e.verdict {
+                Reachability::Reachable => 0,
+                Reachability::NotReachable => 1,
+                Reachability::Unknown => 2,
+            };
+            let path = e
+                .path
+                .iter()
+                .map(|h| [h.kind.as_str(), h.id.as_str(), h.label.as_str()])
+                .collect();
+            self.exposure.push((i, verdict, e.reason.as_str(), path));
+        }
+    }
 }
 
 /// One framework's controls.
@@ -367,6 +398,7 @@ impl<'a> Columns<'a> {
             if let Some(m) = r.message.as_deref() {
                 results.message.push((i, m));
             }
+            results.push_reachability(report, i, r);
         }
         Columns {
             resources,
@@ -378,6 +410,17 @@ impl<'a> Columns<'a> {
     }
 }
 
+/// The page's sort rank of a severity: 0 (critical) to 4 (info).
+fn rank(s: palisade_rules::Severity) -> u8 {
+    match s {
+        palisade_rules::Severity::Critical => 0,
+        palisade_rules::Severity::High => 1,
+        palisade_rules::Severity::Medium => 2,
+        palisade_rules::Severity::Low => 3,
+        palisade_rules::Severity::Info => 4,
+    }
+}
+
 /// A rule's metadata as the page shows it.
 fn rule_info(r: &palisade_rules::Rule) -> RuleInfo<'_> {
     let m = &r.meta;
@@ -386,13 +429,7 @@ fn rule_info(r: &palisade_rules::Rule) -> RuleInfo<'_> {
         id: &r.id,
         title: &m.title,
         severity: m.severity.as_str(),
-        rank: match m.severity.as_str() {
-            "critical" => 0,
-            "high" => 1,
-            "medium" => 2,
-            "low" => 3,
-            _ => 4,
-        },
+        rank: rank(m.severity),
         pack: m.pack.as_str(),
         service: &m.service,
         rationale: &m.rationale,

@@ -11,6 +11,8 @@
   var STATUS_LABEL = { fail: 'fail', pass: 'pass', error: 'error', not_evaluated: 'not evaluated',
     not_applicable: 'not applicable', manual: 'manual' };
   var BASE = ['', 'new', 'unchanged', 'updated'];
+  var REACH = ['', 'reachable', 'not_reachable', 'unknown'];
+  var REACH_LABEL = ['', 'reachable', 'not reachable', 'reachability unknown'];
   var PAGE = 100;
   var app = document.getElementById('app');
 
@@ -264,9 +266,11 @@
   var R = D.results, RS = D.resources, N = R.status.length;
   var col = { rule: Uint32Array.from(R.rule), sev: new Uint8Array(N), status: Uint8Array.from(R.status), res: Uint32Array.from(R.resource),
     acct: new Uint32Array(N), region: new Uint32Array(N), base: R.baseline.length ? Uint8Array.from(R.baseline) : new Uint8Array(N),
-    waiver: new Uint32Array(N) };
-  var message = {}, tags = {};
+    waiver: new Uint32Array(N), reach: new Uint8Array(N) };
+  var message = {}, tags = {}, exposure = {}, adjusted = {};
   R.message.forEach(function (m) { message[m[0]] = m[1]; });
+  // Reachability: 0 none, 1 reachable, 2 not reachable, 3 unknown.
+  R.exposure.forEach(function (x) { col.reach[x[0]] = x[1] + 1; exposure[x[0]] = { reason: x[2], path: x[3] }; });
   R.waiver.forEach(function (w) { col.waiver[w[0]] = w[1] + 1; });
   RS.tags.forEach(function (t) { tags[t[0]] = t[1]; });
   // Rule order by id, for sorting by rule.
@@ -278,6 +282,8 @@
     var rr = D.rules[col.rule[i]], res = col.res[i];
     col.sev[i] = rr ? rr.rank : 4; col.acct[i] = RS.account[res]; col.region[i] = RS.region[res];
   }
+  // A reachability verdict adjusted these results' severity.
+  R.severity.forEach(function (s) { adjusted[s[0]] = col.sev[s[0]]; col.sev[s[0]] = s[1]; });
   var state = { view: new Int32Array(0), page: 0, sort: 'severity', dir: 1, open: {} };
   var F = {};
 
@@ -298,7 +304,7 @@
   }
   function filters() {
     var bar = el('div', 'filters');
-    var rs = present(col.rule), as = present(col.acct), gs = present(col.region);
+    var rs = present(col.rule), as = present(col.acct), gs = present(col.region), xs = present(col.reach);
     add(bar,
       select('f-status', 'Status', [['open', 'fail, error, not evaluated'], ['all', 'all results'], ['0', 'fail'], ['1', 'pass'], ['2', 'error'], ['3', 'not evaluated']], 'open'),
       select('f-severity', 'Severity', [['all', 'all']].concat(SEV.map(function (s, i) { return [String(i), s]; })), 'all'),
@@ -308,6 +314,8 @@
         .filter(function (o) { return as[o[0]]; })), 'all'),
       select('f-region', 'Region', [['all', 'all']].concat(D.regions.map(function (a, i) { return [String(i), short(a, 40)]; })
         .filter(function (o) { return gs[o[0]]; })), 'all'),
+      R.exposure.length ? select('f-reach', 'Reachability', [['all', 'all']].concat([1, 2, 3].filter(function (v) { return xs[v]; })
+        .map(function (v) { return [String(v), REACH_LABEL[v]]; })).concat([['0', 'no verdict']]), 'all') : null,
       select('f-waived', 'Waived', [['all', 'all'], ['open', 'not waived'], ['waived', 'waived only']], 'all'),
       D.meta.baseline ? select('f-baseline', 'Baseline', [['all', 'all'], ['1', 'new'], ['2', 'unchanged'], ['3', 'updated'], ['changed', 'new or updated']], 'all') : null);
     var sw = el('label', 'filter');
@@ -321,7 +329,7 @@
   function want(id) { var s = F[id]; return s ? s.value : 'all'; }
   function apply() {
     var st = want('f-status'), sv = want('f-severity'), ru = want('f-rule'), ac = want('f-account'), rg = want('f-region'),
-      wv = want('f-waived'), bl = want('f-baseline'), q = F['f-search'] ? F['f-search'].value.toLowerCase() : '';
+      wv = want('f-waived'), bl = want('f-baseline'), rc = want('f-reach'), rcN = +rc, q = F['f-search'] ? F['f-search'].value.toLowerCase() : '';
     var out = new Int32Array(N), n = 0;
     var stN = +st, svN = +sv, ruN = +ru, acN = +ac, rgN = +rg, blN = +bl;
     for (var i = 0; i < N; i++) {
@@ -331,6 +339,7 @@
       if (ru !== 'all' && col.rule[i] !== ruN) { continue; }
       if (ac !== 'all' && col.acct[i] !== acN) { continue; }
       if (rg !== 'all' && col.region[i] !== rgN) { continue; }
+      if (rc !== 'all' && col.reach[i] !== rcN) { continue; }
       if (wv === 'open' && col.waiver[i]) { continue; }
       if (wv === 'waived' && !col.waiver[i]) { continue; }
       if (bl === 'changed' ? !(col.base[i] === 1 || col.base[i] === 3) : (bl !== 'all' && col.base[i] !== blN)) { continue; }
@@ -396,6 +405,7 @@
     var w = add(el('span'), badge(s, STATUS_LABEL[s]));
     if (col.waiver[i]) { add(w, document.createTextNode(' '), badge('waived', 'waived')); }
     if (col.base[i]) { add(w, document.createTextNode(' '), badge('base-' + BASE[col.base[i]], BASE[col.base[i]])); }
+    if (col.reach[i]) { add(w, document.createTextNode(' '), badge('reach-' + REACH[col.reach[i]], REACH_LABEL[col.reach[i]])); }
     return w;
   }
   function row(i) {
@@ -407,7 +417,7 @@
     add(name, el('div', 'mono', short(id, 120)), nm && nm !== id ? el('div', 'note', short(nm, 120)) : null);
     var ruleCell = el('td');
     add(ruleCell, el('div', 'mono', rule.id), el('div', 'note', rule.title));
-    add(tr, el('td', 'x', open ? '\u25be' : '\u25b8'), add(el('td'), badge(rule.severity, rule.severity)), add(el('td'), statusBadge(i)),
+    add(tr, el('td', 'x', open ? '\u25be' : '\u25b8'), add(el('td'), badge(SEV[col.sev[i]], SEV[col.sev[i]])), add(el('td'), statusBadge(i)),
       ruleCell, name, el('td', 'mono nowrap', D.accounts[col.acct[i]]), el('td', 'mono nowrap', short(D.regions[col.region[i]], 40)));
     function toggle() { if (state.open[i]) { delete state.open[i]; } else { state.open[i] = 1; } draw(); }
     tr.addEventListener('click', toggle);
@@ -422,7 +432,8 @@
     var td = el('td'); td.colSpan = 7;
     var box = el('div', 'detail-box'), left = el('div'), right = el('div'), iac = el('div', 'iac');
     if (rule) {
-      add(left, el('h3', null, rule.title), dl([['Rule', rule.id], ['Severity', rule.severity], ['Pack', rule.pack], ['Service', rule.service]]));
+      add(left, el('h3', null, rule.title), dl([['Rule', rule.id], ['Severity', SEV[col.sev[i]] + (adjusted[i] !== undefined ? ' (rule: ' + rule.severity + ', adjusted by reachability)' : '')],
+        ['Pack', rule.pack], ['Service', rule.service]]));
       add(left, el('h4', null, 'Rationale'), el('p', 'text rationale', rule.rationale));
       add(left, el('h4', null, 'Remediation'), el('p', 'text remediation', rule.remediation));
       var fw = el('ul', 'plain frameworks');
@@ -441,6 +452,7 @@
       ['Region', D.regions[RS.region[res]]], ['Name', RS.name[res]], ['Tags', tg]]));
     add(right, el('h4', null, 'Result'), dl([['Status', STATUS_LABEL[STATUS[col.status[i]]]], ['Message', message[i]], ['Location', el('span', 'mono', loc)],
       ['Baseline', BASE[col.base[i]] || null]]));
+    if (exposure[i]) { add(right, reachability(i)); }
     if (col.waiver[i]) {
       var w = D.waivers[col.waiver[i] - 1];
       add(right, el('h4', null, 'Waiver'), dl([['Reason', w[0]], ['Owner', w[1]], ['Expires', w[2]]]));
@@ -448,6 +460,22 @@
     add(box, add(el('div', 'detail-grid'), left, right), iac.childNodes.length ? iac : null);
     if (rule && rule.iac_note) { add(box, el('p', 'note', rule.iac_note)); }
     return add(tr, add(td, box));
+  }
+  // The verdict, its reason and the network path, hop by hop (text only).
+  function reachability(i) {
+    var x = exposure[i], box = el('div', 'reachability');
+    add(box, el('h4', null, 'Reachability'), dl([['Verdict', badge('reach-' + REACH[col.reach[i]], REACH_LABEL[col.reach[i]])], ['Reason', x.reason]]));
+    if (x.path.length) {
+      var ol = el('ol', 'path');
+      x.path.forEach(function (h) {
+        var li = el('li', 'hop');
+        add(li, el('span', 'badge b-hop', h[0]), document.createTextNode(' '), el('span', 'mono hop-id', h[1]),
+          el('div', 'note hop-label', h[2]));
+        add(ol, li);
+      });
+      add(box, el('h4', null, 'Network path'), ol);
+    }
+    return box;
   }
   function draw() {
     var v = state.view, pages = Math.max(1, Math.ceil(v.length / PAGE));

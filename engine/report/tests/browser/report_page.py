@@ -145,3 +145,17 @@ def history_reports():
             raise AssertionError(f"{d / name} is missing: run `cargo test -p palisade-report --test browser` first"
                                  " (./scripts/test does)")
     return d / "history.html", d / "first.html"
+
+
+def exposure_report():
+    """The report with reachability verdicts the `browser` cargo test writes,
+    and what it expects (rule, resource, severities, the hostile label)."""
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    if not target.is_absolute():
+        target = ROOT / target
+    d = target / "tmp" / "html-exposure"
+    for name in ("exposure.html", "exposure.json"):
+        if not (d / name).is_file():
+            raise AssertionError(f"{d / name} is missing: run `cargo test -p palisade-report --test browser` first"
+                                 " (./scripts/test does)")
+    return d / "exposure.html", json.loads((d / "exposure.json").read_text())

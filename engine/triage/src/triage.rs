@@ -32,6 +32,10 @@ pub struct Triage {
     pub waiver_file: Option<PathBuf>,
     /// The baseline file, if any.
     pub baseline_file: Option<PathBuf>,
+    /// `updated` findings whose only change is a lower effective severity
+    /// (e.g. an exposure now judged not reachable): reported as updated,
+    /// but not new for `--fail-on-new` (nothing got worse).
+    pub lowered: HashSet<String>,
 }
 
 impl Triage {
@@ -66,14 +70,19 @@ impl Triage {
                 }
             }
             if let Some(b) = baseline {
+                let now = r.effective_severity(severity_of(&r.rule_id));
                 let state = match b.entries.get(&id) {
                     None => BaselineState::New,
                     Some(e)
-                        if e.severity
-                            != r.effective_severity(severity_of(&r.rule_id))
-                                .map_or("", Severity::as_str)
+                        if e.severity != now.map_or("", Severity::as_str)
                             || e.name != r.resource.name =>
                     {
+                        let was = Severity::parse(&e.severity);
+                        if e.name == r.resource.name
+                            && matches!((was, now), (Some(was), Some(now)) if now < was)
+                        {
+                            t.lowered.insert(id.clone());
+                        }
                         BaselineState::Updated
                     }
                     Some(_) => BaselineState::Unchanged,
@@ -112,11 +121,15 @@ impl Triage {
             .and_then(|i| self.waivers.get(*i))
     }
 
-    /// True when the finding counts as new for `--fail-on-new` (new or
-    /// updated; every finding counts when there is no baseline).
+    /// True when the finding counts as new for `--fail-on-new` (new, or
+    /// updated other than by a lower severity alone; every finding counts
+    /// when there is no baseline).
     pub fn is_new(&self, finding_id: &str) -> bool {
         if self.baseline_file.is_none() {
             return true;
+        }
+        if self.lowered.contains(finding_id) {
+            return false;
         }
         matches!(
             self.states.get(finding_id),
@@ -277,5 +290,57 @@ expires = "2027-01-01"
         assert_eq!(t.states[&results[0].finding_id()], BaselineState::Unchanged);
         assert_eq!(t.states[&results[1].finding_id()], BaselineState::Updated);
         assert!(t.fixed.is_empty());
+    }
+
+    #[test]
+    fn a_finding_whose_severity_only_went_down_is_updated_but_not_new_for_the_gate() {
+        let mut b = Baseline {
+            source: "prev.json".into(),
+            ..Baseline::default()
+        };
+        b.insert(BaselineEntry::new("r1", "a", "high".into(), "a".into()));
+        b.insert(BaselineEntry::new("r1", "b", "high".into(), "b".into()));
+        b.insert(BaselineEntry::new("r1", "c", "medium".into(), "c".into()));
+        // a: judged not reachable now (high -> medium); b: lowered but also
+        // renamed; c: judged reachable now (medium -> high).
+        let results = vec![
+            CheckResult {
+                severity: Some(Severity::Medium),
+                ..fail("r1", "a", &[])
+            },
+            CheckResult {
+                severity: Some(Severity::Medium),
+                resource: ResourceRef {
+                    name: "renamed".into(),
+                    ..fail("r1", "b", &[]).resource
+                },
+                ..fail("r1", "b", &[])
+            },
+            CheckResult {
+                severity: Some(Severity::High),
+                ..fail("r1", "c", &[])
+            },
+        ];
+        let t = Triage::new(
+            &results,
+            &|_| Some(Severity::High),
+            Some(&b),
+            None,
+            date("2026-01-01"),
+        );
+        for r in &results {
+            assert_eq!(
+                t.states[&r.finding_id()],
+                BaselineState::Updated,
+                "{}",
+                r.resource.id
+            );
+        }
+        assert!(!t.is_new(&results[0].finding_id()), "only lower: not new");
+        assert!(
+            t.is_new(&results[1].finding_id()),
+            "renamed too: new as before"
+        );
+        assert!(t.is_new(&results[2].finding_id()), "raised: new");
     }
 }

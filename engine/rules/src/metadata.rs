@@ -437,7 +437,7 @@ mod tests {
     #[test]
     fn depends_on_operations_must_be_called_by_the_collectors() {
         let base = "id = \"x\"\ntitle = \"t\"\nseverity = \"low\"\npack = \"dr\"\nservice = \"ec2\"\nrationale = \"r\"\nremediation = \"m\"\nstatus = \"stable\"\nsince = \"0.1.0\"\n";
-        let text = format!("{base}depends_on = [\"ec2:DescribeInstances\"]\n");
+        let text = format!("{base}depends_on = [\"ec2:DescribeVolumes\"]\n");
         let err = RuleMeta::parse(Path::new("rules/x.toml"), &text).expect_err("not called");
         let called: Vec<_> = palisade_model::Service::Ec2
             .operations()
@@ -446,7 +446,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             format!(
-                "rules/x.toml:10: `depends_on` entry \"ec2:DescribeInstances\": the collectors do not call ec2:DescribeInstances (they call: {})",
+                "rules/x.toml:10: `depends_on` entry \"ec2:DescribeVolumes\": the collectors do not call ec2:DescribeVolumes (they call: {})",
                 called.join(", ")
             )
         );

@@ -56,8 +56,7 @@ pub fn imdsv1_allowed(m: Option<&MetadataOptions>) -> bool {
 
 /// The public IP setting of a launch template version.
 pub fn version_public_ip(v: &LaunchTemplateVersion) -> PublicIp {
-    if v
-        .network_interfaces
+    if v.network_interfaces
         .iter()
         .any(|i| i.associate_public_ip_address == Some(true))
     {
@@ -125,7 +124,11 @@ fn find_template<'a>(ec2: &'a Ec2, r: &LaunchTemplateRef) -> Result<&'a LaunchTe
 /// The launch settings `g` resolves to: its launch template, the template
 /// of its mixed instances policy, or its launch configuration. `Err` says
 /// why they are unknown.
-pub fn resolve<'a>(g: &AutoScalingGroup, ec2: &'a Ec2, asg: &'a AutoScaling) -> Result<Launch<'a>, String> {
+pub fn resolve<'a>(
+    g: &AutoScalingGroup,
+    ec2: &'a Ec2,
+    asg: &'a AutoScaling,
+) -> Result<Launch<'a>, String> {
     let template = match (&g.launch_template, &g.mixed_instances_launch_template) {
         (Some(r), _) => Some(("launch_template", r)),
         (None, Some(r)) => Some(("mixed_instances_policy", r)),
@@ -164,7 +167,11 @@ pub fn resolve<'a>(g: &AutoScalingGroup, ec2: &'a Ec2, asg: &'a AutoScaling) -> 
 /// explicit setting, else whether any of the subnets it launches into maps
 /// public IPs on launch (the group's subnets, or, without any, the default
 /// subnets of its availability zones). `Err` says why it is unknown.
-pub fn group_public_ip(g: &AutoScalingGroup, launch: &Launch<'_>, ec2: &Ec2) -> Result<bool, String> {
+pub fn group_public_ip(
+    g: &AutoScalingGroup,
+    launch: &Launch<'_>,
+    ec2: &Ec2,
+) -> Result<bool, String> {
     let from_interface = match &launch.public_ip {
         PublicIp::Explicit(b) => return Ok(*b),
         PublicIp::SubnetDecides(s) => s.clone(),
@@ -183,7 +190,10 @@ pub fn group_public_ip(g: &AutoScalingGroup, launch: &Launch<'_>, ec2: &Ec2) -> 
             })
             .collect();
         if defaults.is_empty() {
-            return Err("the group names no subnet and no default subnet of its zones is in the snapshot".into());
+            return Err(
+                "the group names no subnet and no default subnet of its zones is in the snapshot"
+                    .into(),
+            );
         }
         defaults
     } else {
@@ -200,7 +210,11 @@ pub fn subnet<'a>(ec2: &'a Ec2, id: &str) -> Result<&'a Subnet, String> {
     ec2.subnets
         .iter()
         .find(|s| s.subnet_id == id)
-        .ok_or_else(|| format!("subnet {id} is not in the snapshot, so whether it assigns public IPs is unknown"))
+        .ok_or_else(|| {
+            format!(
+                "subnet {id} is not in the snapshot, so whether it assigns public IPs is unknown"
+            )
+        })
 }
 
 #[cfg(test)]
@@ -260,23 +274,41 @@ mod tests {
         assert!(imdsv1_allowed(Some(&options(Some("optional"), None))));
         assert!(imdsv1_allowed(Some(&options(None, Some("enabled")))));
         assert!(!imdsv1_allowed(Some(&options(Some("required"), None))));
-        assert!(!imdsv1_allowed(Some(&options(Some("optional"), Some("disabled")))));
+        assert!(!imdsv1_allowed(Some(&options(
+            Some("optional"),
+            Some("disabled")
+        ))));
     }
 
     #[test]
     fn versions_resolve_by_default_latest_and_number() {
         let lt = template();
         assert_eq!(template_version(&lt, None).unwrap().version_number, 1);
-        assert_eq!(template_version(&lt, Some("$Default")).unwrap().version_number, 1);
-        assert_eq!(template_version(&lt, Some("$Latest")).unwrap().version_number, 2);
+        assert_eq!(
+            template_version(&lt, Some("$Default"))
+                .unwrap()
+                .version_number,
+            1
+        );
+        assert_eq!(
+            template_version(&lt, Some("$Latest"))
+                .unwrap()
+                .version_number,
+            2
+        );
         assert_eq!(template_version(&lt, Some("2")).unwrap().version_number, 2);
         let missing = template_version(&lt, Some("7")).unwrap_err();
-        assert!(missing.contains("version 7 is not in the snapshot"), "{missing}");
+        assert!(
+            missing.contains("version 7 is not in the snapshot"),
+            "{missing}"
+        );
         let unread = LaunchTemplate {
             versions: None,
             ..template()
         };
-        assert!(template_version(&unread, None).unwrap_err().contains("not read"));
+        assert!(template_version(&unread, None)
+            .unwrap_err()
+            .contains("not read"));
     }
 
     #[test]
@@ -302,21 +334,29 @@ mod tests {
             ..AutoScalingGroup::default()
         };
         let l = resolve(&latest, &ec2, &asg).unwrap();
-        assert_eq!((l.source, l.label.as_str()), ("mixed_instances_policy", "lt-1 version 2"));
+        assert_eq!(
+            (l.source, l.label.as_str()),
+            ("mixed_instances_policy", "lt-1 version 2")
+        );
         assert_eq!(l.public_ip, PublicIp::Explicit(true));
         assert!(imdsv1_allowed(l.metadata));
         let lc = AutoScalingGroup {
             launch_configuration_name: Some("lc".into()),
             ..AutoScalingGroup::default()
         };
-        assert_eq!(resolve(&lc, &ec2, &asg).unwrap().source, "launch_configuration");
+        assert_eq!(
+            resolve(&lc, &ec2, &asg).unwrap().source,
+            "launch_configuration"
+        );
         let gone = AutoScalingGroup {
             launch_configuration_name: Some("deleted".into()),
             ..AutoScalingGroup::default()
         };
         assert!(resolve(&gone, &ec2, &asg).unwrap_err().contains("deleted"));
         let unread = Ec2::default();
-        assert!(resolve(&latest, &unread, &asg).unwrap_err().contains("not read"));
+        assert!(resolve(&latest, &unread, &asg)
+            .unwrap_err()
+            .contains("not read"));
     }
 
     #[test]
@@ -340,10 +380,16 @@ mod tests {
             availability_zones: azs.iter().map(|s| (*s).to_owned()).collect(),
             ..AutoScalingGroup::default()
         };
-        assert_eq!(group_public_ip(&group(&["subnet-private"], &[]), &launch, &ec2), Ok(false));
+        assert_eq!(
+            group_public_ip(&group(&["subnet-private"], &[]), &launch, &ec2),
+            Ok(false)
+        );
         let mixed = group(&["subnet-private", "subnet-public"], &[]);
         assert_eq!(group_public_ip(&mixed, &launch, &ec2), Ok(true));
-        assert_eq!(group_public_ip(&group(&[], &["us-east-1c"]), &launch, &ec2), Ok(true));
+        assert_eq!(
+            group_public_ip(&group(&[], &["us-east-1c"]), &launch, &ec2),
+            Ok(true)
+        );
         assert!(group_public_ip(&group(&["subnet-gone"], &[]), &launch, &ec2).is_err());
         assert!(group_public_ip(&group(&[], &["us-east-1a"]), &launch, &ec2).is_err());
         let explicit = Launch {

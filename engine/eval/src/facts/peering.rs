@@ -143,7 +143,10 @@ mod tests {
 
     #[test]
     fn invalid_cidrs_are_errors() {
-        assert_eq!(route_width("10.0.0.0/33", &[]), Err("10.0.0.0/33".to_owned()));
+        assert_eq!(
+            route_width("10.0.0.0/33", &[]),
+            Err("10.0.0.0/33".to_owned())
+        );
         assert_eq!(
             route_width("10.0.0.0/8", &["nope".to_owned()]),
             Err("nope".to_owned())

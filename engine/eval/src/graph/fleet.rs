@@ -96,10 +96,7 @@ fn listener_attrs<'p>(
     let count = protocols.clone().count();
     let http = protocols.clone().any(|p| upper(p) == "HTTP");
     let plain = protocols.any(|p| matches!(upper(p).as_str(), "HTTP" | "TCP" | "UDP" | "TCP_UDP"));
-    attrs
-        .n(KEYS[0], count)
-        .b(KEYS[1], http)
-        .b(KEYS[2], plain)
+    attrs.n(KEYS[0], count).b(KEYS[1], http).b(KEYS[2], plain)
 }
 
 /// `internet-facing` scheme.
@@ -135,9 +132,10 @@ impl GraphBuilder {
                     .n("instance_count", instances)
                     .b("in_use", enis + instances > 0)
             }
-            None if enis > 0 => attrs
-                .b("in_use", true)
-                .unknown("instance_count", "the region's instances were not read (DescribeInstances)"),
+            None if enis > 0 => attrs.b("in_use", true).unknown(
+                "instance_count",
+                "the region's instances were not read (DescribeInstances)",
+            ),
             None => {
                 let why = "the region's instances were not read (DescribeInstances)";
                 attrs.unknown("instance_count", why).unknown("in_use", why)
@@ -195,11 +193,9 @@ impl GraphBuilder {
             .n("subnet_count", lb.subnet_ids.len())
             .n("security_group_count", lb.security_groups.len())
             .n("target_group_count", target_groups);
-        let unread = lb
-            .unread
-            .iter()
-            .any(|u| u == "DescribeListeners")
-            .then(|| "the load balancer's listeners could not be read (DescribeListeners)".to_owned());
+        let unread = lb.unread.iter().any(|u| u == "DescribeListeners").then(|| {
+            "the load balancer's listeners could not be read (DescribeListeners)".to_owned()
+        });
         let mut attrs = listener_attrs(
             attrs,
             unread,
@@ -251,7 +247,11 @@ impl GraphBuilder {
         group: &AutoScalingGroup,
         d: &RegionData,
     ) {
-        let zones: BTreeSet<&str> = group.availability_zones.iter().map(String::as_str).collect();
+        let zones: BTreeSet<&str> = group
+            .availability_zones
+            .iter()
+            .map(String::as_str)
+            .collect();
         let health = group.health_check_type.as_deref().unwrap_or("EC2");
         let lbs = group.load_balancer_names.len() + group.target_group_arns.len();
         let mut attrs = Attrs::default()
@@ -259,7 +259,10 @@ impl GraphBuilder {
             .n("az_count", zones.len())
             .n("subnet_count", group.subnet_ids.len())
             .s("health_check_type", health)
-            .b("elb_health_check", health.to_ascii_uppercase().contains("ELB"))
+            .b(
+                "elb_health_check",
+                health.to_ascii_uppercase().contains("ELB"),
+            )
             .n("load_balancer_count", lbs)
             .b("attached_to_load_balancer", lbs > 0)
             .opt_l("min_size", group.min_size)
@@ -383,31 +386,52 @@ impl GraphBuilder {
         let peer = pcx.and_then(|p| peer_side(p, vpc_id));
         let v6 = route.destination_ipv6_cidr_block.is_some();
         let peer_cidrs: Vec<String> = peer
-            .map(|p| if v6 { &p.ipv6_cidr_blocks } else { &p.cidr_blocks })
+            .map(|p| {
+                if v6 {
+                    &p.ipv6_cidr_blocks
+                } else {
+                    &p.cidr_blocks
+                }
+            })
             .cloned()
             .unwrap_or_default();
         let unknown = if d.ec2.vpc_peering_connections.is_none() {
-            Some("the region's peering connections were not read (DescribeVpcPeeringConnections)".to_owned())
+            Some(
+                "the region's peering connections were not read (DescribeVpcPeeringConnections)"
+                    .to_owned(),
+            )
         } else if pcx.is_none() {
-            Some(format!("peering connection {pcx_id} is not in the snapshot"))
+            Some(format!(
+                "peering connection {pcx_id} is not in the snapshot"
+            ))
         } else if peer.is_none() {
-            Some(format!("peering connection {pcx_id} does not connect {vpc_id}"))
+            Some(format!(
+                "peering connection {pcx_id} does not connect {vpc_id}"
+            ))
         } else if route.destination_prefix_list_id.is_some() {
             Some(format!("the destination is the managed prefix list {dest}"))
         } else if peer_cidrs.is_empty() {
-            Some(format!("peering connection {pcx_id} reports no CIDR of the peer VPC"))
+            Some(format!(
+                "peering connection {pcx_id} reports no CIDR of the peer VPC"
+            ))
         } else {
             None
         };
         attrs = attrs
-            .s("peer_vpc_id", peer.and_then(|p| p.vpc_id.as_deref()).unwrap_or(""))
+            .s(
+                "peer_vpc_id",
+                peer.and_then(|p| p.vpc_id.as_deref()).unwrap_or(""),
+            )
             .set_s("peer_cidrs", peer_cidrs.iter().cloned());
         const FACTS: [&str; 3] = [
             "destination_covers_more_than_peer",
             "destination_outside_peer",
             "destination_equals_peer_cidr",
         ];
-        attrs = match unknown.map_or_else(|| route_width(dest, &peer_cidrs).map_err(Ok), |w| Err(Err(w))) {
+        attrs = match unknown.map_or_else(
+            || route_width(dest, &peer_cidrs).map_err(Ok),
+            |w| Err(Err(w)),
+        ) {
             Ok(w) => attrs
                 .b(FACTS[0], w.covers_more_than_peer)
                 .b(FACTS[1], w.outside_peer)

@@ -28,6 +28,9 @@
 //! - [`metric_filter`]: CloudWatch Logs JSON filter patterns, compared semantically.
 //! - [`trail`]: CloudTrail selectors and the CIS monitoring controls.
 //! - [`reachability`]: paths from the internet to network interfaces.
+//! - [`launch`]: the launch settings of Auto Scaling groups and templates
+//!   (public IP, IMDSv1).
+//! - [`peering`]: VPC peering routes wider than the peer VPC.
 
 pub mod actions;
 pub mod arn;
@@ -36,8 +39,10 @@ pub mod backup_policy;
 pub mod cidr;
 pub mod conditions;
 pub mod iam;
+pub mod launch;
 pub mod metric_filter;
 pub mod nacl;
+pub mod peering;
 pub mod ports;
 pub mod reachability;
 pub mod s3_policy;

@@ -302,7 +302,11 @@ mod tests {
         assert!(rest.intersect(&private).is_empty());
         assert_eq!(rest.union(&private), all);
         // Several holes in one interval.
-        let holes = all.subtract(&set(&["10.0.0.0/8", "192.168.0.0/16", "255.255.255.255/32"]));
+        let holes = all.subtract(&set(&[
+            "10.0.0.0/8",
+            "192.168.0.0/16",
+            "255.255.255.255/32",
+        ]));
         assert_eq!(holes.v4.intervals().len(), 3);
         assert!(holes.v4.contains(0xffff_fffe) && !holes.v4.contains(0xffff_ffff));
     }

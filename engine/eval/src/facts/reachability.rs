@@ -29,16 +29,15 @@ use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use palisade_model::ec2::{
-    Ec2, ManagedPrefixList, NetworkAcl, NetworkAclEntry, NetworkInterface, SecurityGroupRule,
-    Subnet,
+    ManagedPrefixList, NetworkAcl, NetworkAclEntry, NetworkInterface, SecurityGroupRule, Subnet,
 };
 use palisade_model::routing::{InternetGateway, RouteTable};
 use palisade_model::RegionData;
 
 use super::addrset::{internet, AddrSet};
 use crate::result::{PathHop, Reachability};
-pub use hops::{Bound, Proto};
 use hops::{AclPort, AclRules, RouteInfo, SgPort};
+pub use hops::{Bound, Proto};
 
 /// One verdict with its reason and path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,7 +109,6 @@ struct EniKey<'d> {
 
 /// A region's network, indexed once, with caches for shared hop data.
 pub struct RegionReach<'d> {
-    ec2: &'d Ec2,
     ports_of_interest: Vec<i64>,
     internet: AddrSet,
     routing_unknown: Option<String>,
@@ -141,7 +139,6 @@ impl<'d> RegionReach<'d> {
     pub fn new(d: &'d RegionData, elb_gap: Option<String>, ports_of_interest: &[i64]) -> Self {
         let ec2 = &d.ec2;
         let mut r = Self {
-            ec2,
             ports_of_interest: ports_of_interest.to_vec(),
             internet: internet(),
             routing_unknown: ec2.route_tables.is_none().then(|| {
@@ -195,7 +192,10 @@ impl<'d> RegionReach<'d> {
             }
         }
         for rule in ec2.security_group_rules.iter().filter(|x| !x.is_egress) {
-            r.ingress.entry(rule.group_id.as_str()).or_default().push(rule);
+            r.ingress
+                .entry(rule.group_id.as_str())
+                .or_default()
+                .push(rule);
         }
         for e in ec2.elastic_ips.iter().flatten() {
             if let Some(id) = &e.network_interface_id {
@@ -283,7 +283,9 @@ impl<'d> RegionReach<'d> {
             return Rc::clone(p);
         }
         let s = Rc::new(self.acl_rules(acl).return_allowed(proto));
-        self.return_cache.borrow_mut().insert((id, proto), Rc::clone(&s));
+        self.return_cache
+            .borrow_mut()
+            .insert((id, proto), Rc::clone(&s));
         s
     }
 
@@ -291,7 +293,11 @@ impl<'d> RegionReach<'d> {
         if let Some(p) = self.sg_cache.borrow().get(&(group, proto, port)) {
             return Rc::clone(p);
         }
-        let rules = self.ingress.get(group).map(Vec::as_slice).unwrap_or_default();
+        let rules = self
+            .ingress
+            .get(group)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let p = Rc::new(hops::sg_port(rules, proto, port, &self.lists));
         self.sg_cache
             .borrow_mut()
@@ -360,6 +366,28 @@ impl<'d> RegionReach<'d> {
         }
     }
 
+    /// Whether a subnet's effective route table sends some internet
+    /// destination to an attached internet gateway; `Err` says what is
+    /// missing.
+    pub fn routes_to_igw(&self, subnet: &str) -> Result<bool, String> {
+        if let Some(why) = &self.routing_unknown {
+            return Err(why.clone());
+        }
+        let Some(rt) = self.route_table(subnet) else {
+            return Err(format!(
+                "the route table of subnet {subnet} is not in the snapshot"
+            ));
+        };
+        let to_igw = &self.routes(rt).to_igw;
+        let known = !to_igw.lo.intersect(&self.internet).is_empty();
+        let possible = !to_igw.hi.intersect(&self.internet).is_empty();
+        match (known, possible) {
+            (true, _) => Ok(true),
+            (false, false) => Ok(false),
+            _ => Err(to_igw.unknown.clone().unwrap_or_default()),
+        }
+    }
+
     /// The reachability of one interface: per port of interest and on any
     /// port. The ENI hop ends each path.
     pub fn eni(&self, eni: &'d NetworkInterface) -> EniReach {
@@ -401,7 +429,10 @@ impl<'d> RegionReach<'d> {
                 .copied()
                 .collect(),
         };
-        let acl = key.subnet.and_then(|s| self.acl_of(s)).map(|a| self.acl_rules(a));
+        let acl = key
+            .subnet
+            .and_then(|s| self.acl_of(s))
+            .map(|a| self.acl_rules(a));
         let mut out = Vec::new();
         for proto in Proto::BOTH {
             let mut cuts = vec![1i64];
@@ -417,7 +448,11 @@ impl<'d> RegionReach<'d> {
             }) {
                 push(r.from_port.unwrap_or(-1), r.to_port.unwrap_or(-1));
             }
-            for e in acl.iter().flat_map(|a| a.entries.iter()).filter(|e| !e.entry.egress) {
+            for e in acl
+                .iter()
+                .flat_map(|a| a.entries.iter())
+                .filter(|e| !e.entry.egress)
+            {
                 push(e.from, e.to);
             }
             cuts.retain(|p| (1..=crate::facts::ports::MAX_PORT).contains(p));
@@ -503,7 +538,12 @@ impl<'d> RegionReach<'d> {
         if e.egress || !e.rule_action.eq_ignore_ascii_case("allow") {
             return None;
         }
-        let range = AddrSet::of_texts(e.cidr_block.iter().chain(&e.ipv6_cidr_block).map(String::as_str));
+        let range = AddrSet::of_texts(
+            e.cidr_block
+                .iter()
+                .chain(&e.ipv6_cidr_block)
+                .map(String::as_str),
+        );
         if range.intersect(&self.internet).is_empty() {
             return None;
         }
@@ -517,7 +557,11 @@ impl<'d> RegionReach<'d> {
         let mut best: Option<Verdict> = None;
         let only = Only::AclEntry(e.rule_number);
         let proto_ok = |p: Proto| p.matches(&crate::facts::ports::normalise_protocol(&e.protocol));
-        for eni in subnets.iter().filter_map(|s| self.enis_by_subnet.get(s)).flatten() {
+        for eni in subnets
+            .iter()
+            .filter_map(|s| self.enis_by_subnet.get(s))
+            .flatten()
+        {
             let key = self.key(eni);
             if !seen.insert(key.clone()) {
                 continue;

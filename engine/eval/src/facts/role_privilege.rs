@@ -71,10 +71,17 @@ pub fn role_privilege(iam: &Iam, role: &Role, escalation_policies: &[String]) ->
             }
         }
     }
-    docs.extend(role.inline_policies.iter().map(|p| (p.name.as_str(), &p.document)));
+    docs.extend(
+        role.inline_policies
+            .iter()
+            .map(|p| (p.name.as_str(), &p.document)),
+    );
     for (name, doc) in docs {
         if let Some(why) = doc.unreadable_reason() {
-            unknown.get_or_insert(format!("policy {name} of role {} could not be read ({why})", role.name));
+            unknown.get_or_insert(format!(
+                "policy {name} of role {} could not be read ({why})",
+                role.name
+            ));
         } else if grants_everything(doc) {
             admin = true;
             esc = true;
@@ -120,7 +127,8 @@ mod tests {
     fn admin_escalation_and_unknown() {
         let iam = Iam::default();
         let star = r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
-        let pass = r#"{"Statement":[{"Effect":"Allow","Action":"iam:AttachRolePolicy","Resource":"*"}]}"#;
+        let pass =
+            r#"{"Statement":[{"Effect":"Allow","Action":"iam:AttachRolePolicy","Resource":"*"}]}"#;
         let read = r#"{"Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
         let p = role_privilege(&iam, &role(&[], Some(star)), &[]);
         assert_eq!((p.admin, p.escalation), (Some(true), Some(true)));
@@ -128,9 +136,17 @@ mod tests {
         assert_eq!((p.admin, p.escalation), (Some(false), Some(true)));
         let p = role_privilege(&iam, &role(&[], Some(read)), &[]);
         assert_eq!((p.admin, p.escalation), (Some(false), Some(false)));
-        let p = role_privilege(&iam, &role(&["arn:aws:iam::aws:policy/AdministratorAccess"], None), &[]);
+        let p = role_privilege(
+            &iam,
+            &role(&["arn:aws:iam::aws:policy/AdministratorAccess"], None),
+            &[],
+        );
         assert_eq!((p.admin, p.escalation), (Some(true), Some(true)));
-        let p = role_privilege(&iam, &role(&["arn:aws:iam::1:policy/missing"], Some(read)), &[]);
+        let p = role_privilege(
+            &iam,
+            &role(&["arn:aws:iam::1:policy/missing"], Some(read)),
+            &[],
+        );
         assert_eq!((p.admin, p.escalation), (None, None));
         assert!(p.unknown.is_some_and(|u| u.contains("missing")));
         let iam = Iam {

@@ -324,8 +324,6 @@ pub fn route_info(
 /// A network ACL's entries read and in rule order.
 #[derive(Debug, Clone)]
 pub struct AclRules<'d> {
-    /// The ACL.
-    pub acl: &'d NetworkAcl,
     /// Readable entries, ingress then egress, by rule number.
     pub entries: Vec<Entry<'d>>,
 }
@@ -347,16 +345,19 @@ impl<'d> AclRules<'d> {
     /// Reads an ACL (entries with an unparsable CIDR are skipped: they
     /// match nothing).
     pub fn of(acl: &'d NetworkAcl) -> Self {
-        let mut entries: Vec<Entry<'d>> =
-            acl.entries.iter().filter_map(|e| Entry::read(e).ok()).collect();
+        let mut entries: Vec<Entry<'d>> = acl
+            .entries
+            .iter()
+            .filter_map(|e| Entry::read(e).ok())
+            .collect();
         sort_in_rule_order(&mut entries);
-        Self { acl, entries }
+        Self { entries }
     }
 
     fn matching(&self, egress: bool, proto: Proto, port: i64) -> impl Iterator<Item = &Entry<'d>> {
-        self.entries
-            .iter()
-            .filter(move |e| e.entry.egress == egress && proto.matches(&e.protocol) && e.covers(port))
+        self.entries.iter().filter(move |e| {
+            e.entry.egress == egress && proto.matches(&e.protocol) && e.covers(port)
+        })
     }
 
     /// The sources (or destinations) the entries of one direction admit on
@@ -382,7 +383,11 @@ impl<'d> AclRules<'d> {
     /// the union over the port segments the egress entries delimit.
     pub fn return_allowed(&self, proto: Proto) -> AddrSet {
         let mut cuts = vec![EPHEMERAL_FROM];
-        for e in self.entries.iter().filter(|e| e.entry.egress && e.from >= 0) {
+        for e in self
+            .entries
+            .iter()
+            .filter(|e| e.entry.egress && e.from >= 0)
+        {
             for p in [e.from, e.to.saturating_add(1)] {
                 if p > EPHEMERAL_FROM && p <= crate::facts::ports::MAX_PORT {
                     cuts.push(p);
@@ -400,7 +405,14 @@ impl<'d> AclRules<'d> {
 
     /// The entry that decides traffic from `addr` on a port (`None`: the
     /// implicit deny-all).
-    pub fn deciding(&self, egress: bool, proto: Proto, port: i64, addr: u128, v6: bool) -> Option<&Entry<'d>> {
+    pub fn deciding(
+        &self,
+        egress: bool,
+        proto: Proto,
+        port: i64,
+        addr: u128,
+        v6: bool,
+    ) -> Option<&Entry<'d>> {
         self.matching(egress, proto, port).find(|e| {
             e.cidr.is_some_and(|c| {
                 let (lo, hi) = c.range();
@@ -412,7 +424,9 @@ impl<'d> AclRules<'d> {
     /// The port facts of one port (see [`AclPort`]).
     pub fn port(&self, proto: Proto, port: i64, returns: &AddrSet) -> AclPort {
         let per_entry = self.admitted(false, proto, port);
-        let inbound = per_entry.iter().fold(AddrSet::empty(), |a, (_, s)| a.union(s));
+        let inbound = per_entry
+            .iter()
+            .fold(AddrSet::empty(), |a, (_, s)| a.union(s));
         AclPort {
             total: inbound.intersect(returns),
             inbound,

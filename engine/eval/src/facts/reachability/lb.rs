@@ -94,7 +94,12 @@ impl<'d> LbIndex<'d> {
             .instances
             .iter()
             .flatten()
-            .filter_map(|i| Some((i.instance_id.as_str(), i.network_interface_ids.first()?.as_str())))
+            .filter_map(|i| {
+                Some((
+                    i.instance_id.as_str(),
+                    i.network_interface_ids.first()?.as_str(),
+                ))
+            })
             .collect();
         let by_ip: HashMap<&str, &NetworkInterface> = d
             .ec2
@@ -108,7 +113,12 @@ impl<'d> LbIndex<'d> {
                 .copied()
                 .or_else(|| by_instance.get(id).map(|e| e.network_interface_id.as_str()))
         };
-        let groups: HashMap<&str, _> = d.elb.target_groups.iter().map(|t| (t.arn.as_str(), t)).collect();
+        let groups: HashMap<&str, _> = d
+            .elb
+            .target_groups
+            .iter()
+            .map(|t| (t.arn.as_str(), t))
+            .collect();
         for lb in &d.elb.load_balancers {
             if lb.scheme.as_deref() != Some("internet-facing") {
                 continue;
@@ -126,31 +136,44 @@ impl<'d> LbIndex<'d> {
                 name: &lb.name,
                 subnets: &lb.subnet_ids,
                 groups: &lb.security_groups,
-                dualstack: lb.ip_address_type.as_deref().is_some_and(|t| t.starts_with("dualstack")),
+                dualstack: lb
+                    .ip_address_type
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("dualstack")),
                 network_without_groups: network && lb.security_groups.is_empty(),
             };
             for l in &lb.listeners {
                 let Some(lport) = l.port else { continue };
                 for tg_arn in &l.target_group_arns {
                     let Some(tg) = groups.get(tg_arn.as_str()) else {
-                        idx.unknown.get_or_insert(format!("target group {tg_arn} is not in the snapshot"));
+                        idx.unknown
+                            .get_or_insert(format!("target group {tg_arn} is not in the snapshot"));
                         continue;
                     };
                     if !tg.unread.is_empty() {
-                        idx.unknown.get_or_insert(format!("the targets of {} could not be read", tg.name));
+                        idx.unknown
+                            .get_or_insert(format!("the targets of {} could not be read", tg.name));
                     }
                     let instance_targets = tg.target_type.as_deref() != Some("ip");
                     for proto in protos(l.protocol.as_deref()) {
                         let (front_set, mut hops) = front_path(r, &front, proto, lport);
-                        hops.push(hop("listener", &l.arn, format!("{} listener {lport}", lb.name)));
+                        hops.push(hop(
+                            "listener",
+                            &l.arn,
+                            format!("{} listener {lport}", lb.name),
+                        ));
                         hops.push(hop("target_group", &tg.arn, tg.name.clone()));
                         for t in &tg.targets {
                             let eni = if instance_targets {
                                 eni_of_instance(&t.id)
                             } else {
-                                by_ip.get(t.id.as_str()).map(|e| e.network_interface_id.as_str())
+                                by_ip
+                                    .get(t.id.as_str())
+                                    .map(|e| e.network_interface_id.as_str())
                             };
-                            let (Some(eni), Some(port)) = (eni, t.port.or(tg.port)) else { continue };
+                            let (Some(eni), Some(port)) = (eni, t.port.or(tg.port)) else {
+                                continue;
+                            };
                             idx.targets.entry(eni).or_default().push(LbTarget {
                                 port,
                                 proto,
@@ -158,7 +181,8 @@ impl<'d> LbIndex<'d> {
                                 hops: hops.clone(),
                                 lb_groups: lb.security_groups.clone(),
                                 lb_subnets: subnet_cidrs(r, &lb.subnet_ids),
-                                preserve_client: network && (instance_targets || front.network_without_groups),
+                                preserve_client: network
+                                    && (instance_targets || front.network_without_groups),
                             });
                         }
                     }
@@ -182,10 +206,15 @@ impl<'d> LbIndex<'d> {
                 hops.push(hop(
                     "listener",
                     &format!("{}/listener/{}", clb.arn, l.load_balancer_port),
-                    format!("{} listener {} -> {}", clb.name, l.load_balancer_port, l.instance_port),
+                    format!(
+                        "{} listener {} -> {}",
+                        clb.name, l.load_balancer_port, l.instance_port
+                    ),
                 ));
                 for i in &clb.instance_ids {
-                    let Some(eni) = eni_of_instance(i) else { continue };
+                    let Some(eni) = eni_of_instance(i) else {
+                        continue;
+                    };
                     idx.targets.entry(eni).or_default().push(LbTarget {
                         port: l.instance_port,
                         proto: Proto::Tcp,
@@ -231,10 +260,16 @@ impl<'d> LbIndex<'d> {
         key: &EniKey<'d>,
         port: Option<i64>,
     ) -> Option<Verdict> {
-        let mut best: Option<Verdict> = self.unknown.as_ref().map(|u| {
-            Verdict::new(Reachability::Unknown, u.clone(), vec![])
-        });
-        for t in self.targets.get(eni.network_interface_id.as_str()).into_iter().flatten() {
+        let mut best: Option<Verdict> = self
+            .unknown
+            .as_ref()
+            .map(|u| Verdict::new(Reachability::Unknown, u.clone(), vec![]));
+        for t in self
+            .targets
+            .get(eni.network_interface_id.as_str())
+            .into_iter()
+            .flatten()
+        {
             if port.is_some_and(|p| p != t.port) {
                 continue;
             }
@@ -259,7 +294,12 @@ fn subnet_cidrs(r: &RegionReach<'_>, subnets: &[String]) -> AddrSet {
 
 /// The internet sources that reach a load balancer on a listener port, and
 /// the hops up to the load balancer.
-fn front_path(r: &RegionReach<'_>, lb: &Front<'_>, proto: Proto, port: i64) -> (Bound, Vec<PathHop>) {
+fn front_path(
+    r: &RegionReach<'_>,
+    lb: &Front<'_>,
+    proto: Proto,
+    port: i64,
+) -> (Bound, Vec<PathHop>) {
     let mut fams = AddrSet::empty();
     fams.v4 = r.internet.v4.clone();
     if lb.dualstack {
@@ -269,17 +309,25 @@ fn front_path(r: &RegionReach<'_>, lb: &Front<'_>, proto: Proto, port: i64) -> (
     let mut hops = vec![hop("internet", "0.0.0.0/0", "the internet".into())];
     for s in lb.subnets {
         let Some(rt) = r.route_table(s) else {
-            total = total.union(&Bound::unknown(format!("the route table of subnet {s} is not in the snapshot")));
+            total = total.union(&Bound::unknown(format!(
+                "the route table of subnet {s} is not in the snapshot"
+            )));
             continue;
         };
         let Some(acl) = r.acl_of(s) else {
-            total = total.union(&Bound::unknown(format!("the network ACL of subnet {s} is not in the snapshot")));
+            total = total.union(&Bound::unknown(format!(
+                "the network ACL of subnet {s} is not in the snapshot"
+            )));
             continue;
         };
         let routed = r.routes(rt).to_igw.restrict(&fams);
         let admitted = routed.restrict(&r.acl_port(acl, proto, port).total);
         if hops.len() == 1 && !admitted.lo.is_empty() {
-            hops.push(hop("route_table", &rt.arn, format!("{} (load balancer subnet {s})", rt.route_table_id)));
+            hops.push(hop(
+                "route_table",
+                &rt.arn,
+                format!("{} (load balancer subnet {s})", rt.route_table_id),
+            ));
         }
         total = total.union(&admitted);
     }
@@ -293,9 +341,14 @@ fn front_path(r: &RegionReach<'_>, lb: &Front<'_>, proto: Proto, port: i64) -> (
                     .into_iter()
                     .flatten()
                     .filter(|x| super::hops::sg_rule_covers(x, proto, port))
-                    .fold(acc, |a, x| a.union(&super::hops::sg_rule_sources(x, &r.lists)))
+                    .fold(acc, |a, x| {
+                        a.union(&super::hops::sg_rule_sources(x, &r.lists))
+                    })
             } else {
-                acc.union(&Bound::unknown(format!("security group {g} of load balancer {} is not in the snapshot", lb.name)))
+                acc.union(&Bound::unknown(format!(
+                    "security group {g} of load balancer {} is not in the snapshot",
+                    lb.name
+                )))
             }
         })
     };
@@ -305,11 +358,19 @@ fn front_path(r: &RegionReach<'_>, lb: &Front<'_>, proto: Proto, port: i64) -> (
 
 /// Whether a target interface admits what a load balancer forwards.
 fn target_verdict<'d>(r: &RegionReach<'d>, key: &EniKey<'d>, t: &LbTarget) -> Verdict {
-    let name = t.hops.iter().find(|h| h.kind == "load_balancer").map_or("", |h| h.label.as_str());
+    let name = t
+        .hops
+        .iter()
+        .find(|h| h.kind == "load_balancer")
+        .map_or("", |h| h.label.as_str());
     match t.front.verdict() {
         Reachability::Reachable => {}
         Reachability::Unknown => {
-            return Verdict::new(Reachability::Unknown, t.front.unknown.clone().unwrap_or_default(), vec![])
+            return Verdict::new(
+                Reachability::Unknown,
+                t.front.unknown.clone().unwrap_or_default(),
+                vec![],
+            )
         }
         Reachability::NotReachable => {
             return Verdict::new(
@@ -320,10 +381,18 @@ fn target_verdict<'d>(r: &RegionReach<'d>, key: &EniKey<'d>, t: &LbTarget) -> Ve
         }
     }
     let Some(subnet) = key.subnet else {
-        return Verdict::new(Reachability::Unknown, "the target's subnet is not known", vec![]);
+        return Verdict::new(
+            Reachability::Unknown,
+            "the target's subnet is not known",
+            vec![],
+        );
     };
     let Some(acl) = r.acl_of(subnet) else {
-        return Verdict::new(Reachability::Unknown, format!("the network ACL of subnet {subnet} is not in the snapshot"), vec![]);
+        return Verdict::new(
+            Reachability::Unknown,
+            format!("the network ACL of subnet {subnet} is not in the snapshot"),
+            vec![],
+        );
     };
     let acl_set = r.acl_port(acl, t.proto, t.port).total.clone();
     let sg = r.sg_sources(key, t.proto, t.port, super::Only::All);
@@ -331,10 +400,17 @@ fn target_verdict<'d>(r: &RegionReach<'d>, key: &EniKey<'d>, t: &LbTarget) -> Ve
         let end = t.front.restrict(&acl_set).intersect(&sg);
         (end.verdict(), None)
     } else {
-        let by_group = key.groups.iter().filter_map(|g| r.ingress.get(g)).flatten().find(|x| {
-            super::hops::sg_rule_covers(x, t.proto, t.port)
-                && x.referenced_group_id.as_ref().is_some_and(|g| t.lb_groups.contains(g))
-        });
+        let by_group = key
+            .groups
+            .iter()
+            .filter_map(|g| r.ingress.get(g))
+            .flatten()
+            .find(|x| {
+                super::hops::sg_rule_covers(x, t.proto, t.port)
+                    && x.referenced_group_id
+                        .as_ref()
+                        .is_some_and(|g| t.lb_groups.contains(g))
+            });
         let acl_ok = !acl_set.intersect(&t.lb_subnets).is_empty();
         let by_cidr = !sg.lo.intersect(&t.lb_subnets).is_empty();
         let verdict = if acl_ok && (by_group.is_some() || by_cidr) {
@@ -350,20 +426,36 @@ fn target_verdict<'d>(r: &RegionReach<'d>, key: &EniKey<'d>, t: &LbTarget) -> Ve
         Reachability::Reachable => {
             let mut path = t.hops.clone();
             if let Some(x) = sg_hop {
-                path.push(hop("security_group_rule", &x.arn, format!("{} rule {} admits the load balancer", x.group_id, x.rule_id)));
+                path.push(hop(
+                    "security_group_rule",
+                    &x.arn,
+                    format!("{} rule {} admits the load balancer", x.group_id, x.rule_id),
+                ));
             }
             let mut v = Verdict::new(
                 Reachability::Reachable,
-                format!("reachable from the internet through load balancer {name} on {} {}", t.proto.name(), t.port),
+                format!(
+                    "reachable from the internet through load balancer {name} on {} {}",
+                    t.proto.name(),
+                    t.port
+                ),
                 path,
             );
             v.via_load_balancer = true;
             v
         }
-        Reachability::Unknown => Verdict::new(Reachability::Unknown, sg.unknown.unwrap_or_default(), vec![]),
+        Reachability::Unknown => Verdict::new(
+            Reachability::Unknown,
+            sg.unknown.unwrap_or_default(),
+            vec![],
+        ),
         Reachability::NotReachable => Verdict::new(
             Reachability::NotReachable,
-            format!("the target's security groups or NACL do not admit load balancer {name} on {} {}", t.proto.name(), t.port),
+            format!(
+                "the target's security groups or NACL do not admit load balancer {name} on {} {}",
+                t.proto.name(),
+                t.port
+            ),
             vec![],
         ),
     }

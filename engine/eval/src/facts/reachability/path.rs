@@ -79,7 +79,9 @@ pub(super) fn direct<'d>(
         return unknown("the interface's subnet is not known");
     };
     if !r.subnets.contains_key(subnet) {
-        return unknown(format!("subnet {subnet} of the interface is not in the snapshot"));
+        return unknown(format!(
+            "subnet {subnet} of the interface is not in the snapshot"
+        ));
     }
     let Some(rt) = r.route_table(subnet) else {
         return unknown(format!(
@@ -188,14 +190,20 @@ pub(super) fn direct<'d>(
         path.push(hop(
             "route_table",
             rt.arn.clone(),
-            format!("{}: route {} -> {}", rt.route_table_id, hit.destination, hit.target),
+            format!(
+                "{}: route {} -> {}",
+                rt.route_table_id, hit.destination, hit.target
+            ),
         ));
     }
     if let Some(e) = rules.deciding(false, proto, port, addr, v6) {
         path.push(hop(
             "network_acl_entry",
             format!("{}/entry/ingress/{}", acl.arn, e.entry.rule_number),
-            format!("{} inbound rule {} allows {p} {port}", acl.network_acl_id, e.entry.rule_number),
+            format!(
+                "{} inbound rule {} allows {p} {port}",
+                acl.network_acl_id, e.entry.rule_number
+            ),
         ));
     }
     let out = rules
@@ -223,7 +231,11 @@ pub(super) fn direct<'d>(
     if let Some(rule) = sg_rule_for(r, key, proto, port, only, addr, v6) {
         path.push(rule);
     }
-    Verdict::new(Reachability::Reachable, format!("reachable from the internet on {p} {port}"), path)
+    Verdict::new(
+        Reachability::Reachable,
+        format!("reachable from the internet on {p} {port}"),
+        path,
+    )
 }
 
 /// The hop of the security group rule that admits `addr`.

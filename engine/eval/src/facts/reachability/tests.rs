@@ -6,7 +6,9 @@ use palisade_model::ec2::{
     SecurityGroup, SecurityGroupRule, Subnet,
 };
 use palisade_model::elb::{Elb, Listener, LoadBalancer, Target, TargetGroup};
-use palisade_model::routing::{GatewayAttachment, InternetGateway, Route, RouteTable, RouteTableAssociation};
+use palisade_model::routing::{
+    GatewayAttachment, InternetGateway, Route, RouteTable, RouteTableAssociation,
+};
 use palisade_model::RegionData;
 
 use super::RegionReach;
@@ -33,10 +35,20 @@ fn route(dest: &str, target: &str) -> Route {
     r
 }
 
-fn acl_entry(n: i64, egress: bool, action: &str, cidr: &str, ports: Option<(i64, i64)>) -> NetworkAclEntry {
+fn acl_entry(
+    n: i64,
+    egress: bool,
+    action: &str,
+    cidr: &str,
+    ports: Option<(i64, i64)>,
+) -> NetworkAclEntry {
     NetworkAclEntry {
         rule_number: n,
-        protocol: if ports.is_some() { "6".into() } else { "-1".into() },
+        protocol: if ports.is_some() {
+            "6".into()
+        } else {
+            "-1".into()
+        },
         rule_action: action.into(),
         egress,
         cidr_block: (!cidr.contains(':')).then(|| cidr.into()),
@@ -147,10 +159,19 @@ fn reachable_with_the_whole_path() {
     let d = region();
     let r = RegionReach::new(&d, None, &[22, 80]);
     let reach = r.eni(&d.ec2.network_interfaces[0]);
-    assert_eq!(reach.ports[0].1.verdict, Reachable, "{:?}", reach.ports[0].1);
+    assert_eq!(
+        reach.ports[0].1.verdict, Reachable,
+        "{:?}",
+        reach.ports[0].1
+    );
     assert_eq!(reach.ports[1].1.verdict, NotReachable);
     assert_eq!(reach.any.verdict, Reachable);
-    let kinds: Vec<&str> = reach.ports[0].1.path.iter().map(|h| h.kind.as_str()).collect();
+    let kinds: Vec<&str> = reach.ports[0]
+        .1
+        .path
+        .iter()
+        .map(|h| h.kind.as_str())
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -165,18 +186,29 @@ fn reachable_with_the_whole_path() {
     );
     assert_eq!(reach.ports[0].1.path[0].id, "0.0.0.0/0");
     assert_eq!(reach.ports[0].1.path[1].id, "arn:igw/igw-1");
-    assert!(reach.ports[0].1.path[2].label.contains("route 0.0.0.0/0 -> igw-1"));
+    assert!(reach.ports[0].1.path[2]
+        .label
+        .contains("route 0.0.0.0/0 -> igw-1"));
 }
 
 #[test]
 fn each_missing_hop_is_named() {
     let mut d = region();
     d.ec2.network_interfaces[0].public_ip = None;
-    assert_eq!(verdict_on(&d, 22), (NotReachable, "no public address".into()));
+    assert_eq!(
+        verdict_on(&d, 22),
+        (NotReachable, "no public address".into())
+    );
 
     let mut d = region();
     rt(&mut d).routes.pop();
-    assert_eq!(verdict_on(&d, 22), (NotReachable, "no route to an internet gateway in rtb-1".into()));
+    assert_eq!(
+        verdict_on(&d, 22),
+        (
+            NotReachable,
+            "no route to an internet gateway in rtb-1".into()
+        )
+    );
 
     let mut d = region();
     rt(&mut d).routes[1].state = Some("blackhole".into());
@@ -191,8 +223,13 @@ fn each_missing_hop_is_named() {
     assert_eq!(verdict_on(&d, 22).0, NotReachable);
 
     let mut d = region();
-    d.ec2.network_acls[0].entries.push(acl_entry(90, false, "deny", "0.0.0.0/0", Some((22, 22))));
-    assert_eq!(verdict_on(&d, 22), (NotReachable, "NACL acl-1 rule 90 denies tcp 22".into()));
+    d.ec2.network_acls[0]
+        .entries
+        .push(acl_entry(90, false, "deny", "0.0.0.0/0", Some((22, 22))));
+    assert_eq!(
+        verdict_on(&d, 22),
+        (NotReachable, "NACL acl-1 rule 90 denies tcp 22".into())
+    );
 
     let mut d = region();
     d.ec2.network_acls[0].entries[1] = acl_entry(100, true, "allow", "0.0.0.0/0", Some((443, 443)));
@@ -220,7 +257,9 @@ fn longest_prefix_decides() {
     assert_eq!(verdict_on(&d, 22).0, Reachable);
     // A detached gateway carries nothing.
     let mut d = region();
-    d.ec2.internet_gateways.as_mut().expect("igws")[0].attachments.clear();
+    d.ec2.internet_gateways.as_mut().expect("igws")[0]
+        .attachments
+        .clear();
     assert_eq!(verdict_on(&d, 22).0, NotReachable);
 }
 
@@ -229,11 +268,21 @@ fn ipv6_only_interfaces_reach_through_an_ipv6_route() {
     let mut d = region();
     d.ec2.network_interfaces[0].public_ip = None;
     d.ec2.network_interfaces[0].ipv6_addresses = vec!["2600:1f18::10".into()];
-    assert_eq!(verdict_on(&d, 22).0, NotReachable, "no ::/0 route, no v6 SG rule");
+    assert_eq!(
+        verdict_on(&d, 22).0,
+        NotReachable,
+        "no ::/0 route, no v6 SG rule"
+    );
     rt(&mut d).routes.push(route("::/0", "igw-1"));
-    d.ec2.network_acls[0].entries.push(acl_entry(101, false, "allow", "::/0", None));
-    d.ec2.network_acls[0].entries.push(acl_entry(101, true, "allow", "::/0", None));
-    d.ec2.security_group_rules.push(sg_rule("sgr-v6", "sg-1", 22, 22, "::/0"));
+    d.ec2.network_acls[0]
+        .entries
+        .push(acl_entry(101, false, "allow", "::/0", None));
+    d.ec2.network_acls[0]
+        .entries
+        .push(acl_entry(101, true, "allow", "::/0", None));
+    d.ec2
+        .security_group_rules
+        .push(sg_rule("sgr-v6", "sg-1", 22, 22, "::/0"));
     assert_eq!(verdict_on(&d, 22).0, Reachable);
     // An egress-only gateway admits nothing inbound.
     rt(&mut d).routes.pop();
@@ -276,31 +325,62 @@ fn missing_data_is_unknown_never_not_reachable() {
     let mut d = region();
     d.ec2.network_interfaces[0].public_ip = None;
     let r = RegionReach::new(&d, Some("DescribeLoadBalancers failed".into()), &[22]);
-    assert_eq!(r.eni(&d.ec2.network_interfaces[0]).ports[0].1.verdict, Unknown);
+    assert_eq!(
+        r.eni(&d.ec2.network_interfaces[0]).ports[0].1.verdict,
+        Unknown
+    );
 }
 
 #[test]
 fn sg_rules_and_nacl_entries_are_judged_end_to_end() {
     let mut d = region();
-    d.ec2.security_group_rules.push(sg_rule("sgr-80", "sg-1", 80, 80, "0.0.0.0/0"));
-    d.ec2.network_acls[0].entries.push(acl_entry(90, false, "deny", "0.0.0.0/0", Some((80, 80))));
+    d.ec2
+        .security_group_rules
+        .push(sg_rule("sgr-80", "sg-1", 80, 80, "0.0.0.0/0"));
+    d.ec2.network_acls[0]
+        .entries
+        .push(acl_entry(90, false, "deny", "0.0.0.0/0", Some((80, 80))));
     let r = RegionReach::new(&d, None, &[22]);
-    let v22 = r.sg_rule(&d.ec2.security_group_rules[0]).expect("internet rule");
-    let v80 = r.sg_rule(&d.ec2.security_group_rules[1]).expect("internet rule");
+    let v22 = r
+        .sg_rule(&d.ec2.security_group_rules[0])
+        .expect("internet rule");
+    let v80 = r
+        .sg_rule(&d.ec2.security_group_rules[1])
+        .expect("internet rule");
     assert_eq!(v22.verdict, Reachable);
     assert_eq!(v80.verdict, NotReachable);
-    assert!(v80.reason.contains("rule 90 denies tcp 80"), "{}", v80.reason);
+    assert!(
+        v80.reason.contains("rule 90 denies tcp 80"),
+        "{}",
+        v80.reason
+    );
     let acl = &d.ec2.network_acls[0];
-    let allow = acl.entries.iter().find(|e| e.rule_number == 100 && !e.egress).expect("entry");
+    let allow = acl
+        .entries
+        .iter()
+        .find(|e| e.rule_number == 100 && !e.egress)
+        .expect("entry");
     assert_eq!(r.nacl_entry(acl, allow).expect("allow").verdict, Reachable);
-    let deny = acl.entries.iter().find(|e| e.rule_number == 90).expect("entry");
+    let deny = acl
+        .entries
+        .iter()
+        .find(|e| e.rule_number == 90)
+        .expect("entry");
     assert!(r.nacl_entry(acl, deny).is_none());
     // A group no interface uses.
     let mut d = region();
     d.ec2.network_interfaces.clear();
     let r = RegionReach::new(&d, None, &[22]);
-    let v = r.sg_rule(&d.ec2.security_group_rules[0]).expect("internet rule");
-    assert_eq!((v.verdict, v.reason.as_str()), (NotReachable, "no network interface uses security group sg-1"));
+    let v = r
+        .sg_rule(&d.ec2.security_group_rules[0])
+        .expect("internet rule");
+    assert_eq!(
+        (v.verdict, v.reason.as_str()),
+        (
+            NotReachable,
+            "no network interface uses security group sg-1"
+        )
+    );
 }
 
 fn behind_lb() -> RegionData {
@@ -360,19 +440,28 @@ fn reachable_through_a_load_balancer() {
     assert_eq!(v.verdict, Reachable, "{v:?}");
     assert!(v.via_load_balancer);
     let kinds: Vec<&str> = v.path.iter().map(|h| h.kind.as_str()).collect();
-    assert!(kinds.contains(&"load_balancer") && kinds.contains(&"target_group"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"load_balancer") && kinds.contains(&"target_group"),
+        "{kinds:?}"
+    );
     assert_eq!(reach.ports[1].1.verdict, NotReachable);
     assert_eq!(reach.any.verdict, Reachable);
     // An internal load balancer is not a way in.
     let mut d = behind_lb();
     d.elb.load_balancers[0].scheme = Some("internal".into());
     let r = RegionReach::new(&d, None, &[8080]);
-    assert_eq!(r.eni(&d.ec2.network_interfaces[0]).ports[0].1.verdict, NotReachable);
+    assert_eq!(
+        r.eni(&d.ec2.network_interfaces[0]).ports[0].1.verdict,
+        NotReachable
+    );
     // The target's group does not admit the load balancer.
     let mut d = behind_lb();
     d.ec2.security_group_rules.pop();
     let r = RegionReach::new(&d, None, &[8080]);
-    assert_eq!(r.eni(&d.ec2.network_interfaces[0]).ports[0].1.verdict, NotReachable);
+    assert_eq!(
+        r.eni(&d.ec2.network_interfaces[0]).ports[0].1.verdict,
+        NotReachable
+    );
 }
 
 /// A tiny deterministic generator (xorshift), so the property test needs
@@ -397,14 +486,22 @@ impl Rng {
 /// A random small region around the reachable one.
 fn random_region(rng: &mut Rng) -> RegionData {
     let mut d = region();
-    let cidrs = ["0.0.0.0/0", "0.0.0.0/1", "52.0.0.0/8", "10.0.0.0/8", "203.0.113.0/24"];
+    let cidrs = [
+        "0.0.0.0/0",
+        "0.0.0.0/1",
+        "52.0.0.0/8",
+        "10.0.0.0/8",
+        "203.0.113.0/24",
+    ];
     let targets = ["igw-1", "nat-1", "pcx-1", "local"];
     let table = rt(&mut d);
     if rng.chance(30) {
         table.routes.clear();
     }
     for _ in 0..(rng.next() % 3) {
-        table.routes.push(route(rng.pick(&cidrs), rng.pick(&targets)));
+        table
+            .routes
+            .push(route(rng.pick(&cidrs), rng.pick(&targets)));
     }
     let acl = &mut d.ec2.network_acls[0];
     if rng.chance(30) {
@@ -425,9 +522,13 @@ fn random_region(rng: &mut Rng) -> RegionData {
     }
     for i in 0..(rng.next() % 3) {
         let from = rng.pick(&[22, 0, 80]);
-        d.ec2
-            .security_group_rules
-            .push(sg_rule(&format!("sgr-{i}"), "sg-1", from, from + 100, rng.pick(&cidrs)));
+        d.ec2.security_group_rules.push(sg_rule(
+            &format!("sgr-{i}"),
+            "sg-1",
+            from,
+            from + 100,
+            rng.pick(&cidrs),
+        ));
     }
     if rng.chance(20) {
         d.ec2.network_interfaces[0].public_ip = None;
@@ -456,7 +557,9 @@ fn property_removing_a_hop_breaks_a_path_and_adding_allows_keeps_it() {
         no_ip.ec2.network_interfaces[0].public_ip = None;
         assert_eq!(verdict_on(&no_ip, 22).0, NotReachable);
         let mut no_route = d.clone();
-        rt(&mut no_route).routes.retain(|r| r.gateway_id.as_deref() != Some("igw-1"));
+        rt(&mut no_route)
+            .routes
+            .retain(|r| r.gateway_id.as_deref() != Some("igw-1"));
         assert_eq!(verdict_on(&no_route, 22).0, NotReachable);
         let mut no_acl_allow = d.clone();
         no_acl_allow.ec2.network_acls[0]
@@ -473,12 +576,27 @@ fn property_removing_a_hop_breaks_a_path_and_adding_allows_keeps_it() {
         assert_eq!(verdict_on(&no_sg, 22).0, NotReachable);
         // Adding allows never breaks it.
         let mut more = d.clone();
-        more.ec2.security_group_rules.push(sg_rule("sgr-x", "sg-1", 22, 22, rng.pick(&["10.0.0.0/8", "0.0.0.0/0"])));
-        more.ec2.network_acls[0]
-            .entries
-            .push(acl_entry(1, rng.chance(50), "allow", rng.pick(&["0.0.0.0/0", "52.0.0.0/8"]), None));
-        rt(&mut more).routes.push(route(rng.pick(&["52.0.0.0/8", "0.0.0.0/0"]), "igw-1"));
+        more.ec2.security_group_rules.push(sg_rule(
+            "sgr-x",
+            "sg-1",
+            22,
+            22,
+            rng.pick(&["10.0.0.0/8", "0.0.0.0/0"]),
+        ));
+        more.ec2.network_acls[0].entries.push(acl_entry(
+            1,
+            rng.chance(50),
+            "allow",
+            rng.pick(&["0.0.0.0/0", "52.0.0.0/8"]),
+            None,
+        ));
+        rt(&mut more)
+            .routes
+            .push(route(rng.pick(&["52.0.0.0/8", "0.0.0.0/0"]), "igw-1"));
         assert_eq!(verdict_on(&more, 22).0, Reachable, "{more:?}");
     }
-    assert!(reachable > 20, "the generator reaches often enough: {reachable}");
+    assert!(
+        reachable > 20,
+        "the generator reaches often enough: {reachable}"
+    );
 }

@@ -24,7 +24,11 @@ const PER_GROUP: usize = 25;
 fn entry(n: i64, action: &str, port: Option<(i64, i64)>, egress: bool) -> NetworkAclEntry {
     NetworkAclEntry {
         rule_number: n,
-        protocol: if port.is_some() { "6".into() } else { "-1".into() },
+        protocol: if port.is_some() {
+            "6".into()
+        } else {
+            "-1".into()
+        },
         rule_action: action.into(),
         egress,
         cidr_block: Some("0.0.0.0/0".into()),
@@ -62,7 +66,10 @@ fn region(id: &str, r: &str, interfaces: usize, routing: bool) -> RegionData {
             arn: format!("arn:aws:ec2:{r}:{id}:route-table/rtb-public"),
             route_table_id: "rtb-public".into(),
             vpc_id: Some(vpc.into()),
-            routes: vec![route("10.0.0.0/8", Some("local"), None), route("0.0.0.0/0", Some("igw-1"), None)],
+            routes: vec![
+                route("10.0.0.0/8", Some("local"), None),
+                route("0.0.0.0/0", Some("igw-1"), None),
+            ],
             ..RouteTable::default()
         },
         RouteTable {
@@ -73,7 +80,10 @@ fn region(id: &str, r: &str, interfaces: usize, routing: bool) -> RegionData {
                 main: true,
                 ..RouteTableAssociation::default()
             }],
-            routes: vec![route("10.0.0.0/8", Some("local"), None), route("0.0.0.0/0", None, Some("nat-1"))],
+            routes: vec![
+                route("10.0.0.0/8", Some("local"), None),
+                route("0.0.0.0/0", None, Some("nat-1")),
+            ],
             ..RouteTable::default()
         },
     ];
@@ -103,7 +113,12 @@ fn region(id: &str, r: &str, interfaces: usize, routing: bool) -> RegionData {
                 vpc_id: Some(vpc.into()),
                 associated_subnets: vec![subnet.clone()],
                 entries: vec![
-                    entry(90, if s % 4 == 0 { "deny" } else { "allow" }, Some((22, 22)), false),
+                    entry(
+                        90,
+                        if s % 4 == 0 { "deny" } else { "allow" },
+                        Some((22, 22)),
+                        false,
+                    ),
                     entry(100, "allow", None, false),
                     entry(100, "allow", Some((1024, 65_535)), true),
                     entry(32767, "deny", None, false),
@@ -120,9 +135,21 @@ fn region(id: &str, r: &str, interfaces: usize, routing: bool) -> RegionData {
                 vpc_id: Some(vpc.into()),
                 ..SecurityGroup::default()
             });
-            for (k, (from, to, cidr)) in [(443, 443, "0.0.0.0/0"), (22, 22, if g % 5 == 0 { "0.0.0.0/0" } else { "10.0.0.0/8" }), (3306, 3306, "10.0.0.0/8")]
-                .into_iter()
-                .enumerate()
+            for (k, (from, to, cidr)) in [
+                (443, 443, "0.0.0.0/0"),
+                (
+                    22,
+                    22,
+                    if g % 5 == 0 {
+                        "0.0.0.0/0"
+                    } else {
+                        "10.0.0.0/8"
+                    },
+                ),
+                (3306, 3306, "10.0.0.0/8"),
+            ]
+            .into_iter()
+            .enumerate()
             {
                 e.security_group_rules.push(SecurityGroupRule {
                     arn: format!("arn:aws:ec2:{r}:{id}:security-group-rule/sgr-{g:08x}{k}"),
@@ -138,7 +165,8 @@ fn region(id: &str, r: &str, interfaces: usize, routing: bool) -> RegionData {
         }
         let eni = format!("eni-{i:012x}");
         let inst = format!("i-{i:012x}");
-        let public_ip = (public && i % 2 == 0).then(|| format!("52.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255));
+        let public_ip = (public && i % 2 == 0)
+            .then(|| format!("52.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255));
         e.network_interfaces.push(NetworkInterface {
             arn: format!("arn:aws:ec2:{r}:{id}:network-interface/{eni}"),
             network_interface_id: eni.clone(),
@@ -201,7 +229,10 @@ pub fn synthetic_exposure_snapshot(interfaces: usize, accounts: usize, routing: 
                 name: Some(format!("exposure-{a}")),
                 partition: "aws".into(),
                 regions: regions.iter().map(|r| (*r).to_owned()).collect(),
-                region_data: regions.iter().map(|r| region(&id, r, per_region, routing)).collect(),
+                region_data: regions
+                    .iter()
+                    .map(|r| region(&id, r, per_region, routing))
+                    .collect(),
                 ..Account::default()
             }
         })

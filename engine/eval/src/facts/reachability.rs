@@ -79,8 +79,10 @@ impl Verdict {
 /// The reachability of one network interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EniReach {
-    /// Per port of interest (TCP or UDP).
-    pub ports: Vec<(i64, Verdict)>,
+    /// Per port of interest (TCP or UDP); shared between interfaces with
+    /// the same subnet, groups and address families, so the paths end at
+    /// the hop before the interface.
+    pub ports: Vec<(i64, Rc<Verdict>)>,
     /// On any TCP or UDP port its security groups admit.
     pub any: Verdict,
     /// It has a public IPv4 address or an IPv6 address.
@@ -131,6 +133,14 @@ pub struct RegionReach<'d> {
     return_cache: RefCell<HashMap<(&'d str, Proto), Rc<AddrSet>>>,
     sg_cache: RefCell<HashMap<(&'d str, Proto, i64), Rc<SgPort<'d>>>>,
     direct_cache: RefCell<HashMap<(EniKey<'d>, Proto, i64), Rc<Verdict>>>,
+    key_cache: RefCell<HashMap<EniKey<'d>, KeyReach>>,
+}
+
+/// The direct-path verdicts shared by every interface with one key.
+#[derive(Clone)]
+struct KeyReach {
+    ports: Rc<Vec<(i64, Rc<Verdict>)>>,
+    any: Rc<Verdict>,
 }
 
 impl<'d> RegionReach<'d> {
@@ -171,6 +181,7 @@ impl<'d> RegionReach<'d> {
             return_cache: RefCell::default(),
             sg_cache: RefCell::default(),
             direct_cache: RefCell::default(),
+            key_cache: RefCell::default(),
         };
         for rt in ec2.route_tables.iter().flatten() {
             for a in &rt.associations {
@@ -345,25 +356,37 @@ impl<'d> RegionReach<'d> {
         v
     }
 
-    /// The verdict for one interface on one port (TCP or UDP, directly or
-    /// through a load balancer).
-    fn port_verdict(&self, eni: &'d NetworkInterface, key: &EniKey<'d>, port: i64) -> Verdict {
-        let mut best: Option<Verdict> = None;
-        for proto in Proto::BOTH {
-            let v = (*self.direct(key, proto, port, Only::All)).clone();
-            best = Some(match best {
-                Some(b) => b.or(v),
-                None => v,
-            });
+    /// The direct verdict on one port: the better of TCP and UDP.
+    fn direct_port(&self, key: &EniKey<'d>, port: i64) -> Rc<Verdict> {
+        let tcp = self.direct(key, Proto::Tcp, port, Only::All);
+        if tcp.verdict == Reachability::Reachable {
+            return tcp;
         }
-        let direct = best.unwrap_or_else(|| Verdict::new(Reachability::NotReachable, "", vec![]));
-        if direct.verdict == Reachability::Reachable {
-            return direct;
+        let udp = self.direct(key, Proto::Udp, port, Only::All);
+        match (tcp.verdict, udp.verdict) {
+            (_, Reachability::Reachable) | (Reachability::NotReachable, Reachability::Unknown) => {
+                udp
+            }
+            _ => tcp,
         }
-        match self.lb.verdict(self, eni, key, port) {
-            Some(v) => direct.or(v),
-            None => direct,
+    }
+
+    /// The direct verdicts of one key, computed once.
+    fn key_reach(&self, key: &EniKey<'d>) -> KeyReach {
+        if let Some(k) = self.key_cache.borrow().get(key) {
+            return k.clone();
         }
+        let ports = self
+            .ports_of_interest
+            .iter()
+            .map(|p| (*p, self.direct_port(key, *p)))
+            .collect();
+        let k = KeyReach {
+            ports: Rc::new(ports),
+            any: Rc::new(self.any_direct(key)),
+        };
+        self.key_cache.borrow_mut().insert(key.clone(), k.clone());
+        k
     }
 
     /// Whether a subnet's effective route table sends some internet
@@ -389,26 +412,37 @@ impl<'d> RegionReach<'d> {
     }
 
     /// The reachability of one interface: per port of interest and on any
-    /// port. The ENI hop ends each path.
+    /// port. The ENI hop ends the any-port path.
     pub fn eni(&self, eni: &'d NetworkInterface) -> EniReach {
         let key = self.key(eni);
-        let hop = PathHop {
-            kind: "network_interface".into(),
-            id: eni.arn.clone(),
-            label: eni.network_interface_id.clone(),
+        let shared = self.key_reach(&key);
+        let involved = self.lb.involves(eni.network_interface_id.as_str());
+        let ports = if involved {
+            shared
+                .ports
+                .iter()
+                .map(|(p, v)| {
+                    let merged = match self.lb.verdict(self, eni, &key, *p) {
+                        Some(lb) if v.verdict != Reachability::Reachable => {
+                            Rc::new((**v).clone().or(lb))
+                        }
+                        _ => Rc::clone(v),
+                    };
+                    (*p, merged)
+                })
+                .collect()
+        } else {
+            shared.ports.to_vec()
         };
-        let finish = |mut v: Verdict| {
-            if v.verdict == Reachability::Reachable {
-                v.path.push(hop.clone());
+        let mut any = (*shared.any).clone();
+        if involved && any.verdict != Reachability::Reachable {
+            if let Some(lb) = self.lb.any_verdict(self, eni, &key) {
+                any = any.or(lb);
             }
-            v
-        };
-        let ports = self
-            .ports_of_interest
-            .iter()
-            .map(|p| (*p, finish(self.port_verdict(eni, &key, *p))))
-            .collect();
-        let any = finish(self.any_port(eni, &key));
+        }
+        if any.verdict == Reachability::Reachable {
+            any.path.push(eni_hop(eni));
+        }
         EniReach {
             ports,
             any,
@@ -467,22 +501,22 @@ impl<'d> RegionReach<'d> {
         out
     }
 
-    /// Reachable on some TCP/UDP port (directly, or through a load balancer
-    /// on some target port).
-    fn any_port(&self, eni: &'d NetworkInterface, key: &EniKey<'d>) -> Verdict {
+    /// Reachable directly on some TCP/UDP port.
+    fn any_direct(&self, key: &EniKey<'d>) -> Verdict {
         let mut best: Option<Verdict> = None;
         for (proto, p) in self.candidates(key, Only::All) {
-            let v = (*self.direct(key, proto, p, Only::All)).clone();
+            let v = self.direct(key, proto, p, Only::All);
             if v.verdict == Reachability::Reachable {
-                return with_port(v, proto, p);
+                return with_port((*v).clone(), proto, p);
             }
-            best = Some(best.map_or(v.clone(), |b| b.or(v)));
+            if best
+                .as_ref()
+                .is_none_or(|b| b.verdict == Reachability::NotReachable)
+            {
+                best = Some((*v).clone());
+            }
         }
-        let direct = best.unwrap_or_else(|| path::no_admitting_rule(self, key));
-        match self.lb.any_verdict(self, eni, key) {
-            Some(v) => direct.or(v),
-            None => direct,
-        }
+        best.unwrap_or_else(|| path::no_admitting_rule(self, key))
     }
 
     /// Whether traffic this ingress rule admits reaches some interface of

@@ -71,14 +71,14 @@ fn reach_attrs(mut attrs: Attrs, r: &EniReach) -> Attrs {
     let via = r
         .ports
         .iter()
-        .map(|(_, v)| v)
+        .map(|(_, v)| &**v)
         .chain([any])
         .any(|v| v.via_load_balancer);
     attrs = match any.verdict {
         Reachability::Unknown => attrs.unknown("via_load_balancer", any.reason.clone()),
         _ => attrs.b("via_load_balancer", via),
     };
-    port_attrs(attrs, r.ports.iter().map(|(p, v)| (*p, v)))
+    port_attrs(attrs, r.ports.iter().map(|(p, v)| (*p, &**v)))
 }
 
 /// `internet_reachable_ports`, unknown when any port is.
@@ -207,7 +207,7 @@ impl GraphBuilder {
         };
         let ports: Vec<(i64, &Verdict)> = reaches
             .iter()
-            .flat_map(|r| r.ports.iter().map(|(p, v)| (*p, v)))
+            .flat_map(|r| r.ports.iter().map(|(p, v)| (*p, &**v)))
             .collect();
         attrs = if running {
             port_attrs(attrs, ports.into_iter())
@@ -318,13 +318,9 @@ impl GraphBuilder {
         if verdicts.is_empty() {
             return;
         }
-        let types = [
-            self.types.sg_rule.to_string(),
-            self.types.nacl_entry.to_string(),
-        ];
         for idx in 0..g.graph.resources.len() {
             let (_, ty, r) = &g.graph.resources[idx];
-            if !types.contains(&ty.to_string()) {
+            if *ty != self.types.sg_rule && *ty != self.types.nacl_entry {
                 continue;
             }
             let Some(v) = verdicts.remove(&r.id) else {

@@ -230,6 +230,12 @@ impl<'d> LbIndex<'d> {
         idx
     }
 
+    /// True when a load balancer forwards to the interface, or the load
+    /// balancers are not completely known.
+    pub(super) fn involves(&self, eni: &str) -> bool {
+        self.unknown.is_some() || self.targets.contains_key(eni)
+    }
+
     /// The best load balancer verdict of an interface on a target port;
     /// `None` when no load balancer forwards there and the load balancers
     /// were read.

@@ -166,12 +166,7 @@ fn reachable_with_the_whole_path() {
     );
     assert_eq!(reach.ports[1].1.verdict, NotReachable);
     assert_eq!(reach.any.verdict, Reachable);
-    let kinds: Vec<&str> = reach.ports[0]
-        .1
-        .path
-        .iter()
-        .map(|h| h.kind.as_str())
-        .collect();
+    let kinds: Vec<&str> = reach.any.path.iter().map(|h| h.kind.as_str()).collect();
     assert_eq!(
         kinds,
         [
@@ -183,6 +178,16 @@ fn reachable_with_the_whole_path() {
             "security_group_rule",
             "network_interface"
         ]
+    );
+    assert_eq!(
+        reach.ports[0].1.path.len(),
+        kinds.len() - 1,
+        "shared paths stop before the interface"
+    );
+    assert_eq!(
+        reach.ports[0].1.path.len(),
+        kinds.len() - 1,
+        "shared paths stop before the interface"
     );
     assert_eq!(reach.ports[0].1.path[0].id, "0.0.0.0/0");
     assert_eq!(reach.ports[0].1.path[1].id, "arn:igw/igw-1");

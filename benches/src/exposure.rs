@@ -7,8 +7,8 @@
 
 use palisade_model::compute::{Instance, MetadataOptions};
 use palisade_model::ec2::{
-    NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange, SecurityGroup, SecurityGroupRule,
-    Subnet, Vpc,
+    Ec2, NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange, SecurityGroup,
+    SecurityGroupRule, Subnet, Vpc,
 };
 use palisade_model::routing::{
     GatewayAttachment, InternetGateway, Route, RouteTable, RouteTableAssociation,
@@ -44,6 +44,90 @@ fn route(dest: &str, gateway: Option<&str>, nat: Option<&str>) -> Route {
         nat_gateway_id: nat.map(Into::into),
         state: Some("active".into()),
         ..Route::default()
+    }
+}
+
+/// A subnet with its NACL (one in four denies SSH); public ones join the
+/// public route table.
+fn add_subnet(
+    e: &mut Ec2,
+    table: &mut RouteTable,
+    (id, r, vpc): (&str, &str, &str),
+    s: usize,
+    public: bool,
+) {
+    let subnet = format!("subnet-{s:08x}");
+    e.subnets.push(Subnet {
+        arn: format!("arn:aws:ec2:{r}:{id}:subnet/{subnet}"),
+        subnet_id: subnet.clone(),
+        vpc_id: Some(vpc.into()),
+        cidr_block: Some(format!("10.{}.{}.0/24", (s / 256) % 256, s % 256)),
+        ..Subnet::default()
+    });
+    if public {
+        table.associations.push(RouteTableAssociation {
+            subnet_id: Some(subnet.clone()),
+            ..RouteTableAssociation::default()
+        });
+    }
+    e.network_acls.push(NetworkAcl {
+        arn: format!("arn:aws:ec2:{r}:{id}:network-acl/acl-{s:08x}"),
+        network_acl_id: format!("acl-{s:08x}"),
+        vpc_id: Some(vpc.into()),
+        associated_subnets: vec![subnet.clone()],
+        entries: vec![
+            entry(
+                90,
+                if s.is_multiple_of(4) { "deny" } else { "allow" },
+                Some((22, 22)),
+                false,
+            ),
+            entry(100, "allow", None, false),
+            entry(100, "allow", Some((1024, 65_535)), true),
+            entry(32767, "deny", None, false),
+            entry(32767, "deny", None, true),
+        ],
+        ..NetworkAcl::default()
+    });
+}
+
+/// A security group with three ingress rules (443 open; 22 open in one
+/// group of five; 3306 private).
+fn add_group(e: &mut Ec2, (id, r, vpc): (&str, &str, &str), g: usize) {
+    let group = format!("sg-{g:08x}");
+    e.security_groups.push(SecurityGroup {
+        arn: format!("arn:aws:ec2:{r}:{id}:security-group/{group}"),
+        group_id: group.clone(),
+        group_name: format!("app-{g}"),
+        vpc_id: Some(vpc.into()),
+        ..SecurityGroup::default()
+    });
+    for (k, (from, to, cidr)) in [
+        (443, 443, "0.0.0.0/0"),
+        (
+            22,
+            22,
+            if g.is_multiple_of(5) {
+                "0.0.0.0/0"
+            } else {
+                "10.0.0.0/8"
+            },
+        ),
+        (3306, 3306, "10.0.0.0/8"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        e.security_group_rules.push(SecurityGroupRule {
+            arn: format!("arn:aws:ec2:{r}:{id}:security-group-rule/sgr-{g:08x}{k}"),
+            rule_id: format!("sgr-{g:08x}{k}"),
+            group_id: group.clone(),
+            ip_protocol: "tcp".into(),
+            from_port: Some(from),
+            to_port: Some(to),
+            cidr_ipv4: Some(cidr.into()),
+            ..SecurityGroupRule::default()
+        });
     }
 }
 
@@ -90,78 +174,14 @@ fn region(id: &str, r: &str, interfaces: usize, routing: bool) -> RegionData {
     for i in 0..interfaces {
         let s = i / PER_SUBNET;
         let g = i / PER_GROUP;
-        let public = s % 3 == 0;
+        let public = s.is_multiple_of(3);
         let subnet = format!("subnet-{s:08x}");
         let group = format!("sg-{g:08x}");
         if i % PER_SUBNET == 0 {
-            e.subnets.push(Subnet {
-                arn: format!("arn:aws:ec2:{r}:{id}:subnet/{subnet}"),
-                subnet_id: subnet.clone(),
-                vpc_id: Some(vpc.into()),
-                cidr_block: Some(format!("10.{}.{}.0/24", (s / 256) % 256, s % 256)),
-                ..Subnet::default()
-            });
-            if public {
-                tables[0].associations.push(RouteTableAssociation {
-                    subnet_id: Some(subnet.clone()),
-                    ..RouteTableAssociation::default()
-                });
-            }
-            e.network_acls.push(NetworkAcl {
-                arn: format!("arn:aws:ec2:{r}:{id}:network-acl/acl-{s:08x}"),
-                network_acl_id: format!("acl-{s:08x}"),
-                vpc_id: Some(vpc.into()),
-                associated_subnets: vec![subnet.clone()],
-                entries: vec![
-                    entry(
-                        90,
-                        if s % 4 == 0 { "deny" } else { "allow" },
-                        Some((22, 22)),
-                        false,
-                    ),
-                    entry(100, "allow", None, false),
-                    entry(100, "allow", Some((1024, 65_535)), true),
-                    entry(32767, "deny", None, false),
-                    entry(32767, "deny", None, true),
-                ],
-                ..NetworkAcl::default()
-            });
+            add_subnet(e, &mut tables[0], (id, r, vpc), s, public);
         }
         if i % PER_GROUP == 0 {
-            e.security_groups.push(SecurityGroup {
-                arn: format!("arn:aws:ec2:{r}:{id}:security-group/{group}"),
-                group_id: group.clone(),
-                group_name: format!("app-{g}"),
-                vpc_id: Some(vpc.into()),
-                ..SecurityGroup::default()
-            });
-            for (k, (from, to, cidr)) in [
-                (443, 443, "0.0.0.0/0"),
-                (
-                    22,
-                    22,
-                    if g % 5 == 0 {
-                        "0.0.0.0/0"
-                    } else {
-                        "10.0.0.0/8"
-                    },
-                ),
-                (3306, 3306, "10.0.0.0/8"),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                e.security_group_rules.push(SecurityGroupRule {
-                    arn: format!("arn:aws:ec2:{r}:{id}:security-group-rule/sgr-{g:08x}{k}"),
-                    rule_id: format!("sgr-{g:08x}{k}"),
-                    group_id: group.clone(),
-                    ip_protocol: "tcp".into(),
-                    from_port: Some(from),
-                    to_port: Some(to),
-                    cidr_ipv4: Some(cidr.into()),
-                    ..SecurityGroupRule::default()
-                });
-            }
+            add_group(e, (id, r, vpc), g);
         }
         let eni = format!("eni-{i:012x}");
         let inst = format!("i-{i:012x}");

@@ -127,14 +127,17 @@ pub struct RegionReach<'d> {
     enis_by_group: HashMap<&'d str, Vec<&'d NetworkInterface>>,
     enis_by_subnet: HashMap<&'d str, Vec<&'d NetworkInterface>>,
     lb: lb::LbIndex<'d>,
-    route_cache: RefCell<HashMap<&'d str, Rc<RouteInfo>>>,
-    acl_cache: RefCell<HashMap<&'d str, Rc<AclRules<'d>>>>,
-    acl_port_cache: RefCell<HashMap<(&'d str, Proto, i64), Rc<AclPort>>>,
-    return_cache: RefCell<HashMap<(&'d str, Proto), Rc<AddrSet>>>,
-    sg_cache: RefCell<HashMap<(&'d str, Proto, i64), Rc<SgPort<'d>>>>,
-    direct_cache: RefCell<HashMap<(EniKey<'d>, Proto, i64), Rc<Verdict>>>,
+    route_cache: Cache<&'d str, RouteInfo>,
+    acl_cache: Cache<&'d str, AclRules<'d>>,
+    acl_port_cache: Cache<(&'d str, Proto, i64), AclPort>,
+    return_cache: Cache<(&'d str, Proto), AddrSet>,
+    sg_cache: Cache<(&'d str, Proto, i64), SgPort<'d>>,
+    direct_cache: Cache<(EniKey<'d>, Proto, i64), Verdict>,
     key_cache: RefCell<HashMap<EniKey<'d>, KeyReach>>,
 }
+
+/// A per-region cache of shared hop data.
+type Cache<K, V> = RefCell<HashMap<K, Rc<V>>>;
 
 /// The direct-path verdicts shared by every interface with one key.
 #[derive(Clone)]

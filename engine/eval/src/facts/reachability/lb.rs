@@ -62,6 +62,24 @@ fn protos(listener: Option<&str>) -> Vec<Proto> {
     }
 }
 
+/// The interfaces targets resolve to.
+struct Enis<'d> {
+    by_instance: HashMap<&'d str, &'d NetworkInterface>,
+    primary: HashMap<&'d str, &'d str>,
+    by_ip: HashMap<&'d str, &'d NetworkInterface>,
+}
+
+impl<'d> Enis<'d> {
+    /// An instance's primary interface.
+    fn of_instance(&self, id: &str) -> Option<&'d str> {
+        self.primary.get(id).copied().or_else(|| {
+            self.by_instance
+                .get(id)
+                .map(|e| e.network_interface_id.as_str())
+        })
+    }
+}
+
 /// A load balancer's shape for the front check.
 struct Front<'a> {
     arn: &'a str,
@@ -107,12 +125,19 @@ impl<'d> LbIndex<'d> {
             .iter()
             .filter_map(|e| Some((e.private_ip.as_deref()?, e)))
             .collect();
-        let eni_of_instance = |id: &str| -> Option<&'d str> {
-            primary
-                .get(id)
-                .copied()
-                .or_else(|| by_instance.get(id).map(|e| e.network_interface_id.as_str()))
+        let enis = Enis {
+            by_instance,
+            primary,
+            by_ip,
         };
+        idx.add_v2(r, d, &enis);
+        idx.add_classic(r, d, &enis);
+        idx
+    }
+
+    /// The v2 load balancers' paths.
+    fn add_v2(&mut self, r: &RegionReach<'d>, d: &'d RegionData, enis: &Enis<'d>) {
+        let idx = self;
         let groups: HashMap<&str, _> = d
             .elb
             .target_groups
@@ -165,9 +190,9 @@ impl<'d> LbIndex<'d> {
                         hops.push(hop("target_group", &tg.arn, tg.name.clone()));
                         for t in &tg.targets {
                             let eni = if instance_targets {
-                                eni_of_instance(&t.id)
+                                enis.of_instance(&t.id)
                             } else {
-                                by_ip
+                                enis.by_ip
                                     .get(t.id.as_str())
                                     .map(|e| e.network_interface_id.as_str())
                             };
@@ -189,6 +214,11 @@ impl<'d> LbIndex<'d> {
                 }
             }
         }
+    }
+
+    /// The classic load balancers' paths.
+    fn add_classic(&mut self, r: &RegionReach<'d>, d: &'d RegionData, enis: &Enis<'d>) {
+        let idx = self;
         for clb in &d.elb.classic_load_balancers {
             if clb.scheme.as_deref() != Some("internet-facing") {
                 continue;
@@ -212,7 +242,7 @@ impl<'d> LbIndex<'d> {
                     ),
                 ));
                 for i in &clb.instance_ids {
-                    let Some(eni) = eni_of_instance(i) else {
+                    let Some(eni) = enis.of_instance(i) else {
                         continue;
                     };
                     idx.targets.entry(eni).or_default().push(LbTarget {
@@ -227,7 +257,6 @@ impl<'d> LbIndex<'d> {
                 }
             }
         }
-        idx
     }
 
     /// True when a load balancer forwards to the interface, or the load
@@ -362,6 +391,42 @@ fn front_path(
     (total.intersect(&sg), hops)
 }
 
+/// Whether a target admits the load balancer itself (its groups or its
+/// subnets' addresses) in its security groups and NACL; the rule that does.
+fn admits_lb<'d>(
+    r: &RegionReach<'d>,
+    key: &EniKey<'d>,
+    t: &LbTarget,
+    acl_set: &AddrSet,
+    sg: &Bound,
+) -> (
+    Reachability,
+    Option<&'d palisade_model::ec2::SecurityGroupRule>,
+) {
+    let by_group = key
+        .groups
+        .iter()
+        .filter_map(|g| r.ingress.get(g))
+        .flatten()
+        .copied()
+        .find(|x| {
+            super::hops::sg_rule_covers(x, t.proto, t.port)
+                && x.referenced_group_id
+                    .as_ref()
+                    .is_some_and(|g| t.lb_groups.contains(g))
+        });
+    let acl_ok = !acl_set.intersect(&t.lb_subnets).is_empty();
+    let by_cidr = !sg.lo.intersect(&t.lb_subnets).is_empty();
+    let verdict = if acl_ok && (by_group.is_some() || by_cidr) {
+        Reachability::Reachable
+    } else if acl_ok && sg.unknown.is_some() {
+        Reachability::Unknown
+    } else {
+        Reachability::NotReachable
+    };
+    (verdict, by_group)
+}
+
 /// Whether a target interface admits what a load balancer forwards.
 fn target_verdict<'d>(r: &RegionReach<'d>, key: &EniKey<'d>, t: &LbTarget) -> Verdict {
     let name = t
@@ -406,27 +471,7 @@ fn target_verdict<'d>(r: &RegionReach<'d>, key: &EniKey<'d>, t: &LbTarget) -> Ve
         let end = t.front.restrict(&acl_set).intersect(&sg);
         (end.verdict(), None)
     } else {
-        let by_group = key
-            .groups
-            .iter()
-            .filter_map(|g| r.ingress.get(g))
-            .flatten()
-            .find(|x| {
-                super::hops::sg_rule_covers(x, t.proto, t.port)
-                    && x.referenced_group_id
-                        .as_ref()
-                        .is_some_and(|g| t.lb_groups.contains(g))
-            });
-        let acl_ok = !acl_set.intersect(&t.lb_subnets).is_empty();
-        let by_cidr = !sg.lo.intersect(&t.lb_subnets).is_empty();
-        let verdict = if acl_ok && (by_group.is_some() || by_cidr) {
-            Reachability::Reachable
-        } else if acl_ok && sg.unknown.is_some() {
-            Reachability::Unknown
-        } else {
-            Reachability::NotReachable
-        };
-        (verdict, by_group)
+        admits_lb(r, key, t, &acl_set, &sg)
     };
     match ok {
         Reachability::Reachable => {

@@ -3,10 +3,12 @@
 //! missing data, and the hops of one path (through a sample internet
 //! address of the end-to-end set).
 
-use super::hops::{Bound, Proto, EPHEMERAL_FROM};
+use super::hops::{AclRules, Bound, Proto, RouteInfo, EPHEMERAL_FROM};
 use super::{EniKey, Only, RegionReach, Verdict};
 use crate::facts::addrset::{addr_text, AddrSet};
 use crate::result::{PathHop, Reachability};
+use palisade_model::ec2::NetworkAcl;
+use palisade_model::routing::RouteTable;
 
 /// A hop.
 fn hop(kind: &str, id: impl Into<String>, label: impl Into<String>) -> PathHop {
@@ -54,16 +56,15 @@ fn unknown(why: impl Into<String>) -> Verdict {
     Verdict::new(Reachability::Unknown, why, vec![])
 }
 
-/// The direct path of an interface with `key` on (proto, port).
-pub(super) fn direct<'d>(
+/// The interface's public address families (the internet sources that may
+/// reach it), its subnet and effective route table; `Err` with the verdict
+/// when one is missing.
+fn start<'d>(
     r: &RegionReach<'d>,
     key: &EniKey<'d>,
-    proto: Proto,
-    port: i64,
-    only: Only<'d>,
-) -> Verdict {
+) -> Result<(&'d str, &'d RouteTable, AddrSet), Verdict> {
     if let Some(why) = &r.routing_unknown {
-        return unknown(why.clone());
+        return Err(unknown(why.clone()));
     }
     let mut fams = AddrSet::empty();
     if key.public4 {
@@ -73,28 +74,46 @@ pub(super) fn direct<'d>(
         fams.v6 = r.internet.v6.clone();
     }
     if fams.is_empty() {
-        return Verdict::new(Reachability::NotReachable, "no public address", vec![]);
+        return Err(Verdict::new(
+            Reachability::NotReachable,
+            "no public address",
+            vec![],
+        ));
     }
     let Some(subnet) = key.subnet else {
-        return unknown("the interface's subnet is not known");
+        return Err(unknown("the interface's subnet is not known"));
     };
     if !r.subnets.contains_key(subnet) {
-        return unknown(format!(
+        return Err(unknown(format!(
             "subnet {subnet} of the interface is not in the snapshot"
-        ));
+        )));
     }
     let Some(rt) = r.route_table(subnet) else {
-        return unknown(format!(
+        return Err(unknown(format!(
             "subnet {subnet} has no explicitly associated route table and its VPC's main route table is not in the snapshot"
-        ));
+        )));
+    };
+    Ok((subnet, rt, fams))
+}
+
+/// The direct path of an interface with `key` on (proto, port).
+pub(super) fn direct<'d>(
+    r: &RegionReach<'d>,
+    key: &EniKey<'d>,
+    proto: Proto,
+    port: i64,
+    only: Only<'d>,
+) -> Verdict {
+    let (subnet, rt, fams) = match start(r, key) {
+        Ok(x) => x,
+        Err(v) => return v,
     };
     let routes = r.routes(rt);
     let routed = routes.to_igw.restrict(&fams);
-    let mut path = vec![];
     if let Some(v) = stop(
         &routed,
         || format!("no route to an internet gateway in {}", rt.route_table_id),
-        path.clone(),
+        vec![],
     ) {
         return v;
     }
@@ -118,23 +137,15 @@ pub(super) fn direct<'d>(
     if let Some(v) = stop(
         &after_in,
         || {
-            let blocked = routed.hi.subtract(&inbound);
-            match sample(&blocked).and_then(|(a, v6)| rules.deciding(false, proto, port, a, v6)) {
-                Some(e) if !matches!(only, Only::AclEntry(_)) => format!(
-                    "NACL {} rule {} denies {p} {port}",
-                    acl.network_acl_id, e.entry.rule_number
-                ),
-                Some(_) => format!(
-                    "an earlier rule of NACL {} decides the internet traffic on {p} {port}",
-                    acl.network_acl_id
-                ),
-                None => format!(
-                    "NACL {} allows no internet traffic on {p} {port} (default rule * denies it)",
-                    acl.network_acl_id
-                ),
-            }
+            acl_denial(
+                &rules,
+                acl,
+                &routed.hi.subtract(&inbound),
+                (proto, port),
+                only,
+            )
         },
-        path.clone(),
+        vec![],
     ) {
         return v;
     }
@@ -148,7 +159,7 @@ pub(super) fn direct<'d>(
                 acl.network_acl_id
             )
         },
-        path.clone(),
+        vec![],
     ) {
         return v;
     }
@@ -166,13 +177,62 @@ pub(super) fn direct<'d>(
                 )
             }
         },
-        std::mem::take(&mut path),
+        vec![],
     ) {
         return v;
     }
     let Some((addr, v6)) = broad_sample(&end.lo) else {
         return unknown("no sample address");
     };
+    let mut path = route_and_acl_hops(r, rt, &routes, acl, &rules, (proto, port), (addr, v6));
+    if let Some(rule) = sg_rule_for(r, key, proto, port, only, addr, v6) {
+        path.push(rule);
+    }
+    Verdict::new(
+        Reachability::Reachable,
+        format!("reachable from the internet on {p} {port}"),
+        path,
+    )
+}
+
+/// Why a NACL admits no internet source: the entry that decides a sample
+/// blocked source.
+fn acl_denial(
+    rules: &AclRules<'_>,
+    acl: &NetworkAcl,
+    blocked: &AddrSet,
+    (proto, port): (Proto, i64),
+    only: Only<'_>,
+) -> String {
+    let p = proto.name();
+    match sample(blocked).and_then(|(a, v6)| rules.deciding(false, proto, port, a, v6)) {
+        Some(e) if !matches!(only, Only::AclEntry(_)) => format!(
+            "NACL {} rule {} denies {p} {port}",
+            acl.network_acl_id, e.entry.rule_number
+        ),
+        Some(_) => format!(
+            "an earlier rule of NACL {} decides the internet traffic on {p} {port}",
+            acl.network_acl_id
+        ),
+        None => format!(
+            "NACL {} allows no internet traffic on {p} {port} (default rule * denies it)",
+            acl.network_acl_id
+        ),
+    }
+}
+
+/// The hops from the internet to the NACL's return-traffic entry for a
+/// sample source `addr` of the end-to-end set.
+fn route_and_acl_hops(
+    r: &RegionReach<'_>,
+    rt: &RouteTable,
+    routes: &RouteInfo,
+    acl: &NetworkAcl,
+    rules: &AclRules<'_>,
+    (proto, port): (Proto, i64),
+    (addr, v6): (u128, bool),
+) -> Vec<PathHop> {
+    let p = proto.name();
     let mut path = vec![hop(
         "internet",
         if v6 { "::/0" } else { "0.0.0.0/0" },
@@ -228,14 +288,7 @@ pub(super) fn direct<'d>(
             ),
         ));
     }
-    if let Some(rule) = sg_rule_for(r, key, proto, port, only, addr, v6) {
-        path.push(rule);
-    }
-    Verdict::new(
-        Reachability::Reachable,
-        format!("reachable from the internet on {p} {port}"),
-        path,
-    )
+    path
 }
 
 /// The hop of the security group rule that admits `addr`.

@@ -3,8 +3,10 @@
 //! entities), with a realistic mix of IAM, EC2, WAFv2, Backup and Config data
 //! and a share of violations.
 
+mod exposure;
 mod template;
 
+pub use exposure::synthetic_exposure_snapshot;
 pub use template::synthetic_template;
 
 use std::collections::BTreeMap;

@@ -64,11 +64,32 @@ impl Cidr {
         self.prefix
     }
 
+    /// True for an IPv6 block.
+    pub fn is_v6(&self) -> bool {
+        self.v6
+    }
+
+    /// The first and last address of the block, as numbers (IPv4 in the low
+    /// 32 bits).
+    pub fn range(&self) -> (u128, u128) {
+        let lo = self.addr & self.mask();
+        (lo, lo | (!self.mask() & family_max(self.v6)))
+    }
+
     /// True when every address of `other` is in `self` (same family).
     pub fn contains(&self, other: &Cidr) -> bool {
         self.v6 == other.v6
             && self.prefix <= other.prefix
             && (self.addr & self.mask()) == (other.addr & self.mask())
+    }
+}
+
+/// The highest address of a family as a number.
+pub fn family_max(v6: bool) -> u128 {
+    if v6 {
+        u128::MAX
+    } else {
+        u128::from(u32::MAX)
     }
 }
 
@@ -208,6 +229,15 @@ mod tests {
         assert!(!c("2001:db8::/48").is_broad_public());
         assert!(!c("fd00::/8").is_broad_public());
         assert!(!c("::/0").is_broad_public());
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(c("10.0.0.0/8").range(), (0x0a00_0000, 0x0aff_ffff));
+        assert_eq!(c("10.1.2.3/8").range(), (0x0a00_0000, 0x0aff_ffff));
+        assert_eq!(c("0.0.0.0/0").range(), (0, 0xffff_ffff));
+        assert_eq!(c("::/0").range(), (0, u128::MAX));
+        assert!(c("::/0").is_v6() && !c("1.2.3.4").is_v6());
     }
 
     #[test]

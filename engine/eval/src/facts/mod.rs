@@ -27,12 +27,15 @@
 //! - [`waf`]: managed rule groups (enforced or count-only), rule types.
 //! - [`metric_filter`]: CloudWatch Logs JSON filter patterns, compared semantically.
 //! - [`trail`]: CloudTrail selectors and the CIS monitoring controls.
+//! - [`addrset`]: address sets (interval unions) and the internet source set.
 //! - [`reachability`]: paths from the internet to network interfaces.
 //! - [`launch`]: the launch settings of Auto Scaling groups and templates
 //!   (public IP, IMDSv1).
 //! - [`peering`]: VPC peering routes wider than the peer VPC.
+//! - [`role_privilege`]: whether a role grants administrator access or privilege escalation.
 
 pub mod actions;
+pub mod addrset;
 pub mod arn;
 pub mod backup;
 pub mod backup_policy;
@@ -45,6 +48,7 @@ pub mod nacl;
 pub mod peering;
 pub mod ports;
 pub mod reachability;
+pub mod role_privilege;
 pub mod s3_policy;
 pub mod schedule;
 pub mod storage;

@@ -584,12 +584,15 @@ impl<'d> RegionReach<'d> {
         if range.intersect(&self.internet).is_empty() {
             return None;
         }
-        let subnets: Vec<&str> = self
+        // Sorted: the verdict reported for a not-reachable entry is the
+        // first interface's, so it must not depend on hash order.
+        let mut subnets: Vec<&str> = self
             .subnets
             .keys()
             .copied()
             .filter(|s| self.acl_of(s).is_some_and(|a| std::ptr::eq(a, acl)))
             .collect();
+        subnets.sort_unstable();
         let mut seen = HashSet::new();
         let mut best: Option<Verdict> = None;
         let only = Only::AclEntry(e.rule_number);

@@ -16,7 +16,7 @@ HERE = Path(__file__).resolve().parent
 REGIONS = ["us-east-1", "eu-west-1"]
 # Prowler's services for what Palisade collects (its `vpc` service holds the
 # subnet checks, e.g. FSBP EC2.15).
-SERVICES = ["iam", "ec2", "vpc", "wafv2", "backup", "config"]
+SERVICES = ["iam", "ec2", "vpc", "wafv2", "backup", "config", "elbv2", "elb", "autoscaling"]
 # moto's id generator is seeded before the account is built, so resource ids
 # (sg-..., acl-..., web ACL uuids) are the same on every run of one moto version.
 MOTO_SEED = 42

@@ -644,7 +644,7 @@ fn eni_hop(eni: &NetworkInterface) -> PathHop {
 /// A reachable verdict's reason names the port.
 fn with_port(mut v: Verdict, proto: Proto, port: i64) -> Verdict {
     if v.verdict == Reachability::Reachable && v.reason.is_empty() {
-        v.reason = format!("reachable from the internet on {} {port}", proto.name());
+        v.reason = format!("on {} {port}", proto.name());
     }
     v
 }

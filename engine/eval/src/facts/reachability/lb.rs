@@ -486,7 +486,7 @@ fn target_verdict<'d>(r: &RegionReach<'d>, key: &EniKey<'d>, t: &LbTarget) -> Ve
             let mut v = Verdict::new(
                 Reachability::Reachable,
                 format!(
-                    "reachable from the internet through load balancer {name} on {} {}",
+                    "through load balancer {name} on {} {}",
                     t.proto.name(),
                     t.port
                 ),

@@ -188,11 +188,7 @@ pub(super) fn direct<'d>(
     if let Some(rule) = sg_rule_for(r, key, proto, port, only, addr, v6) {
         path.push(rule);
     }
-    Verdict::new(
-        Reachability::Reachable,
-        format!("reachable from the internet on {p} {port}"),
-        path,
-    )
+    Verdict::new(Reachability::Reachable, format!("on {p} {port}"), path)
 }
 
 /// Why a NACL admits no internet source: the entry that decides a sample

@@ -198,7 +198,16 @@ fn writes_the_demo_report_with_reachability_verdicts() {
     std::fs::write(dir.join("exposure.html"), html).unwrap();
     // What test_exposure.py checks against.
     let first = &results[exposed[0]];
+    let verdicts = |v: Reachability| {
+        results
+            .iter()
+            .filter(|r| r.exposure.as_ref().is_some_and(|e| e.verdict == v))
+            .count()
+    };
     let meta = serde_json::json!({
+        "reachable": verdicts(Reachability::Reachable),
+        "not_reachable": verdicts(Reachability::NotReachable),
+        "with_verdict": results.iter().filter(|r| r.exposure.is_some()).count(),
         "rule_id": first.rule_id,
         "resource_id": first.resource.id,
         "severity": report.severity(first).as_str(),

@@ -146,7 +146,7 @@ def roll_up(subject, level, account):
 
 def palisade_rows(report, snapshot, rules, cis):
     """(framework, control, subject, status, rule id, resource name, region)."""
-    sg_of_rule = {}
+    owner_of = {}
     names = {}
     for acct in snapshot.get("accounts", []):
         for rd in acct.get("region_data", []):
@@ -156,9 +156,20 @@ def palisade_rows(report, snapshot, rules, cis):
                 names[g["arn"]] = g.get("group_name", "")
             for r in ec2.get("security_group_rules", []):
                 if r.get("group_id") in sg_arn:
-                    sg_of_rule[r["arn"]] = sg_arn[r["group_id"]]
+                    owner_of[r["arn"]] = sg_arn[r["group_id"]]
             for a in ec2.get("network_acls", []):
                 names[a["arn"]] = (a.get("tags") or {}).get("Name") or ("default" if a.get("is_default") else "")
+            # A route to a peering connection is judged per route; Prowler
+            # judges the connection: attribute the route to it.
+            pcx_arn = {c["vpc_peering_connection_id"]: c["arn"]
+                       for c in ec2.get("vpc_peering_connections") or []}
+            for rt in ec2.get("route_tables") or []:
+                for route in rt.get("routes", []):
+                    pcx = route.get("vpc_peering_connection_id")
+                    dest = (route.get("destination_cidr_block") or route.get("destination_ipv6_cidr_block")
+                            or route.get("destination_prefix_list_id") or "")
+                    if pcx in pcx_arn:
+                        owner_of[f"{rt['arn']}/route/{dest}"] = pcx_arn[pcx]
     rows, gaps = [], []
     for r in report["results"]:
         fws = rules.get(r["rule_id"], {})
@@ -175,8 +186,8 @@ def palisade_rows(report, snapshot, rules, cis):
             subject = f"account:{rid}"
         elif res["resource_type"] == "AWS::Region":
             subject = f"region:{rid}"
-        elif rid in sg_of_rule:
-            subject = sg_of_rule[rid]
+        elif rid in owner_of:
+            subject = owner_of[rid]
         else:
             subject = rid.split("#", 1)[0]
             subject = re.sub(r"/(entry|access-key|rule)/.*$", "", subject)

@@ -21,7 +21,13 @@ use super::scan_time;
 const PER_SUBNET: usize = 50;
 const PER_GROUP: usize = 25;
 
-fn entry(n: i64, action: &str, port: Option<(i64, i64)>, egress: bool) -> NetworkAclEntry {
+/// A TCP (with ports) or all-traffic NACL entry for `0.0.0.0/0`.
+pub(crate) fn nacl_entry(
+    n: i64,
+    action: &str,
+    port: Option<(i64, i64)>,
+    egress: bool,
+) -> NetworkAclEntry {
     NetworkAclEntry {
         rule_number: n,
         protocol: if port.is_some() {
@@ -76,16 +82,16 @@ fn add_subnet(
         vpc_id: Some(vpc.into()),
         associated_subnets: vec![subnet.clone()],
         entries: vec![
-            entry(
+            nacl_entry(
                 90,
                 if s.is_multiple_of(4) { "deny" } else { "allow" },
                 Some((22, 22)),
                 false,
             ),
-            entry(100, "allow", None, false),
-            entry(100, "allow", Some((1024, 65_535)), true),
-            entry(32767, "deny", None, false),
-            entry(32767, "deny", None, true),
+            nacl_entry(100, "allow", None, false),
+            nacl_entry(100, "allow", Some((1024, 65_535)), true),
+            nacl_entry(32767, "deny", None, false),
+            nacl_entry(32767, "deny", None, true),
         ],
         ..NetworkAcl::default()
     });

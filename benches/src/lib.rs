@@ -15,9 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use palisade_model::backup::{BackupPlan, BackupRule, BackupSelection, BackupVault, CopyAction};
 use palisade_model::config::ConfigRecorder;
-use palisade_model::ec2::{
-    NetworkAcl, NetworkAclEntry, NetworkInterface, PortRange, SecurityGroup, SecurityGroupRule, Vpc,
-};
+use palisade_model::ec2::{NetworkAcl, NetworkInterface, SecurityGroup, SecurityGroupRule, Vpc};
 use palisade_model::iam::{
     AccessKey, Group, InlinePolicy, ManagedPolicy, MfaDevice, PasswordPolicy, Role, User,
 };
@@ -252,18 +250,8 @@ pub fn synthetic_account(index: usize, units: usize) -> Account {
             },
             ..NetworkInterface::default()
         });
-        let entry = |n: i64, action: &str, port: Option<i64>, egress: bool| NetworkAclEntry {
-            rule_number: n,
-            protocol: if port.is_some() {
-                "6".into()
-            } else {
-                "-1".into()
-            },
-            rule_action: action.into(),
-            egress,
-            cidr_block: Some("0.0.0.0/0".into()),
-            ipv6_cidr_block: None,
-            port_range: port.map(|p| PortRange { from: p, to: p }),
+        let entry = |n: i64, action: &str, port: Option<i64>, egress: bool| {
+            exposure::nacl_entry(n, action, port.map(|p| (p, p)), egress)
         };
         let deny_ssh = rng.chance(80);
         rd.ec2.network_acls.push(NetworkAcl {

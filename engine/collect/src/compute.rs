@@ -9,14 +9,13 @@
 //! Versions a group names other than `$Default`/`$Latest` are not read:
 //! whoever judges such a group finds its version missing, i.e. unknown.
 
-use std::collections::BTreeMap;
-
 use aws_sdk_ec2::{types, Client};
 use futures_util::stream::{self, StreamExt as _};
 use palisade_model::compute::{
     Instance, LaunchTemplate, LaunchTemplateInterface, LaunchTemplateVersion, MetadataOptions,
 };
 
+use super::tags;
 use crate::ops;
 use crate::pages::drain;
 use crate::scope::{ts, Scope};
@@ -64,17 +63,6 @@ pub async fn collect(
         None => None,
     };
     (instances, templates)
-}
-
-pub(crate) fn tags(tags: &[types::Tag]) -> BTreeMap<String, String> {
-    tags.iter()
-        .filter_map(|t| {
-            Some((
-                t.key()?.to_owned(),
-                t.value().unwrap_or_default().to_owned(),
-            ))
-        })
-        .collect()
 }
 
 /// One instance; `None` for a terminated one (or one without an id).

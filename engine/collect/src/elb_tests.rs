@@ -94,12 +94,7 @@ async fn an_unreadable_web_acl_is_unread_and_a_gap() {
         ["arn:tg-a", "arn:tg-b", "arn:tg-c"]
     );
     assert_eq!(lb.unread, ["GetWebACLForResource"]);
-    let gaps: Vec<_> = coverage
-        .records()
-        .into_iter()
-        .filter(|r| r.is_gap())
-        .map(|r| r.api)
-        .collect();
+    let gaps = coverage.gap_apis();
     assert_eq!(gaps, ["GetWebACLForResource"]);
 }
 
@@ -171,11 +166,6 @@ async fn classic_tags_failure_is_unread_on_each_load_balancer() {
     assert_eq!(c.instance_ids, ["i-1"]);
     assert_eq!(c.unread, ["DescribeTags"]);
     assert!(c.tags.is_empty());
-    let gaps: Vec<_> = coverage
-        .records()
-        .into_iter()
-        .filter(|r| r.is_gap())
-        .map(|r| r.api)
-        .collect();
+    let gaps = coverage.gap_apis();
     assert_eq!(gaps, ["DescribeTags (classic)"]);
 }

@@ -15,7 +15,7 @@ use palisade_model::routing::{
     VpcEndpoint, VpcPeeringConnection,
 };
 
-use super::compute::tags;
+use super::tags;
 use crate::ops;
 use crate::pages::drain;
 use crate::scope::Scope;

@@ -64,13 +64,7 @@ const PER_RESOURCE: &[&str] = &[
 ];
 
 fn named<'a>(r: &'a RegionData, name: &str) -> &'a Instance {
-    r.ec2
-        .instances
-        .as_deref()
-        .expect("instances read")
-        .iter()
-        .find(|i| i.tags.get("Name").map(String::as_str) == Some(name))
-        .unwrap_or_else(|| panic!("instance {name}"))
+    common::instance_named(r, name)
 }
 
 fn table_of<'a>(r: &'a RegionData, name: &str) -> &'a RouteTable {

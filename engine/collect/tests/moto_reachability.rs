@@ -33,14 +33,7 @@ impl Scan {
 
     /// The ARN of the us-east-1 instance tagged Name=`name`.
     fn instance(&self, name: &str) -> String {
-        region(&self.snap, "us-east-1")
-            .ec2
-            .instances
-            .as_deref()
-            .expect("instances read")
-            .iter()
-            .find(|i| i.tags.get("Name").map(String::as_str) == Some(name))
-            .unwrap_or_else(|| panic!("instance {name}"))
+        common::instance_named(region(&self.snap, "us-east-1"), name)
             .arn
             .clone()
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use palisade_collect::CollectOptions;
 use palisade_eval::{CheckResult, Evaluator};
+use palisade_model::compute::Instance;
 use palisade_model::{CoverageStatus, RegionData, Snapshot};
 pub use palisade_test_kit::moto::{moto, Faults, Proxy, ACCOUNT, REGIONS};
 
@@ -61,4 +62,15 @@ pub fn evaluate(s: &Snapshot) -> Vec<CheckResult> {
     let pack = palisade_test_kit::pack();
     let evaluator = Evaluator::new(&pack, &pack.defaults).expect("evaluator");
     evaluator.evaluate(s).results
+}
+
+/// The instance of `r` tagged `Name` = `name`.
+pub fn instance_named<'a>(r: &'a RegionData, name: &str) -> &'a Instance {
+    r.ec2
+        .instances
+        .as_deref()
+        .expect("instances read")
+        .iter()
+        .find(|i| i.tags.get("Name").map(String::as_str) == Some(name))
+        .unwrap_or_else(|| panic!("instance {name}"))
 }

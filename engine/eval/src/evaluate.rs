@@ -343,6 +343,9 @@ impl Evaluator {
             results.retain(|r| !self.live_only.contains(&r.rule_id));
         }
         self.apply_gaps(account, &mut results);
+        if !account.origin.is_iac() {
+            self.mark_unread(account, &graph.unread, &mut results);
+        }
         // After the gaps: a fail a gap made `not_evaluated` is no finding.
         crate::unknowns::apply_exposures(&graph.exposures, &self.exposure_rules, &mut results);
         out.results = results;
@@ -544,6 +547,46 @@ impl Evaluator {
                         tags: Default::default(),
                     },
                     message: Some(reason.clone()),
+                    cost: None,
+                    severity: None,
+                    exposure: None,
+                });
+            }
+        }
+    }
+
+    /// One `not_evaluated` result per (rule, region) for the rules over a
+    /// resource type whose listing is not in the snapshot (see
+    /// [`crate::AccountGraph::unread`]): no resource of the type exists to
+    /// judge, and that must show, never as "no findings".
+    fn mark_unread(
+        &self,
+        account: &palisade_model::Account,
+        unread: &[crate::graph::UnreadListing],
+        results: &mut Vec<CheckResult>,
+    ) {
+        for u in unread {
+            let Some(part) = self.partitions.get(&u.resource_type) else {
+                continue;
+            };
+            let message = format!(
+                "not evaluated: the snapshot has no {} {} listing for {} (collected before it was, \
+                 or not collected), so no {} could be judged there",
+                u.service, u.api, u.region, u.resource_type
+            );
+            for id in &part.rule_ids {
+                results.push(CheckResult {
+                    rule_id: id.clone(),
+                    status: Status::NotEvaluated,
+                    resource: ResourceRef {
+                        id: format!("{}/{}/unread/{}", account.account_id, u.region, u.api),
+                        resource_type: u.resource_type.to_string(),
+                        account_id: account.account_id.clone(),
+                        region: u.region.clone(),
+                        name: format!("{} in {}", u.api, u.region),
+                        tags: Default::default(),
+                    },
+                    message: Some(message.clone()),
                     cost: None,
                     severity: None,
                     exposure: None,

@@ -15,5 +15,5 @@ mod unknowns;
 
 pub use evaluate::{Evaluation, Evaluator, EvaluatorError, Timings, GAP_MESSAGE_PREFIX};
 pub use facts::wildcard::wildcard_match;
-pub use graph::{AccountGraph, GraphBuilder};
+pub use graph::{AccountGraph, GraphBuilder, UnreadListing};
 pub use result::{finding_id, CheckResult, ResourceRef, Status};

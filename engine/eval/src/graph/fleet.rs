@@ -34,6 +34,18 @@ pub(crate) struct FleetTypes {
     peering_route: EntityTypeName,
 }
 
+impl FleetTypes {
+    /// `AWS::EC2::LaunchTemplate`.
+    pub(super) fn launch_template_type(&self) -> &EntityTypeName {
+        &self.launch_template
+    }
+
+    /// `AWS::EC2::VpcPeeringRoute`.
+    pub(super) fn peering_route_type(&self) -> &EntityTypeName {
+        &self.peering_route
+    }
+}
+
 impl Default for FleetTypes {
     fn default() -> Self {
         Self {

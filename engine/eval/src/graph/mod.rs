@@ -64,6 +64,25 @@ pub struct AccountGraph {
     /// instance), by resource id: attached to the results of rules
     /// annotated `@exposure` (issue 14).
     pub exposures: std::collections::HashMap<String, crate::result::Exposure>,
+    /// Listings absent from the snapshot with no coverage record saying
+    /// why (a snapshot collected before they were): no resource of the
+    /// type could be built, so its rules are not evaluated in the region,
+    /// never silently without results.
+    pub unread: Vec<UnreadListing>,
+}
+
+/// A listing of one region that is not in the snapshot (see
+/// [`AccountGraph::unread`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadListing {
+    /// The region.
+    pub region: String,
+    /// The entity type the listing would have produced.
+    pub resource_type: EntityTypeName,
+    /// The service and API that lists them, e.g. `ec2` `DescribeInstances`.
+    pub service: &'static str,
+    /// The API.
+    pub api: &'static str,
 }
 
 /// What is known about one attribute of one resource besides its value.
@@ -145,7 +164,50 @@ impl GraphBuilder {
             self.build_detection(&mut g, &region_uid, region, data);
             self.build_exposure(&mut g, &region_uid, region, data);
             self.build_fleet(&mut g, &region_uid, region, data);
+            self.note_unread_listings(&mut g, region, data);
         }
         g.graph
+    }
+}
+
+impl GraphBuilder {
+    /// Records the issue-14 listings of `region` that are absent (`None`)
+    /// without a coverage record of their API: an older snapshot, or one
+    /// written by hand. (A listing that failed has a gap record, which the
+    /// evaluator already reports.)
+    fn note_unread_listings(&self, g: &mut Ctx<'_>, region: &str, d: &RegionData) {
+        let ec2 = &d.ec2;
+        let listings = [
+            (
+                ec2.instances.is_none(),
+                "DescribeInstances",
+                &self.types.exposure.instance,
+            ),
+            (
+                ec2.launch_templates.is_none(),
+                "DescribeLaunchTemplates",
+                self.types.fleet.launch_template_type(),
+            ),
+            (
+                ec2.route_tables.is_none(),
+                "DescribeRouteTables",
+                self.types.fleet.peering_route_type(),
+            ),
+        ];
+        for (absent, api, ty) in listings {
+            let recorded = g
+                .account
+                .coverage
+                .iter()
+                .any(|c| c.service == "ec2" && c.api == api && c.region == region);
+            if absent && !recorded {
+                g.graph.unread.push(UnreadListing {
+                    region: region.to_owned(),
+                    resource_type: ty.clone(),
+                    service: "ec2",
+                    api,
+                });
+            }
+        }
     }
 }

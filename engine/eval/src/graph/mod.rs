@@ -173,8 +173,9 @@ impl GraphBuilder {
 impl GraphBuilder {
     /// Records the issue-14 listings of `region` that are absent (`None`)
     /// without a coverage record of their API: an older snapshot, or one
-    /// written by hand. (A listing that failed has a gap record, which the
-    /// evaluator already reports.)
+    /// written by hand. (A listing that failed has a gap record, and a
+    /// region without any EC2 record has the loader's `(none)` gap: the
+    /// evaluator already reports both.)
     fn note_unread_listings(&self, g: &mut Ctx<'_>, region: &str, d: &RegionData) {
         let ec2 = &d.ec2;
         let listings = [
@@ -195,11 +196,11 @@ impl GraphBuilder {
             ),
         ];
         for (absent, api, ty) in listings {
-            let recorded = g
-                .account
-                .coverage
-                .iter()
-                .any(|c| c.service == "ec2" && c.api == api && c.region == region);
+            // A record of the listing (ok or failed), or the loader's
+            // whole-service gap for the region, already says what happened.
+            let recorded = g.account.coverage.iter().any(|c| {
+                c.service == "ec2" && c.region == region && (c.api == api || c.api == "(none)")
+            });
             if absent && !recorded {
                 g.graph.unread.push(UnreadListing {
                     region: region.to_owned(),

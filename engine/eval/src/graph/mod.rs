@@ -173,10 +173,22 @@ impl GraphBuilder {
 impl GraphBuilder {
     /// Records the issue-14 listings of `region` that are absent (`None`)
     /// without a coverage record of their API: an older snapshot, or one
-    /// written by hand. (A listing that failed has a gap record, and a
-    /// region without any EC2 record has the loader's `(none)` gap: the
-    /// evaluator already reports both.)
+    /// edited by hand. (A listing that failed has a gap record, and a
+    /// region without any EC2 record has the loader's `(none)` gap or is a
+    /// hand-written snapshot: the evaluator already reports the first, and
+    /// the second is judged on what it holds.)
     fn note_unread_listings(&self, g: &mut Ctx<'_>, region: &str, d: &RegionData) {
+        // Only where the collector recorded EC2 in this region: a
+        // hand-written snapshot (no coverage records) is judged on what it
+        // holds, as everywhere else.
+        let collected = g
+            .account
+            .coverage
+            .iter()
+            .any(|c| c.service == "ec2" && c.region == region);
+        if !collected {
+            return;
+        }
         let ec2 = &d.ec2;
         let listings = [
             (

@@ -32,6 +32,7 @@ fail_on = "high"
 # max_unused_credential_days_fsbp_iam8 = 90
 # admin_ports = [22, 3389]
 # high_risk_ports = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300]
+# data_store_ports = [1433, 1434, 1521, 2181, 2483, 2484, 3306, 5432, 5984, 6379, 7000, 7001, 7199, 7474, 8086, 9042, 9092, 9160, 11211, 27017, 27018, 27019]
 # authorized_ports = [80, 443]
 # max_security_group_rules = 50
 # min_backup_retention_days = 35

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
-use crate::replay::{config, event, scope};
+use crate::replay::{bodies, config, event, scope};
 
 const EC2: &str = "https://ec2.eu-west-1.amazonaws.com/";
 const NS: &str = "http://ec2.amazonaws.com/doc/2016-11-15/";
@@ -66,14 +66,7 @@ async fn default_and_latest_versions_are_read_from_every_page() {
     let (scope, coverage) = scope();
     let v = versions(&client, &scope, "lt-1").await.expect("read");
     assert_eq!(http.actual_requests().count(), 2);
-    let body = http
-        .actual_requests()
-        .next()
-        .unwrap()
-        .body()
-        .bytes()
-        .unwrap();
-    let body = String::from_utf8_lossy(body);
+    let body = &bodies(&http)[0];
     assert!(
         body.contains("LaunchTemplateVersion.1=%24Default"),
         "{body}"

@@ -382,14 +382,7 @@ mod tests {
             .collect();
         assert_eq!(cidrs, ["203.0.113.0/24", "0.0.0.0/0"]);
         assert_eq!(list.error, None);
-        let body = http
-            .actual_requests()
-            .next()
-            .unwrap()
-            .body()
-            .bytes()
-            .unwrap();
-        let body = String::from_utf8_lossy(body);
+        let body = &crate::replay::bodies(&http)[0];
         assert!(
             body.contains("Action=GetManagedPrefixListEntries"),
             "{body}"

@@ -85,6 +85,14 @@ pub fn scope() -> (Scope, Coverage) {
     )
 }
 
+/// The bodies of the requests the client sent, as text (the query
+/// protocol's form-encoded parameters).
+pub fn bodies(http: &StaticReplayClient) -> Vec<String> {
+    http.actual_requests()
+        .map(|r| String::from_utf8_lossy(r.body().bytes().unwrap_or_default()).into_owned())
+        .collect()
+}
+
 /// The paths (with query) of the requests the client sent.
 pub fn paths(http: &StaticReplayClient) -> Vec<String> {
     http.actual_requests()

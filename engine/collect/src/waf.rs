@@ -357,10 +357,7 @@ mod tests {
             REGIONAL_RESOURCE_TYPES.len()
         );
         // Each call asks for one resource type.
-        let bodies: Vec<String> = http
-            .actual_requests()
-            .map(|r| String::from_utf8_lossy(r.body().bytes().unwrap()).into_owned())
-            .collect();
+        let bodies = crate::replay::bodies(&http);
         assert!(bodies[1].contains("API_GATEWAY"), "{}", bodies[1]);
         assert!(coverage.records().iter().all(|r| !r.is_gap()));
     }

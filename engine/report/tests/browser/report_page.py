@@ -134,28 +134,28 @@ class Browser(unittest.TestCase):
         return p
 
 
-def history_reports():
-    """The reports with a history section the `browser` cargo test writes."""
+def _written(subdir, *names):
+    """The directory under the cargo target's tmp where the `browser` cargo
+    test wrote `names`; an error naming the command when one is missing."""
     target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
     if not target.is_absolute():
         target = ROOT / target
-    d = target / "tmp" / "html-history"
-    for name in ("history.html", "first.html"):
+    d = target / "tmp" / subdir
+    for name in names:
         if not (d / name).is_file():
             raise AssertionError(f"{d / name} is missing: run `cargo test -p palisade-report --test browser` first"
                                  " (./scripts/test does)")
+    return d
+
+
+def history_reports():
+    """The reports with a history section the `browser` cargo test writes."""
+    d = _written("html-history", "history.html", "first.html")
     return d / "history.html", d / "first.html"
 
 
 def exposure_report():
     """The report with reachability verdicts the `browser` cargo test writes,
     and what it expects (rule, resource, severities, the hostile label)."""
-    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    if not target.is_absolute():
-        target = ROOT / target
-    d = target / "tmp" / "html-exposure"
-    for name in ("exposure.html", "exposure.json"):
-        if not (d / name).is_file():
-            raise AssertionError(f"{d / name} is missing: run `cargo test -p palisade-report --test browser` first"
-                                 " (./scripts/test does)")
+    d = _written("html-exposure", "exposure.html", "exposure.json")
     return d / "exposure.html", json.loads((d / "exposure.json").read_text())

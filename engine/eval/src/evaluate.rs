@@ -130,6 +130,13 @@ pub struct Evaluation {
     pub timings: Timings,
 }
 
+/// What the accounts of one snapshot are judged with: see
+/// [`Evaluator::context`].
+#[derive(Debug, Clone)]
+pub struct ScanContext {
+    builder: GraphBuilder,
+}
+
 /// Wall time per phase, summed over accounts.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timings {
@@ -251,14 +258,52 @@ impl Evaluator {
         self.run(snapshot, false)
     }
 
+    /// What every account of one snapshot is judged with (its scan time and
+    /// organisation); build once, then [`Evaluator::evaluate_account`] per
+    /// account, in any order or in parallel.
+    pub fn context(
+        &self,
+        scan_time: chrono::DateTime<chrono::Utc>,
+        organization: Option<&palisade_model::organization::Organization>,
+    ) -> ScanContext {
+        ScanContext {
+            builder: GraphBuilder::new(scan_time, self.ports_of_interest.clone())
+                .with_organization(organization.cloned()),
+        }
+    }
+
+    /// Evaluates one account (the unit a streaming reader hands over).
+    /// Results are sorted by rule id, then resource id.
+    pub fn evaluate_account(
+        &self,
+        ctx: &ScanContext,
+        account: &palisade_model::Account,
+    ) -> Evaluation {
+        let mut out = self.evaluate_account_with(&ctx.builder, account, false);
+        out.results
+            .sort_by(|a, b| (&a.rule_id, &a.resource.id).cmp(&(&b.rule_id, &b.resource.id)));
+        out
+    }
+
+    /// Evaluates what belongs to the organisation rather than to one
+    /// account (the organisation, its OUs and service control policies),
+    /// once per scan. Empty when the snapshot has no organisation.
+    // Issue 15 skeleton: the org-rules work fills this in.
+    pub fn evaluate_organization(&self, ctx: &ScanContext) -> Evaluation {
+        let _ = ctx;
+        Evaluation::default()
+    }
+
     fn run(&self, snapshot: &Snapshot, naive: bool) -> Evaluation {
-        let builder = GraphBuilder::new(snapshot.scan_time, self.ports_of_interest.clone());
-        let shards: Vec<Evaluation> = snapshot
+        let ctx = self.context(snapshot.scan_time, snapshot.organization.as_ref());
+        let builder = &ctx.builder;
+        let mut shards: Vec<Evaluation> = snapshot
             .accounts
             .par_iter()
             .with_max_len(1)
-            .map(|account| self.evaluate_account(&builder, account, naive))
+            .map(|account| self.evaluate_account_with(builder, account, naive))
             .collect();
+        shards.push(self.evaluate_organization(&ctx));
         let mut out = Evaluation::default();
         for shard in shards {
             out.requests += shard.requests;
@@ -273,7 +318,7 @@ impl Evaluator {
         out
     }
 
-    fn evaluate_account(
+    fn evaluate_account_with(
         &self,
         builder: &GraphBuilder,
         account: &palisade_model::Account,

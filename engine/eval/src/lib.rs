@@ -13,7 +13,9 @@ pub mod graph;
 pub mod result;
 mod unknowns;
 
-pub use evaluate::{Evaluation, Evaluator, EvaluatorError, Timings, GAP_MESSAGE_PREFIX};
+pub use evaluate::{
+    Evaluation, Evaluator, EvaluatorError, ScanContext, Timings, GAP_MESSAGE_PREFIX,
+};
 pub use facts::wildcard::wildcard_match;
 pub use graph::{AccountGraph, GraphBuilder, UnreadListing};
 pub use result::{finding_id, CheckResult, ResourceRef, Status};

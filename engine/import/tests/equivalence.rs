@@ -146,6 +146,8 @@ fn imported(file: &str) -> Snapshot {
         version: 1,
         tool_version: env!("CARGO_PKG_VERSION").into(),
         scan_time: "2026-11-01T00:00:00Z".parse().expect("time"),
+        organization: None,
+        shard: None,
         accounts: vec![account],
     }
 }

@@ -92,6 +92,8 @@ fn evaluate_file(evaluator: &Evaluator, path: &Path, uri: &str) -> Result<Evalua
         version: 1,
         tool_version: env!("CARGO_PKG_VERSION").into(),
         scan_time: "2026-11-01T00:00:00Z".parse().expect("time"),
+        organization: None,
+        shard: None,
         accounts: vec![account],
     };
     Ok(Evaluated {

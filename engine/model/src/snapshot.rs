@@ -17,6 +17,7 @@ use crate::elb::Elb;
 use crate::iam::Iam;
 use crate::kms::Kms;
 use crate::monitoring::Monitoring;
+use crate::organization::{Organization, ShardInfo};
 use crate::s3::S3;
 use crate::source::{Locations, Origin, UnknownValue};
 use crate::waf::Wafv2;
@@ -36,6 +37,14 @@ pub struct Snapshot {
     /// computed relative to this instant, so re-evaluating an old snapshot
     /// gives the same answer.
     pub scan_time: DateTime<Utc>,
+    /// The AWS organisation, when collected with `--org` (written before
+    /// `accounts`, so a streaming reader has it before the first account).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
+    /// The share of a sharded collection this file holds (`--shard I/N`);
+    /// `None` for a whole collection or a merged one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardInfo>,
     /// The accounts collected.
     #[serde(default)]
     pub accounts: Vec<Account>,
@@ -324,6 +333,8 @@ impl Snapshot {
             version: crate::SNAPSHOT_VERSION,
             tool_version: tool_version.to_owned(),
             scan_time,
+            organization: None,
+            shard: None,
             accounts: Vec::new(),
         }
     }

@@ -117,6 +117,8 @@ pub struct GraphBuilder {
     types: Types,
     scan_time: DateTime<Utc>,
     ports_of_interest: Vec<i64>,
+    /// The organisation the accounts belong to (collected with `--org`).
+    organization: Option<std::sync::Arc<palisade_model::organization::Organization>>,
 }
 
 impl GraphBuilder {
@@ -127,7 +129,17 @@ impl GraphBuilder {
             types: Types::default(),
             scan_time,
             ports_of_interest,
+            organization: None,
         }
+    }
+
+    /// The same builder, judging accounts as members of `organization`.
+    pub fn with_organization(
+        mut self,
+        organization: Option<palisade_model::organization::Organization>,
+    ) -> Self {
+        self.organization = organization.map(std::sync::Arc::new);
+        self
     }
 
     /// Whole days from `t` to the scan time.

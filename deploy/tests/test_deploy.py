@@ -18,6 +18,7 @@ test-requirements.txt pins kubernetes-validate and cfn-lint):
 """
 
 import copy
+import json
 import os
 import shutil
 import subprocess
@@ -31,6 +32,15 @@ import yaml
 DEPLOY = Path(__file__).resolve().parent.parent
 K8S = DEPLOY / "kubernetes"
 TEMPLATE = DEPLOY / "aws-batch" / "template.yaml"
+MEMBER_ROLE = DEPLOY / "aws-batch" / "member-role.yaml"
+COLLECT_POLICY = DEPLOY.parent / "engine" / "collect" / "iam-policy.json"
+
+
+class CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation YAML: short-form tags (!Ref, !If) become None."""
+
+
+CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def tool(name):
@@ -264,6 +274,24 @@ class CloudFormation(unittest.TestCase):
     def test_template_passes_cfn_lint(self):
         r = cfn_lint(TEMPLATE)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_member_role_template_passes_cfn_lint(self):
+        r = cfn_lint(MEMBER_ROLE)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_member_role_allows_exactly_the_collectors_policy(self):
+        with open(COLLECT_POLICY, encoding="utf-8") as f:
+            want = sorted(json.load(f)["Statement"][0]["Action"])
+        with open(MEMBER_ROLE, encoding="utf-8") as f:
+            role = yaml.load(f, Loader=CfnLoader)["Resources"]["MemberRole"]["Properties"]
+        (policy,) = role["Policies"]
+        (statement,) = policy["PolicyDocument"]["Statement"]
+        self.assertEqual(
+            sorted(statement["Action"]),
+            want,
+            "deploy/aws-batch/member-role.yaml must allow exactly the actions of "
+            "engine/collect/iam-policy.json: copy them over",
+        )
 
     def test_a_broken_template_is_rejected(self):
         text = TEMPLATE.read_text(encoding="utf-8")

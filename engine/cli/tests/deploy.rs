@@ -4,6 +4,9 @@
 //! with no open finding, having judged the templates' IAM roles and
 //! security group (so a pass is not a scan that saw nothing), and the same
 //! template with an over-broad statement or an open port added exits 1.
+//! The member role trusts the audit account, another account: the gate
+//! passes because `deploy/aws-batch/palisade-iac.toml` lists it in
+//! `trusted_accounts`, and reports the trust without that config.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -16,6 +19,7 @@ use serde_json::Value;
 
 const TEMPLATE: &str = "deploy/aws-batch/template.yaml";
 const MEMBER_ROLE: &str = "deploy/aws-batch/member-role.yaml";
+const CONFIG: &str = "deploy/aws-batch/palisade-iac.toml";
 
 /// The values a deployment gives the parameters that have no default.
 const PARAMETERS: [&str; 4] = [
@@ -29,10 +33,22 @@ const MEMBER_PARAMETERS: [&str; 2] = [
     "CollectorRoleArn=arn:aws:iam::111111111111:role/palisade-collect",
 ];
 
+/// `--config` with the gate's config, as an absolute path (scans may run in
+/// a temporary directory).
+fn config() -> [String; 2] {
+    [
+        "--config".to_owned(),
+        root().join(CONFIG).to_str().unwrap().to_owned(),
+    ]
+}
+
 /// Scans `template` (relative to `dir`) from `dir` with `PARAMETERS`; the
 /// exit code, the JSON report and stderr.
 fn scan(dir: &Path, template: &str) -> (i32, Value, String) {
-    scan_with(dir, template, &PARAMETERS)
+    let config = config();
+    let mut args: Vec<&str> = PARAMETERS.to_vec();
+    args.extend(config.iter().map(String::as_str));
+    scan_with(dir, template, &args)
 }
 
 fn scan_with(dir: &Path, template: &str, parameters: &[&str]) -> (i32, Value, String) {
@@ -93,7 +109,10 @@ fn the_deployment_template_passes_palisades_own_scan() {
 
 #[test]
 fn the_member_role_template_passes_palisades_own_scan() {
-    let (exit, report, stderr) = scan_with(&root(), MEMBER_ROLE, &MEMBER_PARAMETERS);
+    let config = config();
+    let mut args: Vec<&str> = MEMBER_PARAMETERS.to_vec();
+    args.extend(config.iter().map(String::as_str));
+    let (exit, report, stderr) = scan_with(&root(), MEMBER_ROLE, &args);
     assert_eq!(with_status(&report, "fail").len(), 0, "{stderr}");
     assert!(with_status(&report, "not_evaluated").is_empty(), "{stderr}");
     assert_eq!(exit, 0, "{stderr}");
@@ -106,14 +125,41 @@ fn the_member_role_template_passes_palisades_own_scan() {
 }
 
 #[test]
+fn without_the_trusted_audit_account_the_member_roles_trust_is_reported() {
+    let (exit, report, stderr) = scan_with(&root(), MEMBER_ROLE, &MEMBER_PARAMETERS);
+    assert_eq!(exit, 1, "{stderr}");
+    let rules: Vec<_> = with_status(&report, "fail")
+        .iter()
+        .map(|r| r["rule_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        rules,
+        ["iam-role-trust-external-account-no-external-id"],
+        "{stderr}"
+    );
+}
+
+/// An inline ingress rule opening SSH to the internet.
+const SSH_FROM_ANYWHERE: &str = "      SecurityGroupIngress:
+        - IpProtocol: tcp
+          FromPort: 22
+          ToPort: 22
+          CidrIp: 0.0.0.0/0
+";
+
+#[test]
 fn a_finding_added_to_the_deployment_template_fails_the_scan() {
     let text = std::fs::read_to_string(root().join(TEMPLATE)).unwrap();
     let cases = [
         (
             "an Allow of every action on every resource",
+            text.replacen("Action: batch:DescribeJobs", "Action: \"*\"", 1),
+        ),
+        (
+            "sts:AssumeRole on every role",
             text.replacen(
-                "Action: batch:DescribeJobs",
-                "Action: \"*\"",
+                "Resource: !Sub \"arn:${AWS::Partition}:iam::*:role/${MemberRoleName}\"",
+                "Resource: \"*\"",
                 1,
             ),
         ),
@@ -121,7 +167,7 @@ fn a_finding_added_to_the_deployment_template_fails_the_scan() {
             "SSH open to the internet",
             text.replacen(
                 "      # No ingress: nothing connects to the tasks.\n",
-                "      SecurityGroupIngress:\n        - IpProtocol: tcp\n          FromPort: 22\n          ToPort: 22\n          CidrIp: 0.0.0.0/0\n",
+                SSH_FROM_ANYWHERE,
                 1,
             ),
         ),

@@ -85,7 +85,7 @@ fn the_deployment_template_passes_palisades_own_scan() {
     let open: Vec<_> = with_status(&report, "fail")
         .into_iter()
         .filter(|r| r["suppression"].is_null())
-        .map(|r| format!("{} {}", r["rule_id"], r["resource_id"]))
+        .map(|r| format!("{} {}", r["rule_id"], r["resource"]["id"]))
         .collect();
     assert_eq!(open, Vec::<String>::new(), "{stderr}");
     assert!(with_status(&report, "not_evaluated").is_empty(), "{stderr}");
@@ -101,7 +101,7 @@ fn the_deployment_template_passes_palisades_own_scan() {
         assert!(
             passed
                 .iter()
-                .any(|r| r["resource_id"].as_str().unwrap().contains(logical)),
+                .any(|r| r["resource"]["id"].as_str().unwrap().contains(logical)),
             "no passing check on {logical}: {stderr}"
         );
     }
@@ -119,7 +119,10 @@ fn the_member_role_template_passes_palisades_own_scan() {
     assert!(
         with_status(&report, "pass")
             .iter()
-            .any(|r| r["resource_id"].as_str().unwrap().contains("#MemberRole")),
+            .any(|r| r["resource"]["id"]
+                .as_str()
+                .unwrap()
+                .contains("#MemberRole")),
         "the member role was judged: {stderr}"
     );
 }

@@ -10,6 +10,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+// Not every shared helper is used here (`palisade`).
+#[allow(dead_code)]
 mod common;
 
 use std::path::Path;

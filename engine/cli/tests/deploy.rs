@@ -14,10 +14,20 @@
 #[allow(dead_code)]
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use common::{code, command, root};
+use common::{code, command};
 use serde_json::Value;
+
+/// The repository this test file is in (this crate's own manifest
+/// directory, so a shared target directory built from another checkout
+/// cannot point it elsewhere).
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
+}
 
 const TEMPLATE: &str = "deploy/aws-batch/template.yaml";
 const MEMBER_ROLE: &str = "deploy/aws-batch/member-role.yaml";

@@ -8,6 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(unused_imports)] // the shared seeded server (`moto`) is not used here
 mod common;
 
 use std::collections::BTreeSet;
@@ -21,7 +22,8 @@ use palisade_model::{CoverageStatus, Snapshot};
 use palisade_test_kit::moto::{python, seed_with, start, Moto};
 use serde_json::Value;
 
-const MANAGEMENT: &str = "123456789012";
+/// moto's default account: the management account.
+const MANAGEMENT: &str = common::ACCOUNT;
 const ROLE: &str = "OrganizationAccountAccessRole";
 
 /// The organisation's moto server and what the seed script printed (ids).

@@ -43,6 +43,24 @@ pub struct SourceArgs {
         requires = "role_arn"
     )]
     pub accounts: Vec<String>,
+    /// Read the AWS organisation (run as its management account or a
+    /// delegated administrator) and collect every active member account
+    /// through --role-name (the caller's own account with its own credentials).
+    #[arg(long, conflicts_with_all = ["accounts", "role_arn"])]
+    pub org: bool,
+    /// With --org: the role to assume in each member account
+    /// (arn:PARTITION:iam::MEMBER:role/NAME).
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+    /// With --org: collect only the accounts anywhere below these OUs (or roots), comma-separated.
+    #[arg(long = "ou", value_name = "OU_ID,...", value_delimiter = ',')]
+    pub org_units: Vec<String>,
+    /// With --org: accounts not to collect, comma-separated.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub exclude_accounts: Vec<String>,
+    /// sts:ExternalId to pass when assuming --role-arn or --role-name.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
     /// Send every AWS call to this endpoint (e.g. a local moto server).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
@@ -71,6 +89,11 @@ impl SourceArgs {
             || !self.regions.is_empty()
             || self.role_arn.is_some()
             || !self.accounts.is_empty()
+            || self.org
+            || self.role_name.is_some()
+            || !self.org_units.is_empty()
+            || !self.exclude_accounts.is_empty()
+            || self.external_id.is_some()
             || self.endpoint_url.is_some()
             || self.concurrency.is_some()
             || self.max_attempts.is_some()
@@ -125,6 +148,11 @@ pub fn collect_to(a: &SourceArgs, output: &Path) -> anyhow::Result<Code> {
         regions: a.regions.clone(),
         role_arn: a.role_arn.clone(),
         accounts: a.accounts.clone(),
+        org: a.org,
+        role_name: a.role_name.clone(),
+        org_units: a.org_units.clone(),
+        exclude_accounts: a.exclude_accounts.clone(),
+        external_id: a.external_id.clone(),
         endpoint_url: a.endpoint_url.clone(),
         concurrency: a.concurrency.unwrap_or(defaults.concurrency),
         max_attempts: a.max_attempts.unwrap_or(defaults.max_attempts),
@@ -138,7 +166,20 @@ pub fn collect_to(a: &SourceArgs, output: &Path) -> anyhow::Result<Code> {
     let start = Instant::now();
     let snapshot = palisade_collect::collect_blocking(&opts)?;
     write_snapshot(output, &snapshot)?;
-    let gaps: Vec<_> = snapshot.gaps().collect();
+    if let Some(org) = &snapshot.organization {
+        report_org(org, &snapshot, a);
+    }
+    let org_gaps: Vec<(&str, &palisade_model::CoverageRecord)> = snapshot
+        .organization
+        .iter()
+        .flat_map(|o| {
+            o.coverage
+                .iter()
+                .filter(|c| c.is_gap())
+                .map(move |c| (o.read_from.as_str(), c))
+        })
+        .collect();
+    let gaps: Vec<_> = org_gaps.into_iter().chain(snapshot.gaps()).collect();
     let regions: usize = snapshot.accounts.iter().map(|a| a.regions.len()).sum();
     eprintln!(
         "wrote {}: {} account(s), {} account-region(s), {} failed call(s) in {:.1}s",
@@ -167,6 +208,48 @@ pub fn collect_to(a: &SourceArgs, output: &Path) -> anyhow::Result<Code> {
         );
     }
     Ok(Code::Incomplete)
+}
+
+/// Says on stderr which accounts of the organisation were not collected
+/// and why (suspended or closing, outside --ou, --exclude-accounts), and
+/// which were collected under --ou without a known place in the tree.
+fn report_org(
+    org: &palisade_model::organization::Organization,
+    snapshot: &palisade_model::Snapshot,
+    a: &SourceArgs,
+) {
+    let ou_filter = !a.org_units.is_empty();
+    let clean = |s: &str| -> String { s.chars().filter(|c| !c.is_control()).take(80).collect() };
+    let collected = |id: &str| snapshot.accounts.iter().any(|a| a.account_id == id);
+    eprintln!(
+        "organisation {}",
+        clean(&palisade_collect::organizations::counts(org))
+    );
+    let Some(accounts) = &org.accounts else {
+        eprintln!("  its accounts could not be listed: only the caller's account was collected");
+        return;
+    };
+    for acc in accounts {
+        let why = if collected(&acc.id) {
+            if ou_filter && org.ancestry(&acc.id).is_none() {
+                eprintln!(
+                    "  collected {} ({}) although its place in the organisation is unknown (a listing failed)",
+                    acc.id,
+                    clean(&acc.name)
+                );
+            }
+            continue;
+        } else if acc.status != "ACTIVE" {
+            format!("status {}", clean(&acc.status))
+        } else if a.exclude_accounts.contains(&acc.id) {
+            "--exclude-accounts".to_owned()
+        } else if ou_filter {
+            "not below --ou".to_owned()
+        } else {
+            "not selected".to_owned()
+        };
+        eprintln!("  not collected: {} ({}): {why}", acc.id, clean(&acc.name));
+    }
 }
 
 fn elapsed(d: Duration) -> f64 {

@@ -169,7 +169,9 @@ pub(crate) fn judge(a: &ScanArgs, p: &mut Plan) -> anyhow::Result<Judged> {
 
 /// A service the collector never reported on is a gap, not a clean bill.
 /// IAM always; every other service the rules read, global or regional as
-/// the service is (names are validated when the pack loads).
+/// the service is (names are validated when the pack loads). AWS
+/// Organizations is not an account's service: a snapshot without an
+/// organisation gets no `organizations` gap per account.
 fn fill_coverage(pack: &RulePack, snapshot: &mut palisade_model::Snapshot) {
     let mut services: Vec<palisade_model::Service> = pack
         .rules
@@ -183,6 +185,8 @@ fn fill_coverage(pack: &RulePack, snapshot: &mut palisade_model::Snapshot) {
             std::iter::once(r.meta.service.as_str()).chain(deps)
         })
         .filter_map(|s| s.parse().ok())
+        // Organizations coverage is the organisation's, not an account's.
+        .filter(|s: &palisade_model::Service| s.is_per_account())
         .chain([palisade_model::Service::Iam])
         .collect();
     services.sort_unstable();

@@ -2,6 +2,9 @@
 //! Config, AWS Artifact, CloudTrail, CloudWatch (Logs, alarms, SNS),
 //! GuardDuty, Security Hub, IAM Access Analyzer, KMS, S3, RDS and EFS from
 //! one or more accounts and regions into a [`palisade_model::Snapshot`]. Collectors never evaluate anything.
+//! With [`CollectOptions::org`], the AWS organisation is read first
+//! ([`organizations`]) and its active member accounts are collected
+//! through a role of the same name in each ([`org_targets`]).
 //!
 //! Every API call's outcome becomes a coverage record; a call that still
 //! fails after the SDK's retries is a gap (`status: failed`) and the rest of
@@ -30,6 +33,7 @@ pub mod iam;
 pub mod kms;
 pub mod monitoring;
 pub mod ops;
+pub mod organizations;
 pub mod pages;
 #[cfg(test)]
 mod replay;
@@ -43,6 +47,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{SubsecRound as _, Utc};
+use palisade_model::organization::Organization;
 use palisade_model::{Account, RegionData, Service, Snapshot, GLOBAL_REGION};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -77,6 +82,20 @@ pub struct CollectOptions {
     pub role_arn: Option<String>,
     /// Member accounts to collect through `role_arn`.
     pub accounts: Vec<String>,
+    /// Read the caller's AWS organisation (the caller is its management
+    /// account or a delegated administrator) and collect its active member
+    /// accounts through `role_name` (`--org`).
+    pub org: bool,
+    /// With `org`: the role to assume in each member account,
+    /// `arn:PARTITION:iam::MEMBER:role/ROLE_NAME` (`--role-name`).
+    pub role_name: Option<String>,
+    /// With `org`: collect only the accounts anywhere below these OUs (or
+    /// roots) (`--ou`); empty: the whole organisation.
+    pub org_units: Vec<String>,
+    /// With `org`: accounts not to collect (`--exclude-accounts`).
+    pub exclude_accounts: Vec<String>,
+    /// `sts:ExternalId` passed with every AssumeRole (`--external-id`).
+    pub external_id: Option<String>,
     /// Send every call to this endpoint (e.g. a local moto server).
     pub endpoint_url: Option<String>,
     /// Static credentials instead of the default chain (for local endpoints
@@ -105,6 +124,11 @@ impl Default for CollectOptions {
             regions: Vec::new(),
             role_arn: None,
             accounts: Vec::new(),
+            org: false,
+            role_name: None,
+            org_units: Vec::new(),
+            exclude_accounts: Vec::new(),
+            external_id: None,
             endpoint_url: None,
             static_credentials: None,
             concurrency: 8,
@@ -145,13 +169,18 @@ enum Part {
     Efs(palisade_model::databases::Efs),
     Elb(palisade_model::elb::Elb),
     Autoscaling(palisade_model::compute::AutoScaling),
+    /// Nothing: AWS Organizations is read once per collection, not per
+    /// account ([`has_task`] keeps it out of the account tasks).
+    Nothing,
 }
 
-/// The services that run a task of their own: CloudWatch alarms and SNS
-/// topics are read by the CloudWatch Logs task ([`monitoring`]), which
-/// follows metric filters to their alarms and the alarms to their topics.
+/// The services that run a task of their own in each account: CloudWatch
+/// alarms and SNS topics are read by the CloudWatch Logs task
+/// ([`monitoring`]), which follows metric filters to their alarms and the
+/// alarms to their topics; AWS Organizations is read once per collection
+/// ([`organizations`]).
 fn has_task(s: Service) -> bool {
-    !matches!(s, Service::Cloudwatch | Service::Sns)
+    s.is_per_account() && !matches!(s, Service::Cloudwatch | Service::Sns)
 }
 
 /// One account being collected.
@@ -169,7 +198,25 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     let base = Session::new(session::base_config(opts).await);
     let (caller_account, caller_arn) = base.identity().await?;
     tracing::info!(account = %caller_account, arn = %caller_arn, "caller identity");
-    let targets = targets(opts, &base, caller_account, &caller_arn).await?;
+    let (targets, organization) = if opts.org {
+        let (targets, org) = org_members(opts, &base, &caller_account, &caller_arn).await?;
+        (targets, Some(org))
+    } else {
+        (
+            targets(opts, &base, caller_account, &caller_arn).await?,
+            None,
+        )
+    };
+    let names: std::collections::BTreeMap<String, String> = organization
+        .as_ref()
+        .and_then(|o| o.accounts.as_ref())
+        .map(|a| {
+            a.iter()
+                .filter(|a| !a.name.is_empty())
+                .map(|a| (a.id.clone(), a.name.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
 
     let progress = Progress::new(opts.progress);
     let limit = Arc::new(Semaphore::new(opts.concurrency.max(1)));
@@ -179,6 +226,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
         let coverage = Coverage::default();
         let mut account = Account {
             account_id: t.account.clone(),
+            name: names.get(&t.account).cloned(),
             partition: t.partition.clone(),
             ..Account::default()
         };
@@ -186,7 +234,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
             // Every check of this account is then "not evaluated".
             let error = t.setup_error.clone().unwrap_or_default();
             tracing::error!(account = %t.account, %error, "account skipped");
-            for op in ops::ALL {
+            for op in ops::ALL.iter().filter(|o| o.service.is_per_account()) {
                 coverage.failed(op, GLOBAL_REGION, error.clone());
             }
             accounts.push((account, coverage));
@@ -214,6 +262,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     join_parts(&mut tasks, &mut accounts).await;
 
     let mut snapshot = Snapshot::new(scan_time, env!("CARGO_PKG_VERSION"));
+    snapshot.organization = organization;
     for (mut account, coverage) in accounts {
         account.coverage = coverage.records();
         let order = account.regions.clone();
@@ -225,22 +274,154 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     Ok(snapshot)
 }
 
-/// Refuses `--accounts` without a role to assume, and account ids that are
-/// not 12 digits, before any AWS call.
+/// `--org`: reads the organisation from the caller's account, selects the
+/// accounts to collect ([`org_targets`]) and assumes `--role-name` in each
+/// (the caller's own account keeps the caller's session).
+async fn org_members(
+    opts: &CollectOptions,
+    base: &Session,
+    caller_account: &str,
+    caller_arn: &str,
+) -> Result<(Vec<Target>, Organization), CollectError> {
+    let partition = session::partition_of(caller_arn);
+    let client = session::organizations(base, session::HOME_REGION);
+    let org = organizations::collect(&client, caller_account, &partition).await?;
+    tracing::info!(organization = %organizations::counts(&org), "organisation read");
+    check_org_units(opts, &org)?;
+    let role = opts.role_name.as_deref().unwrap_or_default();
+    let arns = org_targets(opts, &org, caller_account)
+        .into_iter()
+        .map(|a| {
+            let arn = session::member_role(&partition, &a, role);
+            (a, arn)
+        })
+        .collect();
+    let targets = assume_targets(opts, base, caller_account, caller_arn, arns).await;
+    Ok((targets, org))
+}
+
+/// Refuses `--accounts` without a role to assume, account ids that are not
+/// 12 digits, and inconsistent organisation options, before any AWS call.
 fn check_accounts(opts: &CollectOptions) -> Result<(), CollectError> {
     if !opts.accounts.is_empty() && opts.role_arn.is_none() {
         return Err(CollectError::Usage(
             "--accounts needs --role-arn (the role to assume in each account)".into(),
         ));
     }
-    for a in &opts.accounts {
+    check_org_options(opts)?;
+    for a in opts.accounts.iter().chain(&opts.exclude_accounts) {
         if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CollectError::Usage(format!(
                 "{a:?} is not a 12-digit AWS account id"
             )));
         }
     }
+    for ou in &opts.org_units {
+        if !is_container_id(ou) {
+            return Err(CollectError::Usage(format!(
+                "--ou {ou:?} is not an organisational unit id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)"
+            )));
+        }
+    }
     Ok(())
+}
+
+/// The combinations of the organisation options that mean something:
+/// `--org` needs `--role-name` and excludes `--accounts` and `--role-arn`;
+/// `--role-name`, `--ou` and `--exclude-accounts` need `--org`.
+fn check_org_options(opts: &CollectOptions) -> Result<(), CollectError> {
+    let usage = |m: &str| Err(CollectError::Usage(m.to_owned()));
+    if !opts.org {
+        if opts.role_name.is_some() {
+            return usage(
+                "--role-name needs --org (with --accounts, name the role with --role-arn)",
+            );
+        }
+        if !opts.org_units.is_empty() {
+            return usage("--ou needs --org");
+        }
+        if !opts.exclude_accounts.is_empty() {
+            return usage("--exclude-accounts needs --org");
+        }
+        return Ok(());
+    }
+    if !opts.accounts.is_empty() {
+        return usage("--org collects the organisation's accounts: it cannot be combined with --accounts (narrow it with --ou and --exclude-accounts)");
+    }
+    if opts.role_arn.is_some() {
+        return usage("--org assumes --role-name in each member account: it cannot be combined with --role-arn (run it with credentials of the management account or a delegated administrator)");
+    }
+    match &opts.role_name {
+        None => usage("--org needs --role-name (the role to assume in each member account)"),
+        Some(name) => session::check_role_name(name),
+    }
+}
+
+/// An OU id (`ou-` root part `-` 8 to 32 characters) or a root id (`r-`
+/// 4 to 32 characters), lowercase letters and digits.
+fn is_container_id(id: &str) -> bool {
+    let part = |s: &str, min: usize| {
+        (min..=32).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    };
+    if let Some(rest) = id.strip_prefix("ou-") {
+        return rest
+            .split_once('-')
+            .is_some_and(|(root, ou)| part(root, 4) && part(ou, 8));
+    }
+    id.strip_prefix("r-").is_some_and(|r| part(r, 4))
+}
+
+/// Refuses `--ou` ids that are not in the organisation (when its roots and
+/// OUs were read; when they were not, the ids cannot be checked and accounts
+/// of unknown placement are kept by [`org_targets`]).
+fn check_org_units(opts: &CollectOptions, org: &Organization) -> Result<(), CollectError> {
+    let (Some(roots), Some(units)) = (&org.roots, &org.units) else {
+        return Ok(());
+    };
+    for ou in &opts.org_units {
+        let known = roots.iter().any(|r| &r.id == ou) || units.iter().any(|u| &u.id == ou);
+        if !known {
+            return Err(CollectError::Usage(format!(
+                "--ou {ou:?} is not an organisational unit or root of organisation {}",
+                org.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The accounts of the organisation to collect, sorted: every `ACTIVE`
+/// account (suspended and closing accounts are listed in the organisation
+/// but not collected), only those anywhere below one of `--ou` when given,
+/// without `--exclude-accounts`. An account whose place in the tree is
+/// unknown (a listing failed) is kept under `--ou`: collecting it is better
+/// than silently missing it. When the account listing itself failed, only
+/// the caller's account is known. Sharding filters this list.
+pub fn org_targets(opts: &CollectOptions, org: &Organization, caller: &str) -> Vec<String> {
+    let Some(accounts) = &org.accounts else {
+        return if opts.exclude_accounts.iter().any(|e| e == caller) {
+            Vec::new()
+        } else {
+            vec![caller.to_owned()]
+        };
+    };
+    let mut ids: Vec<String> = accounts
+        .iter()
+        .filter(|a| a.status == "ACTIVE")
+        .filter(|a| {
+            opts.org_units.is_empty()
+                || org
+                    .ancestry(&a.id)
+                    .is_none_or(|chain| chain.iter().any(|c| opts.org_units.contains(c)))
+        })
+        .filter(|a| !opts.exclude_accounts.contains(&a.id))
+        .map(|a| a.id.clone())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// The accounts to collect: the caller's own, or every requested account
@@ -267,10 +448,37 @@ async fn targets(
     } else {
         opts.accounts.clone()
     };
-    let mut targets = Vec::new();
+    let mut arns = Vec::new();
     for account in accounts {
         let arn = session::role_for_account(role, &account)?;
-        let assumed = base.assume(&arn).await;
+        arns.push((account, arn));
+    }
+    Ok(assume_targets(opts, base, "", caller_arn, arns).await)
+}
+
+/// Assumes each `(account, role ARN)`; the caller's own account (`caller`,
+/// empty for none) is collected with the caller's session. An account whose
+/// role cannot be assumed, or that lands elsewhere, is kept with its setup
+/// error so it becomes a gap.
+async fn assume_targets(
+    opts: &CollectOptions,
+    base: &Session,
+    caller: &str,
+    caller_arn: &str,
+    arns: Vec<(String, String)>,
+) -> Vec<Target> {
+    let mut targets = Vec::new();
+    for (account, arn) in arns {
+        if account == caller {
+            targets.push(Target {
+                account,
+                partition: session::partition_of(caller_arn),
+                session: Some(base.clone()),
+                setup_error: None,
+            });
+            continue;
+        }
+        let assumed = base.assume(&arn, opts.external_id.as_deref()).await;
         let target = match assumed.identity().await {
             Ok((id, assumed_arn)) if id == account => Target {
                 account,
@@ -293,7 +501,7 @@ async fn targets(
         };
         targets.push(target);
     }
-    Ok(targets)
+    targets
 }
 
 /// Waits for every collector task and files its part under its account.
@@ -332,6 +540,7 @@ async fn join_parts(
             Part::Efs(v) => region_entry(account, &region).efs = v,
             Part::Elb(v) => region_entry(account, &region).elb = v,
             Part::Autoscaling(v) => region_entry(account, &region).autoscaling = v,
+            Part::Nothing => {}
         }
     }
 }
@@ -492,5 +701,168 @@ async fn run_service(service: Service, s: &Session, scope: &Scope) -> (Part, Str
             let c = autoscaling::counts(&v);
             (Part::Autoscaling(v), c)
         }
+        Service::Organizations => (Part::Nothing, String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use palisade_model::organization::{OrgAccount, OrgRoot, OrganizationalUnit};
+
+    use super::*;
+
+    fn acct(id: &str, status: &str, parent: Option<&str>) -> OrgAccount {
+        OrgAccount {
+            id: id.into(),
+            status: status.into(),
+            parent_id: parent.map(str::to_owned),
+            ..OrgAccount::default()
+        }
+    }
+
+    /// r-root > ou-root-aaaaaaaa > ou-root-bbbbbbbb; ou-root-cccccccc.
+    fn org() -> Organization {
+        let ou = |id: &str, parent: &str| OrganizationalUnit {
+            id: id.into(),
+            parent_id: parent.into(),
+            ..OrganizationalUnit::default()
+        };
+        Organization {
+            id: "o-test".into(),
+            roots: Some(vec![OrgRoot {
+                id: "r-root".into(),
+                ..OrgRoot::default()
+            }]),
+            units: Some(vec![
+                ou("ou-root-aaaaaaaa", "r-root"),
+                ou("ou-root-bbbbbbbb", "ou-root-aaaaaaaa"),
+                ou("ou-root-cccccccc", "r-root"),
+            ]),
+            accounts: Some(vec![
+                acct("444444444444", "ACTIVE", Some("ou-root-cccccccc")),
+                acct("111111111111", "ACTIVE", Some("r-root")),
+                acct("222222222222", "ACTIVE", Some("ou-root-aaaaaaaa")),
+                acct("333333333333", "ACTIVE", Some("ou-root-bbbbbbbb")),
+                acct("555555555555", "SUSPENDED", Some("ou-root-bbbbbbbb")),
+                acct("666666666666", "PENDING_CLOSURE", Some("r-root")),
+                acct("777777777777", "ACTIVE", None),
+            ]),
+            ..Organization::default()
+        }
+    }
+
+    fn opts(f: impl FnOnce(&mut CollectOptions)) -> CollectOptions {
+        let mut o = CollectOptions {
+            org: true,
+            role_name: Some("Audit".into()),
+            ..CollectOptions::default()
+        };
+        f(&mut o);
+        o
+    }
+
+    #[test]
+    fn org_targets_are_the_active_accounts_sorted() {
+        let t = org_targets(&opts(|_| {}), &org(), "111111111111");
+        assert_eq!(
+            t,
+            [
+                "111111111111",
+                "222222222222",
+                "333333333333",
+                "444444444444",
+                "777777777777"
+            ]
+        );
+    }
+
+    #[test]
+    fn ou_selects_accounts_anywhere_below_and_keeps_unknown_placement() {
+        let t = org_targets(
+            &opts(|o| o.org_units = vec!["ou-root-aaaaaaaa".into()]),
+            &org(),
+            "111111111111",
+        );
+        // 333 is two levels down; 555 is suspended; 777's place is unknown.
+        assert_eq!(t, ["222222222222", "333333333333", "777777777777"]);
+        let t = org_targets(
+            &opts(|o| {
+                o.org_units = vec!["ou-root-cccccccc".into(), "ou-root-bbbbbbbb".into()];
+                o.exclude_accounts = vec!["777777777777".into(), "444444444444".into()];
+            }),
+            &org(),
+            "111111111111",
+        );
+        assert_eq!(t, ["333333333333"]);
+    }
+
+    #[test]
+    fn without_an_account_listing_only_the_caller_is_known() {
+        let mut o = org();
+        o.accounts = None;
+        assert_eq!(
+            org_targets(&opts(|_| {}), &o, "111111111111"),
+            ["111111111111"]
+        );
+        let ex = opts(|o| o.exclude_accounts = vec!["111111111111".into()]);
+        assert!(org_targets(&ex, &o, "111111111111").is_empty());
+    }
+
+    #[test]
+    fn org_option_combinations_are_checked() {
+        let err = |o: CollectOptions| check_accounts(&o).unwrap_err().to_string();
+        assert!(check_accounts(&opts(|_| {})).is_ok());
+        assert!(err(opts(|o| o.accounts = vec!["111111111111".into()])).contains("--accounts"));
+        assert!(
+            err(opts(|o| o.role_arn = Some("arn:aws:iam::1:role/x".into()))).contains("--role-arn")
+        );
+        assert!(err(opts(|o| o.role_name = None)).contains("--org needs --role-name"));
+        assert!(
+            err(opts(|o| o.role_name = Some("bad name".into()))).contains("not an IAM role name")
+        );
+        assert!(err(opts(|o| o.org = false)).contains("--role-name needs --org"));
+        let no_org = |f: fn(&mut CollectOptions)| {
+            let mut o = CollectOptions::default();
+            f(&mut o);
+            err(o)
+        };
+        assert!(no_org(|o| o.org_units = vec!["r-root".into()]).contains("--ou needs --org"));
+        assert!(no_org(|o| o.exclude_accounts = vec!["111111111111".into()])
+            .contains("--exclude-accounts needs --org"));
+        assert!(err(opts(|o| o.exclude_accounts = vec!["12".into()])).contains("12-digit"));
+        for bad in ["ou-x", "OU-ROOT-AAAAAAAA", "ou-root-aaa", "accounts", "r-"] {
+            let e = err(opts(|o| o.org_units = vec![bad.into()]));
+            assert!(e.contains("not an organisational unit id"), "{bad}: {e}");
+        }
+        assert!(check_accounts(&opts(
+            |o| o.org_units = vec!["ou-root-aaaaaaaa".into(), "r-root".into()]
+        ))
+        .is_ok());
+        assert!(check_accounts(&opts(|o| o.role_name = Some("path/Audit-Role_1".into()))).is_ok());
+    }
+
+    #[test]
+    fn ou_ids_must_exist_in_the_organisation() {
+        let o = opts(|o| o.org_units = vec!["ou-root-dddddddd".into()]);
+        let e = check_org_units(&o, &org()).unwrap_err().to_string();
+        assert!(
+            e.contains("ou-root-dddddddd") && e.contains("o-test"),
+            "{e}"
+        );
+        let ok = opts(|o| o.org_units = vec!["ou-root-bbbbbbbb".into(), "r-root".into()]);
+        assert!(check_org_units(&ok, &org()).is_ok());
+        // Unread OUs: the ids cannot be checked.
+        let mut unread = org();
+        unread.units = None;
+        assert!(check_org_units(&o, &unread).is_ok());
+    }
+
+    #[test]
+    fn organizations_runs_no_account_task() {
+        assert!(!has_task(Service::Organizations));
+        assert!(has_task(Service::Iam));
+        assert!(!has_task(Service::Sns));
     }
 }

@@ -13,8 +13,8 @@ use aws_sdk_ec2::config::SharedCredentialsProvider;
 use crate::error::{self, CollectError};
 use crate::CollectOptions;
 
-/// Region used for global services (IAM, STS, Artifact, CLOUDFRONT WAF) and
-/// for DescribeRegions when no region is configured.
+/// Region used for global services (IAM, STS, Artifact, Organizations,
+/// CLOUDFRONT WAF) and for DescribeRegions when no region is configured.
 pub const HOME_REGION: &str = "us-east-1";
 
 /// One account to collect, with the configuration that reaches it.
@@ -94,13 +94,16 @@ impl Session {
         Ok((account, arn))
     }
 
-    /// A session that assumes `role_arn` from this one.
-    pub async fn assume(&self, role_arn: &str) -> Session {
-        let provider = AssumeRoleProvider::builder(role_arn)
+    /// A session that assumes `role_arn` from this one, passing
+    /// `external_id` (`sts:ExternalId`) when given.
+    pub async fn assume(&self, role_arn: &str, external_id: Option<&str>) -> Session {
+        let mut builder = AssumeRoleProvider::builder(role_arn)
             .session_name("palisade-collect")
-            .configure(&self.config)
-            .build()
-            .await;
+            .configure(&self.config);
+        if let Some(id) = external_id {
+            builder = builder.external_id(id);
+        }
+        let provider = builder.build().await;
         let config = self
             .config
             .to_builder()
@@ -151,6 +154,7 @@ client_fn!(efs, aws_sdk_efs);
 client_fn!(elbv2, aws_sdk_elasticloadbalancingv2);
 client_fn!(elb, aws_sdk_elasticloadbalancing);
 client_fn!(autoscaling, aws_sdk_autoscaling);
+client_fn!(organizations, aws_sdk_organizations);
 
 /// An S3 client in `region`. Path-style addressing, so a custom endpoint
 /// (a local test server) needs no per-bucket DNS names.
@@ -176,6 +180,27 @@ pub fn role_for_account(role_arn: &str, account: &str) -> Result<String, Collect
         "{}:{}:{}:{}:{account}:{}",
         parts[0], parts[1], parts[2], parts[3], parts[5]
     ))
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:role/NAME` (`--org --role-name NAME`).
+pub fn member_role(partition: &str, account: &str, role_name: &str) -> String {
+    format!("arn:{partition}:iam::{account}:role/{role_name}")
+}
+
+/// Checks a `--role-name`: a role name (1 to 64 of letters, digits and
+/// `+=,.@_-`), optionally after an IAM path (`path/name`).
+pub fn check_role_name(name: &str) -> Result<(), CollectError> {
+    let base = name.rsplit('/').next().unwrap_or_default();
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c);
+    let path_ok = name
+        .split('/')
+        .all(|seg| !seg.is_empty() && seg.chars().all(ok_char));
+    if base.is_empty() || base.len() > 64 || !path_ok {
+        return Err(CollectError::Usage(format!(
+            "--role-name {name:?} is not an IAM role name (letters, digits and +=,.@_- ; up to 64 characters; optionally PATH/NAME)"
+        )));
+    }
+    Ok(())
 }
 
 /// The account field of a role ARN.

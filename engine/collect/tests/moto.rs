@@ -339,7 +339,7 @@ fn thirty_percent_faults_give_the_same_snapshot() {
         Faults {
             rate: 0.3,
             seed: 0x5EED,
-            deny_service: None,
+            ..Faults::default()
         },
     );
     let faulty = collect_with(&proxy.url, |o| o.max_attempts = 12);

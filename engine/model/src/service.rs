@@ -50,11 +50,17 @@ pub enum Service {
     Elb,
     /// Amazon EC2 Auto Scaling (regional): groups, launch configurations.
     Autoscaling,
+    /// AWS Organizations (global): the organisation's structure and service
+    /// control policies, read once per collection from the management
+    /// account or a delegated administrator (`collect --org`) into
+    /// [`crate::Snapshot::organization`], never per account (see
+    /// [`Service::is_per_account`]).
+    Organizations,
 }
 
 impl Service {
     /// Every service, in collection order.
-    pub const ALL: [Service; 19] = [
+    pub const ALL: [Service; 20] = [
         Service::Iam,
         Service::Ec2,
         Service::Wafv2,
@@ -74,6 +80,7 @@ impl Service {
         Service::Efs,
         Service::Elb,
         Service::Autoscaling,
+        Service::Organizations,
     ];
 
     /// The name used in coverage records, rule metadata and IAM actions
@@ -100,13 +107,27 @@ impl Service {
             Service::Efs => "elasticfilesystem",
             Service::Elb => "elasticloadbalancing",
             Service::Autoscaling => "autoscaling",
+            Service::Organizations => "organizations",
         }
     }
 
     /// True for a global service: collected once per account, its coverage
     /// recorded under [`crate::GLOBAL_REGION`].
     pub fn is_global(self) -> bool {
-        matches!(self, Service::Iam | Service::Artifact | Service::S3)
+        matches!(
+            self,
+            Service::Iam | Service::Artifact | Service::S3 | Service::Organizations
+        )
+    }
+
+    /// True for a service read in every collected account, whose coverage
+    /// records are the account's. False for AWS Organizations: it is read
+    /// once per organisation and its coverage records are the
+    /// organisation's ([`crate::organization::Organization::coverage`]), so
+    /// an account (or a snapshot without an organisation) never has an
+    /// `organizations` gap.
+    pub fn is_per_account(self) -> bool {
+        !matches!(self, Service::Organizations)
     }
 
     /// The operations of this service the collectors call.
@@ -292,6 +313,15 @@ operations! {
     // -- issue 14: Auto Scaling --
     AUTOSCALING_DESCRIBE_AUTO_SCALING_GROUPS = Autoscaling: "DescribeAutoScalingGroups";
     AUTOSCALING_DESCRIBE_LAUNCH_CONFIGURATIONS = Autoscaling: "DescribeLaunchConfigurations";
+    // -- issue 15: AWS Organizations (management account or delegated administrator) --
+    ORGANIZATIONS_DESCRIBE_ORGANIZATION = Organizations: "DescribeOrganization";
+    ORGANIZATIONS_LIST_ROOTS = Organizations: "ListRoots";
+    ORGANIZATIONS_LIST_ORGANIZATIONAL_UNITS_FOR_PARENT = Organizations: "ListOrganizationalUnitsForParent";
+    ORGANIZATIONS_LIST_ACCOUNTS = Organizations: "ListAccounts";
+    ORGANIZATIONS_LIST_ACCOUNTS_FOR_PARENT = Organizations: "ListAccountsForParent";
+    ORGANIZATIONS_LIST_POLICIES = Organizations: "ListPolicies";
+    ORGANIZATIONS_DESCRIBE_POLICY = Organizations: "DescribePolicy";
+    ORGANIZATIONS_LIST_TARGETS_FOR_POLICY = Organizations: "ListTargetsForPolicy";
 }
 
 #[cfg(test)]
@@ -317,9 +347,34 @@ mod tests {
     }
 
     #[test]
-    fn iam_artifact_and_s3_are_the_global_services() {
+    fn iam_artifact_s3_and_organizations_are_the_global_services() {
         let global: Vec<_> = Service::ALL.into_iter().filter(|s| s.is_global()).collect();
-        assert_eq!(global, [Service::Iam, Service::Artifact, Service::S3]);
+        assert_eq!(
+            global,
+            [
+                Service::Iam,
+                Service::Artifact,
+                Service::S3,
+                Service::Organizations
+            ]
+        );
+    }
+
+    #[test]
+    fn only_organizations_is_not_read_per_account() {
+        let not: Vec<_> = Service::ALL
+            .into_iter()
+            .filter(|s| !s.is_per_account())
+            .collect();
+        assert_eq!(not, [Service::Organizations]);
+        assert_eq!(
+            "organizations".parse::<Service>(),
+            Ok(Service::Organizations)
+        );
+        assert_eq!(
+            ops::ORGANIZATIONS_LIST_ACCOUNTS.iam_action(),
+            "organizations:ListAccounts"
+        );
     }
 
     #[test]

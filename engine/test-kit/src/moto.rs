@@ -163,7 +163,13 @@ pub fn spawn_listening(mut cmd: Command, port: u16, timeout: Duration) -> Result
 
 /// Seeds the server at `url` with fixtures/moto/seed.py.
 pub fn seed(python: &str, url: &str) -> Result<(), MotoError> {
-    let script = crate::fixture("moto/seed.py");
+    seed_with(python, url, "moto/seed.py").map(drop)
+}
+
+/// Runs the seed script `fixture` (a path under fixtures/) against the
+/// server at `url`, returning what it printed on stdout.
+pub fn seed_with(python: &str, url: &str, fixture: &str) -> Result<String, MotoError> {
+    let script = crate::fixture(fixture);
     let out = Command::new(python)
         .arg(&script)
         .arg(url)
@@ -171,7 +177,7 @@ pub fn seed(python: &str, url: &str) -> Result<(), MotoError> {
         .output()
         .map_err(|e| MotoError(format!("cannot run {}: {e}", script.display())))?;
     if out.status.success() {
-        return Ok(());
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
     }
     Err(MotoError(format!(
         "{} failed ({}):\n{}",
@@ -219,6 +225,10 @@ pub struct Faults {
     pub seed: u64,
     /// Requests signed for this service get 403 AccessDeniedException.
     pub deny_service: Option<String>,
+    /// Requests whose body contains this text get a 403 `AccessDenied` in
+    /// the query protocol's XML (e.g. one member's `AssumeRole`:
+    /// `RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3A`).
+    pub deny_body: Option<String>,
 }
 
 /// What the proxy did.
@@ -321,6 +331,17 @@ fn serve(
             );
             let resp = format!(
                 "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nx-amzn-ErrorType: AccessDeniedException\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{msg}",
+                msg.len()
+            );
+            return conn.write_all(resp.as_bytes());
+        }
+    }
+    if let Some(text) = &faults.deny_body {
+        if String::from_utf8_lossy(&body).contains(text.as_str()) {
+            stats.lock().unwrap().denied += 1;
+            let msg = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error></ErrorResponse>";
+            let resp = format!(
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{msg}",
                 msg.len()
             );
             return conn.write_all(resp.as_bytes());

@@ -9,6 +9,7 @@
 #   python3 -m venv ~/.cache/palisade/prowler-venv
 #   ~/.cache/palisade/prowler-venv/bin/pip install prowler==5.46.0
 #   benches/bulk/compare.sh [--users N] [--roles N] [--policies N] [--groups N] [--sgs N]
+#                           [--only palisade|prowler|report]
 #
 # Defaults: 1000 users, 1000 roles, 1000 policies, 50 groups, 1000 security
 # groups; PALISADE=$CARGO_TARGET_DIR/release/palisade (else target/release),
@@ -16,11 +17,16 @@
 # venv scripts/test creates ($CARGO_TARGET_DIR/test-venv, moto[server] and
 # boto3). KEEP=DIR keeps the snapshots, reports and logs there.
 #
+# Each tool gets its own moto server, seeded the same way (the seed is
+# deterministic), so neither reads a credential report the other generated.
+# --only runs one tool's half (with KEEP=DIR, run the other half later into
+# the same DIR and --only report prints the table).
+#
 # Palisade collects twice: first right after seeding, when its
 # GenerateCredentialReport starts a new report (the per-user facts the report
 # carries are taken from it), then again, when IAM hands back that report
 # instead of a new one (AWS does so for four hours) and every user is asked
-# per user. Prowler runs last with its default settings.
+# per user. Prowler runs with its default settings.
 #
 # Nothing here contacts anything but 127.0.0.1.
 set -euo pipefail
@@ -30,16 +36,20 @@ target="${CARGO_TARGET_DIR:-target}"
 palisade="${PALISADE:-$target/release/palisade}"
 prowler="${PROWLER:-$HOME/.cache/palisade/prowler-venv/bin/prowler}"
 python="${MOTO_PYTHON:-$target/test-venv/bin/python}"
-[ -x "$palisade" ] || { echo "no palisade binary at $palisade (cargo build --release -p palisade-cli, or set PALISADE)" >&2; exit 2; }
-[ -x "$prowler" ] || { echo "no prowler at $prowler (see the header of $0, or set PROWLER)" >&2; exit 2; }
 [ -x "$python" ] || { echo "no python with moto at $python (./scripts/test creates it, or set MOTO_PYTHON)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is required" >&2; exit 2; }
-for a in "$@"; do
-    case "$a" in
-        --users|--roles|--policies|--groups|--sgs|--threads|[0-9]*) ;;
-        *) echo "unknown argument $a (see the header of $0)" >&2; exit 2 ;;
+
+seed_args=()
+only=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --only) only="$2"; shift 2 ;;
+        *) seed_args+=("$1"); shift ;;
     esac
 done
+case "$only" in ""|palisade|prowler|report) ;; *) echo "--only takes palisade, prowler or report" >&2; exit 2 ;; esac
+case "$only" in ""|palisade) [ -x "$palisade" ] || { echo "no palisade binary at $palisade (cargo build --release -p palisade-cli, or set PALISADE)" >&2; exit 2; } ;; esac
+case "$only" in ""|prowler) [ -x "$prowler" ] || { echo "no prowler at $prowler (see the header of $0, or set PROWLER)" >&2; exit 2; } ;; esac
 
 if [ -n "${KEEP:-}" ]; then
     mkdir -p "$KEEP"
@@ -47,22 +57,32 @@ if [ -n "${KEEP:-}" ]; then
 else
     work="$(mktemp -d)"
 fi
-port="$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_EC2_LOAD_DEFAULT_AMIS=false \
-    "$python" -m moto.server -H 127.0.0.1 -p "$port" > "$work/moto.log" 2>&1 &
-moto_pid=$!
+moto_pid=""
 cleanup() {
-    kill "$moto_pid" 2> /dev/null || true
+    [ -z "$moto_pid" ] || kill "$moto_pid" 2> /dev/null || true
     [ -n "${KEEP:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
-url="http://127.0.0.1:$port"
-for _ in $(seq 100); do
-    "$python" -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2> /dev/null && break
-    sleep 0.2
-done
-echo "seeding moto at $url: $*" >&2
-"$python" benches/bulk/seed_bulk.py "$url" "$@"
+
+# fresh_moto NAME: starts a new moto server and seeds it (each tool gets its
+# own, identically seeded, so neither reads the credential report the other
+# had generated); sets $url.
+fresh_moto() {
+    [ -z "$moto_pid" ] || { kill "$moto_pid"; wait "$moto_pid" 2> /dev/null || true; }
+    local port
+    port="$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true MOTO_EC2_LOAD_DEFAULT_AMIS=false \
+        "$python" -m moto.server -H 127.0.0.1 -p "$port" > "$work/moto-$1.log" 2>&1 &
+    moto_pid=$!
+    url="http://127.0.0.1:$port"
+    for _ in $(seq 100); do
+        "$python" -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2> /dev/null && break
+        sleep 0.2
+    done
+    echo "seeding moto at $url for $1: ${seed_args[*]}" >&2
+    "$python" benches/bulk/seed_bulk.py "$url" "${seed_args[@]}" 2> "$work/seed-$1.log"
+    tail -1 "$work/seed-$1.log" >&2
+}
 
 # Credentials for moto only; no shared config, no instance metadata.
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1 \
@@ -85,13 +105,21 @@ measure() {
     echo "  $(cat "$work/$name.m")" >&2
 }
 
-measure collect "$palisade" collect -o "$work/snapshot.json" --endpoint-url "$url" -q
-measure scan "$palisade" scan "$work/snapshot.json" --format sarif -o "$work/palisade.sarif"
-measure collect-again "$palisade" collect -o "$work/snapshot-again.json" --endpoint-url "$url" -q
-# Prowler's AWS provider honours AWS_ENDPOINT_URL through boto3.
-AWS_ENDPOINT_URL="$url" measure prowler "$prowler" aws --no-banner -o "$work/prowler-out"
+if [ -z "$only" ] || [ "$only" = palisade ]; then
+    fresh_moto palisade
+    measure collect "$palisade" collect -o "$work/snapshot.json" --endpoint-url "$url" -q
+    measure scan "$palisade" scan "$work/snapshot.json" --format sarif -o "$work/palisade.sarif"
+    measure collect-again "$palisade" collect -o "$work/snapshot-again.json" --endpoint-url "$url" -q
+fi
+if [ -z "$only" ] || [ "$only" = prowler ]; then
+    fresh_moto prowler
+    rm -rf "$work/prowler-out"
+    # Prowler's AWS provider honours AWS_ENDPOINT_URL through boto3.
+    AWS_ENDPOINT_URL="$url" measure prowler "$prowler" aws --no-banner -o "$work/prowler-out"
+fi
+[ -f "$work/collect.m" ] && [ -f "$work/prowler.m" ] || { echo "partial run: results in $work" >&2; exit 0; }
 
-"$python" - "$work" "$*" "$palisade" "$prowler" << 'PY'
+"$python" - "$work" "${seed_args[*]}" "$palisade" "$prowler" << 'PY'
 import glob, json, sys
 work, seeded, palisade, prowler = sys.argv[1:5]
 m = {}

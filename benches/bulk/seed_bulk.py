@@ -38,10 +38,40 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
+import botocore.exceptions
+import botocore.parsers
 
 ACCOUNT = "123456789012"
 OTHER_ACCOUNT = "999999999999"
 _local = threading.local()
+
+
+class Retrying:
+    """A boto3 client whose calls are retried when moto answers with an
+    HTML 500 (its server is not thread-safe everywhere: "dictionary changed
+    size during iteration"); a create that did land before the error is
+    taken as done."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __getattr__(self, name):
+        method = getattr(self.inner, name)
+
+        def call(**kwargs):
+            for attempt in range(8):
+                try:
+                    return method(**kwargs)
+                except botocore.parsers.ResponseParserError:
+                    time.sleep(0.05 * (attempt + 1))
+                except botocore.exceptions.ClientError as e:
+                    code = e.response.get("Error", {}).get("Code", "")
+                    if attempt and code in ("EntityAlreadyExists", "InvalidGroup.Duplicate", "InvalidPermission.Duplicate"):
+                        return None
+                    raise
+            return method(**kwargs)
+
+        return call
 
 
 def client(endpoint, service, region):
@@ -50,12 +80,14 @@ def client(endpoint, service, region):
     if cache is None:
         cache = _local.clients = {}
     if key not in cache:
-        cache[key] = boto3.session.Session().client(
-            service,
-            region_name=region,
-            endpoint_url=endpoint,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
+        cache[key] = Retrying(
+            boto3.session.Session().client(
+                service,
+                region_name=region,
+                endpoint_url=endpoint,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",
+            )
         )
     return cache[key]
 

@@ -547,7 +547,7 @@ async fn user_details(
     let (login, mfa, keys) = tokio::join!(
         async {
             if no_password {
-                Some(None)
+                None
             } else {
                 login_profile(client, scope, &name).await
             }
@@ -1050,10 +1050,14 @@ odd,arn:aws:iam::1:user/odd,2024-01-01T00:00:00+00:00,true,N/A,N/A,N/A,false,tru
         let report = credential_report(&client, &scope)
             .await
             .expect("report read");
-        assert!(report.contains_key("alice"));
+        assert!(report.rows.contains_key("alice"));
+        assert!(
+            !report.fresh,
+            "COMPLETE at once and generated before the request: a report IAM kept"
+        );
         // The summary says no root key; nothing says whether root has a password.
         let s = summary(&[("AccountMFAEnabled", 0), ("AccountAccessKeysPresent", 0)]);
-        let root = root_account(Some(&report), &s, &[]);
+        let root = root_account(Some(&report.rows), &s, &[]);
         assert_eq!(root.credential_report_row, Some(false));
         assert_eq!(root.last_used(), None, "root use unknown, not 'never'");
         assert_eq!(root.access_key_active, Some(false));

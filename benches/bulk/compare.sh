@@ -81,6 +81,7 @@ fresh_moto() {
     done
     echo "seeding moto at $url for $1: ${seed_args[*]}" >&2
     "$python" benches/bulk/seed_bulk.py "$url" "${seed_args[@]}" 2> "$work/seed-$1.log"
+    echo "${seed_args[*]}" > "$work/seed-args"
     tail -1 "$work/seed-$1.log" >&2
 }
 
@@ -119,7 +120,7 @@ if [ -z "$only" ] || [ "$only" = prowler ]; then
 fi
 [ -f "$work/collect.m" ] && [ -f "$work/prowler.m" ] || { echo "partial run: results in $work" >&2; exit 0; }
 
-"$python" - "$work" "${seed_args[*]}" "$palisade" "$prowler" << 'PY'
+"$python" - "$work" "$(cat "$work/seed-args" 2> /dev/null)" "$palisade" "$prowler" << 'PY'
 import glob, json, sys
 work, seeded, palisade, prowler = sys.argv[1:5]
 m = {}

@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[allow(unused_imports)] // the shared helpers re-export what other test files use
 mod common;
 
 use common::{collect, moto};

@@ -333,13 +333,7 @@ impl Evaluator {
                         continue;
                     };
                     out.requests += 1;
-                    results.extend(self.evaluate_one(
-                        &part.set,
-                        &part.rule_ids,
-                        &entities,
-                        uid,
-                        r,
-                    ));
+                    results.extend(self.evaluate_one(&part.set, &part.rule_ids, &entities, uid, r));
                 }
             }
             Err(e) => {

@@ -19,7 +19,7 @@
 //! explicit Deny read from the data is still certain.
 
 use palisade_model::organization::{Organization, ServiceControlPolicy};
-use palisade_model::policy::{Effect, Statement};
+use palisade_model::policy::{Effect, PolicyDocument, Statement};
 
 use super::actions::covers_action;
 
@@ -60,6 +60,13 @@ fn unconditional(st: &Statement) -> bool {
 /// SCP may be written) and no `NotResource`.
 fn every_resource(st: &Statement) -> bool {
     st.not_resource.is_empty() && (st.resource.is_empty() || st.resource.iter().any(|r| r == "*"))
+}
+
+/// The policy's document, when it was read and parsed.
+fn readable(p: &ServiceControlPolicy) -> Option<&PolicyDocument> {
+    p.document
+        .as_ref()
+        .filter(|d| d.unreadable_reason().is_none())
 }
 
 /// `p-1 (Name)` for messages.
@@ -138,11 +145,6 @@ pub fn scp_effect(org: &Organization, account_id: &str, action: &str) -> ScpEffe
             .as_ref()
             .is_some_and(|t| t.iter().any(|x| x == level))
     };
-    let readable = |p: &ServiceControlPolicy| {
-        p.document
-            .as_ref()
-            .filter(|d| d.unreadable_reason().is_none())
-    };
     // Explicit Deny statements first: one read from the data is certain,
     // whatever else is unknown.
     let mut conditional = Vec::new();
@@ -210,11 +212,7 @@ pub fn scp_effect(org: &Organization, account_id: &str, action: &str) -> ScpEffe
         if allowed {
             continue;
         }
-        if !may_allow_somewhere
-            && !unreadable_on_path
-                .iter()
-                .any(|p| attached_at(p, level))
-        {
+        if !may_allow_somewhere && !unreadable_on_path.iter().any(|p| attached_at(p, level)) {
             return ScpEffect::Denied(format!(
                 "no service control policy attached to {} allows {action}, so it is denied in this \
                  account (SCPs are allow-lists: every level from the root to the account must allow it)",
@@ -286,7 +284,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use palisade_model::organization::{OrgAccount, OrgRoot, OrganizationalUnit};
-    use palisade_model::policy::PolicyDocument;
 
     use super::*;
 
@@ -388,12 +385,15 @@ mod tests {
             scp_effect(&o, MGMT, "iam:createaccesskey"),
             ScpEffect::NotSubject(_)
         ));
-        assert!(AccountScps::of(&o, MGMT, ["iam:createaccesskey"]).denied.is_empty());
+        assert!(AccountScps::of(&o, MGMT, ["iam:createaccesskey"])
+            .denied
+            .is_empty());
     }
 
     #[test]
     fn not_action_deny_covers_everything_outside_it() {
-        let doc = r#"{"Statement":[{"Effect":"Deny","NotAction":["iam:*","sts:*"],"Resource":"*"}]}"#;
+        let doc =
+            r#"{"Statement":[{"Effect":"Deny","NotAction":["iam:*","sts:*"],"Resource":"*"}]}"#;
         let o = org(vec![scp("p-2", "OnlyIam", doc, &["r-1"])]);
         assert!(scp_effect(&o, MEMBER, "organizations:LeaveOrganization").is_denied());
         assert!(!scp_effect(&o, MEMBER, "iam:attachrolepolicy").is_denied());
@@ -429,13 +429,20 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Action":["iam:*","ec2:*"],"Resource":"*"}]}"#,
             &["ou-b"],
         )]);
-        o.policies.as_mut().unwrap()[0].targets =
-            Some(vec!["r-1".into(), "ou-a".into(), MEMBER.into(), MGMT.into()]);
+        o.policies.as_mut().unwrap()[0].targets = Some(vec![
+            "r-1".into(),
+            "ou-a".into(),
+            MEMBER.into(),
+            MGMT.into(),
+        ]);
         let e = scp_effect(&o, MEMBER, "organizations:leaveorganization");
         let ScpEffect::Denied(why) = e else {
             panic!("implicitly denied: {e:?}");
         };
-        assert!(why.starts_with("no service control policy attached to OU ou-b allows"), "{why}");
+        assert!(
+            why.starts_with("no service control policy attached to OU ou-b allows"),
+            "{why}"
+        );
         assert!(!scp_effect(&o, MEMBER, "iam:createaccesskey").is_denied());
         // An allow-list on the root alone, FullAWSAccess below: still the
         // intersection.
@@ -445,8 +452,12 @@ mod tests {
             r#"{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#,
             &["r-1"],
         )]);
-        o.policies.as_mut().unwrap()[0].targets =
-            Some(vec!["ou-a".into(), "ou-b".into(), MEMBER.into(), MGMT.into()]);
+        o.policies.as_mut().unwrap()[0].targets = Some(vec![
+            "ou-a".into(),
+            "ou-b".into(),
+            MEMBER.into(),
+            MGMT.into(),
+        ]);
         assert!(scp_effect(&o, MEMBER, "iam:createaccesskey").is_denied());
         assert!(!scp_effect(&o, MEMBER, "s3:getobject").is_denied());
     }
@@ -488,7 +499,10 @@ mod tests {
             ScpEffect::NotDenied(Vec::new())
         );
         // A Deny read from the data stands whatever else is unknown.
-        o.policies.as_mut().unwrap().push(scp("p-7", "Leave", &deny(r#""iam:*""#), &["r-1"]));
+        o.policies
+            .as_mut()
+            .unwrap()
+            .push(scp("p-7", "Leave", &deny(r#""iam:*""#), &["r-1"]));
         assert!(scp_effect(&o, MEMBER, "iam:createaccesskey").is_denied());
         let mut o = org(Vec::new());
         o.roots = None;
@@ -516,10 +530,17 @@ mod tests {
 
     #[test]
     fn all_denied_needs_every_action_of_concern() {
-        let o = org(vec![scp("p-1", "NoKeys", &deny(r#""iam:CreateAccessKey""#), &["r-1"])]);
+        let o = org(vec![scp(
+            "p-1",
+            "NoKeys",
+            &deny(r#""iam:CreateAccessKey""#),
+            &["r-1"],
+        )]);
         let t = AccountScps::of(&o, MEMBER, ["iam:createaccesskey", "iam:attachrolepolicy"]);
         assert!(t.all_denied(["iam:createaccesskey"]).is_some());
-        assert!(t.all_denied(["iam:createaccesskey", "iam:attachrolepolicy"]).is_none());
+        assert!(t
+            .all_denied(["iam:createaccesskey", "iam:attachrolepolicy"])
+            .is_none());
         assert!(t.all_denied([]).is_none());
     }
 }

@@ -215,10 +215,10 @@ impl GraphBuilder {
                 s.sid.clone().unwrap_or_else(|| i.to_string())
             );
             g.node(&self.types.policy_statement, id, GLOBAL_REGION)
-            .name(name)
-            .parent(st.parent)
-            .attrs(attrs)
-            .add();
+                .name(name)
+                .parent(st.parent)
+                .attrs(attrs)
+                .add();
         }
     }
 

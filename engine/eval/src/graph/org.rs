@@ -257,11 +257,7 @@ impl<'a> TrustOrg<'a> {
                 org.id
             );
             if let Some(f) = foreign {
-                let _ = write!(
-                    n,
-                    " (its organisation condition names {f}, not {})",
-                    org.id
-                );
+                let _ = write!(n, " (its organisation condition names {f}, not {})", org.id);
             }
             n
         });
@@ -301,9 +297,7 @@ impl GraphBuilder {
                 );
             }
             Err(why) => {
-                attrs = attrs
-                    .s("scps_note", "")
-                    .unknown("scps_enabled", why);
+                attrs = attrs.s("scps_note", "").unknown("scps_enabled", why);
             }
         }
         for (key, actions) in PROTECTIONS {
@@ -349,11 +343,15 @@ impl GraphBuilder {
             } else {
                 format!("{} ({})", a.name, a.id)
             };
-            g.node(&acct_ty, format!("{}/account/{}", org.id, a.id), GLOBAL_REGION)
-                .name(name)
-                .parent(&org_uid)
-                .attrs(attrs)
-                .add();
+            g.node(
+                &acct_ty,
+                format!("{}/account/{}", org.id, a.id),
+                GLOBAL_REGION,
+            )
+            .name(name)
+            .parent(&org_uid)
+            .attrs(attrs)
+            .add();
         }
         Some(g.graph)
     }
@@ -455,6 +453,9 @@ mod tests {
         o.accounts = None;
         let t = TrustOrg::of(Some(&o), vec!["222222222222"], false, &[]);
         assert_eq!(t.external, ["222222222222"]);
-        assert!(t.unknown.unwrap().contains("account list could not be read"));
+        assert!(t
+            .unknown
+            .unwrap()
+            .contains("account list could not be read"));
     }
 }

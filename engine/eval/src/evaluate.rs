@@ -13,6 +13,10 @@
 //! reachability verdict and path to the rule's fails, adjusts their
 //! severity (reachable: one level up; not reachable: one level down, not
 //! below low; unknown: unchanged) and starts their message with the verdict.
+//! A fourth, `@scp("attr")` (issue 15), names the Set attribute of the
+//! granted actions a fail is about: when the organisation's service control
+//! policies deny every one of them in the account, the fail stays, starts
+//! its message with the SCP that denies it, and is one severity level lower.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::str::FromStr;
@@ -103,6 +107,8 @@ pub struct Evaluator {
     shapes: HashMap<String, PolicyShape>,
     /// Rules annotated `@exposure`, with their metadata severity.
     exposure_rules: HashMap<String, palisade_rules::Severity>,
+    /// Rules annotated `@scp("attr")`.
+    scp_rules: HashMap<String, crate::unknowns::ScpRule>,
     /// Rules that judge live accounts only (metadata `applies_to`).
     live_only: HashSet<String>,
     schema: Schema,
@@ -220,6 +226,14 @@ impl Evaluator {
                 .filter(|r| r.policy.annotation("exposure").is_some())
                 .map(|r| (r.id.clone(), r.meta.severity))
                 .collect(),
+            scp_rules: pack
+                .rules
+                .iter()
+                .filter_map(|r| {
+                    crate::unknowns::ScpRule::of(&r.policy, r.meta.severity)
+                        .map(|s| (r.id.clone(), s))
+                })
+                .collect(),
             live_only: pack
                 .rules
                 .iter()
@@ -288,10 +302,53 @@ impl Evaluator {
     /// Evaluates what belongs to the organisation rather than to one
     /// account (the organisation, its OUs and service control policies),
     /// once per scan. Empty when the snapshot has no organisation.
-    // Issue 15 skeleton: the org-rules work fills this in.
+    /// The organisation is one `AWS::Organizations::Organization` entity and
+    /// one `AWS::Organizations::OrgAccount` per account (see `graph/org.rs`),
+    /// attributed to the management account.
     pub fn evaluate_organization(&self, ctx: &ScanContext) -> Evaluation {
-        let _ = ctx;
-        Evaluation::default()
+        let mut out = Evaluation::default();
+        let t0 = std::time::Instant::now();
+        let Some(graph) = ctx.builder.build_organization() else {
+            return out;
+        };
+        out.timings.graph += t0.elapsed();
+        let mut results = Vec::new();
+        for (ty, r, msg) in &graph.broken {
+            self.error_all(
+                &mut results,
+                ty,
+                r,
+                &format!("resource data is invalid: {msg}"),
+            );
+        }
+        let schema = self.validate_entities.then_some(&self.schema);
+        let t1 = std::time::Instant::now();
+        let store = Entities::from_entities(graph.entities, schema);
+        out.timings.store += t1.elapsed();
+        let t2 = std::time::Instant::now();
+        match store {
+            Ok(entities) => {
+                for (uid, ty, r) in &graph.resources {
+                    let Some(part) = self.partitions.get(ty) else {
+                        continue;
+                    };
+                    out.requests += 1;
+                    results.extend(self.evaluate_one(&part.set, &part.rule_ids, &entities, uid, r));
+                }
+            }
+            Err(e) => {
+                let msg = format!("organisation entity store could not be built: {e}");
+                for (_, ty, r) in &graph.resources {
+                    self.error_all(&mut results, ty, r, &msg);
+                }
+            }
+        }
+        out.timings.eval += t2.elapsed();
+        out.resources += graph.resources.len();
+        crate::unknowns::apply(&graph.facts, &self.shapes, &mut results);
+        results.sort_by(|a, b| (&a.rule_id, &a.resource.id).cmp(&(&b.rule_id, &b.resource.id)));
+        out.results = results;
+        out
     }
 
     fn run(&self, snapshot: &Snapshot, naive: bool) -> Evaluation {
@@ -393,6 +450,7 @@ impl Evaluator {
         }
         // After the gaps: a fail a gap made `not_evaluated` is no finding.
         crate::unknowns::apply_exposures(&graph.exposures, &self.exposure_rules, &mut results);
+        crate::unknowns::apply_scp(&graph.scp, &self.scp_rules, &mut results);
         out.results = results;
         out
     }

@@ -5,7 +5,10 @@
 //! ([`PolicyShape`], read once per rule at load). Also the reachability
 //! post-pass: fails of rules annotated `@exposure` carry the account
 //! graph's verdict and path for their resource, with the severity and
-//! message it implies ([`apply_exposures`]).
+//! message it implies ([`apply_exposures`]); and the organisation
+//! post-pass: fails of rules annotated `@scp("attr")` whose granted actions
+//! the account's service control policies all deny say so and are one
+//! severity level lower ([`apply_scp`]).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -225,6 +228,85 @@ pub(crate) fn apply_exposures(
             _ => summary,
         });
         res.exposure = Some(exposure.clone());
+    }
+}
+
+/// A rule annotated `@scp("attr")`: the attribute of its resource that
+/// holds the actions a fail is about, and the rule's metadata severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ScpRule {
+    /// The attribute (`granted_actions`, `unconstrained_actions`).
+    pub attr: String,
+    /// The rule's metadata severity.
+    pub severity: palisade_rules::Severity,
+    /// The sensitive actions the rule's policy names (lower-case); a fail
+    /// is about those of them the attribute holds (all of its actions when
+    /// the policy names none).
+    pub actions: Vec<String>,
+}
+
+impl ScpRule {
+    /// The `@scp` annotation of `policy`, if any.
+    pub(crate) fn of(policy: &Policy, severity: palisade_rules::Severity) -> Option<Self> {
+        let attr = policy.annotation("scp")?.to_owned();
+        let shape = PolicyShape::of(policy);
+        let mut actions: Vec<String> = shape
+            .literals
+            .into_iter()
+            .filter(|l| crate::facts::actions::SENSITIVE_ACTIONS.contains(&l.as_str()))
+            .collect();
+        actions.sort();
+        actions.dedup();
+        Some(ScpRule {
+            attr,
+            severity,
+            actions,
+        })
+    }
+}
+
+/// Applies the organisation's service control policies to one account's
+/// results: a fail of a rule in `rules` (annotated `@scp("attr")`) whose
+/// resource grants only actions the SCPs deny to every principal of the
+/// account (the granted actions the rule is about, read from `attr`) stays
+/// a fail (the grant is still there, and takes effect if the SCP changes),
+/// but its message starts with the SCPs that deny it and its severity is one
+/// level lower (not below low). Nothing changes for the management account
+/// (not subject to SCPs), when an action of concern is not denied, or when
+/// the SCPs' effect is unknown.
+pub(crate) fn apply_scp(
+    facts: &crate::graph::ScpFacts,
+    rules: &HashMap<String, ScpRule>,
+    results: &mut [CheckResult],
+) {
+    if facts.account.denied.is_empty() || rules.is_empty() {
+        return;
+    }
+    for res in results.iter_mut().filter(|r| r.status == Status::Fail) {
+        let Some(rule) = rules.get(&res.rule_id) else {
+            continue;
+        };
+        let Some((_, values)) = facts
+            .grants
+            .get(&res.resource.id)
+            .and_then(|g| g.iter().find(|(a, _)| *a == rule.attr))
+        else {
+            continue;
+        };
+        let concern = values
+            .iter()
+            .filter(|v| rule.actions.is_empty() || rule.actions.contains(v))
+            .map(String::as_str);
+        let Some(why) = facts.account.all_denied(concern) else {
+            continue;
+        };
+        let current = res.severity.unwrap_or(rule.severity);
+        let lowered = adjusted_severity(current, crate::result::Reachability::NotReachable);
+        res.severity = (lowered != rule.severity).then_some(lowered);
+        res.message = Some(match res.message.take() {
+            Some(m) if !m.is_empty() => format!("{why}; {m}"),
+            _ => why,
+        });
     }
 }
 

@@ -33,6 +33,7 @@
 //!   (public IP, IMDSv1).
 //! - [`peering`]: VPC peering routes wider than the peer VPC.
 //! - [`role_privilege`]: whether a role grants administrator access or privilege escalation.
+//! - [`scp`]: what an organisation's service control policies deny in a member account.
 
 pub mod actions;
 pub mod addrset;
@@ -51,6 +52,7 @@ pub mod reachability;
 pub mod role_privilege;
 pub mod s3_policy;
 pub mod schedule;
+pub mod scp;
 pub mod storage;
 pub mod trail;
 pub mod waf;

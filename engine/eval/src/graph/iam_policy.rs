@@ -188,6 +188,9 @@ impl GraphBuilder {
             let conds = conditions(s);
             let any_resource = any_resource(s, tag_scoped(&conds));
             let grants = statement_grants(doc, i, &escalation);
+            let id = format!("{}#statement/{i}", st.policy_id);
+            g.note_scp_grants(&id, "granted_actions", &grants.granted);
+            g.note_scp_grants(&id, "unconstrained_actions", &grants.unconstrained);
             let attrs = Attrs::default()
                 .s("policy_name", st.policy_name)
                 .s("policy_kind", st.kind)
@@ -211,15 +214,11 @@ impl GraphBuilder {
                 st.policy_name,
                 s.sid.clone().unwrap_or_else(|| i.to_string())
             );
-            g.node(
-                &self.types.policy_statement,
-                format!("{}#statement/{i}", st.policy_id),
-                GLOBAL_REGION,
-            )
-            .name(name)
-            .parent(st.parent)
-            .attrs(attrs)
-            .add();
+            g.node(&self.types.policy_statement, id, GLOBAL_REGION)
+                .name(name)
+                .parent(st.parent)
+                .attrs(attrs)
+                .add();
         }
     }
 
@@ -251,13 +250,22 @@ impl GraphBuilder {
     ) {
         let p = st.principal.as_ref();
         let aws: Vec<&str> = p.map(|p| p.of_kind("AWS")).unwrap_or_default();
-        let external = external_accounts(&aws, &g.account.account_id);
+        let conds = conditions(st);
+        let principal_any = p.is_some_and(Principal::is_anyone);
+        // With the organisation: its member accounts are not external, and
+        // the accounts outside it are named (issue 15).
+        let org = super::TrustOrg::of(
+            self.organization.as_deref(),
+            external_accounts(&aws, &g.account.account_id),
+            principal_any,
+            &conds,
+        );
         let attrs = Attrs::default()
             .s("role_name", &r.name)
             .b("role_is_service_linked", is_service_linked(&r.path))
             .n("index", i)
             .s("effect", st.effect.as_str())
-            .b("principal_any", p.is_some_and(Principal::is_anyone))
+            .b("principal_any", principal_any)
             .set_s("aws_principals", aws.iter().copied())
             .set_s(
                 "service_principals",
@@ -267,11 +275,14 @@ impl GraphBuilder {
                 "federated_principals",
                 p.map(|p| p.of_kind("Federated")).unwrap_or_default(),
             )
-            .set_s("external_accounts", external)
+            .set_s("external_accounts", org.external)
+            .set_s("outside_org_accounts", org.outside)
+            .opt_s("org_membership_unknown", org.unknown.as_deref())
+            .opt_s("outside_org_note", org.note.as_deref())
             .set_s("condition_keys", st.condition_keys())
             .set_s(
                 "restricted_keys",
-                restricted_keys(&conditions(st), trust_key_always_present),
+                restricted_keys(&conds, trust_key_always_present),
             )
             .b("has_condition", st.condition.is_some())
             .set_s("actions", lowercase_actions(&st.action));

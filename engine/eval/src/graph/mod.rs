@@ -20,6 +20,8 @@
 //! - `exposure`: instances and network interfaces with their reachability
 //!   from the internet; the verdict on security group rules and NACL entries.
 //! - `fleet`: load balancers, Auto Scaling groups, launch templates, routes.
+//! - `org`: the organisation and its accounts (judged once per scan), and
+//!   the organisation facts of accounts (SCP verdicts, trust outside it).
 
 mod account;
 mod backup;
@@ -33,6 +35,7 @@ mod iam_policy;
 mod logging;
 mod nacl;
 mod node;
+mod org;
 mod storage;
 mod types;
 mod wafv2;
@@ -44,6 +47,7 @@ use palisade_model::{Account, RegionData};
 use crate::facts::iam::Attachments;
 use crate::result::ResourceRef;
 use node::Ctx;
+pub use org::{protection, Protection, ScpFacts, TrustOrg, PROTECTIONS};
 use types::Types;
 
 /// The entities of one account plus the resources to evaluate.
@@ -69,6 +73,9 @@ pub struct AccountGraph {
     /// type could be built, so its rules are not evaluated in the region,
     /// never silently without results.
     pub unread: Vec<UnreadListing>,
+    /// The organisation's SCP verdicts for the account and the actions
+    /// policy statements grant, for rules annotated `@scp` (issue 15).
+    pub scp: ScpFacts,
 }
 
 /// A listing of one region that is not in the snapshot (see
@@ -150,6 +157,7 @@ impl GraphBuilder {
     /// Builds the graph of one account.
     pub fn build(&self, account: &Account) -> AccountGraph {
         let mut g = Ctx::new(account);
+        g.graph.scp = self.scp_facts(account);
         let attachments = Attachments::of(&account.iam);
         let acct_uid = self.build_account(&mut g, &attachments);
         self.build_iam(&mut g, &acct_uid, &attachments);

@@ -169,17 +169,7 @@ pub fn collect_to(a: &SourceArgs, output: &Path) -> anyhow::Result<Code> {
     if let Some(org) = &snapshot.organization {
         report_org(org, &snapshot, a);
     }
-    let org_gaps: Vec<(&str, &palisade_model::CoverageRecord)> = snapshot
-        .organization
-        .iter()
-        .flat_map(|o| {
-            o.coverage
-                .iter()
-                .filter(|c| c.is_gap())
-                .map(move |c| (o.read_from.as_str(), c))
-        })
-        .collect();
-    let gaps: Vec<_> = org_gaps.into_iter().chain(snapshot.gaps()).collect();
+    let gaps: Vec<_> = snapshot.gaps().collect();
     let regions: usize = snapshot.accounts.iter().map(|a| a.regions.len()).sum();
     eprintln!(
         "wrote {}: {} account(s), {} account-region(s), {} failed call(s) in {:.1}s",

@@ -347,14 +347,27 @@ impl Snapshot {
             .sum()
     }
 
-    /// Every coverage gap, with its account id.
+    /// Every coverage gap, with its account id: the organisation's own
+    /// (a failed Organizations listing, under the account it was read
+    /// from), then each account's.
     pub fn gaps(&self) -> impl Iterator<Item = (&str, &CoverageRecord)> {
-        self.accounts.iter().flat_map(|a| {
+        let org = self.organization.iter().flat_map(|o| {
+            let from = if o.read_from.is_empty() {
+                o.management_account_id.as_str()
+            } else {
+                o.read_from.as_str()
+            };
+            o.coverage
+                .iter()
+                .filter(|c| c.is_gap())
+                .map(move |c| (from, c))
+        });
+        org.chain(self.accounts.iter().flat_map(|a| {
             a.coverage
                 .iter()
                 .filter(|c| c.is_gap())
                 .map(move |c| (a.account_id.as_str(), c))
-        })
+        }))
     }
 }
 
@@ -370,6 +383,25 @@ mod tests {
             status: CoverageStatus::Ok,
             error: None,
         }
+    }
+
+    #[test]
+    fn a_failed_organizations_listing_is_a_gap_of_the_snapshot() {
+        let mut s = Snapshot::new(Utc::now(), "test");
+        s.accounts.push(Account {
+            account_id: "222222222222".into(),
+            ..Account::default()
+        });
+        assert_eq!(s.gaps().count(), 0);
+        let mut failed = record("organizations", "global");
+        failed.status = CoverageStatus::Failed;
+        s.organization = Some(crate::organization::Organization {
+            management_account_id: "111111111111".into(),
+            coverage: vec![record("organizations", "global"), failed],
+            ..Default::default()
+        });
+        let gaps: Vec<_> = s.gaps().map(|(a, c)| (a, c.service.as_str())).collect();
+        assert_eq!(gaps, [("111111111111", "organizations")]);
     }
 
     #[test]

@@ -353,11 +353,11 @@ pub(crate) fn stream_snapshots(
     type Work = (
         usize,
         palisade_model::Account,
-        std::sync::Arc<palisade_model::LineIndex>,
+        [std::sync::Arc<palisade_model::LineIndex>; 2],
         palisade_model::LineIndex,
     );
     let judge_one = |account: palisade_model::Account,
-                     head: &palisade_model::LineIndex,
+                     [head, shared]: &[std::sync::Arc<palisade_model::LineIndex>; 2],
                      local: &palisade_model::LineIndex|
      -> AccountOutcome {
         let mut account = account;
@@ -378,7 +378,7 @@ pub(crate) fn stream_snapshots(
             }
             out.lines.push(
                 palisade_model::LineIndex::line_in(
-                    &[head, local],
+                    &[&**head, &**shared, local],
                     &r.resource.account_id,
                     &r.resource.id,
                 )
@@ -441,7 +441,12 @@ pub(crate) fn stream_snapshots(
                     }
                     account_files.insert(id, file);
                     work_tx
-                        .send((seq, streamed.account, head.clone(), streamed.lines))
+                        .send((
+                            seq,
+                            streamed.account,
+                            [head.clone(), streamed.shared],
+                            streamed.lines,
+                        ))
                         .map_err(|_| anyhow::anyhow!("an evaluation worker stopped"))?;
                     seq += 1;
                 }

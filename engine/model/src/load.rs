@@ -31,6 +31,9 @@ pub struct LoadedSnapshot {
 pub struct LineIndex {
     global: HashMap<String, usize>,
     scoped: HashMap<(String, String), usize>,
+    /// The account and region entries of `global` (few: what a streaming
+    /// reader keeps from every account, see [`LineIndex::share`]).
+    places: Vec<(String, usize)>,
 }
 
 /// Where an incremental [`LineIndex::scan`] is: the current 1-based line
@@ -114,16 +117,19 @@ impl LineIndex {
                             }
                             "\"account_id\"" => {
                                 state.account = value.to_owned();
-                                self.global.entry(value.to_owned()).or_insert(line);
+                                if !self.global.contains_key(value) {
+                                    self.global.insert(value.to_owned(), line);
+                                    self.places.push((value.to_owned(), line));
+                                }
                             }
                             _ => {
                                 // A region entry opens with its `region` key
                                 // (coverage records mention regions too).
                                 let opens_object = text[..i].trim_end().ends_with('{');
-                                if opens_object {
-                                    self.global
-                                        .entry(format!("{}/{value}", state.account))
-                                        .or_insert(line);
+                                let key = format!("{}/{value}", state.account);
+                                if opens_object && !self.global.contains_key(&key) {
+                                    self.global.insert(key.clone(), line);
+                                    self.places.push((key, line));
                                 }
                             }
                         }
@@ -133,6 +139,26 @@ impl LineIndex {
                 }
             }
             i += 1;
+        }
+    }
+
+    /// Adds to `self` what of `piece` (the index of one account's text,
+    /// `own` its account id) the other accounts' lookups can reach: its
+    /// account and region entries, and resources scoped to another account
+    /// (text after a nested `account_id`).
+    pub fn share(&mut self, piece: &LineIndex, own: &str) {
+        for (key, line) in &piece.places {
+            if !self.global.contains_key(key) {
+                self.global.insert(key.clone(), *line);
+                self.places.push((key.clone(), *line));
+            }
+        }
+        for ((account, id), line) in &piece.scoped {
+            if account != own {
+                self.scoped
+                    .entry((account.clone(), id.clone()))
+                    .or_insert(*line);
+            }
         }
     }
 
@@ -154,12 +180,15 @@ impl LineIndex {
     /// [`LineIndex::line_of`] over pieces of one file indexed separately,
     /// earliest piece first (first occurrence wins across them too).
     pub fn line_in(layers: &[&LineIndex], account: &str, id: &str) -> Option<usize> {
+        // Layers are pieces of one file: the first occurrence is the
+        // smallest line.
         let exact = |id: &str| {
             let key = (account.to_owned(), id.to_owned());
             layers
                 .iter()
-                .find_map(|l| l.scoped.get(&key))
-                .or_else(|| layers.iter().find_map(|l| l.global.get(id)))
+                .filter_map(|l| l.scoped.get(&key))
+                .min()
+                .or_else(|| layers.iter().filter_map(|l| l.global.get(id)).min())
                 .copied()
         };
         if let Some(l) = exact(id) {
@@ -172,7 +201,11 @@ impl LineIndex {
             }
             cut = pos;
         }
-        layers.iter().find_map(|l| l.global.get(account)).copied()
+        layers
+            .iter()
+            .filter_map(|l| l.global.get(account))
+            .min()
+            .copied()
     }
 
     /// Number of indexed ids.
@@ -264,6 +297,8 @@ pub struct SnapshotReader {
     column: usize,
     /// The index of the text before the accounts.
     head: std::sync::Arc<LineIndex>,
+    /// What every account's lookups reach of the accounts read so far.
+    shared: std::sync::Arc<LineIndex>,
     state: IndexState,
     seen: std::collections::HashSet<String>,
     next: usize,
@@ -276,9 +311,12 @@ pub struct StreamedAccount {
     pub account: crate::Account,
     /// Its position among the file's accounts.
     pub index: usize,
-    /// Where its resources start (with [`SnapshotReader::head_index`],
-    /// earlier in the file: see [`LineIndex::line_in`]).
+    /// Where its resources start (with [`SnapshotReader::head_index`] and
+    /// [`StreamedAccount::shared`]: see [`LineIndex::line_in`]).
     pub lines: LineIndex,
+    /// The account and region lines of the accounts read so far, and
+    /// resources they scope to other accounts.
+    pub shared: std::sync::Arc<LineIndex>,
 }
 
 /// What remains when every account is read.
@@ -364,6 +402,7 @@ impl SnapshotReader {
             line: 1,
             column: 1,
             head: Default::default(),
+            shared: Default::default(),
             state: IndexState::default(),
             seen: Default::default(),
             next: 0,
@@ -606,10 +645,12 @@ impl SnapshotReader {
         self.state.line = line;
         let mut lines = LineIndex::default();
         lines.scan(text, &mut self.state);
+        std::sync::Arc::make_mut(&mut self.shared).share(&lines, &account.account_id);
         Ok(Some(StreamedAccount {
             account,
             index: i,
             lines,
+            shared: self.shared.clone(),
         }))
     }
 

@@ -269,6 +269,9 @@ struct AccountOutcome {
     kept: Vec<palisade_eval::CheckResult>,
     /// The line of each kept result.
     lines: Vec<usize>,
+    /// The lines of the hops of kept results' network paths (account, id,
+    /// line), where the snapshot has them.
+    hops: Vec<(String, String, usize)>,
     passes: usize,
     /// Hashes of the resource ids with a result (for the distinct count).
     resources: Vec<u128>,
@@ -367,6 +370,7 @@ pub(crate) fn stream_snapshots(
             slim: slim(account),
             kept: Vec::new(),
             lines: Vec::new(),
+            hops: Vec::new(),
             passes: 0,
             resources: Vec::with_capacity(evaluation.results.len()),
         };
@@ -376,14 +380,16 @@ pub(crate) fn stream_snapshots(
                 out.passes += 1;
                 continue;
             }
-            out.lines.push(
-                palisade_model::LineIndex::line_in(
-                    &[&**head, &**shared, local],
-                    &r.resource.account_id,
-                    &r.resource.id,
-                )
-                .unwrap_or(1),
-            );
+            let layers = [&**head, &**shared, local];
+            let line_of =
+                |id: &str| palisade_model::LineIndex::line_in(&layers, &r.resource.account_id, id);
+            out.lines.push(line_of(&r.resource.id).unwrap_or(1));
+            for hop in r.exposure.iter().flat_map(|e| &e.path) {
+                if let Some(line) = line_of(&hop.id) {
+                    out.hops
+                        .push((r.resource.account_id.clone(), hop.id.clone(), line));
+                }
+            }
             out.kept.push(r);
         }
         out.resources.sort_unstable();
@@ -493,6 +499,9 @@ pub(crate) fn stream_snapshots(
         let out = out.context("an account was not evaluated")?;
         for (r, line) in out.kept.iter().zip(&out.lines) {
             index.insert(&r.resource.account_id, &r.resource.id, *line);
+        }
+        for (account, id, line) in &out.hops {
+            index.insert(account, id, *line);
         }
         results.extend(out.kept);
         omitted.passes += out.passes;

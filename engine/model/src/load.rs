@@ -408,7 +408,7 @@ impl SnapshotReader {
             next: 0,
             in_accounts: false,
         };
-        r.to_accounts()?;
+        r.seek_accounts()?;
         Ok(r)
     }
 
@@ -545,7 +545,7 @@ impl SnapshotReader {
 
     /// Reads up to the first account (the header was checked by the first
     /// pass, so the text is well formed), indexing the text before it.
-    fn to_accounts(&mut self) -> Result<(), SnapshotError> {
+    fn seek_accounts(&mut self) -> Result<(), SnapshotError> {
         let mut head = Vec::new();
         self.skip_ws(&mut head)?;
         if self.bump()? != Some(b'{') {

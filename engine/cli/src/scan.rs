@@ -173,10 +173,13 @@ pub(crate) fn judge(a: &ScanArgs, p: &mut Plan, keep: Keep) -> anyhow::Result<Ju
             p.inputs.skipped
         );
     }
-    let streamed =
-        keep != Keep::Whole && !p.snapshot_paths.is_empty() && p.inputs.accounts.is_empty();
+    // Several snapshot files are always streamed (one organisation, never
+    // held whole); templates and plans join a snapshot read whole.
+    let streamed = !p.snapshot_paths.is_empty()
+        && p.inputs.accounts.is_empty()
+        && (keep != Keep::Whole || p.snapshot_paths.len() > 1);
     let (snapshot, results, omitted, more_snapshots, account_files) = if streamed {
-        let s = crate::scan::stream_snapshots(&p.snapshot_paths, p, keep == Keep::All)?;
+        let s = crate::scan::stream_snapshots(&p.snapshot_paths, p, keep != Keep::NotPasses)?;
         report_uncovered(&s.snapshot.snapshot);
         (
             s.snapshot,
@@ -187,7 +190,7 @@ pub(crate) fn judge(a: &ScanArgs, p: &mut Plan, keep: Keep) -> anyhow::Result<Ju
         )
     } else {
         if p.snapshot_paths.len() > 1 {
-            anyhow::bail!("an evidence bundle is built from one snapshot");
+            anyhow::bail!("several snapshots cannot be combined with templates or plans");
         }
         let loaded = p
             .snapshot_paths

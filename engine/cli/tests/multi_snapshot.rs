@@ -228,3 +228,18 @@ fn sarif_of_a_streamed_scan_lists_the_findings_and_counts_the_passes() {
         "{stderr}"
     );
 }
+
+#[test]
+fn two_snapshots_render_as_a_table_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = write(dir.path(), "a.json", &snapshot(&["111111111111"], ""));
+    let b = write(dir.path(), "b.json", &snapshot(&["222222222222"], ""));
+    let out = palisade(&["scan", a.to_str().unwrap(), b.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        matches!(code(&out), 1 | 3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.trim().is_empty(), "a table is printed");
+}

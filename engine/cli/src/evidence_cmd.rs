@@ -54,17 +54,18 @@ pub fn run(a: EvidenceArgs) -> anyhow::Result<Code> {
     }
     let mut p = crate::scan::plan(&sa)?;
     select(&p.pack.frameworks, &frameworks)?;
-    if !sa.live && (p.inputs.snapshot.is_none() || !p.inputs.files.is_empty()) {
+    if !sa.live && (p.inputs.snapshots.len() != 1 || !p.inputs.files.is_empty()) {
         let path = sa.inputs.first().map(|p| p.display().to_string());
         anyhow::bail!(
             "{}: an evidence bundle is built from a snapshot written by `palisade collect` (not a template or plan)",
             path.unwrap_or_default()
         );
     }
-    let j = crate::scan::judge(&sa, &mut p)?;
+    let j = crate::scan::judge(&sa, &mut p, crate::scan::Keep::Whole)?;
     let snapshot_path = p
-        .snapshot_path
-        .clone()
+        .snapshot_paths
+        .first()
+        .cloned()
         .context("no snapshot to put in the bundle")?;
     let bytes = std::fs::read(&snapshot_path)
         .with_context(|| format!("reading {}", snapshot_path.display()))?;

@@ -23,8 +23,10 @@ const SKIPPED_DIRS: &[&str] = &[".terraform", "node_modules", "target"];
 
 /// Everything the command line named, read and imported.
 pub struct Inputs {
-    /// The snapshot file, if one was given (at most one).
-    pub snapshot: Option<PathBuf>,
+    /// The snapshot files, in input order (several are scanned as one
+    /// organisation: shards of one collection, or snapshots of different
+    /// accounts).
+    pub snapshots: Vec<PathBuf>,
     /// One account per template or plan, in input order.
     pub accounts: Vec<Account>,
     /// The templates and plans read: (uri, hex SHA-256).
@@ -41,7 +43,7 @@ pub fn read(paths: &[PathBuf], iac: &IacArgs) -> anyhow::Result<Inputs> {
     let include = globs(&iac.include, DEFAULT_INCLUDE)?;
     let exclude = globs(&iac.exclude, &[])?;
     let mut out = Inputs {
-        snapshot: None,
+        snapshots: Vec::new(),
         accounts: Vec::new(),
         files: Vec::new(),
         skipped: 0,
@@ -67,6 +69,11 @@ pub fn read(paths: &[PathBuf], iac: &IacArgs) -> anyhow::Result<Inputs> {
 /// Classifies one file and imports it; `false` when it is not an input
 /// (only allowed for files found by walking).
 fn take(path: &Path, named: bool, opts: &Options, out: &mut Inputs) -> anyhow::Result<bool> {
+    if looks_like_snapshot(path).with_context(|| format!("reading {}", path.display()))? {
+        // Read (and checked) one account at a time by the scan, never here.
+        out.snapshots.push(path.to_owned());
+        return Ok(true);
+    }
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -83,14 +90,7 @@ fn take(path: &Path, named: bool, opts: &Options, out: &mut Inputs) -> anyhow::R
         return Ok(false);
     };
     if kind == Kind::Snapshot {
-        if let Some(first) = &out.snapshot {
-            bail!(
-                "{}: a second snapshot ({} was already given); scan one snapshot per run",
-                path.display(),
-                first.display()
-            );
-        }
-        out.snapshot = Some(path.to_owned());
+        out.snapshots.push(path.to_owned());
         return Ok(true);
     }
     let uri = uri_of(path);
@@ -109,6 +109,36 @@ fn take(path: &Path, named: bool, opts: &Options, out: &mut Inputs) -> anyhow::R
         .push((uri, hex::encode(Sha256::digest(text.as_bytes()))));
     out.accounts.push(account);
     Ok(true)
+}
+
+/// How much of a file's start [`looks_like_snapshot`] reads.
+const SNIFF_BYTES: usize = 4096;
+
+/// True when the file opens as a Palisade snapshot does (a JSON object
+/// whose `format` key, within the first few KiB, says
+/// `palisade-snapshot`): such a file (hundreds of MB for a large
+/// organisation) is not read whole to classify it. Anything else is
+/// classified by content as before.
+fn looks_like_snapshot(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    std::fs::File::open(path)?
+        .take(SNIFF_BYTES as u64)
+        .read_to_end(&mut head)?;
+    let text = String::from_utf8_lossy(&head);
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    let Some(body) = text.strip_prefix('{') else {
+        return Ok(false);
+    };
+    let body = body.trim_start();
+    let Some(rest) = body.strip_prefix("\"format\"") else {
+        return Ok(false);
+    };
+    let rest = rest.trim_start();
+    let Some(rest) = rest.strip_prefix(':') else {
+        return Ok(false);
+    };
+    Ok(rest.trim_start().starts_with("\"palisade-snapshot\""))
 }
 
 /// Moves a plan's findings to the `resource` blocks of the Terraform files

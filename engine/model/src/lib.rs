@@ -29,7 +29,7 @@ pub mod source;
 pub mod waf;
 
 pub use error::SnapshotError;
-pub use load::{LineIndex, LoadedSnapshot};
+pub use load::{LineIndex, LoadedSnapshot, SnapshotReader};
 pub use service::{Operation, Service, UnknownService, OPERATIONS};
 pub use snapshot::{
     Account, ArtifactAgreement, ArtifactReport, CoverageRecord, CoverageStatus, RegionData,

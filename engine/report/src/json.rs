@@ -29,7 +29,17 @@ struct Doc<'a> {
     framework: Option<FrameworkSection<'a>>,
     baseline: Option<BaselineInfo<'a>>,
     waivers: Option<WaiverInfo<'a>>,
-    results: Vec<ResultRow<'a>>,
+    results: Rows<'a>,
+}
+
+/// Every result's row, made as it is written (a million rows are never
+/// held at once).
+struct Rows<'a>(&'a ScanReport<'a>);
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.results.iter().map(|r| ResultRow::of(self.0, r)))
+    }
 }
 
 #[derive(Serialize)]
@@ -44,6 +54,15 @@ struct SnapshotInfo<'a> {
     sha256: &'a str,
     scan_time: DateTime<Utc>,
     accounts: Vec<&'a str>,
+    /// A scan of several snapshot files: every file (the first is `uri`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    files: Vec<SnapshotFile<'a>>,
+}
+
+#[derive(Serialize)]
+struct SnapshotFile<'a> {
+    uri: &'a str,
+    sha256: &'a str,
 }
 
 /// One template or plan: its hash, and the resources no rule covers.
@@ -210,12 +229,23 @@ pub fn render(
     report: &ScanReport<'_>,
     framework: Option<&palisade_rules::Framework>,
 ) -> Result<String, ReportError> {
+    let mut out = Vec::new();
+    write(report, framework, &mut out)?;
+    String::from_utf8(out).map_err(|e| ReportError::Render {
+        format: "json",
+        message: e.to_string(),
+    })
+}
+
+/// Writes the report (the bytes [`render`] returns) to `w`, each result's
+/// row made as it is written.
+pub fn write<'a>(
+    report: &'a ScanReport<'a>,
+    framework: Option<&palisade_rules::Framework>,
+    w: &mut dyn std::io::Write,
+) -> Result<(), ReportError> {
     let snap = &report.snapshot.snapshot;
-    let results = report
-        .results
-        .iter()
-        .map(|r| ResultRow::of(report, r))
-        .collect();
+    let results = Rows(report);
     let gaps = report
         .gaps()
         .into_iter()
@@ -256,6 +286,22 @@ pub fn render(
                 .iter()
                 .map(|a| a.account_id.as_str())
                 .collect(),
+            files: if report.more_snapshots.is_empty() {
+                Vec::new()
+            } else {
+                std::iter::once((
+                    report.snapshot_uri.as_str(),
+                    report.snapshot.sha256.as_str(),
+                ))
+                .chain(
+                    report
+                        .more_snapshots
+                        .iter()
+                        .map(|(u, s)| (u.as_str(), s.as_str())),
+                )
+                .map(|(uri, sha256)| SnapshotFile { uri, sha256 })
+                .collect()
+            },
         },
         rules: RulesInfo {
             count: report.pack.rules.len(),
@@ -278,12 +324,12 @@ pub fn render(
         waivers: WaiverInfo::of(report),
         results,
     };
-    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Render {
+    let error = |e: &dyn std::fmt::Display| ReportError::Render {
         format: "json",
         message: e.to_string(),
-    })?;
-    text.push('\n');
-    Ok(text)
+    };
+    serde_json::to_writer_pretty(&mut *w, &doc).map_err(|e| error(&e))?;
+    w.write_all(b"\n").map_err(|e| error(&e))
 }
 
 #[cfg(test)]

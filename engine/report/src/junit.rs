@@ -13,6 +13,15 @@ use crate::ScanReport;
 
 /// Renders JUnit XML.
 pub fn render(report: &ScanReport<'_>) -> String {
+    let mut out = Vec::new();
+    // Writing to memory cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes JUnit XML (the text [`render`] returns) to `w`, one rule's suite
+/// at a time.
+pub fn write(report: &ScanReport<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut by_rule: BTreeMap<&str, Vec<&CheckResult>> = BTreeMap::new();
     for r in report.results {
         by_rule.entry(r.rule_id.as_str()).or_default().push(r);
@@ -103,9 +112,11 @@ pub fn render(report: &ScanReport<'_>) -> String {
             }
         }
         out.push_str("  </testsuite>\n");
+        w.write_all(out.as_bytes())?;
+        out.clear();
     }
     out.push_str("</testsuites>\n");
-    out
+    w.write_all(out.as_bytes())
 }
 
 /// A failure's reachability verdict and network path, as more lines of

@@ -65,6 +65,26 @@ pub struct ScanReport<'a> {
     pub locations: Locations,
     /// The IaC files scanned besides the snapshot: (uri, hex SHA-256).
     pub inputs: Vec<(String, String)>,
+    /// Results a streamed scan counted but did not keep (`None`: `results`
+    /// holds every result).
+    pub omitted: Option<Omitted>,
+    /// A scan of several snapshot files: the files after the first, as
+    /// (uri, hex SHA-256).
+    pub more_snapshots: Vec<(String, String)>,
+    /// A scan of several snapshot files: the file each account came from
+    /// (0: [`ScanReport::snapshot`], `i`: `more_snapshots[i - 1]`).
+    pub account_files: std::collections::BTreeMap<String, usize>,
+}
+
+/// What a streamed scan counted of the results it did not keep: the passes,
+/// for reports that list none (SARIF), and the distinct resources of all
+/// results, kept or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Omitted {
+    /// Passes counted but not kept.
+    pub passes: usize,
+    /// Distinct resource ids with at least one result (kept or not).
+    pub resources: usize,
 }
 
 /// One coverage gap as the JSON report and the evidence manifest list it.
@@ -128,7 +148,40 @@ impl<'a> ScanReport<'a> {
             triage,
             locations,
             inputs: Vec::new(),
+            omitted: None,
+            more_snapshots: Vec::new(),
+            account_files: Default::default(),
         }
+    }
+
+    /// For a scan of several snapshot files: the files after the first and
+    /// which file each account came from (results point into their file).
+    pub fn with_snapshots(
+        mut self,
+        more: Vec<(String, String)>,
+        account_files: std::collections::BTreeMap<String, usize>,
+    ) -> Self {
+        self.more_snapshots = more;
+        self.account_files = account_files;
+        self
+    }
+
+    /// The uri of the snapshot file that holds `account`.
+    pub fn snapshot_uri_of(&self, account: &str) -> &str {
+        match self.account_files.get(account) {
+            Some(&i) if i > 0 => self
+                .more_snapshots
+                .get(i - 1)
+                .map_or(self.snapshot_uri.as_str(), |(uri, _)| uri.as_str()),
+            _ => &self.snapshot_uri,
+        }
+    }
+
+    /// Marks `results` as the kept part of a streamed scan's results: the
+    /// summary adds what `omitted` counted.
+    pub fn with_omitted(mut self, omitted: Omitted) -> Self {
+        self.omitted = Some(omitted);
+        self
     }
 
     /// The IaC files scanned besides the snapshot, as (uri, hex SHA-256),
@@ -163,7 +216,7 @@ impl<'a> ScanReport<'a> {
                     column: None,
                 },
                 None => Place {
-                    uri: &self.snapshot_uri,
+                    uri: self.snapshot_uri_of(&resource.account_id),
                     line: self.line_of(resource),
                     column: None,
                 },

@@ -62,6 +62,34 @@ fn level(sev: Severity) -> &'static str {
 /// Renders SARIF. The document is checked against serde-sarif's typed model
 /// before it is written.
 pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, ReportError> {
+    let mut out = Vec::new();
+    write(report, opts, &mut out)?;
+    String::from_utf8(out).map_err(|e| ReportError::Render {
+        format: "sarif",
+        message: e.to_string(),
+    })
+}
+
+fn sarif_error(e: impl std::fmt::Display) -> ReportError {
+    ReportError::Render {
+        format: "sarif",
+        message: e.to_string(),
+    }
+}
+
+/// Where the run's results go in the pretty-printed document (a JSON
+/// string cannot hold a raw newline, so this text is the key itself).
+const RESULTS_SLOT: &str = "\n      \"results\": []";
+
+/// Writes SARIF to `w` (the bytes [`render`] returns), one result at a
+/// time: the document around the results is built and checked whole, each
+/// result is checked against the typed model and printed on its own, so a
+/// run of a million findings never exists as one JSON tree.
+pub fn write(
+    report: &ScanReport<'_>,
+    opts: &SarifOptions,
+    w: &mut dyn std::io::Write,
+) -> Result<(), ReportError> {
     let rule_index: BTreeMap<&str, usize> = report
         .pack
         .rules
@@ -71,8 +99,12 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
         .collect();
     let index_of = |id: &str| rule_index.get(id).copied().unwrap_or(0);
     let rules: Vec<Value> = report.pack.rules.iter().map(rule_descriptor).collect();
-    let mut results: Vec<Value> = Vec::new();
     let mut notifications: Vec<Value> = Vec::new();
+    let mut count = 0usize;
+    let shown = |r: &CheckResult| {
+        r.status == Status::Fail
+            && (!opts.omit_suppressed || report.triage.waiver_for(&r.finding_id()).is_none())
+    };
     for r in report.results {
         match r.status {
             Status::Pass => {}
@@ -84,29 +116,50 @@ pub fn render(report: &ScanReport<'_>, opts: &SarifOptions) -> Result<String, Re
                     "associatedRule": { "id": r.rule_id, "index": index_of(&r.rule_id) },
                 }));
             }
-            Status::Fail => {
-                let fid = r.finding_id();
-                let waiver = report.triage.waiver_for(&fid);
-                if waiver.is_none() || !opts.omit_suppressed {
-                    results.push(finding(report, r, index_of(&r.rule_id), fid, waiver));
-                }
-            }
+            Status::Fail => count += usize::from(shown(r)),
         }
     }
-    notifications.extend(run_notifications(report, results.len()));
-    let doc = document(report, opts, rules, results, notifications);
+    notifications.extend(run_notifications(report, count));
+    let doc = document(report, opts, rules, Vec::new(), notifications);
     // Round-trip through the typed SARIF model so a shape error is ours to see.
-    let typed: serde_sarif::sarif::Sarif =
-        serde_json::from_value(doc).map_err(|e| ReportError::Render {
-            format: "sarif",
-            message: e.to_string(),
-        })?;
-    let mut text = serde_json::to_string_pretty(&typed).map_err(|e| ReportError::Render {
-        format: "sarif",
-        message: e.to_string(),
-    })?;
-    text.push('\n');
-    Ok(text)
+    let typed: serde_sarif::sarif::Sarif = serde_json::from_value(doc).map_err(sarif_error)?;
+    let text = serde_json::to_string_pretty(&typed).map_err(sarif_error)?;
+    drop(typed);
+    let slot = text
+        .find(RESULTS_SLOT)
+        .ok_or_else(|| sarif_error("the run has no results array"))?;
+    let (head, tail) = text.split_at(slot + RESULTS_SLOT.len() - 2);
+    let tail = &tail[2..];
+    let io = |e: std::io::Error| sarif_error(e);
+    w.write_all(head.as_bytes()).map_err(io)?;
+    if count == 0 {
+        w.write_all(b"[]").map_err(io)?;
+    } else {
+        w.write_all(b"[").map_err(io)?;
+        let mut first = true;
+        for r in report.results.iter().filter(|r| shown(r)) {
+            let fid = r.finding_id();
+            let waiver = report.triage.waiver_for(&fid);
+            let value = finding(report, r, index_of(&r.rule_id), fid, waiver);
+            let typed: serde_sarif::sarif::Result =
+                serde_json::from_value(value).map_err(sarif_error)?;
+            let one = serde_json::to_string_pretty(&typed).map_err(sarif_error)?;
+            w.write_all(if first { b"\n" } else { b",\n" })
+                .map_err(io)?;
+            first = false;
+            for (i, line) in one.split('\n').enumerate() {
+                if i > 0 {
+                    w.write_all(b"\n").map_err(io)?;
+                }
+                w.write_all(b"        ").map_err(io)?;
+                w.write_all(line.as_bytes()).map_err(io)?;
+            }
+        }
+        w.write_all(b"\n      ]").map_err(io)?;
+    }
+    w.write_all(tail.as_bytes()).map_err(io)?;
+    w.write_all(b"\n").map_err(io)?;
+    Ok(())
 }
 
 /// The `reportingDescriptor` of a rule: help text, severity, tags.
@@ -416,6 +469,9 @@ fn artifacts(report: &ScanReport<'_>) -> Value {
     let mut out = Vec::new();
     if !report.snapshot_uri.is_empty() {
         out.push(json!({ "location": { "uri": report.snapshot_uri }, "hashes": { "sha-256": report.snapshot.sha256 } }));
+    }
+    for (uri, sha) in &report.more_snapshots {
+        out.push(json!({ "location": { "uri": uri }, "hashes": { "sha-256": sha } }));
     }
     for (uri, sha) in &report.inputs {
         out.push(json!({ "location": { "uri": uri }, "hashes": { "sha-256": sha } }));

@@ -63,6 +63,12 @@ impl Summary {
             }
         }
         s.resources = resources.len();
+        if let Some(o) = report.omitted {
+            *s.by_status
+                .entry(Status::Pass.as_str().to_owned())
+                .or_default() += o.passes;
+            s.resources = o.resources;
+        }
         for f in report.findings() {
             let id = f.finding_id();
             if report.triage.waiver_for(&id).is_some() {

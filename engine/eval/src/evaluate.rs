@@ -148,7 +148,8 @@ pub struct ScanContext {
 pub struct Timings {
     /// Snapshot -> entities (derived facts included).
     pub graph: std::time::Duration,
-    /// Entity store construction (ancestor closure, schema conformance).
+    /// Entity store construction (ancestor closure, the per-type schema
+    /// check) and teardown.
     pub store: std::time::Duration,
     /// Cedar authorization requests.
     pub eval: std::time::Duration,

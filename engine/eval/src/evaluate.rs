@@ -449,7 +449,9 @@ impl Evaluator {
     }
 
     /// The entity store of one account: Cedar computes the ancestor
-    /// closure; the schema check is as [`EntityChecks`] says.
+    /// closure; the schema check is as [`EntityChecks`] says. (Cedar's
+    /// error type is large; it is returned once per account.)
+    #[allow(clippy::result_large_err)]
     fn store(
         &self,
         entities: Vec<cedar_policy::Entity>,

@@ -4,6 +4,7 @@
 //! and a share of violations.
 
 mod exposure;
+pub mod handwritten;
 mod template;
 
 pub use exposure::synthetic_exposure_snapshot;

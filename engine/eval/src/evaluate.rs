@@ -362,9 +362,8 @@ impl Evaluator {
                 &format!("resource data is invalid: {msg}"),
             );
         }
-        let schema = self.validate_entities.then_some(&self.schema);
         let t1 = std::time::Instant::now();
-        let store = Entities::from_entities(graph.entities, schema);
+        let store = self.store(graph.entities);
         out.timings.store += t1.elapsed();
         let t2 = std::time::Instant::now();
         match store {

@@ -74,8 +74,18 @@ fn check_file(path: &Path, schema: &Schema, ports: &[i64]) -> BTreeSet<String> {
     let builder = GraphBuilder::new(snap.scan_time, ports.to_vec())
         .with_organization(snap.organization.clone());
     let mut types = BTreeSet::new();
-    for account in &snap.accounts {
-        let graph = builder.build(account);
+    // The organisation's own graph (evaluated once per scan) as well as
+    // every account's.
+    let graphs = builder
+        .build_organization()
+        .into_iter()
+        .map(|g| ("organization".to_owned(), g))
+        .chain(
+            snap.accounts
+                .iter()
+                .map(|a| (a.account_id.clone(), builder.build(a))),
+        );
+    for (account_id, graph) in graphs {
         types.extend(
             graph
                 .entities
@@ -93,7 +103,7 @@ fn check_file(path: &Path, schema: &Schema, ports: &[i64]) -> BTreeSet<String> {
             panic!(
                 "{}: account {}: the graph does not conform to the schema: {detail}",
                 path.display(),
-                account.account_id
+                account_id
             );
         }
     }

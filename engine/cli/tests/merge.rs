@@ -6,6 +6,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[allow(dead_code)] // `palisade()` is for the other test binaries
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -332,7 +333,7 @@ fn refusals_exit_2_and_name_the_files() {
         "{\"format\": \"palisade-snapshot\",\n \"version\": 1, \"accounts\": [}",
     )
     .unwrap();
-    refused(&[s(&a[0]), s(&bad)], &[s(&bad), "line 2"]);
+    refused(&[s(&a[0]), s(&bad)], &[&format!("{}:2:", s(&bad))]);
     refused(&[s(&dir.path().join("nope.json"))], &["nope.json"]);
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();

@@ -36,6 +36,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Read AWS accounts (IAM, EC2 networking, WAFv2, Backup, Config, Artifact) into a snapshot.
     Collect(crate::collect_cmd::CollectArgs),
+    /// Combine the shard snapshots of a sharded collection (or snapshots of
+    /// disjoint accounts) into one.
+    Merge(crate::merge_cmd::MergeArgs),
     /// Send findings to another service (securityhub).
     Export(crate::export_cmd::ExportArgs),
     /// Write an auditor evidence bundle (snapshot, reports, per-framework

@@ -10,6 +10,7 @@ mod export_cmd;
 mod history_cmd;
 mod init;
 mod inputs;
+mod merge_cmd;
 mod packs;
 mod rules_cmd;
 mod scan;
@@ -27,6 +28,7 @@ fn main() -> std::process::ExitCode {
         args::Command::History(a) => history_cmd::run_history(&a),
         args::Command::Diff(a) => history_cmd::run_diff(&a),
         args::Command::Collect(a) => collect_cmd::run(&a),
+        args::Command::Merge(a) => merge_cmd::run(&a),
         args::Command::Export(a) => export_cmd::run(&a),
         args::Command::Evidence(a) => evidence_cmd::run(*a),
     };

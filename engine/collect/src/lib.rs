@@ -38,6 +38,7 @@ pub mod pages;
 #[cfg(test)]
 mod replay;
 pub mod s3;
+pub mod s3io;
 pub mod scope;
 pub mod securityhub;
 pub mod session;
@@ -47,7 +48,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{SubsecRound as _, Utc};
-use palisade_model::organization::Organization;
+use palisade_model::organization::{Organization, ShardInfo};
 use palisade_model::{Account, RegionData, Service, Snapshot, GLOBAL_REGION};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -115,6 +116,20 @@ pub struct CollectOptions {
     pub attempt_timeout: Duration,
     /// Print one progress line per finished task on stderr.
     pub progress: bool,
+    /// Collect only this shard's share of the accounts (`--shard I/N`).
+    pub shard: Option<ShardSpec>,
+}
+
+/// One shard of a sharded collection: the accounts are assigned to shards
+/// by [`palisade_model::merge::assign`] and only this shard's are collected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShardSpec {
+    /// This shard's index, below `count`.
+    pub index: u32,
+    /// Number of shards in the run (at least 1).
+    pub count: u32,
+    /// The run's id, recorded so shards of different runs are never merged.
+    pub run_id: String,
 }
 
 impl Default for CollectOptions {
@@ -138,6 +153,7 @@ impl Default for CollectOptions {
             max_backoff: Duration::from_secs(20),
             attempt_timeout: Duration::from_secs(30),
             progress: false,
+            shard: None,
         }
     }
 }
@@ -198,14 +214,12 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
     let base = Session::new(session::base_config(opts).await);
     let (caller_account, caller_arn) = base.identity().await?;
     tracing::info!(account = %caller_account, arn = %caller_arn, "caller identity");
-    let (targets, organization) = if opts.org {
-        let (targets, org) = org_members(opts, &base, &caller_account, &caller_arn).await?;
-        (targets, Some(org))
+    let (targets, organization, shard) = if opts.org {
+        let (targets, org, shard) = org_members(opts, &base, &caller_account, &caller_arn).await?;
+        (targets, Some(org), shard)
     } else {
-        (
-            targets(opts, &base, caller_account, &caller_arn).await?,
-            None,
-        )
+        let (targets, shard) = targets(opts, &base, caller_account, &caller_arn).await?;
+        (targets, None, shard)
     };
     let names: std::collections::BTreeMap<String, String> = organization
         .as_ref()
@@ -263,6 +277,7 @@ pub async fn collect(opts: &CollectOptions) -> Result<Snapshot, CollectError> {
 
     let mut snapshot = Snapshot::new(scan_time, env!("CARGO_PKG_VERSION"));
     snapshot.organization = organization;
+    snapshot.shard = shard;
     for (mut account, coverage) in accounts {
         account.coverage = coverage.records();
         let order = account.regions.clone();
@@ -282,14 +297,15 @@ async fn org_members(
     base: &Session,
     caller_account: &str,
     caller_arn: &str,
-) -> Result<(Vec<Target>, Organization), CollectError> {
+) -> Result<(Vec<Target>, Organization, Option<ShardInfo>), CollectError> {
     let partition = session::partition_of(caller_arn);
     let client = session::organizations(base, session::HOME_REGION);
     let org = organizations::collect(&client, caller_account, &partition).await?;
     tracing::info!(organization = %organizations::counts(&org), "organisation read");
     check_org_units(opts, &org)?;
     let role = opts.role_name.as_deref().unwrap_or_default();
-    let arns = org_targets(opts, &org, caller_account)
+    let (accounts, shard) = select_shard(opts, org_targets(opts, &org, caller_account));
+    let arns = accounts
         .into_iter()
         .map(|a| {
             let arn = session::member_role(&partition, &a, role);
@@ -297,12 +313,20 @@ async fn org_members(
         })
         .collect();
     let targets = assume_targets(opts, base, caller_account, caller_arn, arns).await;
-    Ok((targets, org))
+    Ok((targets, org, shard))
 }
 
 /// Refuses `--accounts` without a role to assume, account ids that are not
 /// 12 digits, and inconsistent organisation options, before any AWS call.
 fn check_accounts(opts: &CollectOptions) -> Result<(), CollectError> {
+    if let Some(s) = &opts.shard {
+        if s.count == 0 || s.index >= s.count {
+            return Err(CollectError::Usage(format!(
+                "shard {}/{}: the index must be below the shard count, and the count at least 1",
+                s.index, s.count
+            )));
+        }
+    }
     if !opts.accounts.is_empty() && opts.role_arn.is_none() {
         return Err(CollectError::Usage(
             "--accounts needs --role-arn (the role to assume in each account)".into(),
@@ -426,20 +450,26 @@ pub fn org_targets(opts: &CollectOptions, org: &Organization, caller: &str) -> V
 
 /// The accounts to collect: the caller's own, or every requested account
 /// through the role (an account whose role cannot be assumed, or that lands
-/// elsewhere, is kept with its setup error so it becomes a gap).
+/// elsewhere, is kept with its setup error so it becomes a gap). With a
+/// shard, only the shard's share, and the shard record for the snapshot.
 async fn targets(
     opts: &CollectOptions,
     base: &Session,
     caller_account: String,
     caller_arn: &str,
-) -> Result<Vec<Target>, CollectError> {
+) -> Result<(Vec<Target>, Option<ShardInfo>), CollectError> {
     let Some(role) = &opts.role_arn else {
-        return Ok(vec![Target {
-            account: caller_account,
-            partition: session::partition_of(caller_arn),
-            session: Some(base.clone()),
-            setup_error: None,
-        }]);
+        let (accounts, shard) = select_shard(opts, vec![caller_account]);
+        let targets = accounts
+            .into_iter()
+            .map(|account| Target {
+                account,
+                partition: session::partition_of(caller_arn),
+                session: Some(base.clone()),
+                setup_error: None,
+            })
+            .collect();
+        return Ok((targets, shard));
     };
     let accounts = if opts.accounts.is_empty() {
         vec![session::account_of(role)
@@ -448,12 +478,16 @@ async fn targets(
     } else {
         opts.accounts.clone()
     };
+    let (accounts, shard) = select_shard(opts, accounts);
     let mut arns = Vec::new();
     for account in accounts {
         let arn = session::role_for_account(role, &account)?;
         arns.push((account, arn));
     }
-    Ok(assume_targets(opts, base, "", caller_arn, arns).await)
+    Ok((
+        assume_targets(opts, base, "", caller_arn, arns).await,
+        shard,
+    ))
 }
 
 /// Assumes each `(account, role ARN)`; the caller's own account (`caller`,
@@ -502,6 +536,29 @@ async fn assume_targets(
         targets.push(target);
     }
     targets
+}
+
+/// The one place a sharded collection narrows its account list: `accounts`
+/// (the whole run's, as every shard computes it) is assigned to shards and
+/// only this shard's accounts are kept, in their original order. Without a
+/// shard, `accounts` is returned as is.
+fn select_shard(opts: &CollectOptions, accounts: Vec<String>) -> (Vec<String>, Option<ShardInfo>) {
+    let Some(spec) = &opts.shard else {
+        return (accounts, None);
+    };
+    let assignment = palisade_model::merge::assign(&accounts, spec.count);
+    let mut seen = std::collections::BTreeSet::new();
+    let mine = accounts
+        .into_iter()
+        .filter(|a| assignment.get(a) == Some(&spec.index) && seen.insert(a.clone()))
+        .collect();
+    let shard = ShardInfo {
+        index: spec.index,
+        count: spec.count,
+        run_id: spec.run_id.clone(),
+        assignment,
+    };
+    (mine, Some(shard))
 }
 
 /// Waits for every collector task and files its part under its account.

@@ -229,6 +229,12 @@ pub struct Faults {
     /// the query protocol's XML (e.g. one member's `AssumeRole`:
     /// `RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3A`).
     pub deny_body: Option<String>,
+    /// `(from, to)` text replacements in upstream response bodies (the
+    /// `Content-Length` is fixed to match): where moto's answer differs
+    /// from AWS's wire format, the test sees AWS's (e.g. moto names the
+    /// root of a `CompleteMultipartUpload` answer
+    /// `CompleteMultipartUploadResponse`, AWS `CompleteMultipartUploadResult`).
+    pub rewrite: Vec<(String, String)>,
 }
 
 /// What the proxy did.
@@ -370,8 +376,40 @@ fn serve(
     up.write_all(&body)?;
     let mut resp = Vec::new();
     up.read_to_end(&mut resp)?;
+    if !faults.rewrite.is_empty() {
+        resp = rewrite(resp, &faults.rewrite);
+    }
     conn.write_all(&resp)?;
     conn.flush()
+}
+
+/// Applies `rules` to the body of the HTTP response `resp` and fixes its
+/// `Content-Length` (a response without one, or not UTF-8, is unchanged).
+fn rewrite(resp: Vec<u8>, rules: &[(String, String)]) -> Vec<u8> {
+    let Some(split) = resp.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return resp;
+    };
+    let (Ok(head), Ok(body)) = (
+        std::str::from_utf8(&resp[..split]),
+        std::str::from_utf8(&resp[split + 4..]),
+    ) else {
+        return resp;
+    };
+    let mut body = body.to_owned();
+    for (from, to) in rules {
+        body = body.replace(from.as_str(), to);
+    }
+    let head: Vec<String> = head
+        .split("\r\n")
+        .map(|line| {
+            if line.to_ascii_lowercase().starts_with("content-length:") {
+                format!("Content-Length: {}", body.len())
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    format!("{}\r\n\r\n{body}", head.join("\r\n")).into_bytes()
 }
 
 #[cfg(test)]

@@ -34,8 +34,8 @@ pub enum Command {
     History(HistoryArgs),
     /// New, fixed and changed findings between two recorded scans.
     Diff(DiffArgs),
-    /// Read AWS accounts (IAM, EC2 networking, WAFv2, Backup, Config, Artifact) into a snapshot.
-    Collect(crate::collect_cmd::CollectArgs),
+    /// Read AWS accounts (or a whole organisation, or one shard of it) into a snapshot.
+    Collect(Box<crate::collect_cmd::CollectArgs>),
     /// Combine the shard snapshots of a sharded collection (or snapshots of
     /// disjoint accounts) into one.
     Merge(crate::merge_cmd::MergeArgs),

@@ -237,10 +237,33 @@ fn globs(patterns: &[String], default: &[&str]) -> anyhow::Result<GlobSet> {
     Ok(b.build()?)
 }
 
+/// Files downloaded from S3 for this run, with their `s3://` URI.
+static DOWNLOADS: std::sync::Mutex<Vec<(std::path::PathBuf, String)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// The `s3://` URI a downloaded file came from.
+pub fn download_name(path: &Path) -> Option<String> {
+    DOWNLOADS
+        .lock()
+        .ok()
+        .and_then(|d| d.iter().find(|(p, _)| p == path).map(|(_, u)| u.clone()))
+}
+
+/// Names a downloaded file by the URI it came from, in messages and
+/// reports ([`uri_of`]).
+pub fn name_download(path: &Path, uri: &str) {
+    if let Ok(mut d) = DOWNLOADS.lock() {
+        d.push((path.to_owned(), uri.to_owned()));
+    }
+}
+
 /// The path as reports name it: relative to the working directory when it is
 /// under it, `/`-separated, without `./` (what GitHub code scanning needs to
-/// annotate a pull request line).
+/// annotate a pull request line). A file downloaded from S3 is named by its `s3://` URI.
 pub fn uri_of(path: &Path) -> String {
+    if let Some(uri) = download_name(path) {
+        return uri;
+    }
     let cwd = std::env::current_dir().ok();
     let rel = match (&cwd, path.is_absolute()) {
         (Some(cwd), true) => path.strip_prefix(cwd).unwrap_or(path),

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use palisade_eval::{Evaluator, Status};
-use palisade_model::load::{write_atomic, write_atomic_with};
+use palisade_model::load::write_atomic_with;
 use palisade_model::LoadedSnapshot;
 use palisade_report::sarif::SarifOptions;
 use palisade_report::ScanReport;
@@ -37,6 +37,8 @@ pub(crate) struct Plan {
     baseline: Option<Baseline>,
     today: NaiveDate,
     gate: Gate,
+    /// Where `s3://` inputs were downloaded (removed when the scan ends).
+    _downloads: Option<tempfile::TempDir>,
 }
 
 /// Checks every input (pack, config, parameters, framework, waivers,
@@ -63,7 +65,8 @@ pub(crate) fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
         }
         (_, false) => (None, &a.inputs[..]),
     };
-    let inputs = crate::inputs::read(rest, &a.iac)?;
+    let (rest, downloads) = s3_inputs(a, rest)?;
+    let inputs = crate::inputs::read(&rest, &a.iac)?;
     if a.live {
         if let Some(s) = inputs.snapshots.first() {
             anyhow::bail!(
@@ -83,7 +86,7 @@ pub(crate) fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
         Some(out) => vec![out],
         None => inputs.snapshots.clone(),
     };
-    if !a.live && a.source.is_set() {
+    if !a.live && a.source.is_set() && !uses_s3(a) {
         anyhow::bail!("collection options (--profile, --regions, --role-arn, --accounts, --endpoint-url, --concurrency, --max-attempts, --retry-mode) need --live");
     }
     let framework = match &a.framework {
@@ -118,6 +121,7 @@ pub(crate) fn plan(a: &ScanArgs) -> anyhow::Result<Plan> {
         waivers,
         baseline,
         today,
+        _downloads: downloads,
         gate: Gate {
             fail_on,
             fail_on_new: a.fail_on_new,
@@ -557,6 +561,91 @@ fn fill_coverage(pack: &RulePack, snapshot: &mut palisade_model::Snapshot) {
     snapshot.fill_missing_coverage(&global, &regional);
 }
 
+/// Whether an input or the output is an `s3://` URI (then `--profile` and
+/// `--endpoint-url` say how to reach S3, without `--live`).
+fn uses_s3(a: &ScanArgs) -> bool {
+    let s3 = |p: &std::path::Path| palisade_collect::s3io::is_s3_uri(&p.to_string_lossy());
+    a.inputs.iter().any(|p| s3(p)) || a.output.as_deref().is_some_and(s3)
+}
+
+/// The S3 client for `s3://` inputs and output: the collection options'
+/// profile and endpoint.
+fn s3_client(a: &ScanArgs) -> anyhow::Result<palisade_collect::s3io::S3Io> {
+    let opts = palisade_collect::CollectOptions {
+        profile: a.source.profile.clone(),
+        endpoint_url: a.source.endpoint_url.clone(),
+        ..palisade_collect::CollectOptions::default()
+    };
+    Ok(palisade_collect::s3io::S3Io::new(&opts)?)
+}
+
+/// Downloads `s3://` inputs (an object, or every `*.json` object under a
+/// prefix) into a temporary directory; the files keep their S3 URI in
+/// messages and reports. Other inputs pass through.
+fn s3_inputs(
+    a: &ScanArgs,
+    inputs: &[PathBuf],
+) -> anyhow::Result<(Vec<PathBuf>, Option<tempfile::TempDir>)> {
+    let is_s3 = |p: &PathBuf| palisade_collect::s3io::is_s3_uri(&p.to_string_lossy());
+    if !inputs.iter().any(is_s3) {
+        return Ok((inputs.to_vec(), None));
+    }
+    let client = s3_client(a)?;
+    let tmp = tempfile::tempdir().context("creating a temporary directory")?;
+    let mut out = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        if !is_s3(input) {
+            out.push(input.clone());
+            continue;
+        }
+        let uri = input.to_string_lossy().into_owned();
+        let dir = tmp.path().join(i.to_string());
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        let files = client.download_to(&uri, &dir)?;
+        if files.is_empty() {
+            anyhow::bail!("{uri}: no snapshot objects (*.json) there");
+        }
+        for path in files {
+            let file = path
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let name = if uri.ends_with(&format!("/{file}")) {
+                uri.clone()
+            } else {
+                format!("{}/{file}", uri.trim_end_matches('/'))
+            };
+            crate::inputs::name_download(&path, &name);
+            out.push(path);
+        }
+    }
+    Ok((out, Some(tmp)))
+}
+
+/// Writes the report to `path` atomically, or, for an `s3://` URI, to a
+/// temporary file first and then as one object (visible only when whole).
+fn write_report(
+    a: &ScanArgs,
+    path: &std::path::Path,
+    render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let uri = path.to_string_lossy();
+    if !palisade_collect::s3io::is_s3_uri(&uri) {
+        return write_atomic_with(path, render)
+            .with_context(|| format!("writing {}", path.display()));
+    }
+    let client = s3_client(a)?;
+    let mut tmp = tempfile::NamedTempFile::new().context("creating a temporary file")?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        render(&mut w).with_context(|| format!("writing {uri}"))?;
+        w.flush().with_context(|| format!("writing {uri}"))?;
+    }
+    let bytes = std::fs::read(tmp.path()).with_context(|| format!("writing {uri}"))?;
+    client.upload(&uri, &bytes)?;
+    Ok(())
+}
+
 /// Runs the subcommand.
 pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
     let mut p = plan(a)?;
@@ -573,6 +662,10 @@ pub fn run(a: &ScanArgs) -> anyhow::Result<Code> {
         .with_snapshots(j.more_snapshots, j.account_files);
     if let Some(o) = j.omitted {
         report = report.with_omitted(o);
+    }
+    // A snapshot read from S3 is named by its s3:// URI, not the download.
+    if let Some(uri) = crate::inputs::download_name(&j.snapshot.path) {
+        report.snapshot_uri = uri;
     }
     // With --record, the HTML report gets the nightly summary of this scan
     // (new and fixed since the previous recorded scan, the trend).
@@ -648,8 +741,7 @@ fn output(
     };
     match &a.output {
         Some(path) => {
-            write_atomic(path, text.as_bytes())
-                .with_context(|| format!("writing {}", path.display()))?;
+            write_report(a, path, |w| w.write_all(text.as_bytes()))?;
             wrote(path, report);
         }
         None => print!("{text}"),
@@ -686,8 +778,7 @@ fn stream(
     }
     match &a.output {
         Some(path) => {
-            write_atomic_with(path, |w| render(w).map_err(std::io::Error::other))
-                .with_context(|| format!("writing {}", path.display()))?;
+            write_report(a, path, |w| render(w).map_err(std::io::Error::other))?;
             wrote(path, report);
         }
         None => {

@@ -361,9 +361,12 @@ fn whole_snapshots_of_disjoint_accounts_merge() {
     );
 }
 
+/// Arguments, environment, and the message expected on standard error.
+type ShardCase<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn bad_shard_options_exit_2_before_any_aws_call() {
-    let cases: [(&[&str], &[(&str, &str)], &str); 6] = [
+    let cases: [ShardCase; 6] = [
         (
             &["--shard", "3/3"],
             &[],

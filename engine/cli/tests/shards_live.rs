@@ -65,6 +65,22 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
+/// The bytes of `key` in the test bucket, read with boto3.
+fn read_object(url: &str, key: &str) -> Vec<u8> {
+    let script = format!(
+        "import sys, boto3\n\
+         s3 = boto3.client('s3', endpoint_url='{url}', region_name='us-east-1', \
+         aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         sys.stdout.buffer.write(s3.get_object(Bucket='{BUCKET}', Key='{key}')['Body'].read())\n"
+    );
+    let out = Command::new(harness::python())
+        .args(["-c", &script])
+        .output()
+        .expect("run python");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out.stdout
+}
+
 /// Creates `bucket` in moto with boto3 (the harness's Python).
 fn create_bucket(url: &str, bucket: &str) {
     let script = format!(
@@ -241,6 +257,39 @@ fn three_shards_in_s3_merge_into_the_unsharded_collection() {
     assert_eq!(
         from_shards, from_whole,
         "sharded and single collections differ"
+    );
+
+    // `scan` reads the shard prefix straight from S3 (as one organisation)
+    // and writes its report to S3: the same verdicts again, and the report
+    // names each shard object by its s3:// URI.
+    let report_uri = format!("s3://{BUCKET}/reports/report.json");
+    let o = run(
+        dir.path(),
+        &[
+            "scan",
+            &prefix,
+            "--format",
+            "json",
+            "--fail-on",
+            "critical",
+            "-o",
+            &report_uri,
+            "--endpoint-url",
+            url,
+        ],
+    );
+    assert!(matches!(code(&o), 0 | 3), "{}", text(&o.stderr));
+    let report = read_object(url, "reports/report.json");
+    let from_s3: Value = serde_json::from_slice(&report).expect("json report from S3");
+    assert_eq!(
+        verdicts(&from_s3),
+        from_whole,
+        "scan of the S3 prefix differs"
+    );
+    let files = from_s3.to_string();
+    assert!(
+        files.contains(&format!("{prefix}shard-0000-of-0003.json")),
+        "the report names the shard objects by URI"
     );
 
     // Shard 1's object left out: its accounts are gaps, the merge exits 3

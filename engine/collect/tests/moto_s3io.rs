@@ -9,7 +9,7 @@ mod common;
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_s3::config::Credentials;
-use common::{moto, options};
+use common::{moto, options, Faults, Proxy};
 use palisade_collect::s3io::{S3Io, S3IoError, PART_SIZE};
 
 /// A plain SDK client on moto, to set up buckets and look behind S3Io.
@@ -62,9 +62,9 @@ fn small_and_multipart_uploads_read_back_whole() {
     // moto answers CompleteMultipartUpload with a root element AWS does not
     // use (`...Response`); the proxy gives the SDK AWS's wire format
     // (`CompleteMultipartUploadResult`), as real S3 sends it.
-    let proxy = palisade_test_kit::moto::Proxy::start(
+    let proxy = Proxy::start(
         url,
-        palisade_test_kit::moto::Faults {
+        Faults {
             rewrite: vec![(
                 "CompleteMultipartUploadResponse".to_owned(),
                 "CompleteMultipartUploadResult".to_owned(),

@@ -11,6 +11,8 @@ use palisade_collect::CollectOptions;
 use palisade_eval::{CheckResult, Evaluator};
 use palisade_model::compute::Instance;
 use palisade_model::{CoverageStatus, RegionData, Snapshot};
+// Not every test binary uses every re-export.
+#[allow(unused_imports)]
 pub use palisade_test_kit::moto::{moto, Faults, Proxy, ACCOUNT, REGIONS};
 
 /// Options for a collection through `endpoint` (moto or the proxy).

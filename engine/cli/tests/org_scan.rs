@@ -315,3 +315,134 @@ fn an_ou_that_is_not_in_the_organisation_is_refused() {
     );
     assert!(!out.exists());
 }
+
+/// (rule, account, resource, status) of every result, sorted.
+fn verdicts(report: &Value) -> Vec<(String, String, String, String)> {
+    let mut v: Vec<_> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let s = |x: &Value| x.as_str().unwrap_or_default().to_owned();
+            (
+                s(&r["rule_id"]),
+                s(&r["resource"]["account_id"]),
+                s(&r["resource"]["id"]),
+                s(&r["status"]),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn scan_json(dir: &Path, snapshot: &Path) -> Value {
+    let o = palisade_env(
+        dir,
+        &["scan", snapshot.to_str().unwrap(), "--format", "json"],
+    );
+    assert!(matches!(code(&o), 1 | 3), "{}", text(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("json report")
+}
+
+/// The organisation collected whole and as three shards (three processes,
+/// as a Kubernetes Indexed Job runs them: `JOB_COMPLETION_INDEX` 0, 1, 2
+/// with `--shard auto`) and merged: the same verdicts, account by account.
+/// Without shard 1's file the merge exits 3 and its accounts are gaps.
+#[test]
+fn the_organisation_in_three_shards_merges_into_the_single_run() {
+    let moto = org_moto();
+    let dir = tempfile::tempdir().expect("tmp");
+    let collect = |out: &str, index: Option<&str>| {
+        let mut cmd = common::command();
+        cmd.env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_CONFIG_FILE", dir.path().join("no-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.path().join("no-credentials"),
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_BATCH_JOB_ARRAY_INDEX")
+            .env("PALISADE_RUN_ID", "org-nightly");
+        cmd.args([
+            "collect",
+            "--org",
+            "--role-name",
+            ROLE,
+            "--endpoint-url",
+            &moto.0.url,
+            "--regions",
+            "us-east-1",
+            "-q",
+            "-o",
+            out,
+        ]);
+        match index {
+            Some(i) => {
+                cmd.env("JOB_COMPLETION_INDEX", i)
+                    .args(["--shard", "auto", "--shard-count", "3"]);
+            }
+            None => {
+                cmd.env_remove("JOB_COMPLETION_INDEX");
+            }
+        }
+        let o = cmd.output().expect("run palisade");
+        assert_eq!(code(&o), 3, "{}", text(&o.stderr));
+    };
+    let whole = dir.path().join("whole.json");
+    collect(whole.to_str().unwrap(), None);
+    let shards = dir.path().join("shards");
+    let shards_dir = format!("{}/", shards.display());
+    for i in ["0", "1", "2"] {
+        collect(&shards_dir, Some(i));
+    }
+    let merged = dir.path().join("merged.json");
+    let o = palisade_env(
+        dir.path(),
+        &["merge", &shards_dir, "-o", merged.to_str().unwrap()],
+    );
+    assert_eq!(code(&o), 0, "{}", text(&o.stderr));
+
+    let from_whole = verdicts(&scan_json(dir.path(), &whole));
+    let from_shards = verdicts(&scan_json(dir.path(), &merged));
+    let accounts: BTreeSet<&str> = from_whole.iter().map(|v| v.1.as_str()).collect();
+    assert_eq!(accounts.len(), 5, "every collected account has results");
+    assert!(from_whole.iter().any(|v| v.0.starts_with("org-")));
+    assert_eq!(from_shards, from_whole, "sharded and single runs differ");
+
+    // Shard 1's output deleted: its accounts become gaps.
+    let s1 = shards.join("shard-0001-of-0003.json");
+    let lost: Vec<String> = serde_json::from_slice::<Value>(&std::fs::read(&s1).unwrap()).unwrap()
+        ["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["account_id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!lost.is_empty());
+    std::fs::remove_file(&s1).unwrap();
+    let partial = dir.path().join("partial.json");
+    let o = palisade_env(
+        dir.path(),
+        &["merge", &shards_dir, "-o", partial.to_str().unwrap()],
+    );
+    assert_eq!(code(&o), 3, "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("shard 1 of 3 is missing"));
+    let report = scan_json(dir.path(), &partial);
+    for account in &lost {
+        let statuses: BTreeSet<&str> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["resource"]["account_id"] == account.as_str())
+            .filter(|r| !r["rule_id"].as_str().unwrap().starts_with("org-"))
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, BTreeSet::from(["not_evaluated"]), "{account}");
+    }
+}

@@ -111,6 +111,9 @@ pub struct Evaluator {
     scp_rules: HashMap<String, crate::unknowns::ScpRule>,
     /// Rules that judge live accounts only (metadata `applies_to`).
     live_only: HashSet<String>,
+    /// Rules annotated `@organization`: they judge accounts as members of
+    /// an organisation, and have no result when the snapshot has none.
+    org_only: HashSet<String>,
     schema: Schema,
     context: Context,
     principal: EntityUid,
@@ -258,6 +261,12 @@ impl Evaluator {
                     crate::unknowns::ScpRule::of(&r.policy, r.meta.severity)
                         .map(|s| (r.id.clone(), s))
                 })
+                .collect(),
+            org_only: pack
+                .rules
+                .iter()
+                .filter(|r| r.policy.annotation("organization").is_some())
+                .map(|r| r.id.clone())
                 .collect(),
             live_only: pack
                 .rules
@@ -493,6 +502,11 @@ impl Evaluator {
         // are absent, not passed.
         if account.origin.is_iac() {
             results.retain(|r| !self.live_only.contains(&r.rule_id));
+        }
+        // Organisation rules need an organisation: without one they do not
+        // apply (a scan of one account is not an organisation with a gap).
+        if !builder.has_organization() {
+            results.retain(|r| !self.org_only.contains(&r.rule_id));
         }
         self.apply_gaps(account, &mut results);
         if !account.origin.is_iac() {

@@ -140,6 +140,11 @@ impl GraphBuilder {
         }
     }
 
+    /// Whether accounts are judged as members of an organisation.
+    pub fn has_organization(&self) -> bool {
+        self.organization.is_some()
+    }
+
     /// The same builder, judging accounts as members of `organization`.
     pub fn with_organization(
         mut self,

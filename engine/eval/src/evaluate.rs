@@ -503,14 +503,14 @@ impl Evaluator {
         if account.origin.is_iac() {
             results.retain(|r| !self.live_only.contains(&r.rule_id));
         }
-        // Organisation rules need an organisation: without one they do not
-        // apply (a scan of one account is not an organisation with a gap).
-        if !builder.has_organization() {
-            results.retain(|r| !self.org_only.contains(&r.rule_id));
-        }
         self.apply_gaps(account, &mut results);
         if !account.origin.is_iac() {
             self.mark_unread(account, &graph.unread, &mut results);
+        }
+        // Organisation rules need an organisation: without one they do not
+        // apply, not even as gap markers (a scan of one account is not an organisation with a gap).
+        if !builder.has_organization() {
+            results.retain(|r| !self.org_only.contains(&r.rule_id));
         }
         // After the gaps: a fail a gap made `not_evaluated` is no finding.
         crate::unknowns::apply_exposures(&graph.exposures, &self.exposure_rules, &mut results);

@@ -386,7 +386,10 @@ impl Evaluator {
                 }
             }
             Err(e) => {
-                let msg = format!("organisation entity store could not be built: {e}");
+                let msg = format!(
+                    "organisation entity store could not be built: {}",
+                    with_causes(&e)
+                );
                 for (_, ty, r) in &graph.resources {
                     self.error_all(&mut results, ty, r, &msg);
                 }
@@ -475,13 +478,7 @@ impl Evaluator {
                 // Cedar's top-level message is terse ("entity does not
                 // conform to the schema"); the cause chain names the entity
                 // and attribute.
-                let mut detail = e.to_string();
-                let mut source = std::error::Error::source(e);
-                while let Some(cause) = source {
-                    detail.push_str(": ");
-                    detail.push_str(&cause.to_string());
-                    source = cause.source();
-                }
+                let detail = with_causes(e);
                 let msg = format!(
                     "entity store for account {} could not be built: {detail}",
                     account.account_id
@@ -808,6 +805,20 @@ impl Evaluator {
     pub fn evaluate_naive(&self, snapshot: &Snapshot) -> Evaluation {
         self.run(snapshot, true)
     }
+}
+
+/// An error with its cause chain: Cedar's top-level store error is terse
+/// ("entity does not conform to the schema"); the causes name the entity
+/// and attribute.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut detail = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        detail.push_str(": ");
+        detail.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    detail
 }
 
 fn catch_all_permit() -> Result<Policy, EvaluatorError> {

@@ -92,7 +92,7 @@ pub fn run(a: EvidenceArgs) -> anyhow::Result<Code> {
     write::write_dir(&bundle, &output, force)?;
     if let Some(z) = &zip {
         let archive = write::zip_bytes(&bundle, generated, z)?;
-        palisade_model::load::write_atomic(z, &archive)
+        palisade_model::load::write_private(z, &archive)
             .with_context(|| format!("writing {}", z.display()))?;
     }
     let gaps = report.gaps().len();

@@ -730,7 +730,9 @@ fn strip_position(message: &str) -> String {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same
 /// directory, flushed and synced, then renamed over the target. A failure
-/// leaves any previous file untouched.
+/// leaves any previous file untouched. The file is readable by others as
+/// the umask allows (reports, docs); see [`write_private`] for files that
+/// hold an account's inventory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     write_atomic_with(path, |w| w.write_all(bytes))
 }
@@ -744,6 +746,42 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    write_file(path, 0o666, write)
+}
+
+/// Like [`write_atomic`], but only the owner may read or write the file
+/// (mode 0600, whatever the umask): snapshots, evidence bundles and the
+/// history database hold a whole account's inventory.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_private_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic_with`] with the permissions of [`write_private`].
+pub fn write_private_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    write_file(path, 0o600, write)
+}
+
+/// The one atomic writer. An output path that is a symbolic link is
+/// refused (error kind `InvalidInput`), not followed or replaced: a link
+/// planted in a shared workspace must not redirect a report, and replacing
+/// it silently would surprise whoever made it.
+fn write_file(
+    path: &Path,
+    mode: u32,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if meta.file_type().is_symlink() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the output path is a symbolic link; refusing to write through or replace it",
+            ));
+        }
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -752,9 +790,16 @@ pub fn write_atomic_with(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "out".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}-{seq}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
     let result = (|| {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let mut w = std::io::BufWriter::new(options.open(&tmp)?);
         write(&mut w)?;
         let f = w
             .into_inner()
@@ -776,7 +821,7 @@ pub fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), SnapshotEr
         message: e.to_string(),
     })?;
     text.push('\n');
-    write_atomic(path, text.as_bytes()).map_err(|source| SnapshotError::Io {
+    write_private(path, text.as_bytes()).map_err(|source| SnapshotError::Io {
         path: path.to_owned(),
         source,
     })
@@ -785,6 +830,39 @@ pub fn write_snapshot(path: &Path, snapshot: &Snapshot) -> Result<(), SnapshotEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_output_is_refused_and_its_target_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.txt");
+        std::fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("out.json");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = write_atomic(&link, b"new").unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 2, "no temporary file is left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_are_owner_only_and_replace_wider_ones() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("snapshot.json");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&path, b"new").unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
 
     /// Reads `text` (written to a file) with the streaming reader: the
     /// header, the accounts with their line indexes, and the end.

@@ -5,20 +5,76 @@
 //!
 //! The store knows nothing about Cedar or the report formats: callers give it
 //! [`ScanRecord`]s and [`FindingRecord`]s.
+//!
+//! What it guarantees: a scan is recorded in one transaction (a process
+//! killed while recording leaves no trace of that scan); two processes
+//! recording at once both land (the second waits for the first, see
+//! [`LOCK_WAIT`]); the schema is versioned and upgraded in place
+//! ([`MIGRATIONS`]); a database written by a newer version, a file that is
+//! not a SQLite database and a damaged one are errors naming the file; a new
+//! database file is readable by its owner only.
 
-use std::collections::BTreeMap;
+mod prune;
+mod schema;
+mod sqlite;
+
+pub use prune::Pruned;
+pub use schema::{Migration, Step, MIGRATIONS, SCHEMA_VERSION};
+pub use sqlite::LOCK_WAIT;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 /// Errors from the history store.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
-    /// SQLite failed (unreadable, corrupt or locked database).
+    /// SQLite failed.
     #[error("{path}: {source}")]
     Db {
+        /// The database file.
+        path: PathBuf,
+        /// Underlying error.
+        source: rusqlite::Error,
+    },
+    /// The file is not a SQLite database, or it is damaged.
+    #[error("{path}: not a readable history database (not a SQLite file, or damaged): {source}")]
+    Unreadable {
+        /// The database file.
+        path: PathBuf,
+        /// Underlying error.
+        source: rusqlite::Error,
+    },
+    /// A SQLite database of something else.
+    #[error("{path}: not a Palisade history database: {why}")]
+    NotHistory {
+        /// The database file.
+        path: PathBuf,
+        /// What gave it away.
+        why: String,
+    },
+    /// The database was written by a newer Palisade, with a schema this
+    /// version does not know.
+    #[error(
+        "{path}: history database schema version {found} is newer than this palisade supports \
+         (version {supported}); use a newer palisade, or another database file"
+    )]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Its schema version.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// Another process kept the database locked for longer than the lock
+    /// wait.
+    #[error("{path}: the database stayed locked by another process (a scan recording or a prune); gave up waiting: {source}")]
+    Locked {
         /// The database file.
         path: PathBuf,
         /// Underlying error.
@@ -32,10 +88,10 @@ pub enum HistoryError {
         /// The id asked for.
         id: i64,
     },
-    /// The directory could not be created.
+    /// The directory or the file could not be created.
     #[error("{path}: {source}")]
     Io {
-        /// The directory.
+        /// The directory or file.
         path: PathBuf,
         /// Underlying error.
         source: std::io::Error,
@@ -133,137 +189,156 @@ pub struct Aged {
     pub age_days: i64,
 }
 
+/// A recorded scan whose findings do not add up (see [`History::check`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IncompleteScan {
+    /// The scan.
+    pub scan_id: i64,
+    /// Findings the scan row says were recorded with it.
+    pub expected: i64,
+    /// Findings stored for it.
+    pub found: i64,
+}
+
+/// The state of a database file, from [`History::check`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// SQLite's `integrity_check` answer (`["ok"]` when sound).
+    pub integrity: Vec<String>,
+    /// Scans whose stored findings differ from their recorded count.
+    pub incomplete: Vec<IncompleteScan>,
+    /// Finding and framework rows whose scan does not exist.
+    pub orphans: i64,
+    /// Scans recorded.
+    pub scans: i64,
+}
+
+impl Check {
+    /// True when SQLite finds no damage and every scan is whole.
+    pub fn is_ok(&self) -> bool {
+        self.integrity == ["ok"] && self.incomplete.is_empty() && self.orphans == 0
+    }
+}
+
 /// The history database.
 pub struct History {
     conn: Connection,
     path: PathBuf,
+    lock_wait: Duration,
 }
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS scans (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    scan_time TEXT NOT NULL,
-    evaluated_at TEXT NOT NULL,
-    accounts TEXT NOT NULL,
-    rules_fingerprint TEXT NOT NULL,
-    tool_version TEXT NOT NULL,
-    snapshot_sha256 TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS findings (
-    scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
-    finding_id TEXT NOT NULL,
-    rule_id TEXT NOT NULL,
-    resource_id TEXT NOT NULL,
-    account_id TEXT NOT NULL,
-    severity TEXT NOT NULL,
-    suppressed INTEGER NOT NULL,
-    PRIMARY KEY (scan_id, finding_id)
-);
-CREATE INDEX IF NOT EXISTS findings_by_id ON findings(finding_id, scan_id);
-CREATE TABLE IF NOT EXISTS framework_results (
-    scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
-    framework_id TEXT NOT NULL,
-    pass INTEGER NOT NULL,
-    fail INTEGER NOT NULL,
-    not_evaluated INTEGER NOT NULL,
-    not_applicable INTEGER NOT NULL,
-    manual INTEGER NOT NULL,
-    PRIMARY KEY (scan_id, framework_id)
-);
-PRAGMA user_version = 2;
-";
-
 impl History {
-    /// Opens (creating if needed) the database at `path`.
+    /// Opens the database at `path`, creating it (and its directory) if
+    /// needed, readable by its owner only, and upgrading an older schema.
     pub fn open(path: &Path) -> Result<Self, HistoryError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| HistoryError::Io {
-                path: dir.to_owned(),
-                source,
-            })?;
-        }
-        let db = |source| HistoryError::Db {
-            path: path.to_owned(),
-            source,
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| HistoryError::Io { path, source }
         };
-        let conn = Connection::open(path).map_err(db)?;
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON;")
-            .map_err(db)?;
-        conn.execute_batch(SCHEMA).map_err(db)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+        sqlite::create_private(path).map_err(io(path))?;
+        let mut conn = Connection::open(path).map_err(|e| sqlite::error(path, e))?;
+        sqlite::configure(&conn, path, LOCK_WAIT)?;
+        schema::migrate(&mut conn, path, LOCK_WAIT)?;
         Ok(Self {
             conn,
             path: path.to_owned(),
+            lock_wait: LOCK_WAIT,
         })
     }
 
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How long a write waits for another process's write before failing
+    /// with [`HistoryError::Locked`] (default [`LOCK_WAIT`]).
+    pub fn set_lock_wait(&mut self, wait: Duration) -> Result<(), HistoryError> {
+        self.conn
+            .busy_timeout(wait)
+            .map_err(|e| sqlite::error(&self.path, e))?;
+        self.lock_wait = wait;
+        Ok(())
+    }
+
     fn db(&self) -> impl Fn(rusqlite::Error) -> HistoryError + '_ {
-        |source| HistoryError::Db {
-            path: self.path.clone(),
-            source,
-        }
+        |source| sqlite::error(&self.path, source)
     }
 
     /// Records a scan, its findings and its per-framework control outcomes
-    /// in one transaction; returns the scan id.
+    /// in one transaction; returns the scan id. The transaction takes the
+    /// write lock first (`BEGIN IMMEDIATE`), so a concurrent writer waits
+    /// rather than failing halfway; if the lock stays taken it is tried
+    /// again as a whole, for up to the lock wait.
     pub fn record(
         &mut self,
         scan: &ScanRecord,
         findings: &[FindingRecord],
         frameworks: &[FrameworkRecord],
     ) -> Result<i64, HistoryError> {
-        let path = self.path.clone();
-        let db = |source| HistoryError::Db {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn.transaction().map_err(db)?;
-        tx.execute(
-            "INSERT INTO scans (scan_time, evaluated_at, accounts, rules_fingerprint, tool_version, snapshot_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                scan.scan_time.to_rfc3339(),
-                scan.evaluated_at.to_rfc3339(),
-                scan.accounts,
-                scan.rules_fingerprint,
-                scan.tool_version,
-                scan.snapshot_sha256
-            ],
-        )
-        .map_err(db)?;
-        let id = tx.last_insert_rowid();
+        // A finding id given twice is stored once.
+        let distinct = findings
+            .iter()
+            .map(|f| f.finding_id.as_str())
+            .collect::<BTreeSet<_>>()
+            .len();
+        let count = i64::try_from(distinct).unwrap_or(i64::MAX);
+        let conn = &mut self.conn;
+        sqlite::retry(&self.path, self.lock_wait, || {
+            record_once(conn, scan, count, findings, frameworks)
+        })
+    }
+
+    /// Checks the database: SQLite's integrity check, and that every scan
+    /// holds as many findings as were recorded with it and no row belongs
+    /// to a scan that does not exist. Reads every page: seconds for a large
+    /// database.
+    pub fn check(&self) -> Result<Check, HistoryError> {
+        let mut out = Check::default();
         {
-            let mut stmt = tx
-                .prepare("INSERT OR REPLACE INTO findings (scan_id, finding_id, rule_id, resource_id, account_id, severity, suppressed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-                .map_err(db)?;
-            for f in findings {
-                stmt.execute(params![
-                    id,
-                    f.finding_id,
-                    f.rule_id,
-                    f.resource_id,
-                    f.account_id,
-                    f.severity,
-                    f.suppressed
-                ])
-                .map_err(db)?;
-            }
-            let mut stmt = tx
-                .prepare("INSERT OR REPLACE INTO framework_results (scan_id, framework_id, pass, fail, not_evaluated, not_applicable, manual) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-                .map_err(db)?;
-            for f in frameworks {
-                stmt.execute(params![
-                    id,
-                    f.framework_id,
-                    f.pass,
-                    f.fail,
-                    f.not_evaluated,
-                    f.not_applicable,
-                    f.manual
-                ])
-                .map_err(db)?;
+            let mut stmt = self
+                .conn
+                .prepare("PRAGMA integrity_check")
+                .map_err(self.db())?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(self.db())?;
+            out.integrity = rows.collect::<Result<_, _>>().map_err(self.db())?;
+        }
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.id, s.finding_count, (SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.id)
+                 FROM scans s ORDER BY s.id",
+            )
+            .map_err(self.db())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(IncompleteScan {
+                    scan_id: r.get(0)?,
+                    expected: r.get(1)?,
+                    found: r.get(2)?,
+                })
+            })
+            .map_err(self.db())?;
+        for row in rows {
+            let row = row.map_err(self.db())?;
+            out.scans += 1;
+            if row.expected != row.found {
+                out.incomplete.push(row);
             }
         }
-        tx.commit().map_err(db)?;
-        Ok(id)
+        out.orphans = self
+            .conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM findings WHERE scan_id NOT IN (SELECT id FROM scans))
+                      + (SELECT COUNT(*) FROM framework_results WHERE scan_id NOT IN (SELECT id FROM scans))",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(self.db())?;
+        Ok(out)
     }
 
     /// All scans, oldest first.
@@ -447,6 +522,60 @@ impl History {
     }
 }
 
+/// One attempt at [`History::record`]; rolled back when it fails.
+fn record_once(
+    conn: &mut Connection,
+    scan: &ScanRecord,
+    finding_count: i64,
+    findings: &[FindingRecord],
+    frameworks: &[FrameworkRecord],
+) -> rusqlite::Result<i64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO scans (scan_time, evaluated_at, accounts, rules_fingerprint, tool_version, snapshot_sha256, finding_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            scan.scan_time.to_rfc3339(),
+            scan.evaluated_at.to_rfc3339(),
+            scan.accounts,
+            scan.rules_fingerprint,
+            scan.tool_version,
+            scan.snapshot_sha256,
+            finding_count
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    {
+        let mut stmt = tx.prepare("INSERT OR REPLACE INTO findings (scan_id, finding_id, rule_id, resource_id, account_id, severity, suppressed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+        for f in findings {
+            stmt.execute(params![
+                id,
+                f.finding_id,
+                f.rule_id,
+                f.resource_id,
+                f.account_id,
+                f.severity,
+                f.suppressed
+            ])?;
+        }
+        let mut stmt = tx.prepare("INSERT OR REPLACE INTO framework_results (scan_id, framework_id, pass, fail, not_evaluated, not_applicable, manual) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+        for f in frameworks {
+            stmt.execute(params![
+                id,
+                f.framework_id,
+                f.pass,
+                f.fail,
+                f.not_evaluated,
+                f.not_applicable,
+                f.manual
+            ])?;
+        }
+    }
+    tx.commit()?;
+    Ok(id)
+}
+
+/// A stored time; one this version cannot read (a database edited by
+/// hand) counts as the epoch rather than failing every query.
 fn parse_time(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -603,11 +732,11 @@ mod tests {
         let path = dir.path().join("v1.sqlite");
         {
             let c = Connection::open(&path).expect("create");
-            let v1 = SCHEMA
-                .split("CREATE TABLE IF NOT EXISTS framework_results")
-                .next()
-                .expect("v1 part");
+            let Step::Sql(v1) = MIGRATIONS[0].step else {
+                panic!("version 1 is SQL")
+            };
             c.execute_batch(v1).expect("v1 schema");
+            c.pragma_update(None, "user_version", 1).expect("v1");
             c.execute(
                 "INSERT INTO scans (scan_time, evaluated_at, accounts, rules_fingerprint, tool_version, snapshot_sha256) VALUES ('2026-11-01T02:00:00+00:00', '2026-11-01T02:00:00+00:00', '1', 'f', '0.1.0', 's')",
                 [],

@@ -277,7 +277,11 @@ pub struct InitArgs {
 
 /// `palisade history`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct HistoryArgs {
+    /// `prune` old scans, or `check` the database.
+    #[command(subcommand)]
+    pub command: Option<HistoryCommand>,
     /// The history database.
     #[command(flatten)]
     pub history_db: HistoryDbArg,
@@ -287,6 +291,46 @@ pub struct HistoryArgs {
     /// Print the latest scan's summary (new, fixed, oldest open findings) as Markdown.
     #[arg(long)]
     pub markdown: bool,
+}
+
+/// `palisade history ...`.
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Delete the scans older than N days (by scan time) with their
+    /// findings, in one transaction. The newest scan is always kept, as the
+    /// baseline of the next diff.
+    Prune(PruneArgs),
+    /// Check the database: SQLite's integrity check and that every scan
+    /// holds all its findings (exit 0 sound, 2 damaged).
+    Check {
+        /// The history database.
+        #[command(flatten)]
+        history_db: HistoryDbArg,
+        /// The config file (for its `history`).
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+/// `palisade history prune`.
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Keep the scans of the last N days (N >= 1); older ones are deleted.
+    #[arg(long, value_name = "N", required = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep_days: u32,
+    /// Give the freed space back to the file system afterwards (rewrites
+    /// the whole file; other writers wait).
+    #[arg(long)]
+    pub vacuum: bool,
+    /// Say what would be deleted, delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The history database.
+    #[command(flatten)]
+    pub history_db: HistoryDbArg,
+    /// The config file (for its `history`).
+    #[command(flatten)]
+    pub config: ConfigArg,
 }
 
 /// `palisade diff`.

@@ -1,6 +1,7 @@
-//! `palisade history` (list scans, or a nightly summary as Markdown) and
-//! `palisade diff A B` (new, fixed and changed findings between two scans).
-//! Scans are recorded with `palisade scan --record`.
+//! `palisade history` (list scans, or a nightly summary as Markdown),
+//! `palisade history prune` and `check` (retention and the database's
+//! health) and `palisade diff A B` (new, fixed and changed findings between
+//! two scans). Scans are recorded with `palisade scan --record`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -12,7 +13,7 @@ use palisade_report::digest::{Digest, DigestFinding, FrameworkTrend, HistorySect
 use palisade_report::escape::{markdown, terminal};
 use palisade_rules::Severity;
 
-use crate::args::{ConfigArg, DiffArgs, HistoryArgs, HistoryDbArg};
+use crate::args::{ConfigArg, DiffArgs, HistoryArgs, HistoryCommand, HistoryDbArg, PruneArgs};
 use crate::config::Config;
 use crate::exit::Code;
 
@@ -40,6 +41,11 @@ fn open(db: &HistoryDbArg, config: &ConfigArg) -> anyhow::Result<History> {
 
 /// Runs `palisade history`.
 pub fn run_history(a: &HistoryArgs) -> anyhow::Result<Code> {
+    match &a.command {
+        Some(HistoryCommand::Prune(p)) => return run_prune(p),
+        Some(HistoryCommand::Check { history_db, config }) => return run_check(history_db, config),
+        None => {}
+    }
     let h = open(&a.history_db, &a.config)?;
     if a.markdown {
         print!("{}", nightly_markdown(&h)?);
@@ -61,6 +67,71 @@ pub fn run_history(a: &HistoryArgs) -> anyhow::Result<Code> {
         );
     }
     Ok(Code::Clean)
+}
+
+/// Runs `palisade history prune`: deletes the scans older than
+/// `--keep-days` (except the newest) and says what went.
+fn run_prune(a: &PruneArgs) -> anyhow::Result<Code> {
+    let mut h = open(&a.history_db, &a.config)?;
+    let now = chrono::Utc::now();
+    // A cut-off before the calendar starts keeps everything.
+    let before = chrono::Duration::try_days(i64::from(a.keep_days))
+        .and_then(|d| now.checked_sub_signed(d))
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+    let p = h.prune(before, a.dry_run)?;
+    let verb = if a.dry_run { "would remove" } else { "removed" };
+    println!(
+        "{}: {verb} {} scan{} ({} findings) recorded before {}; {} kept",
+        h.path().display(),
+        p.scans,
+        if p.scans == 1 { "" } else { "s" },
+        p.findings,
+        before.format("%Y-%m-%d %H:%M UTC"),
+        p.kept
+    );
+    if let Some(id) = p.kept_newest {
+        println!("kept scan {id} although older: the newest scan stays as the baseline for diff and the nightly summary");
+    }
+    if a.vacuum && !a.dry_run {
+        let (was, is) = h.vacuum()?;
+        println!("vacuumed: {} -> {} bytes", was, is);
+    }
+    Ok(Code::Clean)
+}
+
+/// Runs `palisade history check`: exit 0 when the database is sound, an
+/// error naming the file (exit 2) when it is not.
+fn run_check(db: &HistoryDbArg, config: &ConfigArg) -> anyhow::Result<Code> {
+    let h = open(db, config)?;
+    let c = h.check()?;
+    let path = h.path().display();
+    if c.is_ok() {
+        println!(
+            "{path}: ok (schema version {}, {} scans, every one complete)",
+            palisade_history::SCHEMA_VERSION,
+            c.scans
+        );
+        return Ok(Code::Clean);
+    }
+    let mut problems: Vec<String> = c
+        .integrity
+        .iter()
+        .filter(|l| l.as_str() != "ok")
+        .map(|l| format!("integrity: {}", terminal(l)))
+        .collect();
+    problems.extend(c.incomplete.iter().map(|s| {
+        format!(
+            "scan {}: {} findings stored, {} recorded",
+            s.scan_id, s.found, s.expected
+        )
+    }));
+    if c.orphans > 0 {
+        problems.push(format!("{} rows belong to no scan", c.orphans));
+    }
+    anyhow::bail!(
+        "{path}: the history database is damaged:\n{}",
+        problems.join("\n")
+    )
 }
 
 /// Rules listed per section of the nightly Markdown; the rest are counted.

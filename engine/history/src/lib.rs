@@ -34,20 +34,20 @@ use serde::Serialize;
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
     /// SQLite failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Db {
         /// The database file.
         path: PathBuf,
-        /// Underlying error.
-        source: rusqlite::Error,
+        /// Underlying error (its message is part of this one).
+        error: rusqlite::Error,
     },
     /// The file is not a SQLite database, or it is damaged.
-    #[error("{path}: not a readable history database (not a SQLite file, or damaged): {source}")]
+    #[error("{path}: not a readable history database (not a SQLite file, or damaged): {error}")]
     Unreadable {
         /// The database file.
         path: PathBuf,
-        /// Underlying error.
-        source: rusqlite::Error,
+        /// Underlying error (its message is part of this one).
+        error: rusqlite::Error,
     },
     /// A SQLite database of something else.
     #[error("{path}: not a Palisade history database: {why}")]
@@ -73,12 +73,12 @@ pub enum HistoryError {
     },
     /// Another process kept the database locked for longer than the lock
     /// wait.
-    #[error("{path}: the database stayed locked by another process (a scan recording or a prune); gave up waiting: {source}")]
+    #[error("{path}: the database stayed locked by another process (a scan recording or a prune); gave up waiting: {error}")]
     Locked {
         /// The database file.
         path: PathBuf,
-        /// Underlying error.
-        source: rusqlite::Error,
+        /// Underlying error (its message is part of this one).
+        error: rusqlite::Error,
     },
     /// A scan id that is not in the store.
     #[error("{path}: no scan with id {id}")]

@@ -86,7 +86,7 @@ pub(crate) fn retry<T>(
             Err(e) if is_busy(&e) => {
                 return Err(HistoryError::Locked {
                     path: path.to_owned(),
-                    source: e,
+                    error: e,
                 })
             }
             Err(e) => return Err(error(path, e)),
@@ -97,19 +97,19 @@ pub(crate) fn retry<T>(
 /// The [`HistoryError`] for a SQLite error on the database at `path`: a
 /// file that is not a SQLite database or is damaged is told apart from the
 /// other failures.
-pub(crate) fn error(path: &Path, source: rusqlite::Error) -> HistoryError {
-    match source.sqlite_error_code() {
+pub(crate) fn error(path: &Path, error: rusqlite::Error) -> HistoryError {
+    match error.sqlite_error_code() {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => HistoryError::Unreadable {
             path: path.to_owned(),
-            source,
+            error,
         },
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => HistoryError::Locked {
             path: path.to_owned(),
-            source,
+            error,
         },
         _ => HistoryError::Db {
             path: path.to_owned(),
-            source,
+            error,
         },
     }
 }

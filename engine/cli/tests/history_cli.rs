@@ -4,6 +4,8 @@
 //! panic, the file left as it was). Plus: a database `scan --record`
 //! creates is private to its owner, and an older one is upgraded.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 mod history_support;
 

@@ -2,6 +2,8 @@
 //! history database, several rounds: both scans land, each with all its
 //! findings (no "database is locked").
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod history_support;
 
 use std::collections::BTreeMap;

@@ -9,6 +9,7 @@
 //! evaluation): after the WAL has grown past a number of bytes (so the
 //! transaction is under way), and after fixed delays.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 #![cfg(unix)]
 
 mod history_support;

@@ -1,6 +1,7 @@
 //! Helpers shared by the history store's tests: scans and findings to
 //! record, and the fixture databases of older schema versions.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 #![allow(dead_code)] // each test binary uses its own part
 
 use std::path::{Path, PathBuf};

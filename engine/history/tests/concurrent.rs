@@ -2,6 +2,8 @@
 //! with its own connection, as separate `palisade scan --record` processes
 //! would have (the process-level test is engine/cli/tests/history_concurrent.rs).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use std::sync::{Arc, Barrier};
@@ -82,8 +84,10 @@ fn a_writer_waits_for_a_long_write_by_another_connection_then_lands() {
                 .expect("write lock");
             locked.wait();
             release.wait();
-            // Hold the lock a moment longer than the record's first try.
-            std::thread::sleep(Duration::from_millis(300));
+            // Hold the lock past rusqlite's default busy timeout (5 s), as
+            // the recording of a very large scan does: the other writer
+            // must wait, not fail with "database is locked".
+            std::thread::sleep(Duration::from_secs(6));
             tx.commit().expect("commit");
         })
     };

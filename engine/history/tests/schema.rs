@@ -3,12 +3,22 @@
 //! newer one is refused untouched, and files that are not history databases
 //! are errors naming the file.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod common;
 
 use chrono::{TimeZone as _, Utc};
 use common::{copy_fixture, findings, framework, scan};
 use palisade_history::{History, HistoryError, MIGRATIONS, SCHEMA_VERSION};
 use rusqlite::Connection;
+
+/// The error of an open (or a later step) that must fail.
+fn refused<T>(r: Result<T, HistoryError>) -> HistoryError {
+    match r {
+        Ok(_) => panic!("accepted"),
+        Err(e) => e,
+    }
+}
 
 fn user_version(path: &std::path::Path) -> i64 {
     Connection::open(path)
@@ -130,7 +140,7 @@ fn a_database_of_a_newer_schema_is_refused_and_left_as_it_was() {
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
         .expect("newer");
     let before = std::fs::read(&path).expect("read");
-    let e = History::open(&path).err().expect("refused");
+    let e = refused(History::open(&path));
     assert!(
         matches!(e, HistoryError::TooNew { found, supported, .. } if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
         "{e:?}"
@@ -152,7 +162,7 @@ fn a_file_that_is_not_sqlite_is_an_error_naming_it_and_is_not_changed() {
     let path = dir.path().join("notes.txt");
     let text = "scan results, by hand\n".repeat(100);
     std::fs::write(&path, &text).expect("write");
-    let e = History::open(&path).err().expect("refused");
+    let e = refused(History::open(&path));
     assert!(matches!(e, HistoryError::Unreadable { .. }), "{e:?}");
     assert!(
         e.to_string().starts_with(&path.display().to_string()),
@@ -178,10 +188,7 @@ fn damaged(dir: &std::path::Path) -> std::path::PathBuf {
 fn a_damaged_database_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = damaged(dir.path());
-    let e = History::open(&path)
-        .and_then(|h| h.scans())
-        .err()
-        .expect("damage noticed");
+    let e = refused(History::open(&path).and_then(|h| h.scans()));
     assert!(matches!(e, HistoryError::Unreadable { .. }), "{e:?}");
     assert!(
         e.to_string().starts_with(&path.display().to_string()),
@@ -195,20 +202,16 @@ fn a_truncated_database_is_an_error_naming_the_file() {
     let path = copy_fixture("v2.sqlite", dir.path());
     let bytes = std::fs::read(&path).expect("read");
     std::fs::write(&path, &bytes[..bytes.len() / 2]).expect("truncate");
-    let e = History::open(&path)
-        .and_then(|h| h.check())
-        .and_then(|c| {
-            if c.is_ok() {
-                Ok(c)
-            } else {
-                Err(HistoryError::NoSuchScan {
-                    path: path.clone(),
-                    id: -1,
-                })
-            }
-        })
-        .err()
-        .expect("truncation noticed");
+    let e = refused(History::open(&path).and_then(|h| h.check()).and_then(|c| {
+        if c.is_ok() {
+            Ok(c)
+        } else {
+            Err(HistoryError::NoSuchScan {
+                path: path.clone(),
+                id: -1,
+            })
+        }
+    }));
     assert!(
         e.to_string().starts_with(&path.display().to_string()),
         "{e}"
@@ -223,7 +226,7 @@ fn a_sqlite_database_of_something_else_is_refused_and_not_changed() {
         .expect("create")
         .execute_batch("CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('a');")
         .expect("other app");
-    let e = History::open(&path).err().expect("refused");
+    let e = refused(History::open(&path));
     assert!(matches!(e, HistoryError::NotHistory { .. }), "{e:?}");
     let msg = e.to_string();
     assert!(

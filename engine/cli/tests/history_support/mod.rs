@@ -3,6 +3,7 @@
 //! finding of `iam-group-empty` in the cost pack) and the `scan --record`
 //! command.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 #![allow(dead_code)] // each test binary uses its own part
 
 use std::path::{Path, PathBuf};

@@ -30,7 +30,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write a commented palisade.toml and an example waivers.toml.
     Init(InitArgs),
-    /// List recorded scans, or print the nightly summary (--markdown).
+    /// List recorded scans, print the nightly summary (--markdown), prune
+    /// old scans (prune --keep-days N) or check the database (check).
     History(HistoryArgs),
     /// New, fixed and changed findings between two recorded scans.
     Diff(DiffArgs),

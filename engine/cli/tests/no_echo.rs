@@ -155,7 +155,8 @@ fn a_huge_value_of_the_wrong_type_is_named_with_its_position_not_quoted() {
     std::fs::write(&bad_id, serde_json::to_string(&snap).unwrap()).unwrap();
     // A snapshot cut off inside a 1 MB string.
     let cut = dir.path().join("cut.json");
-    std::fs::write(&cut, format!("{}\"{}", &demo[..2000], big())).unwrap();
+    let at = demo.find("\"name\": \"").expect("a name") + "\"name\": \"".len();
+    std::fs::write(&cut, format!("{}{}", &demo[..at], big())).unwrap();
 
     // A snapshot is told by its `format`: with another, the file is
     // "neither a Palisade snapshot, ..." (and the value is not quoted).

@@ -7,7 +7,7 @@
 # Needs: python3 with moto[server] (see .ci/run), Prowler (`pip install
 # prowler`, ideally in its own virtualenv: PROWLER=/path/to/venv/bin/prowler),
 # GNU time at /usr/bin/time, and a release build of palisade:
-#   cargo build --release -p palisade-cli
+#   cargo build --release --locked -p palisade-cli
 #   PROWLER=/tmp/prowler-venv/bin/prowler benches/prowler-compare.sh [RUNS]
 #
 # For agreement rather than speed (both tools' findings joined by FSBP/CIS
@@ -23,7 +23,7 @@ palisade="${PALISADE:-$target/release/palisade}"
 prowler="${PROWLER:-prowler}"
 regions="us-east-1,eu-west-1"
 
-[ -x "$palisade" ] || { echo "no palisade binary at $palisade (cargo build --release -p palisade-cli)" >&2; exit 2; }
+[ -x "$palisade" ] || { echo "no palisade binary at $palisade (cargo build --release --locked -p palisade-cli)" >&2; exit 2; }
 command -v "$prowler" > /dev/null || { echo "prowler not found (set PROWLER)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is required" >&2; exit 2; }
 

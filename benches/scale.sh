@@ -6,7 +6,7 @@
 # wall time and peak RSS (GNU time) with the commands.
 #
 # Needs GNU time at /usr/bin/time and release builds:
-#   cargo build --release -p palisade-cli --bin palisade -p palisade-benches --bin synth-scan
+#   cargo build --release --locked -p palisade-cli --bin palisade -p palisade-benches --bin synth-scan
 #   benches/scale.sh 1000000 100
 #   SHARDS="1 2 4" FORMATS=sarif benches/scale.sh 100000 10
 #
@@ -23,7 +23,7 @@ palisade="${PALISADE:-$target/release/palisade}"
 synth="${SYNTH:-$target/release/synth-scan}"
 
 for b in "$palisade" "$synth"; do
-  [ -x "$b" ] || { echo "no binary at $b (cargo build --release -p palisade-cli --bin palisade -p palisade-benches --bin synth-scan)" >&2; exit 2; }
+  [ -x "$b" ] || { echo "no binary at $b (cargo build --release --locked -p palisade-cli --bin palisade -p palisade-benches --bin synth-scan)" >&2; exit 2; }
 done
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is required" >&2; exit 2; }
 

@@ -4,7 +4,7 @@
 # FSBP and CIS controls both map (see compare.py for the method). Not part of
 # CI: it needs Prowler, and takes about a minute once everything is installed.
 #
-#   cargo build -p palisade-cli    # or PALISADE=/path/to/palisade built from this checkout
+#   cargo build --locked -p palisade-cli    # or PALISADE=/path/to/palisade built from this checkout
 #   python3 -m venv ~/.cache/palisade/prowler-venv
 #   ~/.cache/palisade/prowler-venv/bin/pip install prowler
 #   benches/accuracy/run.sh [--strict] [--keep DIR]
@@ -23,7 +23,7 @@ target="${CARGO_TARGET_DIR:-target}"
 export PALISADE="${PALISADE:-$target/debug/palisade}"
 export PROWLER="${PROWLER:-$HOME/.cache/palisade/prowler-venv/bin/prowler}"
 export MOTO_PYTHON="${MOTO_PYTHON:-$target/test-venv/bin/python}"
-[ -x "$PALISADE" ] || { echo "no palisade binary at $PALISADE (cargo build -p palisade-cli, or set PALISADE)" >&2; exit 2; }
+[ -x "$PALISADE" ] || { echo "no palisade binary at $PALISADE (cargo build --locked -p palisade-cli, or set PALISADE)" >&2; exit 2; }
 [ -x "$PROWLER" ] || { echo "no prowler at $PROWLER (see the header of $0, or set PROWLER)" >&2; exit 2; }
 [ -x "$MOTO_PYTHON" ] || { echo "no python with moto at $MOTO_PYTHON (./scripts/test creates it, or set MOTO_PYTHON)" >&2; exit 2; }
 exec python3 benches/accuracy/compare.py run "$@"

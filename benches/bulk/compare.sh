@@ -5,7 +5,7 @@
 # one run on one machine against the same moto server. Prints a Markdown
 # table of wall time and peak RSS (GNU time -v) with the commands.
 #
-#   cargo build --release -p palisade-cli
+#   cargo build --release --locked -p palisade-cli
 #   python3 -m venv ~/.cache/palisade/prowler-venv
 #   ~/.cache/palisade/prowler-venv/bin/pip install prowler==5.46.0
 #   benches/bulk/compare.sh [--users N] [--roles N] [--policies N] [--groups N] [--sgs N]
@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 case "$only" in ""|palisade|prowler|report) ;; *) echo "--only takes palisade, prowler or report" >&2; exit 2 ;; esac
-case "$only" in ""|palisade) [ -x "$palisade" ] || { echo "no palisade binary at $palisade (cargo build --release -p palisade-cli, or set PALISADE)" >&2; exit 2; } ;; esac
+case "$only" in ""|palisade) [ -x "$palisade" ] || { echo "no palisade binary at $palisade (cargo build --release --locked -p palisade-cli, or set PALISADE)" >&2; exit 2; } ;; esac
 case "$only" in ""|prowler) [ -x "$prowler" ] || { echo "no prowler at $prowler (see the header of $0, or set PROWLER)" >&2; exit 2; } ;; esac
 
 if [ -n "${KEEP:-}" ]; then

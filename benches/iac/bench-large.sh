@@ -5,7 +5,7 @@
 # /usr/bin/time -v (peak RSS) and hyperfine (wall time). A benchmark, not a
 # timed test. Use a release build for figures worth recording:
 #
-#   cargo build --release -p palisade-cli
+#   cargo build --release --locked -p palisade-cli
 #   benches/iac/bench-large.sh [RESOURCES] [RUNS]
 #
 # PALISADE overrides the binary ($CARGO_TARGET_DIR/release/palisade if built,

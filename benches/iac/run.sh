@@ -5,7 +5,7 @@
 # joined per (file, resource, concept) (see compare.py), and their throughput
 # on the same files in one run. Not part of CI: it needs the peers.
 #
-#   cargo build -p palisade-cli          # or PALISADE=/path/to/palisade (a release build for the timings)
+#   cargo build --locked -p palisade-cli          # or PALISADE=/path/to/palisade (a release build for the timings)
 #   benches/iac/install-peers.sh         # Checkov and cfn-guard into ~/.cache/palisade
 #   git clone --depth 1 https://github.com/aws-cloudformation/aws-guard-rules-registry \
 #       ~/.cache/palisade/aws-guard-rules-registry
@@ -30,7 +30,7 @@ cache="$HOME/.cache/palisade"
 export CHECKOV="${CHECKOV:-$cache/checkov-venv/bin/checkov}"
 export CFN_GUARD="${CFN_GUARD:-$cache/cfn-guard/bin/cfn-guard}"
 export GUARD_RULES="${GUARD_RULES:-$cache/aws-guard-rules-registry/rules/aws}"
-[ -x "$PALISADE" ] || { echo "no palisade binary at $PALISADE (cargo build -p palisade-cli, or set PALISADE)" >&2; exit 2; }
+[ -x "$PALISADE" ] || { echo "no palisade binary at $PALISADE (cargo build --locked -p palisade-cli, or set PALISADE)" >&2; exit 2; }
 [ -x "$CHECKOV" ] || { echo "no checkov at $CHECKOV (benches/iac/install-peers.sh, or set CHECKOV)" >&2; exit 2; }
 [ -x "$CFN_GUARD" ] || { echo "no cfn-guard at $CFN_GUARD (benches/iac/install-peers.sh, or set CFN_GUARD)" >&2; exit 2; }
 [ -d "$GUARD_RULES/iam" ] || { echo "no Guard rules at $GUARD_RULES (see the header of $0, or set GUARD_RULES)" >&2; exit 2; }

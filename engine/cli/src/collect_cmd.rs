@@ -141,7 +141,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(crate::redact_log::Stderr)
                 .with_ansi(std::io::stderr().is_terminal()),
         )
         .with(filter)

@@ -12,6 +12,7 @@ mod init;
 mod inputs;
 mod merge_cmd;
 mod packs;
+mod redact_log;
 mod rules_cmd;
 mod scan;
 mod validate;

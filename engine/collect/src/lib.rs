@@ -35,6 +35,7 @@ pub mod monitoring;
 pub mod ops;
 pub mod organizations;
 pub mod pages;
+mod redact;
 #[cfg(test)]
 mod replay;
 pub mod s3;
@@ -71,8 +72,9 @@ pub enum RetryMode {
     Adaptive,
 }
 
-/// What to collect and how.
-#[derive(Debug, Clone)]
+/// What to collect and how. Its `Debug` output redacts the credentials
+/// (see `redact.rs`).
+#[derive(Clone)]
 pub struct CollectOptions {
     /// Named profile of the shared config files; `None`: the default chain.
     pub profile: Option<String>,

@@ -14,7 +14,10 @@ pub enum SnapshotError {
         source: std::io::Error,
     },
     /// The file is not valid JSON or does not match the snapshot format.
-    #[error("{path}:{line}:{column}: at `{json_path}`: {message}")]
+    #[error(
+        "{path}:{line}:{column}: at `{}`: {message}",
+        crate::excerpt::excerpt(.json_path, 2 * crate::excerpt::MAX_QUOTED)
+    )]
     Malformed {
         /// The snapshot file.
         path: PathBuf,
@@ -22,7 +25,8 @@ pub enum SnapshotError {
         line: usize,
         /// 1-based column of the error.
         column: usize,
-        /// JSON path of the offending value, e.g. `accounts[0].iam.users[3].arn`.
+        /// JSON path of the offending value, e.g. `accounts[0].iam.users[3].arn`
+        /// (the message shows at most 240 characters of it: a key can be long).
         json_path: String,
         /// What was wrong.
         message: String,

@@ -14,6 +14,7 @@ pub mod detection;
 pub mod ec2;
 pub mod elb;
 pub mod error;
+pub mod excerpt;
 pub mod iam;
 pub mod kms;
 pub mod load;

@@ -675,8 +675,8 @@ fn check_format(path: &Path, snapshot: &Snapshot) -> Result<(), SnapshotError> {
         return Err(SnapshotError::Invalid {
             path: path.to_owned(),
             message: format!(
-                "`format` is {:?}, expected {SNAPSHOT_FORMAT:?}",
-                snapshot.format
+                "`format` is {}, expected {SNAPSHOT_FORMAT:?}",
+                crate::excerpt::quoted(&snapshot.format)
             ),
         });
     }
@@ -703,8 +703,8 @@ fn check_account(
         return Err(SnapshotError::Invalid {
             path: path.to_owned(),
             message: format!(
-                "accounts[{i}].account_id {:?} is not a 12-digit AWS account id",
-                account.account_id
+                "accounts[{i}].account_id {} is not a 12-digit AWS account id",
+                crate::excerpt::quoted(&account.account_id)
             ),
         });
     }
@@ -721,11 +721,13 @@ fn check_account(
 }
 
 /// serde_json appends " at line L column C"; we report the position separately.
+/// Values quoted by serde ("invalid type: string \"...\"") are cut short:
+/// an error never echoes a whole document or value.
 fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(pos) => message[..pos].to_owned(),
-        None => message.to_owned(),
-    }
+    crate::excerpt::shorten_quotes(match message.rfind(" at line ") {
+        Some(pos) => &message[..pos],
+        None => message,
+    })
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same

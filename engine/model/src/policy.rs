@@ -212,7 +212,8 @@ impl Statement {
             Some(e) if e.eq_ignore_ascii_case("deny") => Effect::Deny,
             other => {
                 return Err(PolicyParseError::Shape(format!(
-                    "statement Effect must be Allow or Deny, found {other:?}"
+                    "statement Effect must be Allow or Deny, found {}",
+                    crate::excerpt::quoted(&other)
                 )))
             }
         };
@@ -394,6 +395,32 @@ mod tests {
     #[test]
     fn bad_effect_is_an_error() {
         assert!(PolicyDocument::parse_text(r#"{"Statement":[{"Effect":"Maybe"}]}"#).is_err());
+    }
+
+    #[test]
+    fn reasons_quote_a_short_excerpt_never_the_document() {
+        // A 1 MB Effect, as text and as a value, and 1 MB of truncated or
+        // URL-encoded text: each reason stays short.
+        let big = "LEAKMARK".repeat(131_072);
+        let effect = format!(r#"{{"Statement":[{{"Effect":"{big}","Action":"*"}}]}}"#);
+        let truncated = format!(r#"{{"Statement":[{{"Effect":"Allow","Action":"{big}"#);
+        let encoded = format!("%7B%22Statement%22%3A%5B{big}");
+        for doc in [
+            PolicyDocument::read_text(&effect),
+            PolicyDocument::read_value(&serde_json::from_str(&effect).expect("json")),
+            PolicyDocument::read_text(&truncated),
+            PolicyDocument::read_text(&encoded),
+        ] {
+            let why = doc.unreadable_reason().expect("unreadable");
+            assert!(why.len() < 300, "{} bytes: {}", why.len(), &why[..300]);
+        }
+        let why = PolicyDocument::read_text(&effect);
+        assert!(
+            why.unreadable_reason()
+                .is_some_and(|e| e.contains("found Some(\"LEAKMARK")),
+            "the excerpt still shows what was found: {:?}",
+            why.unreadable_reason()
+        );
     }
 
     #[test]

@@ -41,7 +41,8 @@ pub fn check_target(dir: &Path, force: bool) -> Result<(), EvidenceError> {
 
 /// Writes `bundle` to `dir` atomically: into a temporary sibling directory,
 /// synced, then renamed into place (an existing directory, allowed by
-/// `force`, is moved aside first and removed after).
+/// `force`, is moved aside first and removed after). The directory and
+/// its folders are 0700 and every file 0600 on Unix, whatever the umask.
 pub fn write_dir(bundle: &Bundle, dir: &Path, force: bool) -> Result<(), EvidenceError> {
     check_target(dir, force)?;
     let parent = match dir.parent() {
@@ -60,13 +61,14 @@ pub fn write_dir(bundle: &Bundle, dir: &Path, force: bool) -> Result<(), Evidenc
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
         }
+        private_dir(&tmp).map_err(io(&tmp))?;
         for (rel, bytes) in &bundle.files {
             check_path(rel)?;
             let path = tmp.join(rel);
             if let Some(p) = path.parent() {
-                std::fs::create_dir_all(p).map_err(io(p))?;
+                private_dir(p).map_err(io(p))?;
             }
-            let mut f = std::fs::File::create(&path).map_err(io(&path))?;
+            let mut f = private_file(&path).map_err(io(&path))?;
             f.write_all(bytes).map_err(io(&path))?;
             f.sync_all().map_err(io(&path))?;
         }
@@ -88,9 +90,30 @@ pub fn write_dir(bundle: &Bundle, dir: &Path, force: bool) -> Result<(), Evidenc
     result
 }
 
+/// Creates `dir` (and missing parents) readable only by the owner (0700
+/// on Unix): a bundle holds a whole account's inventory.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+/// Creates the new file `path` readable and writable only by the owner
+/// (0600 on Unix, whatever the umask).
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path)
+}
+
 /// The zip archive of `bundle`: entries `palisade-evidence/<path>` in path
 /// order, deflated, each with modification time `mtime` (to the 2 seconds
-/// zip keeps; before 1980 becomes 1980-01-01).
+/// zip keeps; before 1980 becomes 1980-01-01) and permissions 0600, so an
+/// unzipped bundle is as private as the written one.
 pub fn zip_bytes(
     bundle: &Bundle,
     mtime: DateTime<Utc>,
@@ -117,7 +140,7 @@ pub fn zip_bytes(
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(time)
-        .unix_permissions(0o644);
+        .unix_permissions(0o600);
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (rel, bytes) in &bundle.files {
         w.start_file(format!("{ZIP_ROOT}/{rel}"), options)

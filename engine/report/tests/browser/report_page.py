@@ -42,7 +42,7 @@ def binary(name):
             target = ROOT / target
         path = target / "debug" / name
     if not path.is_file():
-        build = "cargo test --workspace" if name == "palisade" else f"cargo build -p palisade-benches --bin {name}"
+        build = "cargo test --workspace --locked" if name == "palisade" else f"cargo build --locked -p palisade-benches --bin {name}"
         raise AssertionError(f"{path} is missing: run `{build}` first (./scripts/test does)")
     return path
 
@@ -143,7 +143,7 @@ def _written(subdir, *names):
     d = target / "tmp" / subdir
     for name in names:
         if not (d / name).is_file():
-            raise AssertionError(f"{d / name} is missing: run `cargo test -p palisade-report --test browser` first"
+            raise AssertionError(f"{d / name} is missing: run `cargo test --locked -p palisade-report --test browser` first"
                                  " (./scripts/test does)")
     return d
 

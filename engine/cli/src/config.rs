@@ -201,7 +201,10 @@ mod tests {
             let err = Config::parse(Path::new("conf/p.toml"), text).expect_err(text);
             let msg = format!("{err:#}");
             let line = if text.starts_with('\n') { 2 } else { 1 };
-            assert!(msg.starts_with(&format!("conf/p.toml:{line}: {key}")), "{msg}");
+            assert!(
+                msg.starts_with(&format!("conf/p.toml:{line}: {key}")),
+                "{msg}"
+            );
         }
     }
 

@@ -74,6 +74,21 @@ fn take(path: &Path, named: bool, opts: &Options, out: &mut Inputs) -> anyhow::R
         out.snapshots.push(path.to_owned());
         return Ok(true);
     }
+    // A template or plan is read whole (and parsed into a tree several
+    // times its size): a file too large to be one is not read at all.
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    if size > MAX_IAC_BYTES {
+        if named {
+            bail!(
+                "{}: {size} bytes, larger than any template or plan Palisade reads ({} MiB; CloudFormation's own limit is 1 MB)",
+                path.display(),
+                MAX_IAC_BYTES >> 20
+            );
+        }
+        return Ok(false);
+    }
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -151,6 +166,10 @@ fn unrecognised(path: &Path, text: &str) -> String {
         "{p}:1:1: neither a Palisade snapshot, a CloudFormation template (no `Resources` section) nor a Terraform plan (`terraform show -json` output)"
     )
 }
+
+/// The largest template or plan read (snapshots are streamed and have no
+/// limit).
+const MAX_IAC_BYTES: u64 = 256 << 20;
 
 /// How much of a file's start [`looks_like_snapshot`] reads.
 const SNIFF_BYTES: usize = 4096;

@@ -193,7 +193,10 @@ fn every_bad_input_exits_2_naming_file_and_position_and_writes_nothing() {
         .collect();
     assert!(unused.is_empty(), "fixtures without a case: {unused:?}");
     assert!(files.len() >= 60, "{} fixtures", files.len());
-    assert!(cases.iter().all(|c| c.exit == 2), "bad input always exits 2");
+    assert!(
+        cases.iter().all(|c| c.exit == 2),
+        "bad input always exits 2"
+    );
 
     // Two workers: each case starts the binary, which loads the rule pack.
     let failures = std::sync::Mutex::new(Vec::new());
@@ -253,12 +256,31 @@ fn a_symbolic_link_as_output_is_refused_by_every_command_naming_it() {
     let msg = "{tmp}/link: the output path is a symbolic link";
     let mut cases: Vec<(&str, Vec<&str>)> = Vec::new();
     for format in ["table", "json", "sarif", "junit", "ocsf", "asff", "html"] {
-        cases.push((format, vec!["scan", demo, "--format", format, "-o", "{tmp}/link"]));
+        cases.push((
+            format,
+            vec!["scan", demo, "--format", format, "-o", "{tmp}/link"],
+        ));
     }
-    cases.push(("merge", vec!["merge", "fixtures/bad/merge/shard-0.json", "-o", "{tmp}/link"]));
+    cases.push((
+        "merge",
+        vec![
+            "merge",
+            "fixtures/bad/merge/shard-0.json",
+            "-o",
+            "{tmp}/link",
+        ],
+    ));
     cases.push((
         "evidence --zip",
-        vec!["evidence", small, "--output", "{tmp}/bundle", "--zip", "{tmp}/link", "--force"],
+        vec![
+            "evidence",
+            small,
+            "--output",
+            "{tmp}/bundle",
+            "--zip",
+            "{tmp}/link",
+            "--force",
+        ],
     ));
     let mut failures = Vec::new();
     for (name, args) in &cases {
@@ -272,9 +294,34 @@ fn a_symbolic_link_as_output_is_refused_by_every_command_naming_it() {
         std::fs::write(dir.join("real/keep.txt"), KEPT).expect("write");
         std::os::unix::fs::symlink(dir.join("real"), dir.join("link")).expect("symlink");
     };
-    let args = ["evidence", small, "--output", "{tmp}/link", "--force"];
-    if let Err(e) = run_built("evidence --output", dir_link, &args, &[msg]) {
-        failures.push(e);
+    let dir_cases: [(&str, &[&str]); 3] = [
+        (
+            "evidence --output",
+            &["evidence", small, "--output", "{tmp}/link", "--force"],
+        ),
+        (
+            "rules docs --output",
+            &["rules", "docs", "--output", "{tmp}/link"],
+        ),
+        ("init --dir", &["init", "--dir", "{tmp}/real", "--force"]),
+    ];
+    for (name, args) in dir_cases {
+        let setup = |dir: &Path| {
+            dir_link(dir);
+            if name.starts_with("init") {
+                std::os::unix::fs::symlink(dir.join("target"), dir.join("real/palisade.toml"))
+                    .expect("symlink");
+                std::fs::write(dir.join("target"), KEPT).expect("write");
+            }
+        };
+        let expected = if name.starts_with("init") {
+            "{tmp}/real/palisade.toml: the output path is a symbolic link"
+        } else {
+            msg
+        };
+        if let Err(e) = run_built(name, setup, args, &[expected]) {
+            failures.push(e);
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n---\n"));
 }
@@ -304,7 +351,16 @@ fn bad_globs_name_the_pattern() {
         run_built(
             flag,
             |_| {},
-            &["scan", "fixtures/iac", flag, "[a-", "--format", "json", "-o", "{tmp}/o"],
+            &[
+                "scan",
+                "fixtures/iac",
+                flag,
+                "[a-",
+                "--format",
+                "json",
+                "-o",
+                "{tmp}/o",
+            ],
             &[flag, "\"[a-\""],
         )
         .unwrap();
@@ -314,50 +370,78 @@ fn bad_globs_name_the_pattern() {
 #[test]
 fn an_output_path_through_a_missing_or_file_directory_is_refused() {
     let setup = |dir: &Path| std::fs::write(dir.join("file"), KEPT).expect("write");
-    for out in ["{tmp}/no/such/dir/out.json", "{tmp}/file/out.json", "{tmp}/no/../../out.json"] {
+    for out in [
+        "{tmp}/no/such/dir/out.json",
+        "{tmp}/file/out.json",
+        "{tmp}/no/../../out.json",
+    ] {
         run_built(
             out,
             setup,
-            &["scan", "fixtures/demo/snapshot.json", "--format", "json", "-o", out],
+            &[
+                "scan",
+                "fixtures/demo/snapshot.json",
+                "--format",
+                "json",
+                "-o",
+                out,
+            ],
             &[&out.replace("{tmp}/", "")],
         )
         .unwrap();
     }
 }
 
-/// A snapshot whose last line is 1 GB long and never ends (generated here,
-/// never committed): exit 2 naming the line and column, not a crash.
-#[test]
-fn a_one_gigabyte_line_is_refused_without_a_crash() {
+/// Writes `head` then 1 GB of `x` without a newline to `path`.
+fn gigabyte_line(path: &Path, head: &[u8]) {
     use std::io::Write as _;
-    let tmp = tempfile::tempdir().expect("tmp");
-    let path = tmp.path().join("gb.json");
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-    f.write_all(
-        b"{\"format\": \"palisade-snapshot\", \"version\": 1, \"scan_time\": \"2026-11-01T00:00:00Z\",\n\"accounts\": [{\"account_id\": \"123456789012\", \"regions\": [\"us-east-1\"], \"name\": \"",
-    )
-    .expect("write");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    f.write_all(head).expect("write");
     let chunk = vec![b'x'; 1 << 20];
     for _ in 0..1024 {
         f.write_all(&chunk).expect("write");
     }
     f.flush().expect("flush");
-    drop(f);
+}
+
+/// A snapshot, then a template, whose last line is 1 GB long and never
+/// ends (generated here, one at a time, never committed): exit 2 naming the
+/// file (and for the snapshot its line and column), not a crash.
+#[test]
+fn a_one_gigabyte_line_is_refused_without_a_crash() {
+    let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("out");
     std::fs::write(&out, KEPT).expect("write");
-    let before = tree(tmp.path());
-    let o = command()
-        .args(["scan", path.to_str().expect("utf8"), "--format", "table", "-o"])
-        .arg(&out)
-        .output()
-        .expect("run");
-    check(
-        "1 GB line",
-        &o,
-        2,
-        &["gb.json:2:".to_owned(), "EOF while parsing a string".to_owned()],
-        tmp.path(),
-        &before,
-    )
-    .unwrap();
+    let cases: [(&str, &[u8], &[&str]); 2] = [
+        (
+            "gb.json",
+            b"{\"format\": \"palisade-snapshot\", \"version\": 1, \"scan_time\": \"2026-11-01T00:00:00Z\",\n\"accounts\": [{\"account_id\": \"123456789012\", \"regions\": [\"us-east-1\"], \"name\": \"",
+            &["gb.json:2:", "EOF while parsing a string"],
+        ),
+        (
+            "gb.yaml",
+            b"Resources:\n  X:\n    Type: \"",
+            &["gb.yaml: 1073741851 bytes", "larger than any template or plan"],
+        ),
+    ];
+    for (name, head, expected) in cases {
+        let path = tmp.path().join(name);
+        gigabyte_line(&path, head);
+        let before = tree(tmp.path());
+        let o = command()
+            .args([
+                "scan",
+                path.to_str().expect("utf8"),
+                "--format",
+                "table",
+                "-o",
+            ])
+            .arg(&out)
+            .output()
+            .expect("run");
+        let expected: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
+        let result = check(name, &o, 2, &expected, tmp.path(), &before);
+        std::fs::remove_file(&path).expect("remove");
+        result.unwrap();
+    }
 }

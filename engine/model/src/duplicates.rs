@@ -210,7 +210,10 @@ mod tests {
 
     #[test]
     fn the_same_key_in_sibling_objects_is_not_a_duplicate() {
-        assert_eq!(dup(r#"[{"k": 1}, {"k": 2}, {"x": {"k": 3}, "k": 4}]"#), None);
+        assert_eq!(
+            dup(r#"[{"k": 1}, {"k": 2}, {"x": {"k": 3}, "k": 4}]"#),
+            None
+        );
         assert_eq!(dup(r#"{"s": "a\"b", "t": "a\"b"}"#), None);
     }
 

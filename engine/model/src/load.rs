@@ -455,7 +455,7 @@ impl SnapshotReader {
                             json_path,
                             message: strip_position(&inner.to_string()),
                         },
-                    })
+                    });
                 }
             }
         };
@@ -716,7 +716,13 @@ impl SnapshotReader {
         })?;
         if let Some(d) = crate::duplicates::find(&text) {
             let prefix = format!("accounts[{i}]");
-            return Err(duplicate_error(&self.path, &text, &d, (line, column), &prefix));
+            return Err(duplicate_error(
+                &self.path,
+                &text,
+                &d,
+                (line, column),
+                &prefix,
+            ));
         }
         let text = std::str::from_utf8(&text).map_err(|e| {
             let (l, c) = line_col(&text, e.valid_up_to());

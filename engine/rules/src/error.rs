@@ -88,7 +88,8 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
             .filter(|k| {
                 !k.is_empty()
                     && k.len() <= 64
-                    && k.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.\"".contains(&b))
+                    && k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_-.\"".contains(&b))
             })
         {
             if !message.contains(key) {

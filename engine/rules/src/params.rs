@@ -185,4 +185,3 @@ fn kind(v: &Value) -> String {
         Value::Object(_) => "a table".into(),
     }
 }
-

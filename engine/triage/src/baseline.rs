@@ -234,7 +234,13 @@ mod tests {
         let e = parse("{\"hello\": 1}").expect_err("not a report");
         assert_eq!(
             e.to_string(),
-            "prev.json:0: neither a Palisade JSON report nor a SARIF log"
+            "prev.json: neither a Palisade JSON report (`format` \"palisade-report\" and a `results` array) nor a SARIF log (a `runs` array)"
+        );
+        let e = parse("\u{feff}{}").expect_err("byte order mark");
+        assert!(
+            e.to_string()
+                .starts_with("prev.json:1: column 1: the file starts with a UTF-8 byte order mark"),
+            "{e}"
         );
         let e = parse("{\n\"runs\": [").expect_err("truncated");
         assert!(e.to_string().starts_with("prev.json:2: "), "{e}");

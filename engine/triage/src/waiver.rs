@@ -153,8 +153,7 @@ impl WaiverFile {
                 // A date, or an RFC 3339 date-time whose day counts; trailing
                 // words ("2026-12-31 or so") are not a date.
                 toml::Value::String(s)
-                    if s.len() > 10
-                        && chrono::DateTime::parse_from_rfc3339(s).is_err() =>
+                    if s.len() > 10 && chrono::DateTime::parse_from_rfc3339(s).is_err() =>
                 {
                     return Err(invalid(
                         line,

@@ -189,6 +189,53 @@ fn path(frames: &[Frame<'_>]) -> String {
     }
 }
 
+/// A [`crate::duplicates::Duplicate`] found in `text`, a piece of the file
+/// `path` that starts at `start` (line, column) and whose JSON path is
+/// `prefix`, as an error at the second occurrence.
+pub(crate) fn error(
+    path: &std::path::Path,
+    text: &[u8],
+    d: &Duplicate,
+    start: (usize, usize),
+    prefix: &str,
+) -> crate::SnapshotError {
+    let at = |offset: usize| {
+        let (l, c) = crate::load::line_col(text, offset);
+        (start.0 + l - 1, if l == 1 { start.1 + c - 1 } else { c })
+    };
+    let (line, column) = at(d.offset);
+    let (first_line, first_column) = at(d.first);
+    let json_path = match (prefix, d.json_path.as_str()) {
+        ("", p) => p.to_owned(),
+        (pre, ".") => pre.to_owned(),
+        (pre, p) if p.starts_with('[') => format!("{pre}{p}"),
+        (pre, p) => format!("{pre}.{p}"),
+    };
+    crate::SnapshotError::Malformed {
+        path: path.to_owned(),
+        line,
+        column,
+        json_path: short_path(json_path),
+        message: format!(
+            "{} (first at {first_line}:{first_column}); a duplicate would lose or repeat data",
+            d.message
+        ),
+    }
+}
+
+/// A JSON path short enough for a message: a deeply nested value's path is
+/// cut in the middle (`a[0][0]...[0].b`), never echoing the document.
+pub(crate) fn short_path(p: String) -> String {
+    const MAX: usize = 120;
+    if p.chars().count() <= MAX {
+        return p;
+    }
+    let head: String = p.chars().take(MAX / 2).collect();
+    let tail: Vec<char> = p.chars().rev().take(MAX / 2).collect();
+    let tail: String = tail.into_iter().rev().collect();
+    format!("{head}...{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

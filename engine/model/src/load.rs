@@ -261,7 +261,7 @@ impl LoadedSnapshot {
     }
 }
 
-fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
     let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
@@ -272,7 +272,7 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 pub fn parse(path: &Path, text: &str) -> Result<Snapshot, SnapshotError> {
     let de = &mut serde_json::Deserializer::from_str(text);
     let snapshot: Snapshot = serde_path_to_error::deserialize(de).map_err(|e| {
-        let json_path = short_path(e.path().to_string());
+        let json_path = crate::duplicates::short_path(e.path().to_string());
         let inner = e.into_inner();
         SnapshotError::Malformed {
             path: path.to_owned(),
@@ -288,56 +288,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, SnapshotError> {
         check_account(path, i, account, &mut |id| seen.insert(id.to_owned()))?;
     }
     if let Some(d) = crate::duplicates::find(text.as_bytes()) {
-        return Err(duplicate_error(path, text.as_bytes(), &d, (1, 1), ""));
+        return Err(crate::duplicates::error(
+            path,
+            text.as_bytes(),
+            &d,
+            (1, 1),
+            "",
+        ));
     }
     Ok(snapshot)
-}
-
-/// A [`crate::duplicates::Duplicate`] found in `text`, a piece of the file
-/// `path` that starts at `start` (line, column) and whose JSON path is
-/// `prefix`, as an error at the second occurrence.
-fn duplicate_error(
-    path: &Path,
-    text: &[u8],
-    d: &crate::duplicates::Duplicate,
-    start: (usize, usize),
-    prefix: &str,
-) -> SnapshotError {
-    let at = |offset: usize| {
-        let (l, c) = line_col(text, offset);
-        (start.0 + l - 1, if l == 1 { start.1 + c - 1 } else { c })
-    };
-    let (line, column) = at(d.offset);
-    let (first_line, first_column) = at(d.first);
-    let json_path = match (prefix, d.json_path.as_str()) {
-        ("", p) => p.to_owned(),
-        (pre, ".") => pre.to_owned(),
-        (pre, p) if p.starts_with('[') => format!("{pre}{p}"),
-        (pre, p) => format!("{pre}.{p}"),
-    };
-    SnapshotError::Malformed {
-        path: path.to_owned(),
-        line,
-        column,
-        json_path: short_path(json_path),
-        message: format!(
-            "{} (first at {first_line}:{first_column}); a duplicate would lose or repeat data",
-            d.message
-        ),
-    }
-}
-
-/// A JSON path short enough for a message: a deeply nested value's path is
-/// cut in the middle (`a[0][0]...[0].b`), never echoing the document.
-fn short_path(p: String) -> String {
-    const MAX: usize = 120;
-    if p.chars().count() <= MAX {
-        return p;
-    }
-    let head: String = p.chars().take(MAX / 2).collect();
-    let tail: Vec<char> = p.chars().rev().take(MAX / 2).collect();
-    let tail: String = tail.into_iter().rev().collect();
-    format!("{head}...{tail}")
 }
 
 /// The largest broken file [`SnapshotReader::open`] re-reads whole to
@@ -425,7 +384,12 @@ impl SnapshotReader {
                 file,
             ));
             let h = serde_path_to_error::deserialize::<_, HeaderDoc>(&mut de)
-                .map_err(|e| (short_path(e.path().to_string()), e.into_inner()))
+                .map_err(|e| {
+                    (
+                        crate::duplicates::short_path(e.path().to_string()),
+                        e.into_inner(),
+                    )
+                })
                 .and_then(|h| de.end().map(|()| h).map_err(|e| (".".to_owned(), e)));
             match h {
                 Ok(h) => h,
@@ -658,7 +622,7 @@ impl SnapshotReader {
             self.copy_value(&mut head)?;
         }
         if let Some(d) = crate::duplicates::find(&head) {
-            return Err(duplicate_error(&self.path, &head, &d, (1, 1), ""));
+            return Err(crate::duplicates::error(&self.path, &head, &d, (1, 1), ""));
         }
         let text = String::from_utf8_lossy(&head);
         let mut idx = LineIndex::default();
@@ -697,7 +661,7 @@ impl SnapshotReader {
         self.next += 1;
         let de = &mut serde_json::Deserializer::from_slice(&text);
         let account: crate::Account = serde_path_to_error::deserialize(de).map_err(|e| {
-            let json_path = short_path(match e.path().to_string().as_str() {
+            let json_path = crate::duplicates::short_path(match e.path().to_string().as_str() {
                 "." => format!("accounts[{i}]"),
                 p => format!("accounts[{i}].{p}"),
             });
@@ -716,7 +680,7 @@ impl SnapshotReader {
         })?;
         if let Some(d) = crate::duplicates::find(&text) {
             let prefix = format!("accounts[{i}]");
-            return Err(duplicate_error(
+            return Err(crate::duplicates::error(
                 &self.path,
                 &text,
                 &d,

@@ -40,8 +40,9 @@ struct Case {
     stderr: Vec<String>,
 }
 
-/// Every file under `dir` (relative path -> bytes, `None` for a symlink's
-/// target name), to compare a directory before and after a run.
+/// Every entry under `dir` (relative path -> a file's bytes, a link's
+/// target, nothing for a directory), to compare a directory before and
+/// after a run.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
     let mut stack = vec![dir.to_owned()];

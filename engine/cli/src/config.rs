@@ -43,9 +43,9 @@ struct RawConfig {
     #[serde(default)]
     parameters: BTreeMap<String, toml::Value>,
     #[serde(default)]
-    waivers: Option<PathBuf>,
+    waivers: Option<toml::Spanned<PathBuf>>,
     #[serde(default)]
-    history: Option<PathBuf>,
+    history: Option<toml::Spanned<PathBuf>>,
 }
 
 impl Config {
@@ -66,19 +66,33 @@ impl Config {
 
     /// Reads and parses a config file.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+        let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            anyhow::anyhow!("{}:{line}:{column}: not valid UTF-8", path.display())
+        })?;
         Self::parse(path, &text)
     }
 
     /// Parses config text; `path` is used in errors (`path:line: message`).
     pub fn parse(path: &Path, text: &str) -> anyhow::Result<Self> {
         let raw: RawConfig = palisade_rules::error::parse_toml(path, text)?;
+        let waivers = raw
+            .waivers
+            .map(|w| contained(path, text, "waivers", "--waivers", w))
+            .transpose()?;
+        let history = raw
+            .history
+            .map(|h| contained(path, text, "history", "--history-db", h))
+            .transpose()?;
         Ok(Self {
             packs: raw.packs,
             fail_on: raw.fail_on,
             parameters: raw.parameters,
-            waivers: raw.waivers.map(|w| relative_to(path, w)),
-            history: raw.history.map(|h| relative_to(path, h)),
+            waivers: waivers.map(|w| relative_to(path, w)),
+            history: history.map(|h| relative_to(path, h)),
             path: path.to_owned(),
             text: text.to_owned(),
         })
@@ -93,6 +107,49 @@ pub fn params(pack: &RulePack, config: Option<&Config>) -> anyhow::Result<Params
             .with_overrides(&pack.schema, &c.parameters, &c.path, &c.text)?,
         None => pack.defaults.clone(),
     })
+}
+
+/// A path named by the config (`key`), refused when it leaves the config
+/// file's directory: an absolute path, or `..` climbing above it. The
+/// config often comes from the repository being checked (a pull request can
+/// change it); it must not make Palisade read or write files elsewhere. A
+/// location outside is given on the command line (`flag`) instead.
+fn contained(
+    config: &Path,
+    text: &str,
+    key: &str,
+    flag: &str,
+    p: toml::Spanned<PathBuf>,
+) -> anyhow::Result<PathBuf> {
+    use std::path::Component;
+    let line = palisade_rules::error::line_of_offset(text, p.span().start);
+    let value = p.into_inner();
+    let mut depth = 0usize;
+    let mut escapes = false;
+    let mut absolute = false;
+    for c in value.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => absolute = true,
+            Component::CurDir => {}
+            Component::ParentDir => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => escapes = true,
+            },
+            Component::Normal(_) => depth += 1,
+        }
+    }
+    let why = if absolute {
+        "is an absolute path"
+    } else if escapes {
+        "leads outside the config file's directory"
+    } else {
+        return Ok(value);
+    };
+    anyhow::bail!(
+        "{}:{line}: `{key}` = {:?} {why}: paths in the config are relative to its directory and stay under it (give {flag} on the command line for a file elsewhere)",
+        config.display(),
+        value.display().to_string()
+    )
 }
 
 /// Resolves a path from the config relative to the config file's directory.
@@ -124,14 +181,31 @@ mod tests {
     fn valid_config_parses() {
         let c = Config::parse(
             Path::new("conf/p.toml"),
-            "packs = [\"dr\"]\nfail_on = \"high\"\nwaivers = \"w.toml\"\nhistory = \"/var/h.sqlite\"\n[parameters]\nmax_access_key_age_days = 60\n",
+            "packs = [\"dr\"]\nfail_on = \"high\"\nwaivers = \"w.toml\"\nhistory = \"db/../h.sqlite\"\n[parameters]\nmax_access_key_age_days = 60\n",
         )
         .expect("parse");
         assert_eq!(c.packs, vec![Pack::Dr]);
         assert_eq!(c.fail_on, Some(Severity::High));
         assert_eq!(c.parameters.len(), 1);
         assert_eq!(c.waivers, Some(PathBuf::from("conf/w.toml")));
-        assert_eq!(c.history, Some(PathBuf::from("/var/h.sqlite")));
+        assert_eq!(c.history, Some(PathBuf::from("conf/db/../h.sqlite")));
+    }
+
+    #[test]
+    fn config_paths_stay_under_the_config_directory() {
+        for (text, key) in [
+            ("waivers = \"../w.toml\"\n", "`waivers`"),
+            ("\nwaivers = \"a/../../w.toml\"\n", "`waivers`"),
+            ("history = \"/var/h.sqlite\"\n", "`history`"),
+        ] {
+            let err = Config::parse(Path::new("conf/p.toml"), text).expect_err(text);
+            let msg = format!("{err:#}");
+            let line = if text.starts_with('\n') { 2 } else { 1 };
+            assert!(
+                msg.starts_with(&format!("conf/p.toml:{line}: {key}")),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

@@ -48,6 +48,13 @@ pub fn run(a: EvidenceArgs) -> anyhow::Result<Code> {
                 output.display()
             );
         }
+        // Refused now, not after the bundle directory is written.
+        if std::fs::symlink_metadata(z).is_ok_and(|m| m.file_type().is_symlink()) {
+            anyhow::bail!(
+                "writing {}: the output path is a symbolic link; refusing to write through or replace it",
+                z.display()
+            );
+        }
         if z.exists() && !force {
             anyhow::bail!("{}: exists (use --force to replace it)", z.display());
         }

@@ -65,6 +65,13 @@ pub fn run(a: &InitArgs) -> anyhow::Result<Code> {
     let config = dir.join("palisade.toml");
     let waivers = dir.join("waivers.toml");
     for path in [&config, &waivers] {
+        // Checked for both files before either is written.
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            bail!(
+                "writing {}: the output path is a symbolic link; refusing to write through or replace it",
+                path.display()
+            );
+        }
         if path.exists() && !a.force {
             bail!(
                 "{} already exists (use --force to overwrite)",

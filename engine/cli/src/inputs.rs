@@ -40,8 +40,8 @@ pub struct Inputs {
 /// Reads and classifies `paths`; imports every template and plan.
 pub fn read(paths: &[PathBuf], iac: &IacArgs) -> anyhow::Result<Inputs> {
     let opts = options(iac)?;
-    let include = globs(&iac.include, DEFAULT_INCLUDE)?;
-    let exclude = globs(&iac.exclude, &[])?;
+    let include = globs("--include", &iac.include, DEFAULT_INCLUDE)?;
+    let exclude = globs("--exclude", &iac.exclude, &[])?;
     let mut out = Inputs {
         snapshots: Vec::new(),
         accounts: Vec::new(),
@@ -74,18 +74,33 @@ fn take(path: &Path, named: bool, opts: &Options, out: &mut Inputs) -> anyhow::R
         out.snapshots.push(path.to_owned());
         return Ok(true);
     }
+    // A template or plan is read whole (and parsed into a tree several
+    // times its size): a file too large to be one is not read at all.
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    if size > MAX_IAC_BYTES {
+        if named {
+            bail!(
+                "{}: {size} bytes, larger than any template or plan Palisade reads ({} MiB; CloudFormation's own limit is 1 MB)",
+                path.display(),
+                MAX_IAC_BYTES >> 20
+            );
+        }
+        return Ok(false);
+    }
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(_) if !named => return Ok(false),
-        Err(_) => bail!("{}: not UTF-8 text", path.display()),
+        Err(e) => {
+            let (line, column) = line_col(e.as_bytes(), e.utf8_error().valid_up_to());
+            bail!("{}:{line}:{column}: not UTF-8 text", path.display())
+        }
     };
     let Some(kind) = palisade_import::detect(&text) else {
         if named {
-            bail!(
-                "{}: neither a Palisade snapshot, a CloudFormation template (no `Resources` section) nor a Terraform plan (`terraform show -json` output)",
-                path.display()
-            );
+            bail!("{}", unrecognised(path, &text));
         }
         return Ok(false);
     };
@@ -110,6 +125,51 @@ fn take(path: &Path, named: bool, opts: &Options, out: &mut Inputs) -> anyhow::R
     out.accounts.push(account);
     Ok(true)
 }
+
+/// 1-based line and column of byte `offset` of `bytes`.
+fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, column)
+}
+
+/// Why a file named on the command line is no input, at a position: empty,
+/// JSON that does not parse (serde_json's line and column), a `format`
+/// that is not a snapshot's, or none of the three kinds (at 1:1).
+fn unrecognised(path: &Path, text: &str) -> String {
+    let p = path.display();
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if body.trim().is_empty() {
+        return format!("{p}:1:1: the file is empty (not a snapshot, template or plan)");
+    }
+    if matches!(body.trim_start().as_bytes().first(), Some(b'{' | b'[')) {
+        if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(body) {
+            let msg = e.to_string();
+            let msg = msg.rfind(" at line ").map_or(msg.as_str(), |i| &msg[..i]);
+            return format!(
+                "{p}:{}:{}: invalid JSON: {msg}",
+                e.line().max(1),
+                e.column().max(1)
+            );
+        }
+        if let Some(at) = body.find("\"format\"") {
+            if !body.contains("\"palisade-snapshot\"") {
+                let (line, column) = line_col(body.as_bytes(), at);
+                return format!(
+                    "{p}:{line}:{column}: `format` is not \"palisade-snapshot\": neither a Palisade snapshot, a CloudFormation template nor a Terraform plan"
+                );
+            }
+        }
+    }
+    format!(
+        "{p}:1:1: neither a Palisade snapshot, a CloudFormation template (no `Resources` section) nor a Terraform plan (`terraform show -json` output)"
+    )
+}
+
+/// The largest template or plan read (snapshots are streamed and have no
+/// limit).
+const MAX_IAC_BYTES: u64 = 256 << 20;
 
 /// How much of a file's start [`looks_like_snapshot`] reads.
 const SNIFF_BYTES: usize = 4096;
@@ -224,7 +284,7 @@ fn walk(
     Ok(())
 }
 
-fn globs(patterns: &[String], default: &[&str]) -> anyhow::Result<GlobSet> {
+fn globs(flag: &str, patterns: &[String], default: &[&str]) -> anyhow::Result<GlobSet> {
     let mut b = GlobSetBuilder::new();
     let list: Vec<&str> = if patterns.is_empty() {
         default.to_vec()
@@ -232,7 +292,7 @@ fn globs(patterns: &[String], default: &[&str]) -> anyhow::Result<GlobSet> {
         patterns.iter().map(String::as_str).collect()
     };
     for p in list {
-        b.add(Glob::new(p).with_context(|| format!("glob {p:?}"))?);
+        b.add(Glob::new(p).with_context(|| format!("{flag} {p:?}: not a valid glob"))?);
     }
     Ok(b.build()?)
 }
@@ -329,12 +389,19 @@ fn parameters_file(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
     }
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let file: File = serde_json::from_str(&text).map_err(|e| {
+    // Read as the shape its first character announces, so an error keeps
+    // serde_json's line and column (an untagged enum loses them).
+    let file = if text.trim_start().starts_with('[') {
+        serde_json::from_str(&text).map(File::List)
+    } else {
+        serde_json::from_str(&text)
+    };
+    let file: File = file.map_err(|e| {
         anyhow::anyhow!(
             "{}:{}:{}: not a CloudFormation parameters file ([{{\"ParameterKey\": ..., \"ParameterValue\": ...}}] or {{\"Parameters\": {{...}}}}): {e}",
             path.display(),
-            e.line(),
-            e.column()
+            e.line().max(1),
+            e.column().max(1)
         )
     })?;
     Ok(match file {

@@ -11,6 +11,7 @@ pub mod compute;
 pub mod config;
 pub mod databases;
 pub mod detection;
+pub mod duplicates;
 pub mod ec2;
 pub mod elb;
 pub mod error;

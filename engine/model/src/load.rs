@@ -231,6 +231,15 @@ impl LoadedSnapshot {
 
     /// Parses snapshot bytes; `path` is used in error messages.
     pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, SnapshotError> {
+        if bytes.starts_with(b"\xef\xbb\xbf") {
+            return Err(SnapshotError::Malformed {
+                path: path.to_owned(),
+                line: 1,
+                column: 1,
+                json_path: ".".into(),
+                message: "the file starts with a UTF-8 byte order mark, which JSON does not allow (save it without one)".into(),
+            });
+        }
         let text = std::str::from_utf8(bytes).map_err(|e| {
             let (line, column) = line_col(bytes, e.valid_up_to());
             SnapshotError::Malformed {
@@ -252,7 +261,7 @@ impl LoadedSnapshot {
     }
 }
 
-fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
     let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
@@ -263,7 +272,7 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 pub fn parse(path: &Path, text: &str) -> Result<Snapshot, SnapshotError> {
     let de = &mut serde_json::Deserializer::from_str(text);
     let snapshot: Snapshot = serde_path_to_error::deserialize(de).map_err(|e| {
-        let json_path = e.path().to_string();
+        let json_path = crate::duplicates::short_path(e.path().to_string());
         let inner = e.into_inner();
         SnapshotError::Malformed {
             path: path.to_owned(),
@@ -278,8 +287,21 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, SnapshotError> {
     for (i, account) in snapshot.accounts.iter().enumerate() {
         check_account(path, i, account, &mut |id| seen.insert(id.to_owned()))?;
     }
+    if let Some(d) = crate::duplicates::find(text.as_bytes()) {
+        return Err(crate::duplicates::error(
+            path,
+            text.as_bytes(),
+            &d,
+            (1, 1),
+            "",
+        ));
+    }
     Ok(snapshot)
 }
+
+/// The largest broken file [`SnapshotReader::open`] re-reads whole to
+/// report its first error with the full JSON path.
+const WHOLE_FILE_FALLBACK_BYTES: u64 = 256 << 20;
 
 /// A snapshot file read one account at a time: the header first (a pass
 /// over the file that skips the accounts, so a header written after them
@@ -362,13 +384,32 @@ impl SnapshotReader {
                 file,
             ));
             let h = serde_path_to_error::deserialize::<_, HeaderDoc>(&mut de)
-                .map_err(|e| (e.path().to_string(), e.into_inner()))
+                .map_err(|e| {
+                    (
+                        crate::duplicates::short_path(e.path().to_string()),
+                        e.into_inner(),
+                    )
+                })
                 .and_then(|h| de.end().map(|()| h).map_err(|e| (".".to_owned(), e)));
             match h {
                 Ok(h) => h,
                 // The whole-file reader says exactly what and where (this
                 // path is taken for broken files only).
                 Err((json_path, inner)) => {
+                    let header_error = || SnapshotError::Malformed {
+                        path: path.to_owned(),
+                        line: inner.line(),
+                        column: inner.column(),
+                        json_path: json_path.clone(),
+                        message: strip_position(&inner.to_string()),
+                    };
+                    // A file too large to read whole (a 1 GB line that never
+                    // ends) keeps the first pass's error: its line and
+                    // column are exact, its JSON path may be shorter.
+                    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+                    if size > WHOLE_FILE_FALLBACK_BYTES {
+                        return Err(header_error());
+                    }
                     return Err(match LoadedSnapshot::from_path(path) {
                         Err(err) => err,
                         Ok(_) => SnapshotError::Malformed {
@@ -378,7 +419,7 @@ impl SnapshotReader {
                             json_path,
                             message: strip_position(&inner.to_string()),
                         },
-                    })
+                    });
                 }
             }
         };
@@ -580,6 +621,9 @@ impl SnapshotReader {
             }
             self.copy_value(&mut head)?;
         }
+        if let Some(d) = crate::duplicates::find(&head) {
+            return Err(crate::duplicates::error(&self.path, &head, &d, (1, 1), ""));
+        }
         let text = String::from_utf8_lossy(&head);
         let mut idx = LineIndex::default();
         idx.scan(&text, &mut self.state);
@@ -617,10 +661,10 @@ impl SnapshotReader {
         self.next += 1;
         let de = &mut serde_json::Deserializer::from_slice(&text);
         let account: crate::Account = serde_path_to_error::deserialize(de).map_err(|e| {
-            let json_path = match e.path().to_string().as_str() {
+            let json_path = crate::duplicates::short_path(match e.path().to_string().as_str() {
                 "." => format!("accounts[{i}]"),
                 p => format!("accounts[{i}].{p}"),
-            };
+            });
             let inner = e.into_inner();
             let (l, c) = (inner.line(), inner.column());
             SnapshotError::Malformed {
@@ -634,6 +678,16 @@ impl SnapshotReader {
         check_account(&self.path, i, &account, &mut |id| {
             self.seen.insert(id.to_owned())
         })?;
+        if let Some(d) = crate::duplicates::find(&text) {
+            let prefix = format!("accounts[{i}]");
+            return Err(crate::duplicates::error(
+                &self.path,
+                &text,
+                &d,
+                (line, column),
+                &prefix,
+            ));
+        }
         let text = std::str::from_utf8(&text).map_err(|e| {
             let (l, c) = line_col(&text, e.valid_up_to());
             self.malformed(

@@ -78,6 +78,24 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
 ) -> Result<T, RulesError> {
     toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of_offset(text, s.start)).unwrap_or(0);
-        RulesError::at(path, line, e.message().to_owned())
+        let mut message = e.message().to_owned();
+        // Name the key when the message does not ("wanted string or table").
+        if let Some(key) = text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .and_then(|l| l.split_once('='))
+            .map(|(k, _)| k.trim())
+            .filter(|k| {
+                !k.is_empty()
+                    && k.len() <= 64
+                    && k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_-.\"".contains(&b))
+            })
+        {
+            if !message.contains(key) {
+                message.push_str(&format!(" (at `{key}`)"));
+            }
+        }
+        RulesError::at(path, line, message)
     })
 }

@@ -83,18 +83,22 @@ impl RulePack {
             &metas,
         ));
         problems.extend(iac_mismatches(&policies, &metas));
-        for (id, (path, ..)) in &policies {
+        for (id, (path, text, ..)) in &policies {
             if !metas.contains_key(id) {
+                let line = text
+                    .lines()
+                    .position(|l| l.trim_start().starts_with("@id("))
+                    .map_or(0, |i| i + 1);
                 problems.push((
-                    loc(path, 0),
+                    loc(path, line),
                     format!("policy {id:?} has no metadata file rules/**/{id}.toml"),
                 ));
             }
         }
-        for (id, (path, ..)) in &metas {
+        for (id, (path, _, _, text)) in &metas {
             if !policies.contains_key(id) && !invalid_ids.contains(id) {
                 problems.push((
-                    loc(path, 0),
+                    loc(path, crate::metadata::line_of_key(text, "id")),
                     format!("metadata {id:?} has no policy file policies/**/{id}.cedar"),
                 ));
             }

@@ -87,8 +87,20 @@ impl Params {
                     ),
                 ));
             }
-            next.values.insert(name.clone(), toml_to_json(value));
+            let json = toml_to_json(value);
+            let (want, got) = (kind(&self.values[name]), kind(&json));
+            if want != got {
+                return Err(RulesError::at(
+                    config_path,
+                    line_of_key(config_text, name),
+                    format!("parameter {name:?} has the wrong type: expected {want}, found {got}"),
+                ));
+            }
+            next.values.insert(name.clone(), json);
             if let Err(msg) = next.context(schema) {
+                // Cedar's message shows the whole parameter record: keep
+                // the start.
+                let msg: String = msg.chars().take(200).collect();
                 return Err(RulesError::at(
                     config_path,
                     line_of_key(config_text, name),
@@ -157,5 +169,19 @@ pub fn toml_to_json(value: &toml::Value) -> Value {
                 .map(|(k, v)| (k.clone(), toml_to_json(v)))
                 .collect(),
         ),
+    }
+}
+
+/// What kind of value `v` is, in words (a list's elements are checked by
+/// the schema).
+fn kind(v: &Value) -> String {
+    match v {
+        Value::Null => "nothing".into(),
+        Value::Bool(_) => "a boolean".into(),
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer".into(),
+        Value::Number(_) => "a number with a fraction".into(),
+        Value::String(_) => "a string".into(),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a table".into(),
     }
 }

@@ -66,9 +66,14 @@ impl PriceTable {
         }
         for (key, p) in &table.prices {
             if !p.amount.is_finite() || p.amount < 0.0 {
+                let header = [format!("[prices.\"{key}\"]"), format!("[prices.{key}]")];
+                let table_line = text
+                    .lines()
+                    .position(|l| header.iter().any(|h| l.trim() == h))
+                    .map_or(0, |i| i + 1);
                 return Err(RulesError::at(
                     path,
-                    0,
+                    table_line,
                     format!("price {key:?} has a negative or non-finite amount"),
                 ));
             }

@@ -89,6 +89,12 @@ impl Baseline {
             line,
             message,
         };
+        if text.starts_with('\u{feff}') {
+            return Err(invalid(
+                1,
+                "column 1: the file starts with a UTF-8 byte order mark, which JSON does not allow (save it without one)".into(),
+            ));
+        }
         let doc: Value =
             serde_json::from_str(text).map_err(|e| invalid(e.line(), e.to_string()))?;
         let entries = if doc.get("format").and_then(Value::as_str) == Some("palisade-report") {
@@ -148,7 +154,7 @@ fn from_sarif(doc: &Value) -> Result<Vec<BaselineEntry>, String> {
     let runs = doc
         .get("runs")
         .and_then(Value::as_array)
-        .ok_or("neither a Palisade JSON report nor a SARIF log")?;
+        .ok_or("neither a Palisade JSON report (`format` \"palisade-report\" and a `results` array) nor a SARIF log (a `runs` array)")?;
     let mut out = Vec::new();
     for run in runs {
         let results = run.get("results").and_then(Value::as_array);
@@ -228,7 +234,13 @@ mod tests {
         let e = parse("{\"hello\": 1}").expect_err("not a report");
         assert_eq!(
             e.to_string(),
-            "prev.json:0: neither a Palisade JSON report nor a SARIF log"
+            "prev.json: neither a Palisade JSON report (`format` \"palisade-report\" and a `results` array) nor a SARIF log (a `runs` array)"
+        );
+        let e = parse("\u{feff}{}").expect_err("byte order mark");
+        assert!(
+            e.to_string()
+                .starts_with("prev.json:1: column 1: the file starts with a UTF-8 byte order mark"),
+            "{e}"
         );
         let e = parse("{\n\"runs\": [").expect_err("truncated");
         assert!(e.to_string().starts_with("prev.json:2: "), "{e}");

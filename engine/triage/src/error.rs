@@ -15,7 +15,7 @@ pub enum TriageError {
         source: std::io::Error,
     },
     /// The file is invalid.
-    #[error("{path}:{line}: {message}")]
+    #[error("{}{}: {message}", path.display(), if *line > 0 { format!(":{line}") } else { String::new() })]
     Invalid {
         /// The file.
         path: PathBuf,
@@ -27,11 +27,24 @@ pub enum TriageError {
 }
 
 impl TriageError {
-    /// Reads `path` to a string, or an [`TriageError::Io`] naming it.
+    /// Reads `path` to a string, or an [`TriageError::Io`] naming it; text
+    /// that is not UTF-8 is an [`TriageError::Invalid`] at the first bad
+    /// byte's line and column.
     pub(crate) fn read(path: &std::path::Path) -> Result<String, TriageError> {
-        std::fs::read_to_string(path).map_err(|source| TriageError::Io {
+        let bytes = std::fs::read(path).map_err(|source| TriageError::Io {
             path: path.to_owned(),
             source,
+        })?;
+        String::from_utf8(bytes).map_err(|e| {
+            let bytes = e.as_bytes();
+            let before = &bytes[..e.utf8_error().valid_up_to()];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            TriageError::Invalid {
+                path: path.to_owned(),
+                line,
+                message: format!("column {column}: not valid UTF-8"),
+            }
         })
     }
 }

@@ -150,6 +150,16 @@ impl WaiverFile {
             }
             let expires = match &w.expires {
                 toml::Value::Datetime(d) => d.to_string(),
+                // A date, or an RFC 3339 date-time whose day counts; trailing
+                // words ("2026-12-31 or so") are not a date.
+                toml::Value::String(s)
+                    if s.len() > 10 && chrono::DateTime::parse_from_rfc3339(s).is_err() =>
+                {
+                    return Err(invalid(
+                        line,
+                        format!("`expires` {s:?} is not a date (YYYY-MM-DD)"),
+                    ))
+                }
                 toml::Value::String(s) => s.clone(),
                 other => {
                     return Err(invalid(

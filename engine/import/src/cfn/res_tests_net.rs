@@ -108,6 +108,26 @@ fn security_groups_inline_and_standalone_rules() {
 }
 
 #[test]
+fn a_port_that_is_no_whole_number_is_unknown_not_absent() {
+    let (_, a) = run(json!({
+        "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
+            "GroupDescription": "x",
+            "SecurityGroupIngress": [
+                {"IpProtocol": "tcp", "FromPort": "1e400", "ToPort": 22, "CidrIp": "0.0.0.0/0"}
+            ]
+        }}
+    }));
+    assert_eq!(
+        unknowns(&a),
+        [(
+            "t.yaml#Sg/ingress/0",
+            "SecurityGroupIngress[0].FromPort",
+            "SecurityGroupIngress[0].FromPort \"1e400\" is not a whole number"
+        )]
+    );
+}
+
+#[test]
 fn unknown_peers_land_on_the_rule() {
     let (_, a) = run(json!({
         "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {

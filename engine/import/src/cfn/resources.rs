@@ -299,15 +299,22 @@ pub(crate) fn text_or_ref(e: &mut Emit, id: &str, prop: &str, n: &Node) -> Optio
     }
 }
 
-/// A whole number (unknowns recorded as [`text`] does).
+/// A whole number (unknowns recorded as [`text`] does). A value that is no
+/// whole number (`1e400`, `22.5`, `"ssh"`) is recorded as unknown too: it
+/// must not read as an absent property (an absent port is every port).
 pub(crate) fn int(e: &mut Emit, id: &str, prop: &str, n: &Node) -> Option<i64> {
     let s = text(e, id, prop, n)?;
     let s = s.trim();
-    s.parse().ok().or_else(|| {
+    let whole = s.parse().ok().or_else(|| {
         // `22.0` is 22; a fraction is no whole number.
         let f: f64 = s.parse().ok()?;
         (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
-    })
+    });
+    if whole.is_none() {
+        let shown: String = s.chars().take(40).collect();
+        e.unknown(id, prop, &format!("{prop} {shown:?} is not a whole number"));
+    }
+    whole
 }
 
 /// A boolean (unknowns recorded as [`text`] does).

@@ -71,7 +71,13 @@ pub fn instances(uri: &str, doc: &Node) -> Result<Vec<Instance>, ImportError> {
         for rc in items {
             expect_map(uri, rc, "a resource change")?;
             let address = string_field(uri, rc, "address")?;
-            seen.insert(address.to_owned());
+            if !seen.insert(address.to_owned()) {
+                return Err(ImportError::new(
+                    uri,
+                    rc.pos,
+                    format!("resource change {address} appears twice in resource_changes"),
+                ));
+            }
             if field(rc, "mode") == Some("data") {
                 continue;
             }

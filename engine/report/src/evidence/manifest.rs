@@ -300,6 +300,23 @@ pub fn verify(
         ..Verification::default()
     };
     for (i, f) in m.files.iter().enumerate() {
+        if super::check_path(&f.path).is_err() {
+            // Where the entry is: the line of its path in the manifest.
+            let quoted = serde_json::to_string(&f.path).unwrap_or_default();
+            let at = find_bytes(bytes, quoted.as_bytes()).unwrap_or(0);
+            let before = &bytes[..at];
+            let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+            let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            return Err(malformed(
+                line,
+                column,
+                format!("files[{i}].path"),
+                format!(
+                    "{:?} is not a plain relative path inside the bundle",
+                    f.path
+                ),
+            ));
+        }
         if f.path == MANIFEST || !listed.insert(f.path.as_str()) {
             return Err(malformed(
                 1,
@@ -329,4 +346,12 @@ pub fn verify(
         .cloned()
         .collect();
     Ok(v)
+}
+
+/// The offset of the first `needle` in `hay`.
+fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
 }

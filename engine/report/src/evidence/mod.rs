@@ -82,7 +82,7 @@ pub enum EvidenceError {
         message: String,
     },
     /// The manifest is missing or malformed.
-    #[error("{path}:{line}:{column}: at {json_path}: {message}")]
+    #[error("{path}{}: at {json_path}: {message}", if *line > 0 { format!(":{line}:{column}") } else { String::new() })]
     Manifest {
         /// Where the manifest was read from.
         path: String,

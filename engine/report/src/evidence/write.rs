@@ -25,6 +25,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EvidenceError + '_ {
 /// Checks that `dir` can receive a bundle: absent, an empty directory, or
 /// (with `force`) any directory. Call it before the expensive work.
 pub fn check_target(dir: &Path, force: bool) -> Result<(), EvidenceError> {
+    // As write_atomic: a link is never written through or replaced, even
+    // with --force.
+    if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(io(dir)(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the output path is a symbolic link; refusing to write through or replace it",
+        )));
+    }
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
             if !force && entries.next().is_some() {
@@ -159,7 +167,16 @@ pub fn read_dir(dir: &Path) -> Result<BTreeMap<String, Vec<u8>>, EvidenceError> 
             let entry = entry.map_err(io(&d))?;
             let path = entry.path();
             let rel = format!("{prefix}{}", entry.file_name().to_string_lossy());
-            if path.is_dir() {
+            let ty = entry.file_type().map_err(io(&path))?;
+            if ty.is_symlink() {
+                // Never followed: a link could point outside the bundle or
+                // back into it (an endless walk); palisade writes none.
+                return Err(io(&path)(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "a symbolic link in a bundle directory (a bundle holds regular files only)",
+                )));
+            }
+            if ty.is_dir() {
                 stack.push((path, format!("{rel}/")));
             } else {
                 let bytes = std::fs::read(&path).map_err(io(&path))?;
@@ -186,6 +203,14 @@ pub fn read_zip(path: &Path) -> Result<BTreeMap<String, Vec<u8>>, EvidenceError>
             continue;
         }
         let name = f.name().map_err(err)?.into_owned();
+        // An entry name is a plain relative path: no `..`, no absolute path.
+        let plain = name.strip_prefix(&format!("{ZIP_ROOT}/")).unwrap_or(&name);
+        if check_path(plain).is_err() {
+            return Err(EvidenceError::Zip {
+                path: path.to_owned(),
+                message: format!("entry {name:?} is not a plain relative path inside the bundle"),
+            });
+        }
         let mut bytes = Vec::new();
         f.read_to_end(&mut bytes).map_err(io(path))?;
         out.insert(name, bytes);

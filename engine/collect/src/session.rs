@@ -1,8 +1,7 @@
 //! AWS sessions: the base configuration (credential chain, profile, region,
 //! endpoint, retries, timeouts), the caller's identity, assuming a role into
-//! member accounts, and per-service clients for a region.
-
-use std::time::Duration;
+//! member accounts, and per-service clients for a region (each logs its
+//! retries and give-ups, [`crate::retry_log`]).
 
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::timeout::TimeoutConfig;
@@ -11,6 +10,7 @@ use aws_sdk_ec2::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 use aws_sdk_ec2::config::SharedCredentialsProvider;
 
 use crate::error::{self, CollectError};
+use crate::retry_log::RetryLog;
 use crate::CollectOptions;
 
 /// Region used for global services (IAM, STS, Artifact, Organizations,
@@ -40,7 +40,8 @@ pub async fn base_config(opts: &CollectOptions) -> SdkConfig {
         .retry_config(retry)
         .timeout_config(
             TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(10))
+                .connect_timeout(opts.connect_timeout)
+                .read_timeout(opts.read_timeout)
                 .operation_attempt_timeout(opts.attempt_timeout)
                 .build(),
         );
@@ -82,6 +83,7 @@ impl Session {
             aws_sdk_sts::config::Builder::from(&self.config)
                 .region(self.region(HOME_REGION).region().cloned())
                 .retry_partition(self.retry.clone())
+                .interceptor(RetryLog)
                 .build(),
         );
         let out = sts
@@ -128,6 +130,7 @@ macro_rules! client_fn {
             $krate::Client::from_conf(
                 $krate::config::Builder::from(&s.region(region))
                     .retry_partition(s.retry.clone())
+                    .interceptor(RetryLog)
                     .build(),
             )
         }
@@ -162,6 +165,7 @@ pub fn s3(s: &Session, region: &str) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(
         aws_sdk_s3::config::Builder::from(&s.region(region))
             .retry_partition(s.retry.clone())
+            .interceptor(RetryLog)
             .force_path_style(s.config.endpoint_url().is_some())
             .build(),
     )

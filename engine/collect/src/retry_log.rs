@@ -1,0 +1,167 @@
+//! Every retry and give-up of an AWS call on the log (`-v`): an SDK
+//! interceptor on every collector client logs, for each retried attempt,
+//! the operation, region, attempt number and why the previous attempt
+//! failed (timed out, connection error, unreadable response, HTTP status),
+//! and when a call ends in an error after retries, or with an error worth
+//! retrying, that it gave up. The give-up becomes a coverage gap
+//! ([`crate::Coverage::failed`] logs that too).
+
+use aws_sdk_ec2::config::interceptors::{
+    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+};
+use aws_sdk_ec2::config::{ConfigBag, Intercept, Region, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::orchestrator::{Metadata, OrchestratorError};
+use aws_smithy_runtime_api::client::retries::RequestAttempts;
+use aws_smithy_types::config_bag::{Storable, StoreReplace};
+use aws_smithy_types::retry::RetryConfig;
+
+/// The interceptor: add it to every client ([`crate::session`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RetryLog;
+
+/// Why the last attempt of the current call failed.
+#[derive(Debug, Clone)]
+struct LastFailure(String);
+
+impl Storable for LastFailure {
+    type Storer = StoreReplace<Self>;
+}
+
+/// The longest error text in a log line.
+const MAX_LEN: usize = 200;
+
+/// `(service, operation, region, attempt, max attempts)` of the call in `cfg`.
+fn call(cfg: &ConfigBag) -> (String, String, String, u32, u32) {
+    let (service, op) = cfg
+        .load::<Metadata>()
+        .map(|m| (m.service().to_owned(), m.name().to_owned()))
+        .unwrap_or_default();
+    let region = cfg
+        .load::<Region>()
+        .map(|r| r.to_string())
+        .unwrap_or_default();
+    let attempt = cfg.load::<RequestAttempts>().map_or(1, |a| a.attempts());
+    let max = cfg.load::<RetryConfig>().map_or(1, |r| r.max_attempts());
+    (service, op, region, attempt, max)
+}
+
+/// The class of an attempt's error and its causes, on one line.
+fn class<E: std::error::Error + 'static>(
+    err: &OrchestratorError<E>,
+    status: Option<u16>,
+) -> (String, bool) {
+    let (kind, transient) = if err.is_timeout_error() {
+        ("timed out (attempt timeout)", true)
+    } else if let Some(c) = err.as_connector_error() {
+        if c.is_timeout() {
+            ("timed out (connect or read timeout)", true)
+        } else {
+            ("connection error", true)
+        }
+    } else if err.is_response_error() {
+        ("unreadable response (truncated or malformed body)", true)
+    } else {
+        match status {
+            Some(s) if s >= 500 || s == 429 => ("service error", true),
+            _ => ("service error", false),
+        }
+    };
+    let mut text = match status {
+        Some(s) if err.is_operation_error() => format!("{kind}, HTTP {s}"),
+        _ => kind.to_owned(),
+    };
+    let mut cur = std::error::Error::source(err);
+    while let Some(e) = cur {
+        let t = e.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cur = e.source();
+    }
+    let mut text: String = text.chars().filter(|c| !c.is_control()).collect();
+    if text.len() > MAX_LEN {
+        let mut cut = MAX_LEN;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    (text, transient)
+}
+
+impl Intercept for RetryLog {
+    fn name(&self) -> &'static str {
+        "PalisadeRetryLog"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _ctx: &BeforeTransmitInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let (service, operation, region, attempt, max) = call(cfg);
+        if attempt > 1 {
+            // An attempt cut by the attempt timeout never reaches
+            // `read_after_attempt`.
+            let previous = cfg
+                .load::<LastFailure>()
+                .map_or("timed out (attempt timeout)".to_owned(), |f| f.0.clone());
+            tracing::info!(
+                service,
+                operation,
+                region,
+                attempt,
+                max_attempts = max,
+                error = %previous,
+                "retrying"
+            );
+            cfg.interceptor_state().unset::<LastFailure>();
+        }
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(Err(e)) = ctx.output_or_error() {
+            let status = ctx.response().map(|r| r.status().as_u16());
+            let (text, _) = class(e, status);
+            cfg.interceptor_state().store_put(LastFailure(text));
+        }
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        ctx: &FinalizerInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let Some(Err(e)) = ctx.output_or_error() else {
+            return Ok(());
+        };
+        let (service, operation, region, attempts, _) = call(cfg);
+        let status = ctx.response().map(|r| r.status().as_u16());
+        let (error, transient) = class(e, status);
+        if attempts > 1 || transient {
+            tracing::warn!(
+                service,
+                operation,
+                region,
+                attempts,
+                %error,
+                "gave up: the call failed after its last attempt (a coverage gap)"
+            );
+        } else {
+            tracing::debug!(service, operation, region, %error, "call failed, not retried");
+        }
+        Ok(())
+    }
+}

@@ -56,7 +56,11 @@ fn on_interrupt() {
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             palisade_model::load::abandon_writes();
-            let name = if signal == SIGINT { "SIGINT" } else { "SIGTERM" };
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
             eprintln!(
                 "palisade: interrupted by {name}: stopped; no output was left partly written (each file is as it was before, or complete)"
             );

@@ -5,13 +5,19 @@
 //! and when a call ends in an error after retries, or with an error worth
 //! retrying, that it gave up. The give-up becomes a coverage gap
 //! ([`crate::Coverage::failed`] logs that too).
+//!
+//! [`MalformedAnswer`] makes a successful status with a body that does not
+//! parse (truncated on the way, or garbled) worth a retry, as a dropped
+//! connection is: the SDK otherwise gives up on it at once.
 
 use aws_sdk_ec2::config::interceptors::{
     BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
 };
 use aws_sdk_ec2::config::{ConfigBag, Intercept, Region, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::InterceptorContext;
 use aws_smithy_runtime_api::client::orchestrator::{Metadata, OrchestratorError};
+use aws_smithy_runtime_api::client::retries::classifiers::{ClassifyRetry, RetryAction};
 use aws_smithy_runtime_api::client::retries::RequestAttempts;
 use aws_smithy_types::config_bag::{Storable, StoreReplace};
 use aws_smithy_types::retry::RetryConfig;
@@ -163,5 +169,25 @@ impl Intercept for RetryLog {
             tracing::debug!(service, operation, region, %error, "call failed, not retried");
         }
         Ok(())
+    }
+}
+
+/// A retry classifier: an answer with a 2xx status whose body could not be
+/// read as the operation's output is a transient error (retried within
+/// the attempt limit), not a final one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MalformedAnswer;
+
+impl ClassifyRetry for MalformedAnswer {
+    fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
+        let ok_status = ctx.response().is_some_and(|r| r.status().is_success());
+        match ctx.output_or_error() {
+            Some(Err(e)) if ok_status && e.is_operation_error() => RetryAction::transient_error(),
+            _ => RetryAction::NoActionIndicated,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "PalisadeMalformedAnswer"
     }
 }

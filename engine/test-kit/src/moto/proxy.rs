@@ -271,7 +271,10 @@ fn serve(mut conn: TcpStream, sh: &Shared) -> std::io::Result<()> {
             resp = expire(resp, life, sh);
         }
     }
-    let split = resp.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4);
+    let split = resp
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|p| p + 4);
     if let Some(split) = split.filter(|s| *s < resp.len()) {
         if roll(faults.truncate_rate) {
             stats.lock().unwrap().truncated += 1;
@@ -310,10 +313,12 @@ fn access_key(auth: &str) -> Option<&str> {
 
 /// The value of header `name` (lowercase) in a response head.
 fn header(head: &[u8], name: &str) -> Option<String> {
-    String::from_utf8_lossy(head).split("\r\n").find_map(|line| {
-        let (k, v) = line.split_once(':')?;
-        (k.trim().eq_ignore_ascii_case(name)).then(|| v.trim().to_owned())
-    })
+    String::from_utf8_lossy(head)
+        .split("\r\n")
+        .find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            (k.trim().eq_ignore_ascii_case(name)).then(|| v.trim().to_owned())
+        })
 }
 
 /// An `AssumeRole` answer whose credentials expire `life` from now: the
@@ -331,13 +336,16 @@ fn expire(resp: Vec<u8>, life: Duration, sh: &Shared) -> Vec<u8> {
             .insert(key.to_owned(), Instant::now() + life);
         sh.stats.lock().unwrap().assume_role += 1;
     }
-    rewrite(resp, &|body| match between(body, "<Expiration>", "</Expiration>") {
-        Some(old) => body.replace(
-            &format!("<Expiration>{old}</Expiration>"),
-            &format!("<Expiration>{stamp}</Expiration>"),
-        ),
-        None => body.to_owned(),
-    })
+    rewrite(
+        resp,
+        &|body| match between(body, "<Expiration>", "</Expiration>") {
+            Some(old) => body.replace(
+                &format!("<Expiration>{old}</Expiration>"),
+                &format!("<Expiration>{stamp}</Expiration>"),
+            ),
+            None => body.to_owned(),
+        },
+    )
 }
 
 /// The text between the first `open` and the `close` after it.

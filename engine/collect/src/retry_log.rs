@@ -8,10 +8,14 @@
 //!
 //! [`MalformedAnswer`] makes a successful status with a body that does not
 //! parse (truncated on the way, or garbled) worth a retry, as a dropped
-//! connection is: the SDK otherwise gives up on it at once.
+//! connection is: the SDK otherwise gives up on it at once. [`WholeXml`]
+//! refuses an XML answer whose root element is not closed: the SDK's XML
+//! reader accepts half a document and returns the part it read, which would
+//! be a silently short listing.
 
 use aws_sdk_ec2::config::interceptors::{
-    BeforeTransmitInterceptorContextRef, FinalizerInterceptorContextRef,
+    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
 };
 use aws_sdk_ec2::config::{ConfigBag, Intercept, Region, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -181,13 +185,144 @@ pub struct MalformedAnswer;
 impl ClassifyRetry for MalformedAnswer {
     fn classify_retry(&self, ctx: &InterceptorContext) -> RetryAction {
         let ok_status = ctx.response().is_some_and(|r| r.status().is_success());
+        // Whatever the SDK made of it (an operation error, an "other"
+        // error from the schema-based deserialisers, [`CutXml`]): the
+        // service said yes, the answer was unusable.
         match ctx.output_or_error() {
-            Some(Err(e)) if ok_status && e.is_operation_error() => RetryAction::transient_error(),
+            Some(Err(_)) if ok_status => RetryAction::transient_error(),
             _ => RetryAction::NoActionIndicated,
         }
     }
 
     fn name(&self) -> &'static str {
         "PalisadeMalformedAnswer"
+    }
+}
+
+/// An XML answer whose root element is not closed.
+#[derive(Debug)]
+pub struct CutXml {
+    root: String,
+}
+
+impl std::fmt::Display for CutXml {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the XML answer ends before its root element <{}> is closed (truncated)",
+            self.root
+        )
+    }
+}
+
+impl std::error::Error for CutXml {}
+
+/// The root element's name of an XML document whose root is not closed at
+/// its end; `None` for a whole document or a body that is not XML.
+pub fn unclosed_root(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?.trim();
+    let mut rest = text;
+    // The prolog, comments and processing instructions before the root.
+    loop {
+        rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("<?") {
+            rest = &r[r.find("?>")? + 2..];
+        } else if let Some(r) = rest.strip_prefix("<!--") {
+            rest = &r[r.find("-->")? + 3..];
+        } else {
+            break;
+        }
+    }
+    let after = rest.strip_prefix('<')?;
+    let name: String = after
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+        .collect();
+    if name.is_empty() {
+        return None;
+    }
+    let open_tag_end = after.find('>')?;
+    if after[..open_tag_end].ends_with('/') && after[open_tag_end + 1..].trim().is_empty() {
+        return None; // `<Root/>`
+    }
+    let closed = text.ends_with('>')
+        && text[..text.len() - 1]
+            .trim_end()
+            .ends_with(&format!("</{name}"));
+    (!closed).then_some(name)
+}
+
+/// The interceptor that refuses an XML answer cut short ([`CutXml`]); the
+/// call is then retried ([`MalformedAnswer`]) and, if every attempt is cut,
+/// a gap.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WholeXml;
+
+impl Intercept for WholeXml {
+    fn name(&self) -> &'static str {
+        "PalisadeWholeXml"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        ctx: &AfterDeserializationInterceptorContextRef<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let response = ctx.response();
+        if !response.status().is_success() {
+            return Ok(());
+        }
+        let xml = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|t| t.contains("xml"));
+        let Some(body) = response.body().bytes() else {
+            return Ok(());
+        };
+        let starts_xml = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
+        if !(xml || starts_xml) {
+            return Ok(());
+        }
+        match unclosed_root(body) {
+            Some(root) => Err(Box::new(CutXml { root })),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unclosed_root;
+
+    #[test]
+    fn a_cut_xml_document_is_told_from_a_whole_one() {
+        let whole = [
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DescribeVpcsResponse xmlns=\"x\"><vpcSet><item/></vpcSet></DescribeVpcsResponse>\n",
+            "<ListBucketResult><Name>b</Name></ListBucketResult>",
+            "<VersioningConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"/>",
+            "<!-- c --><a:Root xmlns:a=\"u\">x</a:Root >",
+            "{\"json\": true}",
+            "",
+        ];
+        for w in whole {
+            assert_eq!(unclosed_root(w.as_bytes()), None, "{w}");
+        }
+        let cut = [
+            (
+                "<?xml version=\"1.0\"?><DescribeVpcsResponse><vpcSet><item>",
+                "DescribeVpcsResponse",
+            ),
+            (
+                "<ListBucketResult><Name>b</Name></ListBucketResult",
+                "ListBucketResult",
+            ),
+            ("<Root><Inner></Inner>", "Root"),
+            ("<Root>", "Root"),
+            ("<Root/><More>", "Root"),
+        ];
+        for (c, root) in cut {
+            assert_eq!(unclosed_root(c.as_bytes()).as_deref(), Some(root), "{c}");
+        }
     }
 }

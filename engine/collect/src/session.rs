@@ -10,7 +10,7 @@ use aws_sdk_ec2::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 use aws_sdk_ec2::config::SharedCredentialsProvider;
 
 use crate::error::{self, CollectError};
-use crate::retry_log::{MalformedAnswer, RetryLog};
+use crate::retry_log::{MalformedAnswer, RetryLog, WholeXml};
 use crate::CollectOptions;
 
 /// Region used for global services (IAM, STS, Artifact, Organizations,
@@ -84,6 +84,7 @@ impl Session {
                 .region(self.region(HOME_REGION).region().cloned())
                 .retry_partition(self.retry.clone())
                 .interceptor(RetryLog)
+                .interceptor(WholeXml)
                 .retry_classifier(MalformedAnswer)
                 .build(),
         );
@@ -132,6 +133,7 @@ macro_rules! client_fn {
                 $krate::config::Builder::from(&s.region(region))
                     .retry_partition(s.retry.clone())
                     .interceptor(RetryLog)
+                    .interceptor(WholeXml)
                     .retry_classifier(MalformedAnswer)
                     .build(),
             )
@@ -168,6 +170,7 @@ pub fn s3(s: &Session, region: &str) -> aws_sdk_s3::Client {
         aws_sdk_s3::config::Builder::from(&s.region(region))
             .retry_partition(s.retry.clone())
             .interceptor(RetryLog)
+            .interceptor(WholeXml)
             .retry_classifier(MalformedAnswer)
             .force_path_style(s.config.endpoint_url().is_some())
             .build(),

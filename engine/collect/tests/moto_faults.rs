@@ -81,7 +81,6 @@ fn answers_slower_than_the_read_timeout_are_retried_and_the_snapshot_is_complete
     });
     let stats = proxy.counts();
     assert!(stats.slowed > 10, "slow answers: {stats:?}");
-    eprintln!("gaps:\n{}", gap_errors(&snap));
     assert_same(&norm(snap), clean);
 }
 
@@ -270,7 +269,6 @@ fn assumed_role_credentials_that_expire_mid_run_are_refreshed() {
     let stats = proxy.counts();
     assert!(stats.assume_role > 1, "AssumeRole calls: {stats:?}");
     assert_eq!(stats.expired, 0, "no call used expired credentials");
-    eprintln!("gaps:\n{}", gap_errors(&snap));
     assert_same(&norm(snap), clean);
 }
 

@@ -9,9 +9,10 @@
 //! [`MalformedAnswer`] makes a successful status with a body that does not
 //! parse (truncated on the way, or garbled) worth a retry, as a dropped
 //! connection is: the SDK otherwise gives up on it at once. [`WholeXml`]
-//! refuses an XML answer whose root element is not closed: the SDK's XML
+//! refuses an XML answer whose root element is not closed (the SDK's XML
 //! reader accepts half a document and returns the part it read, which would
-//! be a silently short listing.
+//! be a silently short listing) and a JSON answer that does not parse (a
+//! bucket policy is handed over as text, half a policy included).
 
 use aws_sdk_ec2::config::interceptors::{
     AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
@@ -199,7 +200,8 @@ impl ClassifyRetry for MalformedAnswer {
     }
 }
 
-/// An XML answer whose root element is not closed.
+/// An XML answer whose root element is not closed, or a JSON answer that
+/// does not parse.
 #[derive(Debug)]
 pub struct CutXml {
     root: String,
@@ -207,6 +209,9 @@ pub struct CutXml {
 
 impl std::fmt::Display for CutXml {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.root.is_empty() {
+            return f.write_str("the JSON answer does not parse (truncated or malformed)");
+        }
         write!(
             f,
             "the XML answer ends before its root element <{}> is closed (truncated)",
@@ -273,15 +278,21 @@ impl Intercept for WholeXml {
         if !response.status().is_success() {
             return Ok(());
         }
-        let xml = response
-            .headers()
-            .get("content-type")
-            .is_some_and(|t| t.contains("xml"));
+        // Told by the first byte, not the Content-Type, which servers set
+        // loosely (a bucket policy is JSON text in any wrapper).
         let Some(body) = response.body().bytes() else {
             return Ok(());
         };
-        let starts_xml = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<');
-        if !(xml || starts_xml) {
+        let first = body.iter().find(|b| !b.is_ascii_whitespace());
+        if matches!(first, Some(b'{' | b'[')) {
+            return match serde_json::from_slice::<serde_json::Value>(body) {
+                Ok(_) => Ok(()),
+                Err(_) => Err(Box::new(CutXml {
+                    root: String::new(),
+                })),
+            };
+        }
+        if first != Some(&b'<') {
             return Ok(());
         }
         match unclosed_root(body) {

@@ -70,9 +70,22 @@ impl Session {
     /// A session over `config` with its own retry quota.
     pub fn new(config: SdkConfig) -> Self {
         // Large enough that a throttled but healthy account still completes;
-        // the per-call attempt limit bounds the work.
+        // the per-call attempt limit bounds the work. A retry costs 5 tokens
+        // (10 after a timeout), each success earns one back and the bucket
+        // refills 10 per second: a long run at a steady 30% fault rate
+        // (tests/moto_faults.rs, over 10,000 calls) never runs dry, which
+        // the SDK's default costs (14 per retry, no reward) did.
         let retry = RetryPartition::custom("palisade-collect")
-            .token_bucket(TokenBucket::builder().capacity(50_000).build())
+            .token_bucket(
+                TokenBucket::builder()
+                    .capacity(50_000)
+                    .retry_cost(5)
+                    .throttling_retry_cost(5)
+                    .timeout_retry_cost(10)
+                    .success_reward(1.0)
+                    .refill_rate(10.0)
+                    .build(),
+            )
             .build();
         Self { config, retry }
     }

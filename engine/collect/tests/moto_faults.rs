@@ -17,10 +17,25 @@ use common::{
 };
 use palisade_model::Snapshot;
 
+/// moto answers GetBucketVersioning with a root element the SDK refuses
+/// (tests/moto_storage.rs); every proxy here gives AWS's instead, so the
+/// only failed answers are the injected ones.
+fn proxy(upstream: &str, faults: Faults) -> Proxy {
+    let mut faults = faults;
+    faults.rewrite.push((
+        "GetBucketVersioningResponse".into(),
+        "VersioningConfiguration".into(),
+    ));
+    Proxy::start(upstream, faults)
+}
+
 /// The fault-free snapshot of the seeded regions (collected once).
 fn clean() -> &'static Snapshot {
     static CLEAN: OnceLock<Snapshot> = OnceLock::new();
-    CLEAN.get_or_init(|| norm(collect_with(&moto().url, |o| o.max_attempts = 12)))
+    CLEAN.get_or_init(|| {
+        let p = proxy(&moto().url, Faults::default());
+        norm(collect_with(&p.url, |o| o.max_attempts = 12))
+    })
 }
 
 /// [`normalized`], and without the roles' last use (the assumed-role test
@@ -66,18 +81,21 @@ fn gaps(s: &Snapshot) -> Vec<String> {
 #[test]
 fn answers_slower_than_the_read_timeout_are_retried_and_the_snapshot_is_complete() {
     let clean = clean();
-    let proxy = Proxy::start(
+    let proxy = proxy(
         &moto().url,
         Faults {
             slow_rate: 0.1,
-            delay: Duration::from_millis(3000),
+            delay: Duration::from_secs(5),
+            // moto's GetAccountAuthorizationDetails (1,000 managed
+            // policies) alone can take seconds in a debug build.
+            spare: Some("/iam/aws4_request".into()),
             seed: 0x510_3,
             ..Faults::default()
         },
     );
     let snap = collect_with(&proxy.url, |o| {
         o.max_attempts = 12;
-        o.read_timeout = Duration::from_secs(1);
+        o.read_timeout = Duration::from_secs(2);
     });
     let stats = proxy.counts();
     assert!(stats.slowed > 10, "slow answers: {stats:?}");
@@ -87,7 +105,7 @@ fn answers_slower_than_the_read_timeout_are_retried_and_the_snapshot_is_complete
 #[test]
 fn an_answer_that_stays_slow_is_a_gap_for_that_service_and_the_rest_is_complete() {
     let clean = clean();
-    let proxy = Proxy::start(
+    let proxy = proxy(
         &moto().url,
         Faults {
             scope: Some("/backup/aws4_request".into()),
@@ -132,7 +150,7 @@ fn an_answer_that_stays_slow_is_a_gap_for_that_service_and_the_rest_is_complete(
 
 #[test]
 fn the_timeout_error_names_the_timeout() {
-    let proxy = Proxy::start(
+    let proxy = proxy(
         &moto().url,
         Faults {
             scope: Some("/backup/aws4_request".into()),
@@ -161,7 +179,7 @@ fn the_timeout_error_names_the_timeout() {
 #[test]
 fn truncated_and_malformed_bodies_are_retried_into_the_same_snapshot() {
     let clean = clean();
-    let proxy = Proxy::start(
+    let proxy = proxy(
         &moto().url,
         Faults {
             truncate_rate: 0.15,
@@ -185,7 +203,7 @@ fn truncated_and_malformed_bodies_are_retried_into_the_same_snapshot() {
 #[test]
 fn a_truncated_or_malformed_body_not_retried_is_a_gap_never_a_short_listing() {
     let clean = clean();
-    let proxy = Proxy::start(
+    let proxy = proxy(
         &moto().url,
         Faults {
             truncate_rate: 0.1,
@@ -212,7 +230,7 @@ fn a_truncated_or_malformed_body_not_retried_is_a_gap_never_a_short_listing() {
 #[test]
 fn one_unreachable_region_is_a_gap_for_that_region_and_the_rest_is_complete() {
     let clean = clean();
-    let proxy = Proxy::start(
+    let proxy = proxy(
         &moto().url,
         Faults {
             unreachable_region: Some("eu-west-1".into()),
@@ -255,7 +273,7 @@ fn one_unreachable_region_is_a_gap_for_that_region_and_the_rest_is_complete() {
 #[test]
 fn assumed_role_credentials_that_expire_mid_run_are_refreshed() {
     let clean = clean();
-    let proxy = Proxy::start(
+    let proxy = proxy(
         &moto().url,
         Faults {
             // Shorter than the SDK's refresh margin: every use refreshes.
@@ -289,13 +307,13 @@ fn ten_thousand_calls_with_thirty_percent_faults_give_the_same_snapshot() {
     let moto = many_buckets();
     eprintln!("moto with 800 buckets ready in {:.1?}", start.elapsed());
     let start = Instant::now();
-    let counter = Proxy::start(&moto.url, Faults::default());
+    let counter = proxy(&moto.url, Faults::default());
     let fault_free = norm(collect_with(&counter.url, |o| o.max_attempts = 12));
     let calls = counter.counts().requests;
     eprintln!("fault-free: {calls} calls in {:.1?}", start.elapsed());
     assert_eq!(fault_free.accounts[0].s3.buckets.len(), 800);
     let start = Instant::now();
-    let proxy = Proxy::start(
+    let proxy = proxy(
         &moto.url,
         Faults {
             rate: 0.2,

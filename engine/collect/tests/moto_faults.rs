@@ -89,7 +89,7 @@ fn answers_slower_than_the_read_timeout_are_retried_and_the_snapshot_is_complete
             // moto's GetAccountAuthorizationDetails (1,000 managed
             // policies) alone can take seconds in a debug build.
             spare: Some("/iam/aws4_request".into()),
-            seed: 0x510_3,
+            seed: 0x5103,
             ..Faults::default()
         },
     );
@@ -290,14 +290,14 @@ fn assumed_role_credentials_that_expire_mid_run_are_refreshed() {
     assert_same(&norm(snap), clean);
 }
 
-/// A moto server of its own with 800 S3 buckets (fixtures/moto/seed_many.py):
+/// A moto server of its own with 900 S3 buckets (fixtures/moto/seed_many.py):
 /// collecting each takes about ten calls.
 fn many_buckets() -> palisade_test_kit::moto::Moto {
     let py = palisade_test_kit::moto::python();
     let moto = palisade_test_kit::moto::start(&py).unwrap_or_else(|e| panic!("{e}"));
     let out = palisade_test_kit::moto::seed_with(&py, &moto.url, "moto/seed_many.py")
         .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(out.trim(), "800");
+    assert_eq!(out.trim(), "900");
     moto
 }
 
@@ -305,13 +305,13 @@ fn many_buckets() -> palisade_test_kit::moto::Moto {
 fn ten_thousand_calls_with_thirty_percent_faults_give_the_same_snapshot() {
     let start = Instant::now();
     let moto = many_buckets();
-    eprintln!("moto with 800 buckets ready in {:.1?}", start.elapsed());
+    eprintln!("moto with 900 buckets ready in {:.1?}", start.elapsed());
     let start = Instant::now();
     let counter = proxy(&moto.url, Faults::default());
     let fault_free = norm(collect_with(&counter.url, |o| o.max_attempts = 12));
     let calls = counter.counts().requests;
     eprintln!("fault-free: {calls} calls in {:.1?}", start.elapsed());
-    assert_eq!(fault_free.accounts[0].s3.buckets.len(), 800);
+    assert_eq!(fault_free.accounts[0].s3.buckets.len(), 900);
     let start = Instant::now();
     let proxy = proxy(
         &moto.url,

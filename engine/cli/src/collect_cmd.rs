@@ -90,7 +90,21 @@ pub struct SourceArgs {
     /// SDK retry mode [default: standard].
     #[arg(long, value_enum)]
     pub retry_mode: Option<RetryArg>,
-    /// Log what the collectors do on stderr (-v: info, -vv: debug, -vvv: SDK debug).
+    /// Seconds to wait for a connection to open; a refused or unanswered
+    /// connection is retried, then the call is a coverage gap [default: 10].
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub connect_timeout: Option<Duration>,
+    /// Seconds to wait for an answer to start once a request is sent; a
+    /// slower answer is retried, then the call is a coverage gap [default: 20].
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub read_timeout: Option<Duration>,
+    /// Seconds one attempt of one call may take in all (connect, send,
+    /// wait, read the whole answer); a longer attempt is retried
+    /// [default: 30].
+    #[arg(long, value_name = "SECS", value_parser = seconds)]
+    pub attempt_timeout: Option<Duration>,
+    /// Log what the collectors do on stderr (-v: info, every retry and
+    /// give-up; -vv: debug; -vvv: SDK debug).
     #[arg(long, short, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// No progress lines, even on a terminal.
@@ -114,7 +128,22 @@ impl SourceArgs {
             || self.concurrency.is_some()
             || self.max_attempts.is_some()
             || self.retry_mode.is_some()
+            || self.connect_timeout.is_some()
+            || self.read_timeout.is_some()
+            || self.attempt_timeout.is_some()
     }
+}
+
+/// Parses a positive number of seconds (`2`, `0.5`), at most a day.
+fn seconds(s: &str) -> Result<Duration, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of seconds"))?;
+    if !(v > 0.0 && v <= 86_400.0) {
+        return Err(format!("{s:?}: give more than 0 and at most 86400 seconds"));
+    }
+    Ok(Duration::from_secs_f64(v))
 }
 
 /// Retry modes.
@@ -183,6 +212,9 @@ fn collect_into(a: &SourceArgs, shard: Option<ShardSpec>, output: &Output) -> an
             RetryArg::Standard => RetryMode::Standard,
             RetryArg::Adaptive => RetryMode::Adaptive,
         },
+        connect_timeout: a.connect_timeout.unwrap_or(defaults.connect_timeout),
+        read_timeout: a.read_timeout.unwrap_or(defaults.read_timeout),
+        attempt_timeout: a.attempt_timeout.unwrap_or(defaults.attempt_timeout),
         progress: interactive && !a.quiet,
         shard,
         ..defaults

@@ -14,6 +14,9 @@ pub enum Code {
     Input = 2,
     /// Scan incomplete: coverage gaps or evaluation errors.
     Incomplete = 3,
+    /// Interrupted by SIGINT or SIGTERM (128 + SIGINT's number, as shells
+    /// report Ctrl-C); no output was left partly written.
+    Interrupted = 130,
 }
 
 impl From<Code> for ExitCode {

@@ -20,6 +20,7 @@ mod validate;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    on_interrupt();
     let cli = args::Cli::parse();
     let outcome = match cli.command {
         args::Command::Scan(a) => scan::run(&a),
@@ -40,6 +41,33 @@ fn main() -> std::process::ExitCode {
             exit::Code::Input.into()
         }
     }
+}
+
+/// On the first SIGINT or SIGTERM: abandon every atomic write (temporary
+/// files removed, no rename afterwards, so each output file is its previous
+/// version or the complete new one), say so in one line on stderr and exit
+/// 130. A collection in flight is dropped: nothing of it is written.
+fn on_interrupt() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        // Without handlers the default action (terminate) still applies;
+        // atomic writes then leave at most a stray temporary file.
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            palisade_model::load::abandon_writes();
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            eprintln!(
+                "palisade: interrupted by {name}: stopped; no output was left partly written (each file is as it was before, or complete)"
+            );
+            std::process::exit(exit::Code::Interrupted as i32);
+        }
+    });
 }
 
 /// The error and every cause, joined by `: ` as `{e:#}` does, so the OS

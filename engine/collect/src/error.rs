@@ -35,6 +35,17 @@ where
         (Some(code), Some(msg)) => format!("{code}: {msg}"),
         (Some(code), None) => code.to_owned(),
         _ => match err {
+            SdkError::ServiceError(_) | SdkError::ResponseError(_)
+                if status.is_some_and(|s| (200..300).contains(&s)) =>
+            {
+                format!(
+                    "HTTP {}: the answer's body could not be read (truncated or malformed)",
+                    status.unwrap_or_default()
+                )
+            }
+            SdkError::ResponseError(_) if status.is_none() => {
+                "the answer could not be read (truncated or malformed)".to_owned()
+            }
             SdkError::ServiceError(_) | SdkError::ResponseError(_) => format!(
                 "HTTP {}: the response is not an AWS error document (API not implemented by this endpoint?)",
                 status.unwrap_or_default()

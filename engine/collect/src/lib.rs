@@ -38,6 +38,7 @@ pub mod pages;
 mod redact;
 #[cfg(test)]
 mod replay;
+pub mod retry_log;
 pub mod s3;
 pub mod s3io;
 pub mod scope;
@@ -114,8 +115,15 @@ pub struct CollectOptions {
     pub initial_backoff: Duration,
     /// Longest retry delay.
     pub max_backoff: Duration,
-    /// Time limit of one attempt of one call.
+    /// Time limit of one attempt of one call (connecting, sending, waiting
+    /// and reading the whole answer); an attempt over it is retried.
     pub attempt_timeout: Duration,
+    /// Time limit of opening a connection; a refused or unanswered
+    /// connection is retried, then the call is a gap.
+    pub connect_timeout: Duration,
+    /// Time limit of waiting for an answer's first bytes once the request
+    /// is sent; a slower answer is retried, then the call is a gap.
+    pub read_timeout: Duration,
     /// Print one progress line per finished task on stderr.
     pub progress: bool,
     /// Collect only this shard's share of the accounts (`--shard I/N`).
@@ -154,6 +162,8 @@ impl Default for CollectOptions {
             initial_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(20),
             attempt_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(20),
             progress: false,
             shard: None,
         }

@@ -9,9 +9,11 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use common::{collect, collect_with, coverage, evaluate, moto, region, Faults, Proxy, ACCOUNT};
+use common::{
+    collect, collect_with, coverage, evaluate, moto, normalized, region, Faults, Proxy, ACCOUNT,
+};
 use palisade_eval::Status;
-use palisade_model::{CoverageStatus, Snapshot};
+use palisade_model::CoverageStatus;
 
 #[test]
 fn moto_account_is_collected_completely_and_scanned() {
@@ -309,37 +311,6 @@ fn moto_account_is_collected_completely_and_scanned() {
             .all(|r| r.status == Status::NotEvaluated),
         "{unassociated:#?}"
     );
-}
-
-/// Everything but the scan time, the wording of errors, the trails' last
-/// delivery times (moto sets them to "now" at each GetTrailStatus) and the
-/// successful per-user IAM calls: whether those are made depends on whether
-/// the collection's credential report was new (the first collection from
-/// this moto) or handed back again (tests/moto_iam.rs), the data does not.
-fn normalized(mut s: Snapshot) -> Snapshot {
-    s.scan_time = chrono::DateTime::UNIX_EPOCH;
-    for a in &mut s.accounts {
-        a.coverage.retain(|c| {
-            let per_user = [
-                "GetLoginProfile",
-                "ListMFADevices",
-                "ListAccessKeys",
-                "GetAccessKeyLastUsed",
-            ];
-            !(c.service == "iam" && per_user.contains(&c.api.as_str()) && !c.is_gap())
-        });
-        for c in &mut a.coverage {
-            c.error = None;
-        }
-        for r in &mut a.region_data {
-            for t in &mut r.cloudtrail.trails {
-                if let Some(st) = &mut t.status {
-                    st.latest_delivery_time = None;
-                }
-            }
-        }
-    }
-    s
 }
 
 #[test]

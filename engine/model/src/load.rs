@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 
 use sha2::{Digest, Sha256};
 
@@ -854,19 +855,61 @@ fn write_file(
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
     #[cfg(not(unix))]
     let _ = mode;
+    let file = {
+        let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+        if pending.0 {
+            return Err(abandoned());
+        }
+        let file = options.open(&tmp)?;
+        pending.1.push(tmp.clone());
+        file
+    };
     let result = (|| {
-        let mut w = std::io::BufWriter::new(options.open(&tmp)?);
+        let mut w = std::io::BufWriter::new(file);
         write(&mut w)?;
         let f = w
             .into_inner()
             .map_err(std::io::IntoInnerError::into_error)?;
         f.sync_all()?;
+        let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.1.retain(|t| *t != tmp);
+        if pending.0 {
+            return Err(abandoned());
+        }
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {
+        PENDING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .1
+            .retain(|t| *t != tmp);
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Whether writes were abandoned ([`abandon_writes`]), and the temporary
+/// files of the writes in progress.
+static PENDING: Mutex<(bool, Vec<PathBuf>)> = Mutex::new((false, Vec::new()));
+
+/// Stops every atomic write of this process for good, for a signal handler
+/// that exits next: the temporary files of writes in progress are removed,
+/// and no write renames its file over its target (or starts) afterwards,
+/// so every output is either its previous version or the whole new one.
+pub fn abandon_writes() {
+    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+    pending.0 = true;
+    for tmp in pending.1.drain(..) {
+        let _ = std::fs::remove_file(tmp);
+    }
+}
+
+fn abandoned() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::Interrupted,
+        "interrupted: the write was abandoned, the previous file is left as it was",
+    )
 }
 
 /// Serialises a snapshot as pretty JSON (one key per line, so every

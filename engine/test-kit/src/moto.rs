@@ -1,7 +1,7 @@
 //! A seeded moto server on 127.0.0.1 (one per test binary, killed when the
 //! test process exits because it watches its stdin pipe), and a
-//! fault-injecting HTTP/1.1 proxy. Nothing here contacts anything but
-//! 127.0.0.1.
+//! fault-injecting HTTP/1.1 proxy ([`Proxy`], [`Faults`]). Nothing here
+//! contacts anything but 127.0.0.1.
 //!
 //! When moto cannot run, [`moto`] fails at once with the cause: the Python
 //! interpreter is missing, `moto.server` does not import (its error shown),
@@ -9,8 +9,12 @@
 //! `PALISADE_PYTHON` names the interpreter (default `python3`), for a
 //! virtual environment.
 
+mod proxy;
+
+pub use proxy::{Faults, Proxy, Stats};
+
 use std::collections::VecDeque;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -214,202 +218,6 @@ fn free_port() -> Result<u16, MotoError> {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| MotoError(format!("no free port on 127.0.0.1: {e}")))
-}
-
-/// What the proxy does to requests.
-#[derive(Debug, Clone, Default)]
-pub struct Faults {
-    /// Share of requests answered with a fault (503, 500 or a dropped connection).
-    pub rate: f64,
-    /// RNG seed.
-    pub seed: u64,
-    /// Requests signed for this service get 403 AccessDeniedException.
-    pub deny_service: Option<String>,
-    /// Requests whose body contains this text get a 403 `AccessDenied` in
-    /// the query protocol's XML (e.g. one member's `AssumeRole`:
-    /// `RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3A`).
-    pub deny_body: Option<String>,
-    /// `(from, to)` text replacements in upstream response bodies (the
-    /// `Content-Length` is fixed to match): where moto's answer differs
-    /// from AWS's wire format, the test sees AWS's (e.g. moto names the
-    /// root of a `CompleteMultipartUpload` answer
-    /// `CompleteMultipartUploadResponse`, AWS `CompleteMultipartUploadResult`).
-    pub rewrite: Vec<(String, String)>,
-}
-
-/// What the proxy did.
-#[derive(Debug, Default)]
-pub struct Stats {
-    /// Requests passed to the upstream.
-    pub forwarded: usize,
-    /// Requests answered with a fault.
-    pub faults: usize,
-    /// Requests denied (`deny_service`).
-    pub denied: usize,
-}
-
-/// A fault-injecting HTTP/1.1 proxy in front of `upstream` (host:port).
-pub struct Proxy {
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-    /// Counts of what it did.
-    pub stats: Arc<Mutex<Stats>>,
-}
-
-impl Proxy {
-    /// Starts the proxy on a free loopback port.
-    pub fn start(upstream: &str, faults: Faults) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let url = format!("http://{}", listener.local_addr().expect("local addr"));
-        let upstream = upstream.trim_start_matches("http://").to_owned();
-        let stats = Arc::new(Mutex::new(Stats::default()));
-        let rng = Arc::new(Mutex::new(faults.seed | 1));
-        let st = Arc::clone(&stats);
-        std::thread::spawn(move || {
-            for conn in listener.incoming() {
-                let Ok(conn) = conn else { continue };
-                let (upstream, faults, rng, st) = (
-                    upstream.clone(),
-                    faults.clone(),
-                    Arc::clone(&rng),
-                    Arc::clone(&st),
-                );
-                std::thread::spawn(move || {
-                    let _ = serve(conn, &upstream, &faults, &rng, &st);
-                });
-            }
-        });
-        Proxy { url, stats }
-    }
-}
-
-fn next_random(rng: &Mutex<u64>) -> f64 {
-    let mut x = rng.lock().unwrap();
-    // xorshift64*
-    *x ^= *x >> 12;
-    *x ^= *x << 25;
-    *x ^= *x >> 27;
-    let v = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
-    (v >> 11) as f64 / (1u64 << 53) as f64
-}
-
-/// Handles one client connection: one request, then close.
-fn serve(
-    mut conn: TcpStream,
-    upstream: &str,
-    faults: &Faults,
-    rng: &Mutex<u64>,
-    stats: &Mutex<Stats>,
-) -> std::io::Result<()> {
-    conn.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut reader = BufReader::new(conn.try_clone()?);
-    let mut head = Vec::new();
-    let mut content_length = 0usize;
-    let mut auth = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            content_length = v.trim().parse().unwrap_or(0);
-        }
-        if lower.starts_with("authorization:") {
-            auth = line.clone();
-        }
-        if line == "\r\n" {
-            head.extend_from_slice(b"Connection: close\r\n\r\n");
-            break;
-        }
-        if !lower.starts_with("connection:") {
-            head.extend_from_slice(line.as_bytes());
-        }
-    }
-    let mut body = vec![0u8; content_length];
-    reader.read_exact(&mut body)?;
-
-    if let Some(svc) = &faults.deny_service {
-        if auth.contains(&format!("/{svc}/aws4_request")) {
-            stats.lock().unwrap().denied += 1;
-            let msg = format!(
-                "{{\"message\":\"User: arn:aws:iam::{ACCOUNT}:user/palisade is not authorized to perform this {svc} action\"}}"
-            );
-            let resp = format!(
-                "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nx-amzn-ErrorType: AccessDeniedException\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{msg}",
-                msg.len()
-            );
-            return conn.write_all(resp.as_bytes());
-        }
-    }
-    if let Some(text) = &faults.deny_body {
-        if String::from_utf8_lossy(&body).contains(text.as_str()) {
-            stats.lock().unwrap().denied += 1;
-            let msg = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error></ErrorResponse>";
-            let resp = format!(
-                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{msg}",
-                msg.len()
-            );
-            return conn.write_all(resp.as_bytes());
-        }
-    }
-    if faults.rate > 0.0 && next_random(rng) < faults.rate {
-        stats.lock().unwrap().faults += 1;
-        let kind = next_random(rng);
-        if kind < 0.4 {
-            let msg = "<ErrorResponse><Error><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>";
-            let resp = format!(
-                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{msg}",
-                msg.len()
-            );
-            return conn.write_all(resp.as_bytes());
-        } else if kind < 0.7 {
-            let resp = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-            return conn.write_all(resp.as_bytes());
-        }
-        // Drop the connection without answering.
-        return conn.shutdown(std::net::Shutdown::Both);
-    }
-    stats.lock().unwrap().forwarded += 1;
-    let mut up = TcpStream::connect(upstream)?;
-    up.write_all(&head)?;
-    up.write_all(&body)?;
-    let mut resp = Vec::new();
-    up.read_to_end(&mut resp)?;
-    if !faults.rewrite.is_empty() {
-        resp = rewrite(resp, &faults.rewrite);
-    }
-    conn.write_all(&resp)?;
-    conn.flush()
-}
-
-/// Applies `rules` to the body of the HTTP response `resp` and fixes its
-/// `Content-Length` (a response without one, or not UTF-8, is unchanged).
-fn rewrite(resp: Vec<u8>, rules: &[(String, String)]) -> Vec<u8> {
-    let Some(split) = resp.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return resp;
-    };
-    let (Ok(head), Ok(body)) = (
-        std::str::from_utf8(&resp[..split]),
-        std::str::from_utf8(&resp[split + 4..]),
-    ) else {
-        return resp;
-    };
-    let mut body = body.to_owned();
-    for (from, to) in rules {
-        body = body.replace(from.as_str(), to);
-    }
-    let head: Vec<String> = head
-        .split("\r\n")
-        .map(|line| {
-            if line.to_ascii_lowercase().starts_with("content-length:") {
-                format!("Content-Length: {}", body.len())
-            } else {
-                line.to_owned()
-            }
-        })
-        .collect();
-    format!("{}\r\n\r\n{body}", head.join("\r\n")).into_bytes()
 }
 
 #[cfg(test)]

@@ -29,6 +29,8 @@ impl std::fmt::Debug for CollectOptions {
             retry_mode,
             initial_backoff,
             max_backoff,
+            connect_timeout,
+            read_timeout,
             attempt_timeout,
             progress,
             shard,
@@ -54,6 +56,8 @@ impl std::fmt::Debug for CollectOptions {
             .field("retry_mode", retry_mode)
             .field("initial_backoff", initial_backoff)
             .field("max_backoff", max_backoff)
+            .field("connect_timeout", connect_timeout)
+            .field("read_timeout", read_timeout)
             .field("attempt_timeout", attempt_timeout)
             .field("progress", progress)
             .field("shard", shard)

@@ -38,7 +38,9 @@ fn originals() -> &'static Vec<Value> {
     SNAPS.get_or_init(|| {
         FIXTURES
             .iter()
-            .map(|f| serde_json::from_slice(&std::fs::read(fixture(f)).expect("read")).expect("json"))
+            .map(|f| {
+                serde_json::from_slice(&std::fs::read(fixture(f)).expect("read")).expect("json")
+            })
             .collect()
     })
 }
@@ -51,7 +53,10 @@ fn findings(text: &str) -> BTreeMap<String, (String, String, Status)> {
     for r in results {
         let id = r.finding_id();
         assert_eq!(id, finding_id(&r.rule_id, &r.resource.id));
-        let previous = out.insert(id.clone(), (r.rule_id.clone(), r.resource.id.clone(), r.status));
+        let previous = out.insert(
+            id.clone(),
+            (r.rule_id.clone(), r.resource.id.clone(), r.status),
+        );
         assert!(
             previous.is_none(),
             "finding id {id} given to two results: {previous:?} and {} on {}",
@@ -105,7 +110,9 @@ fn shuffle_resources(snapshot: &mut Value, rng: &mut Rng) {
         }
     };
     for account in accounts {
-        let Value::Object(obj) = account else { continue };
+        let Value::Object(obj) = account else {
+            continue;
+        };
         shuffle_services(obj, rng);
         if let Some(Value::Array(regions)) = obj.get_mut("region_data") {
             rng.shuffle(regions);

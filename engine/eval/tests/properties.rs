@@ -62,13 +62,11 @@ fn instance(pattern: &str, fill: &[String], flip: &[bool]) -> String {
         match c {
             '*' => out.push_str(f),
             '?' => out.push(f.chars().next().unwrap_or('x')),
-            c if flip[k % flip.len()] => {
-                out.push(if c.is_ascii_lowercase() {
-                    c.to_ascii_uppercase()
-                } else {
-                    c.to_ascii_lowercase()
-                })
-            }
+            c if flip[k % flip.len()] => out.push(if c.is_ascii_lowercase() {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }),
             c => out.push(c),
         }
     }
@@ -157,7 +155,11 @@ fn v4_block() -> impl Strategy<Value = Block> {
 fn v6_block() -> impl Strategy<Value = Block> {
     (any::<u128>(), 0u8..=128).prop_map(|(addr, prefix)| {
         let host = 128 - u32::from(prefix);
-        let mask: u128 = if host == 128 { 0 } else { !((1u128 << host) - 1) };
+        let mask: u128 = if host == 128 {
+            0
+        } else {
+            !((1u128 << host) - 1)
+        };
         let lo = addr & mask;
         Block {
             text: format!("{}/{prefix}", std::net::Ipv6Addr::from(addr)),
@@ -172,14 +174,30 @@ fn v6_block() -> impl Strategy<Value = Block> {
 /// derived from the first's address).
 fn block_pair() -> impl Strategy<Value = (Block, Block)> {
     let any_block = prop_oneof![v4_block(), v6_block()];
-    let related = (prop_oneof![v4_block(), v6_block()], 0u8..=128, any::<u128>()).prop_map(
-        |(a, prefix, noise)| {
+    let related = (
+        prop_oneof![v4_block(), v6_block()],
+        0u8..=128,
+        any::<u128>(),
+    )
+        .prop_map(|(a, prefix, noise)| {
             let bits: u8 = if a.v6 { 128 } else { 32 };
             let prefix = prefix % (bits + 1);
             let host = u32::from(bits - prefix);
-            let addr = if host == 0 { a.lo } else { a.lo | (noise & ((1u128 << host.min(127)) - 1)) };
-            let width: u128 = if a.v6 { u128::MAX } else { u128::from(u32::MAX) };
-            let mask = if host >= 128 { 0 } else { !((1u128 << host) - 1) } & width;
+            let addr = if host == 0 {
+                a.lo
+            } else {
+                a.lo | (noise & ((1u128 << host.min(127)) - 1))
+            };
+            let width: u128 = if a.v6 {
+                u128::MAX
+            } else {
+                u128::from(u32::MAX)
+            };
+            let mask = if host >= 128 {
+                0
+            } else {
+                !((1u128 << host) - 1)
+            } & width;
             let lo = addr & mask;
             let b = Block {
                 text: if a.v6 {
@@ -192,8 +210,7 @@ fn block_pair() -> impl Strategy<Value = (Block, Block)> {
                 hi: lo | (!mask & width),
             };
             (a, b)
-        },
-    );
+        });
     prop_oneof![(any_block.clone(), any_block), related]
 }
 
@@ -310,8 +327,16 @@ fn nacl() -> impl Strategy<Value = Vec<NetworkAclEntry>> {
 /// Reference evaluator: the first entry (lowest rule number) of the
 /// direction matching protocol, port and address decides; no match is a
 /// deny. Returns the index (into `raw`) of the deciding entry.
-fn first_match(raw: &[NetworkAclEntry], egress: bool, proto: &str, port: i64, addr: u128) -> Option<usize> {
-    let mut order: Vec<usize> = (0..raw.len()).filter(|i| raw[*i].egress == egress).collect();
+fn first_match(
+    raw: &[NetworkAclEntry],
+    egress: bool,
+    proto: &str,
+    port: i64,
+    addr: u128,
+) -> Option<usize> {
+    let mut order: Vec<usize> = (0..raw.len())
+        .filter(|i| raw[*i].egress == egress)
+        .collect();
     order.sort_by_key(|i| raw[*i].rule_number);
     order.into_iter().find(|i| {
         let e = &raw[*i];
@@ -321,9 +346,11 @@ fn first_match(raw: &[NetworkAclEntry], egress: bool, proto: &str, port: i64, ad
             "17" => proto == "udp",
             _ => false,
         };
-        let port_ok = e.protocol == "-1"
-            || e.port_range.is_none_or(|r| port >= r.from && port <= r.to);
-        let (lo, hi) = Cidr::parse(e.cidr_block.as_deref().unwrap()).unwrap().range();
+        let port_ok =
+            e.protocol == "-1" || e.port_range.is_none_or(|r| port >= r.from && port <= r.to);
+        let (lo, hi) = Cidr::parse(e.cidr_block.as_deref().unwrap())
+            .unwrap()
+            .range();
         proto_ok && port_ok && lo <= addr && addr <= hi
     })
 }
@@ -406,8 +433,15 @@ fn field_item(min: u32, max: u32) -> impl Strategy<Value = (String, Vec<u32>)> {
     (0..5u8, min..=max, min..=max, 1..=span).prop_map(move |(kind, a, b, step)| {
         let walk = |from: u32, to: u32, step: u32| -> Vec<u32> {
             // From `from` to `to` (wrapping past `max`), every `step`.
-            let len = if to >= from { to - from } else { to + span - from };
-            (0..=len).step_by(step as usize).map(|k| min + (from - min + k) % span).collect()
+            let len = if to >= from {
+                to - from
+            } else {
+                to + span - from
+            };
+            (0..=len)
+                .step_by(step as usize)
+                .map(|k| min + (from - min + k) % span)
+                .collect()
         };
         match kind {
             0 => (a.to_string(), vec![a]),
@@ -437,11 +471,19 @@ fn field(min: u32, max: u32) -> impl Strategy<Value = (String, Vec<u32>)> {
 fn daily_gap(minutes: &[u32], hours: &[u32]) -> i64 {
     let mut runs: Vec<i64> = hours
         .iter()
-        .flat_map(|h| minutes.iter().map(move |m| i64::from(*h) * 60 + i64::from(*m)))
+        .flat_map(|h| {
+            minutes
+                .iter()
+                .map(move |m| i64::from(*h) * 60 + i64::from(*m))
+        })
         .collect();
     runs.sort_unstable();
     let wrap = 24 * 60 - runs[runs.len() - 1] + runs[0];
-    runs.windows(2).map(|w| w[1] - w[0]).chain([wrap]).max().unwrap()
+    runs.windows(2)
+        .map(|w| w[1] - w[0])
+        .chain([wrap])
+        .max()
+        .unwrap()
 }
 
 fn gap(expr: &str) -> i64 {

@@ -951,7 +951,10 @@ mod tests {
         for tail in ["]\n}\n", "{}", "x"] {
             let text = format!("{TWO}{tail}");
             let e = same_error(&text);
-            assert!(e.contains("s.json:15:1") && e.contains("trailing characters"), "{e}");
+            assert!(
+                e.contains("s.json:15:1") && e.contains("trailing characters"),
+                "{e}"
+            );
         }
     }
 

@@ -23,6 +23,7 @@ use aws_sdk_iam::types::{ManagedPolicyDetail, PolicyDetail, ReportStateType};
 use aws_sdk_iam::Client;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt as _};
+use palisade_model::credential_report::{parse_report, KeySlot, Report, ReportRow};
 use palisade_model::iam::{
     AccessKey, Group, Iam, InlinePolicy, ManagedPolicy, MfaDevice, PasswordPolicy, Role,
     RootAccount, User,
@@ -291,39 +292,6 @@ async fn authorization_details(client: &Client, scope: &Scope) -> Details {
     (users, groups, roles, policies)
 }
 
-/// One row of the credential report.
-#[derive(Debug, Default, Clone)]
-struct ReportRow {
-    /// `mfa_active` as `true` / `false`; `None` for anything else.
-    mfa: Option<bool>,
-    /// The user's access keys as the report lists them (`access_key_N_last_rotated`
-    /// is the key's creation time, `N/A` when there is no key N); `None` when
-    /// a slot says neither.
-    keys: Option<Vec<KeySlot>>,
-    /// `password_enabled`: `true` / `false`; `None` for anything else
-    /// (`not_supported`, which the root row may say).
-    password_enabled: Option<bool>,
-    password_last_used: Option<DateTime<Utc>>,
-    mfa_active: bool,
-    key_active: bool,
-    key_1_last_used: Option<DateTime<Utc>>,
-    key_2_last_used: Option<DateTime<Utc>>,
-}
-
-/// One access key slot of a credential report row.
-#[derive(Debug, Clone, PartialEq)]
-struct KeySlot {
-    /// `access_key_N_last_rotated`: when the key was created.
-    created: DateTime<Utc>,
-    /// The key's last use: `Some(None)` never used (`N/A`), `None` unknown.
-    last_used: Option<Option<DateTime<Utc>>>,
-    /// `access_key_N_last_used_service`: `Some(None)` none (`N/A`), `None`
-    /// unknown (`not_supported`, `no_information`, missing column).
-    service: Option<Option<String>>,
-}
-
-type Report = HashMap<String, ReportRow>;
-
 /// The credential report's rows and whether they hold for now.
 #[derive(Debug, Default)]
 struct CredentialReport {
@@ -379,103 +347,6 @@ async fn credential_report(client: &Client, scope: &Scope) -> Option<CredentialR
             None
         }
     }
-}
-
-fn report_time(v: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(v)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
-/// Parses the credential report CSV, keyed by user name (`<root_account>`
-/// for root). IAM names may contain commas and the report does not quote
-/// them: extra fields are folded back into the user and ARN columns.
-fn parse_report(csv: &str) -> Report {
-    let mut lines = csv.lines();
-    let Some(header) = lines.next() else {
-        return Report::new();
-    };
-    let cols: Vec<&str> = header.split(',').collect();
-    let idx = |name: &str| cols.iter().position(|c| *c == name);
-    let (pw_enabled, pw_used, mfa, k1, k2, k1_used, k2_used) = (
-        idx("password_enabled"),
-        idx("password_last_used"),
-        idx("mfa_active"),
-        idx("access_key_1_active"),
-        idx("access_key_2_active"),
-        idx("access_key_1_last_used_date"),
-        idx("access_key_2_last_used_date"),
-    );
-    let slot_cols = [1, 2].map(|n| {
-        (
-            idx(&format!("access_key_{n}_last_rotated")),
-            idx(&format!("access_key_{n}_last_used_date")),
-            idx(&format!("access_key_{n}_last_used_service")),
-        )
-    });
-    let mut out = Report::new();
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let mut fields: Vec<&str> = line.split(',').collect();
-        if fields.len() < 2 {
-            continue;
-        }
-        // A name with k commas adds k fields to the user column and k to
-        // the ARN (which ends with the name).
-        let k = fields.len().saturating_sub(cols.len()) / 2;
-        let user = fields[..=k].join(",");
-        let arn = fields[k + 1..=(2 * k + 1).min(fields.len() - 1)].join(",");
-        fields.splice(
-            ..=(2 * k + 1).min(fields.len() - 1),
-            [user.as_str(), arn.as_str()],
-        );
-        let user = user.clone();
-        let get = |i: Option<usize>| i.and_then(|i| fields.get(i)).copied().unwrap_or("");
-        let mut keys = Some(Vec::new());
-        for (rotated, used, service) in slot_cols {
-            let slot = match get(rotated) {
-                "N/A" => continue,
-                created => report_time(created).map(|created| KeySlot {
-                    created,
-                    last_used: match get(used) {
-                        "N/A" => Some(None),
-                        t => report_time(t).map(Some),
-                    },
-                    service: match get(service) {
-                        "N/A" => Some(None),
-                        "" | "not_supported" | "no_information" => None,
-                        s => Some(Some(s.to_owned())),
-                    },
-                }),
-            };
-            match (slot, keys.as_mut()) {
-                (Some(slot), Some(list)) => list.push(slot),
-                _ => keys = None,
-            }
-        }
-        out.insert(
-            user,
-            ReportRow {
-                mfa: match get(mfa) {
-                    "true" => Some(true),
-                    "false" => Some(false),
-                    _ => None,
-                },
-                keys,
-                password_enabled: match get(pw_enabled) {
-                    "true" => Some(true),
-                    "false" => Some(false),
-                    _ => None,
-                },
-                // `N/A`, `no_information` and `not_supported` are not dates.
-                password_last_used: report_time(get(pw_used)),
-                mfa_active: get(mfa) == "true",
-                key_active: get(k1) == "true" || get(k2) == "true",
-                key_1_last_used: report_time(get(k1_used)),
-                key_2_last_used: report_time(get(k2_used)),
-            },
-        );
-    }
-    out
 }
 
 async fn password_policy(client: &Client, scope: &Scope) -> Option<PasswordPolicy> {
@@ -695,6 +566,7 @@ async fn access_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use palisade_model::credential_report::report_time;
 
     const HEADER: &str = "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date\n";
 

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod cloudtrail;
 pub mod compute;
 pub mod config;
+pub mod credential_report;
 pub mod databases;
 pub mod detection;
 pub mod duplicates;

@@ -272,7 +272,7 @@ pub(crate) fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 /// Parses snapshot text with JSON-path-aware errors and format checks.
 pub fn parse(path: &Path, text: &str) -> Result<Snapshot, SnapshotError> {
     let de = &mut serde_json::Deserializer::from_str(text);
-    let snapshot: Snapshot = serde_path_to_error::deserialize(de).map_err(|e| {
+    let snapshot: Snapshot = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let json_path = crate::duplicates::short_path(e.path().to_string());
         let inner = e.into_inner();
         SnapshotError::Malformed {
@@ -282,6 +282,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Snapshot, SnapshotError> {
             json_path,
             message: strip_position(&inner.to_string()),
         }
+    })?;
+    // Text after the snapshot (a second document, stray brackets) is an
+    // error, as the streaming reader has it.
+    de.end().map_err(|inner| SnapshotError::Malformed {
+        path: path.to_owned(),
+        line: inner.line(),
+        column: inner.column(),
+        json_path: ".".into(),
+        message: strip_position(&inner.to_string()),
     })?;
     check_format(path, &snapshot)?;
     let mut seen = std::collections::HashSet::new();
@@ -1033,6 +1042,20 @@ mod tests {
     }
 
     const TWO: &str = "{\n  \"format\": \"palisade-snapshot\",\n  \"version\": 1,\n  \"scan_time\": \"2026-01-01T00:00:00Z\",\n  \"accounts\": [\n    {\"account_id\": \"111111111111\",\n     \"iam\": {\"users\": [{\"arn\": \"arn:aws:iam::111111111111:user/a\", \"name\": \"a\"}]}},\n    {\n      \"account_id\": \"222222222222\", \"regions\": [\"eu-west-1\"],\n      \"iam\": {\"users\": [{\"arn\": \"arn:aws:iam::222222222222:user/b\", \"name\": \"b\"}]},\n      \"region_data\": [{\"region\": \"eu-west-1\"}]\n    }\n  ]\n}\n";
+
+    /// Found by fuzzing (fuzz/ snapshot_reader): the whole-file reader
+    /// ignored text after the snapshot, which the streaming reader refuses.
+    #[test]
+    fn text_after_the_snapshot_is_an_error_in_both_readers() {
+        for tail in ["]\n}\n", "{}", "x"] {
+            let text = format!("{TWO}{tail}");
+            let e = same_error(&text);
+            assert!(
+                e.contains("s.json:15:1") && e.contains("trailing characters"),
+                "{e}"
+            );
+        }
+    }
 
     #[test]
     fn streaming_reader_yields_what_the_whole_reader_parses() {

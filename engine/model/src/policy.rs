@@ -125,7 +125,8 @@ impl PolicyDocument {
             Err(first) => {
                 let decoded = url_decode(trimmed)
                     .ok_or_else(|| PolicyParseError::NotJson(first.to_string()))?;
-                serde_json::from_str(&decoded)
+                // Trimmed as the text is, so both forms read alike.
+                serde_json::from_str(decoded.trim())
                     .map_err(|e| PolicyParseError::NotJson(e.to_string()))?
             }
         };
@@ -379,6 +380,17 @@ mod tests {
         let b = PolicyDocument::parse_text(encoded).expect("encoded");
         assert_eq!(a, b);
         assert_eq!(a.statements[0].action, vec!["*"]);
+    }
+
+    /// Found by fuzzing (fuzz/ policy_document): text ending in a vertical
+    /// tab read as JSON, its URL-encoded form did not (the decoded text was
+    /// not trimmed).
+    #[test]
+    fn url_encoded_text_is_trimmed_as_raw_text_is() {
+        let raw = "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\"}}\u{b}\u{b}";
+        let encoded = "%7B%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22%2A%22%7D%7D%0B%0B";
+        let a = PolicyDocument::parse_text(raw).expect("raw");
+        assert_eq!(PolicyDocument::parse_text(encoded).expect("encoded"), a);
     }
 
     #[test]

@@ -23,8 +23,9 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
 /// so `iam:*` covers `iam:Pass*`, `role/*` covers `role/app/*`, but `a?c`
 /// does not cover `a*c`.
 pub fn pattern_covers(outer: &str, inner: &str) -> bool {
-    let o: Vec<char> = outer.to_lowercase().chars().collect();
-    let i: Vec<char> = inner.to_lowercase().chars().collect();
+    // ASCII case only, as [`wildcard_match`] folds it (`É` does not match `é`).
+    let o: Vec<char> = outer.to_ascii_lowercase().chars().collect();
+    let i: Vec<char> = inner.to_ascii_lowercase().chars().collect();
     covers(&o, &i)
 }
 

@@ -9,7 +9,7 @@
 use palisade_model::policy::{Effect, PolicyDocument, Statement};
 
 use super::conditions::{conditions, restriction, tag_restriction, tag_scoped, Condition};
-use super::wildcard::{pattern_covers, wildcard_match};
+use super::wildcard::{arn_pattern_covers, wildcard_match};
 
 /// The concrete actions checks reason about (privilege escalation, tampering,
 /// data access), lower-case. `granted_actions` facts are the subset a
@@ -112,7 +112,7 @@ pub fn deny_covers(deny: &Statement, allow: &Statement) -> bool {
                 && allow
                     .resource
                     .iter()
-                    .all(|a| deny.resource.iter().any(|d| pattern_covers(d, a)))))
+                    .all(|a| deny.resource.iter().any(|d| arn_pattern_covers(d, a)))))
 }
 
 /// The sensitive actions statement `i` of `doc` grants once the

@@ -11,7 +11,7 @@ use palisade_model::ec2::NetworkInterface;
 use super::schedule::{hours_ceil, worst_gap_of, Schedule};
 
 use super::arn::arn_region_account;
-use super::wildcard::wildcard_match;
+use super::wildcard::arn_match;
 
 /// `none`, `governance` (locked, lock date not yet reached or unknown), or
 /// `compliance` (lock date passed: immutable).
@@ -61,10 +61,10 @@ pub enum Inclusion {
 /// recorded a `ListOfTags` selection) selects by tags alone; one with
 /// nothing is counted as selecting nothing.
 pub fn selection_inclusion(s: &BackupSelection, arn: &str) -> Inclusion {
-    if s.not_resources.iter().any(|pat| wildcard_match(pat, arn)) {
+    if s.not_resources.iter().any(|pat| arn_match(pat, arn)) {
         return Inclusion::No;
     }
-    let by_pattern = s.resources.iter().any(|pat| wildcard_match(pat, arn));
+    let by_pattern = s.resources.iter().any(|pat| arn_match(pat, arn));
     let by_tags_only = s.resources.is_empty() && s.list_of_tags.is_empty();
     if by_pattern {
         if s.tag_conditions.is_empty() {
@@ -240,6 +240,22 @@ mod tests {
             copy("arn:aws:backup:eu-west-2:222222222222:backup-vault:c"),
         ];
         assert_eq!(cross_copies(&copies, "eu-west-1", "111111111111"), (2, 2));
+    }
+
+    #[test]
+    fn selection_patterns_compare_arns_with_case() {
+        // AWS compares resource ARNs with case: a plan selecting
+        // `table/Orders` does not back up `table/orders`, and an exclusion
+        // of `table/Orders` does not exclude it.
+        let mut s = BackupSelection {
+            resources: vec!["arn:aws:dynamodb:*:*:table/Orders".into()],
+            ..Default::default()
+        };
+        let table = "arn:aws:dynamodb:eu-west-1:1:table/orders";
+        assert_eq!(selection_inclusion(&s, table), Inclusion::No);
+        s.resources = vec!["arn:aws:dynamodb:*:*:table/*".into()];
+        s.not_resources = vec!["arn:aws:dynamodb:*:*:table/Orders".into()];
+        assert_eq!(selection_inclusion(&s, table), Inclusion::Yes);
     }
 
     #[test]

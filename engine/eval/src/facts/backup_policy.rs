@@ -10,7 +10,7 @@ use super::arn::arn_region_account;
 use super::conditions::{
     conditions, open_value, Condition, SetQualifier, ALWAYS_PRESENT_PRINCIPAL_KEYS, CALLER_KEYS,
 };
-use super::wildcard::wildcard_match;
+use super::wildcard::arn_match;
 
 /// The actions a vault's deletion protection must deny: deleting a
 /// recovery point, and deleting the access policy that denies it (after
@@ -41,7 +41,7 @@ fn covers_targets(st: &Statement, action: &str, vault_arn: &str) -> bool {
     st.not_resource.is_empty()
         && targets(action, vault_arn)
             .iter()
-            .all(|t| st.resource.iter().any(|r| wildcard_match(r, t)))
+            .all(|t| st.resource.iter().any(|r| arn_match(r, t)))
 }
 
 /// True when a Deny condition only exempts named principals: a negated

@@ -49,7 +49,7 @@ impl<'a> Entry<'a> {
     pub fn covers(&self, p: i64) -> bool {
         match &self.protocol[..] {
             "all" => true,
-            "tcp" | "udp" => self.from < 0 || (p >= self.from && p <= self.to),
+            "tcp" | "udp" => self.from < 0 || self.to < 0 || (p >= self.from && p <= self.to),
             _ => false,
         }
     }
@@ -128,6 +128,24 @@ mod tests {
             cidr_block: Some(cidr.into()),
             ipv6_cidr_block: None,
             port_range: ports.map(|(from, to)| PortRange { from, to }),
+        }
+    }
+
+    #[test]
+    fn a_negative_bound_covers_every_port_as_the_port_facts_read_it() {
+        // An unset (negative) bound is all ports, whichever end it is on:
+        // the same reading as `ports::ports_in`, so an entry's match and the
+        // ports it opens never disagree.
+        for (from, to) in [(-1, -1), (-1, 80), (22, -1)] {
+            let raw = entry(100, "allow", "6", "0.0.0.0/0", Some((from, to)));
+            let e = Entry::read(&raw).expect("entry");
+            for p in [22, 443, 3389] {
+                assert!(e.covers(p), "{from}..{to} covers {p}");
+                assert_eq!(
+                    crate::facts::ports::ports_in(&[p], &e.protocol, e.from, e.to),
+                    [p]
+                );
+            }
         }
     }
 

@@ -8,7 +8,7 @@ use palisade_model::policy::{Effect, PolicyDocument, Principal, Statement};
 
 use super::actions::covers_action;
 use super::conditions::{conditions, Condition, SetQualifier, CALLER_KEYS};
-use super::wildcard::wildcard_match;
+use super::wildcard::{arn_match, wildcard_match};
 
 /// The object actions a deny-without-TLS statement must cover: reading and
 /// writing objects.
@@ -34,11 +34,11 @@ fn covers_resources(st: &Statement, targets: &[String]) -> bool {
     if st.not_resource.is_empty() {
         targets
             .iter()
-            .all(|t| st.resource.iter().any(|r| wildcard_match(r, t)))
+            .all(|t| st.resource.iter().any(|r| arn_match(r, t)))
     } else {
         !targets
             .iter()
-            .any(|t| st.not_resource.iter().any(|r| wildcard_match(r, t)))
+            .any(|t| st.not_resource.iter().any(|r| arn_match(r, t)))
     }
 }
 

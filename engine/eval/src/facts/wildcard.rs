@@ -1,7 +1,8 @@
-//! IAM-style wildcard matching (`*` any run, `?` one character,
-//! case-insensitive), used for actions, ARNs and waiver resource patterns,
-//! and pattern containment (does one pattern cover every text another
-//! matches).
+//! IAM-style wildcard matching (`*` any run, `?` one character) and
+//! pattern containment (does one pattern cover every text another
+//! matches): case-insensitive for actions and waiver resource patterns,
+//! case-sensitive for resource ARNs, as AWS compares them (`arn_match`,
+//! `arn_pattern_covers`: `table/Orders` does not select `table/orders`).
 
 /// IAM-style wildcard match (`*` any run, `?` one char), case-insensitive.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
@@ -26,6 +27,25 @@ pub fn pattern_covers(outer: &str, inner: &str) -> bool {
     // ASCII case only, as [`wildcard_match`] folds it (`É` does not match `é`).
     let o: Vec<char> = outer.to_ascii_lowercase().chars().collect();
     let i: Vec<char> = inner.to_ascii_lowercase().chars().collect();
+    covers(&o, &i)
+}
+
+/// [`wildcard_match`] for resource ARNs: case-sensitive, as AWS matches
+/// the `Resource` of a policy statement or a backup selection.
+pub fn arn_match(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        return glob(pattern.as_bytes(), text.as_bytes(), |a, b| a == b);
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    glob(&p, &t, |a, b| a == b)
+}
+
+/// [`pattern_covers`] for resource ARN patterns: case-sensitive, as
+/// [`arn_match`].
+pub fn arn_pattern_covers(outer: &str, inner: &str) -> bool {
+    let o: Vec<char> = outer.chars().collect();
+    let i: Vec<char> = inner.chars().collect();
     covers(&o, &i)
 }
 
@@ -127,6 +147,24 @@ mod tests {
         ));
         assert!(!pattern_covers("iam:Pass*", "iam:*"));
         assert!(pattern_covers("x", "X"));
+    }
+
+    #[test]
+    fn arns_match_with_case_actions_without() {
+        let table = "arn:aws:dynamodb:eu-west-1:1:table/orders";
+        assert!(!arn_match("arn:aws:dynamodb:*:*:table/Orders", table));
+        assert!(arn_match("arn:aws:dynamodb:*:*:table/orders", table));
+        assert!(arn_match("arn:aws:dynamodb:*:*:table/ord?rs", table));
+        assert!(wildcard_match("arn:aws:dynamodb:*:*:table/Orders", table));
+        assert!(arn_match("arn:aws:s3:::b?cket-*", "arn:aws:s3:::bücket-1"));
+        assert!(!arn_pattern_covers(
+            "arn:aws:s3:::Logs/*",
+            "arn:aws:s3:::logs/*"
+        ));
+        assert!(arn_pattern_covers(
+            "arn:aws:s3:::logs*",
+            "arn:aws:s3:::logs/a/*"
+        ));
     }
 
     #[test]

@@ -363,17 +363,7 @@ impl Evaluator {
         };
         out.timings.graph += t0.elapsed();
         let mut results = Vec::new();
-        for (ty, r, msg) in &graph.broken {
-            self.error_all(
-                &mut results,
-                ty,
-                r,
-                &format!("resource data is invalid: {msg}"),
-            );
-        }
-        let t1 = std::time::Instant::now();
-        let store = self.store(graph.entities);
-        out.timings.store += t1.elapsed();
+        let store = self.broken_then_store(&graph.broken, graph.entities, &mut out, &mut results);
         let t2 = std::time::Instant::now();
         match store {
             Ok(entities) => {
@@ -445,17 +435,7 @@ impl Evaluator {
         let graph = builder.build(account);
         out.timings.graph += t0.elapsed();
         let mut results = Vec::new();
-        for (ty, r, msg) in &graph.broken {
-            self.error_all(
-                &mut results,
-                ty,
-                r,
-                &format!("resource data is invalid: {msg}"),
-            );
-        }
-        let t1 = std::time::Instant::now();
-        let store = self.store(graph.entities);
-        out.timings.store += t1.elapsed();
+        let store = self.broken_then_store(&graph.broken, graph.entities, &mut out, &mut results);
         let t2 = std::time::Instant::now();
         match &store {
             Ok(entities) => {
@@ -514,6 +494,26 @@ impl Evaluator {
         crate::unknowns::apply_scp(&graph.scp, &self.scp_rules, &mut results);
         out.results = results;
         out
+    }
+
+    /// What an account and the organisation both do before evaluating:
+    /// every check of a resource whose data is invalid is an error, then
+    /// the entity store is built (its time counted in `out`).
+    #[allow(clippy::result_large_err)]
+    fn broken_then_store(
+        &self,
+        broken: &[(EntityTypeName, ResourceRef, String)],
+        entities: Vec<cedar_policy::Entity>,
+        out: &mut Evaluation,
+        results: &mut Vec<CheckResult>,
+    ) -> Result<Entities, cedar_policy::entities_errors::EntitiesError> {
+        for (ty, r, msg) in broken {
+            self.error_all(results, ty, r, &format!("resource data is invalid: {msg}"));
+        }
+        let t1 = std::time::Instant::now();
+        let store = self.store(entities);
+        out.timings.store += t1.elapsed();
+        store
     }
 
     /// The entity store of one account: Cedar computes the ancestor

@@ -9,29 +9,8 @@ mod common;
 
 use palisade_test_kit::moto as harness;
 
-use std::path::Path;
-use std::process::Output;
-
-use common::code;
+use common::{code, palisade_env};
 use serde_json::Value;
-
-/// Runs `palisade` with credentials from the environment only: no shared
-/// config files, no instance metadata, so nothing outside the test is read.
-fn palisade_env(dir: &Path, args: &[&str]) -> Output {
-    common::command()
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", dir.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_ENDPOINT_URL")
-        .args(args)
-        .output()
-        .expect("run palisade")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

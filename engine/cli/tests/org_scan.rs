@@ -10,10 +10,9 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::Output;
 use std::sync::OnceLock;
 
-use common::code;
+use common::{code, palisade_env, verdicts};
 use palisade_test_kit::moto::{python, seed_with, start, Moto};
 use serde_json::Value;
 
@@ -40,23 +39,6 @@ fn account(name: &str) -> String {
 
 fn unit(name: &str) -> String {
     org_moto().1["units"][name].as_str().expect(name).to_owned()
-}
-
-/// Runs `palisade` with credentials from the environment only.
-fn palisade_env(dir: &Path, args: &[&str]) -> Output {
-    common::command()
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_CONFIG_FILE", dir.join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-credentials"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_ENDPOINT_URL")
-        .args(args)
-        .output()
-        .expect("run palisade")
 }
 
 fn text(b: &[u8]) -> String {
@@ -314,26 +296,6 @@ fn an_ou_that_is_not_in_the_organisation_is_refused() {
         "{err}"
     );
     assert!(!out.exists());
-}
-
-/// (rule, account, resource, status) of every result, sorted.
-fn verdicts(report: &Value) -> Vec<(String, String, String, String)> {
-    let mut v: Vec<_> = report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let s = |x: &Value| x.as_str().unwrap_or_default().to_owned();
-            (
-                s(&r["rule_id"]),
-                s(&r["resource"]["account_id"]),
-                s(&r["resource"]["id"]),
-                s(&r["status"]),
-            )
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn scan_json(dir: &Path, snapshot: &Path) -> Value {

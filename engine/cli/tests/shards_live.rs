@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::code;
+use common::{code, verdicts};
 use palisade_test_kit::moto as harness;
 use serde_json::Value;
 
@@ -111,27 +111,6 @@ fn collect_args<'a>(url: &'a str, accounts: &'a str, output: &'a str) -> Vec<&'a
         "-o",
         output,
     ]
-}
-
-/// (rule, account, resource, status) of every result, sorted: what a user
-/// compares between two scans (scan times and durations left out).
-fn verdicts(report: &Value) -> Vec<(String, String, String, String)> {
-    let mut v: Vec<_> = report["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .map(|r| {
-            let s = |x: &Value| x.as_str().unwrap_or_default().to_owned();
-            (
-                s(&r["rule_id"]),
-                s(&r["resource"]["account_id"]),
-                s(&r["resource"]["id"]),
-                s(&r["status"]),
-            )
-        })
-        .collect();
-    v.sort();
-    v
 }
 
 fn scan(dir: &Path, snapshot: &Path) -> Value {
